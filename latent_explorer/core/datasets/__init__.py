@@ -1,0 +1,136 @@
+"""Datasets: the :class:`Dataset` protocol, and :func:`load_dataset` for every format.
+
+``load_dataset(spec)`` opens a built-in dataset by name (``digits``), a folder of images,
+an MNIST-style IDX file (gzipped or raw), or a ``.npz`` / ``.npy`` file. Files are recognised
+by their first bytes; the name is only a fallback, so that a damaged file still gets the
+error message of the format it claims to be.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from latent_explorer.core.compute.jobs import JobContext
+from latent_explorer.core.datasets.arrays import NPY_MAGIC, ZIP_MAGICS, load_array_dataset
+from latent_explorer.core.datasets.base import ArrayDataset, Dataset
+from latent_explorer.core.datasets.digits import load_digits_dataset
+from latent_explorer.core.datasets.idx import load_idx_dataset, looks_like_idx
+from latent_explorer.core.datasets.image_folder import load_image_folder
+from latent_explorer.core.errors import DatasetError, SpecError
+
+__all__ = [
+    "ACCEPTED_SPECS",
+    "BUILTIN_DATASETS",
+    "BUILTIN_LOADERS",
+    "ArrayDataset",
+    "Dataset",
+    "detect_format",
+    "load_dataset",
+]
+
+BUILTIN_LOADERS: dict[str, Callable[[], Dataset]] = {
+    "digits": load_digits_dataset,
+}
+"""Built-in dataset name -> function that loads it. Add new built-ins here."""
+
+BUILTIN_DATASETS: tuple[str, ...] = tuple(BUILTIN_LOADERS)
+
+ACCEPTED_SPECS = (
+    f"a built-in dataset ({', '.join(BUILTIN_DATASETS)}), a folder of images "
+    "(.png/.jpg/.bmp/.gif/.webp, one sub-folder per class), an MNIST-style IDX file "
+    "(e.g. train-images-idx3-ubyte or .gz), or a .npz / .npy file of images"
+)
+"""What :func:`load_dataset` accepts, in words for error messages and help texts."""
+
+_IDX_NAME_HINTS = ("-ubyte", ".idx", "idx1", "idx3")
+
+
+def load_dataset(
+    spec: str, labels: str | Path | None = None, ctx: JobContext | None = None
+) -> Dataset:
+    """Open a dataset from a specification string.
+
+    Parameters
+    ----------
+    spec
+        A built-in name (see :data:`BUILTIN_DATASETS`), a folder of images, an IDX images
+        file, or a ``.npz`` / ``.npy`` file.
+    labels
+        A separate labels file, for IDX (a labels IDX file; default: the one named like the
+        images beside them) and for ``.npz`` / ``.npy`` images (a ``.npy`` or ``.npz``).
+    ctx
+        Receives progress for large inputs; may cancel.
+
+    Returns
+    -------
+    Dataset
+        The loaded dataset; its ``source`` reopens it with this function.
+
+    Raises
+    ------
+    SpecError
+        ``spec`` is no built-in name and no existing path, the file is of no format known
+        here, or ``labels`` was given for a dataset that takes none.
+    DatasetError
+        The path (written as a path) does not exist, or the file or folder is malformed.
+    """
+    text = spec.strip()
+    if text.lower() in BUILTIN_LOADERS:
+        _no_labels(labels, text)
+        return BUILTIN_LOADERS[text.lower()]()
+    path = Path(text).expanduser()
+    if not text or not path.exists():
+        if text and _looks_like_path(text):
+            raise DatasetError(path, "no such file or folder")
+        raise SpecError(
+            f"unknown dataset {spec!r}: it is neither a built-in dataset nor an existing file "
+            f"or folder. Accepted: {ACCEPTED_SPECS}"
+        )
+    if path.is_dir():
+        _no_labels(labels, text)
+        return load_image_folder(path, ctx)
+    kind = detect_format(path)
+    if kind == "idx":
+        return load_idx_dataset(path, labels, ctx)
+    if kind == "arrays":
+        return load_array_dataset(path, labels, ctx)
+    raise SpecError(
+        f"{path}: not a dataset format that can be read here. Accepted: {ACCEPTED_SPECS}"
+    )
+
+
+def detect_format(path: Path) -> str | None:
+    """``"idx"``, ``"arrays"`` (.npz/.npy) or ``None``: by the first bytes, else by the name."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(len(NPY_MAGIC))
+    except OSError as exc:
+        raise DatasetError(path, f"cannot be opened ({exc.strerror or exc})") from exc
+    if head == NPY_MAGIC or head.startswith(ZIP_MAGICS):
+        return "arrays"
+    if looks_like_idx(path):
+        return "idx"
+    name = path.name.lower()
+    if name.endswith((".npz", ".npy")):
+        return "arrays"
+    if name.endswith(".gz") or any(hint in name for hint in _IDX_NAME_HINTS):
+        return "idx"
+    return None
+
+
+def _looks_like_path(text: str) -> bool:
+    separators = {"/", os.sep} | ({os.altsep} if os.altsep else set())
+    return (
+        any(sep in text for sep in separators)
+        or text.startswith(("~", "."))
+        or Path(text).suffix != ""
+    )
+
+
+def _no_labels(labels: str | Path | None, spec: str) -> None:
+    if labels is not None:
+        raise SpecError(
+            f"a separate labels file is only used with IDX and .npz/.npy images, not {spec!r}"
+        )
