@@ -1,0 +1,1 @@
+"""Questions asked of the latents: their spread, principal directions (and later clusters)."""

@@ -1,0 +1,86 @@
+"""Where the data lives in latent space: ranges, histograms and principal directions.
+
+The latent sliders show, under each slider, how the encoded dataset is spread along that
+direction, and can move along either the raw latent dimensions or the principal directions of
+the data (raw dimensions of a VAE are often entangled; principal directions, as in GANSpace,
+tend to change one thing at a time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+BASES = ("raw", "pca")
+
+
+@dataclass(frozen=True, eq=False)
+class LatentStats:
+    """Summary of a set of latents ``(N, D)`` used by the sliders."""
+
+    mean: npt.NDArray[np.float32]
+    """Mean latent, ``(D,)``."""
+    components: npt.NDArray[np.float32]
+    """Principal directions as rows, ``(D, D)``, orthonormal, by falling variance."""
+    explained: npt.NDArray[np.float32]
+    """Fraction of the variance along each principal direction, ``(D,)``."""
+    ranges: dict[str, npt.NDArray[np.float32]]
+    """Per basis, slider ranges ``(D, 2)`` (low, high) covering the data with some margin."""
+    histograms: dict[str, npt.NDArray[np.float32]]
+    """Per basis, ``(D, bins)`` histograms over each range, scaled so each row peaks at 1."""
+
+    @property
+    def dim(self) -> int:
+        """Number of latent dimensions."""
+        return int(self.mean.shape[0])
+
+    def to_basis(self, latent: npt.NDArray[np.float32], basis: str) -> npt.NDArray[np.float32]:
+        """Slider values of ``latent`` in ``basis`` (``raw`` or ``pca``)."""
+        latent = np.asarray(latent, dtype=np.float32).reshape(-1)
+        if basis == "raw":
+            return latent.copy()
+        return ((latent - self.mean) @ self.components.T).astype(np.float32)
+
+    def from_basis(self, values: npt.NDArray[np.float32], basis: str) -> npt.NDArray[np.float32]:
+        """The latent whose slider values in ``basis`` are ``values``."""
+        values = np.asarray(values, dtype=np.float32).reshape(-1)
+        if basis == "raw":
+            return values.copy()
+        return (self.mean + values @ self.components).astype(np.float32)
+
+
+def compute_latent_stats(
+    latents: npt.NDArray[np.float32], bins: int = 32, max_rows: int = 200_000, seed: int = 0
+) -> LatentStats:
+    """Summarise ``latents`` for the sliders (a random sample of ``max_rows`` if larger)."""
+    data = np.asarray(latents, dtype=np.float32)
+    if data.ndim != 2 or len(data) == 0:
+        raise ValueError(f"latents must be a non-empty (N, D) array, got {data.shape}")
+    if len(data) > max_rows:
+        rows = np.random.default_rng(seed).choice(len(data), max_rows, replace=False)
+        data = data[np.sort(rows)]
+    mean = data.mean(axis=0)
+    centred = data - mean
+    # SVD of the centred data gives orthonormal principal directions, full rank.
+    _, singular, vt = np.linalg.svd(centred.astype(np.float64), full_matrices=True)
+    variance = np.zeros(vt.shape[0])
+    variance[: len(singular)] = singular**2
+    explained = variance / max(variance.sum(), 1e-12)
+    components = vt.astype(np.float32)
+    ranges: dict[str, npt.NDArray[np.float32]] = {}
+    histograms: dict[str, npt.NDArray[np.float32]] = {}
+    for basis, values in (("raw", data), ("pca", centred @ components.T)):
+        low = np.percentile(values, 0.5, axis=0)
+        high = np.percentile(values, 99.5, axis=0)
+        span = np.maximum(high - low, 1e-3)
+        lo, hi = low - 0.25 * span, high + 0.25 * span
+        ranges[basis] = np.stack([lo, hi], axis=1).astype(np.float32)
+        hist = np.zeros((values.shape[1], bins), dtype=np.float32)
+        for d in range(values.shape[1]):
+            counts, _ = np.histogram(values[:, d], bins=bins, range=(lo[d], hi[d]))
+            hist[d] = counts / max(counts.max(), 1)
+        histograms[basis] = hist
+    return LatentStats(mean.astype(np.float32), components, explained.astype(np.float32),
+                       ranges, histograms)

@@ -1,0 +1,163 @@
+"""One decode worker where the newest request wins.
+
+While the user drags the probe or a slider, requests arrive far faster than a model can decode.
+:class:`LatestWinsDecoder` keeps one worker thread and one waiting slot: a new request replaces
+the one still waiting, so at most one decode runs and one waits, and the image shown is always
+that of the newest position the worker could reach. Results carry the request id; a consumer
+drops any result older than one it has already shown.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from latent_explorer.core.errors import LatentExplorerError
+from latent_explorer.core.models.base import GenerativeModel, to_uint8
+
+
+@dataclass(frozen=True, eq=False)
+class DecodeRequest:
+    """One latent to decode. ``tag`` says who asked (``probe``, ``slider``, ``path`` ...)."""
+
+    request_id: int
+    latent: npt.NDArray[np.float32]
+    label: int | None = None
+    tag: str = ""
+    submitted_at: float = field(default_factory=time.perf_counter)
+
+
+@dataclass(frozen=True, eq=False)
+class DecodeResult:
+    """The decoded image of a request, as uint8 ``(H, W, C)``, or the error it raised."""
+
+    request: DecodeRequest
+    image: npt.NDArray[np.uint8] | None
+    error: str | None = None
+    decode_ms: float = 0.0
+
+    @property
+    def request_id(self) -> int:
+        """The id of the request this result answers."""
+        return self.request.request_id
+
+
+ResultCallback = Callable[[DecodeResult], None]
+
+
+def decode_one(
+    model: GenerativeModel, latent: npt.NDArray[np.float32], label: int | None = None
+) -> npt.NDArray[np.uint8]:
+    """Decode one flat latent into a uint8 image ``(H, W, C)`` (or ``(L,)`` for a signal)."""
+    batch = np.asarray(latent, dtype=np.float32).reshape(1, -1)
+    labels = None if label is None else np.asarray([label], dtype=np.int64)
+    return to_uint8(model.decode(batch, labels))[0]
+
+
+class LatestWinsDecoder:
+    """A single worker thread that decodes only the newest waiting request.
+
+    Parameters
+    ----------
+    model
+        The model to decode with; :meth:`set_model` swaps it.
+    on_result
+        Called with each :class:`DecodeResult`, **from the worker thread**. A Qt consumer
+        forwards it through a queued signal.
+    """
+
+    def __init__(self, model: GenerativeModel | None, on_result: ResultCallback) -> None:
+        self._model = model
+        self._on_result = on_result
+        self._cond = threading.Condition()
+        self._pending: DecodeRequest | None = None
+        self._next_id = 0
+        self._closed = False
+        self._busy = False
+        self.decoded_count = 0
+        self.skipped_count = 0
+        self._thread = threading.Thread(target=self._run, name="latent-decoder", daemon=True)
+        self._thread.start()
+
+    def set_model(self, model: GenerativeModel | None) -> None:
+        """Decode later requests with ``model``; a request still waiting is dropped."""
+        with self._cond:
+            self._model = model
+            self._pending = None
+
+    def submit(
+        self, latent: npt.NDArray[np.float32], label: int | None = None, tag: str = ""
+    ) -> int:
+        """Queue ``latent`` for decoding, replacing any request still waiting. Returns its id."""
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("decoder is closed")
+            self._next_id += 1
+            if self._pending is not None:
+                self.skipped_count += 1
+            vector = np.array(latent, dtype=np.float32).reshape(-1)
+            self._pending = DecodeRequest(self._next_id, vector, label, tag)
+            self._cond.notify()
+            return self._next_id
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Block until nothing runs or waits (for tests and benchmarks). True if idle."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._pending is not None or self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the worker after the decode in progress; waiting requests are dropped."""
+        with self._cond:
+            self._closed = True
+            self._pending = None
+            self._cond.notify_all()
+        self._thread.join(timeout)
+
+    @property
+    def is_alive(self) -> bool:
+        """Whether the worker thread still runs."""
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._pending is None and not self._closed:
+                    self._cond.wait()
+                if self._closed:
+                    return
+                request, self._pending = self._pending, None
+                model = self._model
+                self._busy = True
+            assert request is not None
+            result = self._decode(model, request)
+            try:
+                self._on_result(result)
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self.decoded_count += 1
+                    self._cond.notify_all()
+
+    @staticmethod
+    def _decode(model: GenerativeModel | None, request: DecodeRequest) -> DecodeResult:
+        if model is None:
+            return DecodeResult(request, None, "no model is loaded")
+        start = time.perf_counter()
+        try:
+            image = decode_one(model, request.latent, request.label)
+        except LatentExplorerError as exc:
+            return DecodeResult(request, None, str(exc))
+        except Exception as exc:  # a user's model can raise anything; keep the worker alive
+            return DecodeResult(request, None, f"{model.name} failed to decode: {exc}")
+        return DecodeResult(request, image, None, (time.perf_counter() - start) * 1000.0)

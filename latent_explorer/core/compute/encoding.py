@@ -1,0 +1,60 @@
+"""Encoding a whole dataset into latents, in batches, with progress and cancel."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from latent_explorer.core.compute.jobs import JobContext, null_context
+from latent_explorer.core.datasets.base import Dataset
+from latent_explorer.core.errors import IncompatibleError, ModelOutputError
+from latent_explorer.core.models.base import GenerativeModel
+
+
+def check_compatible(model: GenerativeModel, dataset: Dataset) -> None:
+    """Raise :class:`IncompatibleError` if ``model`` cannot encode ``dataset``'s images."""
+    if not model.has_encoder:
+        raise IncompatibleError(
+            f"{model.name} has no encoder, so it cannot place the images of {dataset.name} "
+            "on the map"
+        )
+    if tuple(model.image_shape) != tuple(dataset.image_shape):
+        want = "x".join(str(v) for v in model.image_shape)
+        have = "x".join(str(v) for v in dataset.image_shape)
+        raise IncompatibleError(
+            f"{model.name} works on {want} images (HxWxC) but {dataset.name} has {have} images"
+        )
+
+
+def encode_dataset(
+    model: GenerativeModel,
+    dataset: Dataset,
+    ctx: JobContext | None = None,
+    batch_size: int = 512,
+) -> npt.NDArray[np.float32]:
+    """Encode every image of ``dataset``; returns ``(N, latent_dim)`` float32.
+
+    Raises
+    ------
+    IncompatibleError
+        If the model has no encoder or expects another image shape.
+    ModelOutputError
+        If the encoder raises or returns non-finite values.
+    JobCancelled
+        If ``ctx`` was cancelled.
+    """
+    ctx = ctx or null_context()
+    check_compatible(model, dataset)
+    total = len(dataset)
+    out = np.empty((total, model.latent_dim), dtype=np.float32)
+    ctx.progress(0.0, f"Encoding {total:,} images")
+    for start in range(0, total, batch_size):
+        stop = min(start + batch_size, total)
+        codes = model.encode(dataset.float_batch(start, stop))
+        if not np.all(np.isfinite(codes)):
+            raise ModelOutputError(
+                f"{model.name} returned NaN or infinite latents for images {start}-{stop - 1}"
+            )
+        out[start:stop] = codes
+        ctx.progress(stop / total, f"Encoded {stop:,} of {total:,} images")
+    return out

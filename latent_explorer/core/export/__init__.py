@@ -1,0 +1,1 @@
+"""Writing what the user made: images, frame sequences, videos, sheets."""

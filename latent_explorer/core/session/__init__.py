@@ -1,0 +1,1 @@
+"""Evented state shared by the window's widgets, and (later) saving it as a session."""

@@ -1,0 +1,63 @@
+"""Small evented state objects: the single source of truth that views bind to.
+
+Each field emits ``state.events.<field>(new_value)`` when it changes (psygnal). A widget takes
+its state object as its first argument, writes user input into it, and redraws from its events;
+it never keeps the canonical value itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from psygnal import evented
+
+from latent_explorer.core.projection.base import ProjectionParams
+
+
+@evented
+@dataclass
+class ExplorerState:
+    """What the user is looking at right now."""
+
+    current_latent: npt.NDArray[np.float32] | None = None
+    """The latent shown in the decoder view (flat, ``(latent_dim,)``)."""
+    probe_position: tuple[float, ...] | None = None
+    """Where the probe sits on the map (2 or 3 values), or ``None`` before it moved."""
+    selected_index: int | None = None
+    """The dataset sample the user clicked, or ``None``."""
+    condition_label: int | None = None
+    """The class fed to a conditional decoder, or ``None`` for an unconditional one."""
+    hidden_labels: frozenset[int] = field(default_factory=frozenset)
+    """Classes hidden from the map by the legend."""
+    slider_basis: str = "raw"
+    """``raw``: one slider per latent dimension; ``pca``: principal directions of the data."""
+
+
+@evented
+@dataclass
+class ProjectionState:
+    """The projection the user chose in the side panel."""
+
+    method: str = "pca"
+    """``pca``, ``umap`` or ``tsne``."""
+    n_components: int = 2
+    """2 for the flat map, 3 for the 3-D view."""
+    n_neighbors: int = 15
+    """UMAP: how many neighbours shape the local structure (larger: more global)."""
+    min_dist: float = 0.1
+    """UMAP: how tightly points may pack (smaller: tighter clusters)."""
+    perplexity: float = 30.0
+    """t-SNE: the effective number of neighbours each point attends to."""
+    seed: int = 0
+    """Random seed, so a layout can be reproduced."""
+
+    def to_params(self) -> ProjectionParams:
+        """The frozen parameters of the current choice."""
+        options: tuple[tuple[str, object], ...] = ()
+        if self.method == "umap":
+            options = (("min_dist", float(self.min_dist)), ("n_neighbors", int(self.n_neighbors)))
+        elif self.method == "tsne":
+            options = (("perplexity", float(self.perplexity)),)
+        return ProjectionParams(self.method, int(self.n_components), int(self.seed), options)

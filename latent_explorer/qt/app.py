@@ -1,0 +1,102 @@
+"""Starting the window: the QApplication, the first load, and ``--screenshot`` mode."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+from latent_explorer.qt.main_window import MainWindow
+
+SCREENSHOT_TIMEOUT_S = 180
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (created once), named so settings and window titles are right."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv or [sys.argv[0]])
+    app.setApplicationName("Latent Explorer")
+    app.setOrganizationName("latent-explorer")
+    app.setStyle("Fusion")
+    return app  # type: ignore[return-value]
+
+
+class ScreenshotTaker(QObject):
+    """Saves a screenshot of ``window`` once its map and first decoded image are drawn."""
+
+    def __init__(self, window: MainWindow, path: Path, method: str) -> None:
+        super().__init__(window)
+        self.window = window
+        self.path = path
+        self.method = method
+        self.exit_code: int | None = None
+        window.decoder_view.decoded_pane.painted.connect(self._check)
+        window.map_changed.connect(self._check)
+        window.jobs.failed.connect(self._on_failed)
+        self._timeout = QTimer(self)
+        self._timeout.setSingleShot(True)
+        self._timeout.timeout.connect(self._on_timeout)
+        self._timeout.start(SCREENSHOT_TIMEOUT_S * 1000)
+        self._scheduled = False
+
+    def _ready(self) -> bool:
+        ws = self.window.workspace
+        return (ws is not None and ws.projector.params.method == self.method
+                and self.window.decoder_view.decoded_pane.array is not None
+                and not self.window.jobs.running)
+
+    def _check(self) -> None:
+        if not self._scheduled and self._ready():
+            self._scheduled = True
+            # Let pending paints (legend, docks) finish before grabbing.
+            QTimer.singleShot(300, self._take)
+
+    def _take(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ok = self.window.grab().save(str(self.path), "PNG")
+        if ok:
+            print(f"saved screenshot {self.path}")
+        else:
+            print(f"latent-explorer: error: could not write {self.path}", file=sys.stderr)
+        self._finish(0 if ok else 1)
+
+    def _on_failed(self, title: str, message: str, details: str) -> None:
+        print(f"latent-explorer: error: {message}", file=sys.stderr)
+        self._finish(1)
+
+    def _on_timeout(self) -> None:
+        print(f"latent-explorer: error: the window was not ready after {SCREENSHOT_TIMEOUT_S} s",
+              file=sys.stderr)
+        self._finish(1)
+
+    def _finish(self, code: int) -> None:
+        self.exit_code = code
+        self._timeout.stop()
+        self.window.close()
+        QApplication.instance().exit(code)  # type: ignore[union-attr]
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Open the window on ``args.dataset`` / ``args.model`` and run until it closes."""
+    started = time.perf_counter()
+    app = make_application()
+    window = MainWindow(use_cache=not args.no_cache)
+    if args.projection:
+        window.projection.method = args.projection
+    taker = None
+    if args.screenshot:
+        width, _, height = args.size.partition("x")
+        window.resize(int(width), int(height))
+        taker = ScreenshotTaker(window, Path(args.screenshot), window.projection.method)
+    window.show()
+    window.startup_s = time.perf_counter() - started  # type: ignore[attr-defined]
+    QTimer.singleShot(0, lambda: window.open(args.dataset, args.model, args.trust_code))
+    code = app.exec()
+    if taker is not None and taker.exit_code is not None:
+        return taker.exit_code
+    return int(code)

@@ -1,0 +1,156 @@
+"""Bridges from worker threads to the GUI thread: decoded images and long jobs.
+
+Workers live in ``core.compute`` and know nothing of Qt. The classes here own them and turn
+their callbacks into Qt signals; a signal emitted from a worker thread reaches slots of objects
+living in the GUI thread through Qt's queued connections, so slots always run on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from latent_explorer.core.compute.decoder import DecodeResult, LatestWinsDecoder
+from latent_explorer.core.compute.jobs import JobContext
+from latent_explorer.core.errors import JobCancelled, LatentExplorerError
+from latent_explorer.core.models.base import GenerativeModel
+
+
+class DecoderBridge(QObject):
+    """Owns the newest-wins decode worker and delivers its results on the GUI thread."""
+
+    decoded = Signal(object)
+    """A :class:`DecodeResult` newer than any delivered before. Emitted on the GUI thread."""
+    _raw_result = Signal(object)
+    """Internal: emitted from the worker thread; queued over to the GUI thread."""
+
+    def __init__(self, model: GenerativeModel | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self._last_delivered = 0
+        self._raw_result.connect(self._deliver)
+        self.worker = LatestWinsDecoder(model, self._raw_result.emit)
+
+    def set_model(self, model: GenerativeModel | None) -> None:
+        """Decode later requests with ``model``."""
+        self.worker.set_model(model)
+
+    def submit(self, latent: np.ndarray, label: int | None = None, tag: str = "") -> int:
+        """Ask for ``latent`` to be decoded; returns the request id."""
+        return self.worker.submit(latent, label, tag)
+
+    def close(self) -> None:
+        """Stop the worker thread."""
+        self.worker.close()
+
+    def _deliver(self, result: DecodeResult) -> None:
+        # Results arrive in order from one worker, but a model swap or a slow queue could let an
+        # older one through late: never show an image older than one already shown.
+        if result.request_id <= self._last_delivered:
+            return
+        self._last_delivered = result.request_id
+        self.decoded.emit(result)
+
+
+class JobRunner(QObject):
+    """Runs one long job at a time on a worker thread, with progress and cancel.
+
+    A job is a plain function ``fn(ctx) -> result`` taking a :class:`JobContext`. Starting a new
+    job cancels the one running; the old one's result is dropped.
+    """
+
+    started = Signal(str)
+    """The job's title. Emitted on the GUI thread."""
+    progress = Signal(object, str)
+    """(fraction or ``None`` when indeterminate, message). Delivered on the GUI thread."""
+    finished = Signal(str, object)
+    """(title, result) of a job that completed. Delivered on the GUI thread."""
+    failed = Signal(str, str, str)
+    """(title, message for the user, details). Delivered on the GUI thread."""
+    cancelled = Signal(str)
+    """The title of a job that stopped because it was cancelled. Delivered on the GUI thread."""
+    _done = Signal(int, str, object, object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._generation = 0
+        self._ctx: JobContext | None = None
+        self._thread: threading.Thread | None = None
+        self._title = ""
+        self._callbacks: dict[int, Callable[[Any], None] | None] = {}
+        self._done.connect(self._on_done)
+
+    @property
+    def running(self) -> bool:
+        """Whether a job is running."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def title(self) -> str:
+        """The title of the current (or last) job."""
+        return self._title
+
+    def start(self, title: str, fn: Callable[[JobContext], Any],
+              on_done: Callable[[Any], None] | None = None) -> None:
+        """Run ``fn(ctx)`` on a worker thread; ``on_done(result)`` runs on the GUI thread."""
+        self.cancel()
+        self._generation += 1
+        generation = self._generation
+        self._title = title
+        self._callbacks[generation] = on_done
+
+        def report(fraction: float | None, message: str) -> None:
+            if generation == self._generation:
+                self.progress.emit(fraction, message)
+
+        ctx = JobContext(report)
+        self._ctx = ctx
+
+        def work() -> None:
+            try:
+                result = fn(ctx)
+                self._done.emit(generation, "ok", result, None)
+            except JobCancelled:
+                self._done.emit(generation, "cancelled", None, None)
+            except LatentExplorerError as exc:
+                self._done.emit(generation, "failed", str(exc), traceback.format_exc())
+            except Exception as exc:
+                message = f"{title} failed: {type(exc).__name__}: {exc}"
+                self._done.emit(generation, "failed", message, traceback.format_exc())
+
+        self._thread = threading.Thread(target=work, name=f"job: {title}", daemon=True)
+        self.started.emit(title)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Ask the running job to stop (it ends at its next check)."""
+        if self._ctx is not None:
+            self._ctx.cancel()
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Cancel the running job and wait for its thread to end."""
+        self.cancel()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _on_done(self, generation: int, status: str, result: Any, details: Any) -> None:
+        callback = self._callbacks.pop(generation, None)
+        if generation != self._generation:
+            return  # a newer job replaced this one
+        self._ctx = None
+        if status == "ok":
+            if callback is not None:
+                try:
+                    callback(result)
+                except LatentExplorerError as exc:
+                    self.failed.emit(self._title, str(exc), traceback.format_exc())
+                    return
+            self.finished.emit(self._title, result)
+        elif status == "cancelled":
+            self.cancelled.emit(self._title)
+        else:
+            self.failed.emit(self._title, str(result), str(details or ""))

@@ -1,0 +1,411 @@
+"""The explorer window: the map in the middle, docks for the decoder, sliders and projection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QToolBar,
+    QWidget,
+)
+
+from latent_explorer import __version__
+from latent_explorer.core.compute.cache import ResultCache
+from latent_explorer.core.compute.decoder import DecodeResult
+from latent_explorer.core.compute.pipeline import Workspace, open_workspace, project_cached
+from latent_explorer.core.errors import LatentExplorerError
+from latent_explorer.core.session.state import ExplorerState, ProjectionState
+from latent_explorer.qt.bridges import DecoderBridge, JobRunner
+from latent_explorer.qt.settings import app_settings, recent_files, remember_file
+from latent_explorer.qt.widgets.decoder_view import QtDecoderView
+from latent_explorer.qt.widgets.latent_sliders import QtLatentSliders
+from latent_explorer.qt.widgets.map_view import QtMapView
+from latent_explorer.qt.widgets.projection_panel import METHOD_NAMES, QtProjectionPanel
+
+DATASET_FILTER = ("Datasets (*.gz *-ubyte *.idx *.npz *.npy);;All files (*)")
+MODEL_FILTER = ("Models (*.json *.safetensors *.pt *.pth *.ckpt *.ts *.py);;All files (*)")
+LAYOUT_VERSION = 1
+
+
+class MainWindow(QMainWindow):
+    """The explorer window.
+
+    The window owns the evented state (:class:`ExplorerState`, :class:`ProjectionState`), the
+    decode worker and the job runner, and wires them to thin widgets. Everything slow (loading,
+    encoding, projecting, decoding) runs off the GUI thread.
+    """
+
+    workspace_changed = Signal(object)
+    """A new :class:`Workspace` is shown. Emitted on the GUI thread."""
+    map_changed = Signal()
+    """The map's points were redrawn (new data or projection). Emitted on the GUI thread."""
+
+    def __init__(self, settings: QSettings | None = None, use_cache: bool = True,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings or app_settings()
+        self.cache = ResultCache(enabled=use_cache)
+        self.explorer = ExplorerState()
+        self.projection = ProjectionState()
+        self.workspace: Workspace | None = None
+        self.trust_code = False
+        self.last_error = ""
+        self.setWindowTitle("Latent Explorer")
+        self.resize(1400, 900)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
+                            | QMainWindow.DockOption.AllowTabbedDocks)
+
+        self.decoder = DecoderBridge(None, self)
+        self.jobs = JobRunner(self)
+        self.map_view = QtMapView(self.explorer)
+        self.map_view.thumbnail = self._thumbnail
+        self.setCentralWidget(self.map_view)
+        self.decoder_view = QtDecoderView()
+        self.sliders = QtLatentSliders(self.explorer)
+        self.projection_panel = QtProjectionPanel(self.projection)
+        self.decoder_dock = self._add_dock("Decoder", self.decoder_view,
+                                           Qt.DockWidgetArea.RightDockWidgetArea)
+        self.sliders_dock = self._add_dock("Latent sliders", self.sliders,
+                                           Qt.DockWidgetArea.RightDockWidgetArea)
+        self.projection_dock = self._add_dock("Projection", self.projection_panel,
+                                              Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.resizeDocks([self.decoder_dock, self.sliders_dock], [420, 420],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.projection_dock], [230], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.decoder_dock, self.sliders_dock], [380, 480],
+                         Qt.Orientation.Vertical)
+        self.info_label = QLabel("Nothing loaded")
+        self.statusBar().addPermanentWidget(self.info_label)
+        self._build_menus()
+        self._build_toolbar()
+        self._connect()
+        self._restore_layout()
+
+    # --- construction ---------------------------------------------------------------------
+    def _add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title.lower().replace(" ", "_") + "_dock")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.open_dataset_action = file_menu.addAction("Open &Dataset...")
+        self.open_dataset_action.setShortcut(QKeySequence("Ctrl+D"))
+        self.open_dataset_action.triggered.connect(self.open_dataset_dialog)
+        self.open_model_action = file_menu.addAction("Open &Model...")
+        self.open_model_action.setShortcut(QKeySequence("Ctrl+M"))
+        self.open_model_action.triggered.connect(self.open_model_dialog)
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        demo = file_menu.addAction("Open the &Built-in Demo")
+        demo.triggered.connect(lambda: self.open("digits", "demo"))
+        self.screenshot_action = file_menu.addAction("Save &Screenshot...")
+        self.screenshot_action.triggered.connect(self._save_screenshot_dialog)
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("&Quit")
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+
+        view_menu = self.menuBar().addMenu("&View")
+        self.reset_view_action = view_menu.addAction("&Reset Map View")
+        self.reset_view_action.setShortcut(QKeySequence("Home"))
+        self.reset_view_action.triggered.connect(self.map_view.reset_view)
+        self.box_zoom_action = view_menu.addAction("&Box Zoom")
+        self.box_zoom_action.setCheckable(True)
+        self.box_zoom_action.setShortcut(QKeySequence("Z"))
+        self.box_zoom_action.setToolTip("Left-drag draws a rectangle to zoom into (Z)")
+        self.box_zoom_action.toggled.connect(self.map_view.set_box_zoom)
+        view_menu.addSeparator()
+        for dock in (self.decoder_dock, self.sliders_dock, self.projection_dock):
+            view_menu.addAction(dock.toggleViewAction())
+        restore = view_menu.addAction("Restore Default &Layout")
+        restore.triggered.connect(self._restore_default_layout)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        about = help_menu.addAction("&About Latent Explorer")
+        about.triggered.connect(self._show_about)
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Map", self)
+        bar.setObjectName("map_toolbar")
+        bar.setMovable(False)
+        bar.addAction(self.reset_view_action)
+        bar.addAction(self.box_zoom_action)
+        self.addToolBar(bar)
+        self._default_state = self.saveState(LAYOUT_VERSION)
+
+    def _connect(self) -> None:
+        ev = self.explorer.events
+        ev.current_latent.connect(self._on_current_latent_changed)
+        ev.probe_position.connect(self._on_probe_position_changed)
+        ev.selected_index.connect(self._on_selected_index_changed)
+        self.decoder.decoded.connect(self._on_decoded)
+        self.sliders.reset_requested.connect(self._on_reset_requested)
+        self.projection_panel.apply_requested.connect(self.compute_projection)
+        self.projection_panel.cancel_requested.connect(self.jobs.cancel)
+        self.jobs.started.connect(self.projection_panel.show_running)
+        self.jobs.progress.connect(self.projection_panel.show_progress)
+        self.jobs.failed.connect(self._on_job_failed)
+        self.jobs.cancelled.connect(self._on_job_cancelled)
+
+    # --- opening things -------------------------------------------------------------------
+    def open(self, dataset: str | None = None, model: str | None = None,
+             trust_code: bool | None = None) -> None:
+        """Open a dataset and/or a model (``None`` keeps the current one) in the background."""
+        if trust_code is not None:
+            self.trust_code = trust_code
+        ds = dataset if dataset is not None else (self.workspace.dataset if self.workspace else
+                                                  "digits")
+        md = model if model is not None else (self.workspace.model if self.workspace else "demo")
+        params = self.projection.to_params()
+        pca = type(params)("pca", params.n_components, params.seed)
+        trust = self.trust_code
+
+        def job(ctx: Any) -> Workspace:
+            return open_workspace(ds, md, pca, self.cache, ctx, trust_code=trust)
+
+        label = dataset or model or "data"
+        self.jobs.start(f"Opening {Path(label).name}",
+                        job, lambda ws: self._install_workspace(ws, dataset, model))
+
+    def open_dataset_dialog(self) -> None:
+        """Ask for a dataset file or folder and open it."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open dataset", "", DATASET_FILTER)
+        if path:
+            self.open(dataset=path)
+
+    def open_model_dialog(self) -> None:
+        """Ask for a model file and open it (asking before running code from it)."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", "", MODEL_FILTER)
+        if not path:
+            return
+        trust = False
+        if Path(path).suffix == ".py":
+            answer = QMessageBox.warning(
+                self, "This model file runs code",
+                f"{Path(path).name} is a Python adapter file. Opening it runs its code with "
+                "your permissions. Only continue if you trust where it came from.",
+                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Open:
+                return
+            trust = True
+        self.open(model=path, trust_code=trust)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for kind, title in (("datasets", "Dataset"), ("models", "Model")):
+            for spec in recent_files(self.settings, kind):
+                action = self.recent_menu.addAction(f"{title}: {spec}")
+                if kind == "datasets":
+                    action.triggered.connect(lambda _=False, s=spec: self.open(dataset=s))
+                else:
+                    action.triggered.connect(lambda _=False, s=spec: self.open(model=s))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(nothing yet)").setEnabled(False)
+
+    def _install_workspace(self, ws: Workspace, dataset: str | None, model: str | None) -> None:
+        self.workspace = ws
+        if dataset:
+            remember_file(self.settings, "datasets", dataset)
+        if model:
+            remember_file(self.settings, "models", model)
+        self.decoder.set_model(ws.model)
+        self.explorer.selected_index = None
+        self.explorer.hidden_labels = frozenset()
+        self.explorer.probe_position = None
+        self.sliders.set_stats(ws.stats)
+        self.decoder_view.show_original(None)
+        self._show_map(ws)
+        self.explorer.current_latent = ws.stats.mean.copy()
+        self._update_info()
+        self.workspace_changed.emit(ws)
+        self.projection_panel.show_idle(f"{ws.projector.params.method.upper()} map ready")
+        self.statusBar().showMessage(
+            f"Opened {ws.dataset.name} with {ws.model.name}"
+            + ("; " + "; ".join(ws.dataset.notes) if ws.dataset.notes else ""), 8000)
+        if self.projection.method != "pca":
+            self.compute_projection()
+
+    def _show_map(self, ws: Workspace, reset_view: bool = True) -> None:
+        self.map_view.set_points(ws.projector.coords, ws.dataset.labels,
+                                 ws.dataset.label_name, reset_view=reset_view)
+        self._on_current_latent_changed(self.explorer.current_latent)
+        self.map_changed.emit()
+
+    # --- projection -----------------------------------------------------------------------
+    def compute_projection(self) -> None:
+        """Compute the map chosen in the projection panel in the background."""
+        ws = self.workspace
+        if ws is None:
+            return
+        params = self.projection.to_params()
+        if params == ws.projector.params:
+            self.projection_panel.show_idle(f"{params.method.upper()} map is shown")
+            return
+        name = METHOD_NAMES.get(params.method, params.method)
+
+        def job(ctx: Any) -> Any:
+            return project_cached(ws.latents, params, self.cache, ctx, ws.latents_id)
+
+        def done(projector: Any) -> None:
+            if self.workspace is not ws:
+                return
+            ws.projector = projector
+            self._show_map(ws)
+            note = ""
+            if getattr(projector, "sampled", None):
+                note = (f" (fitted on {projector.sampled:,} of {len(ws.latents):,} points; "
+                        "the rest placed by their neighbours)")
+            self.projection_panel.show_idle(f"{params.method.upper()} map ready{note}")
+            self._update_info()
+
+        self.jobs.start(f"Computing {name} of {len(ws.latents):,} points", job, done)
+
+    # --- state -> decoding ----------------------------------------------------------------
+    def _on_probe_position_changed(self, position: tuple[float, ...] | None) -> None:
+        if position is None or self.workspace is None:
+            return
+        point = np.asarray(position, dtype=np.float32)[None, :]
+        latent = self.workspace.projector.inverse(point)[0]
+        self.explorer.current_latent = latent.astype(np.float32)
+
+    def _on_selected_index_changed(self, index: int | None) -> None:
+        ws = self.workspace
+        if ws is None or index is None:
+            self.decoder_view.show_original(None)
+            return
+        self.explorer.current_latent = ws.latents[index].copy()
+        self.decoder_view.show_original(ws.dataset.images[index], self._sample_caption(index))
+
+    def _on_reset_requested(self) -> None:
+        ws = self.workspace
+        if ws is None:
+            return
+        index = self.explorer.selected_index
+        self.explorer.current_latent = (ws.latents[index].copy() if index is not None
+                                        else ws.stats.mean.copy())
+
+    def _on_current_latent_changed(self, latent: np.ndarray | None) -> None:
+        ws = self.workspace
+        if latent is None or ws is None:
+            self.map_view.set_here(None)
+            return
+        self.decoder.submit(latent, self.explorer.condition_label, tag="current")
+        self.map_view.set_here(ws.projector.transform(latent[None, :])[0])
+        self.decoder_view.show_latent(latent)
+
+    def _on_decoded(self, result: DecodeResult) -> None:
+        if result.error is not None or result.image is None:
+            message = result.error or "nothing decoded"
+            self.decoder_view.show_error(message)
+            self._report_error(message)
+            return
+        self.decoder_view.show_decoded(result.image, "Decoded")
+
+    # --- jobs and errors ------------------------------------------------------------------
+    def _on_job_failed(self, title: str, message: str, details: str) -> None:
+        self.projection_panel.show_idle(f"Failed: {message}")
+        self._report_error(message)
+
+    def _on_job_cancelled(self, title: str) -> None:
+        self.projection_panel.show_idle(f"Cancelled: {title}. The previous map stays.")
+        self.statusBar().showMessage(f"Cancelled: {title}", 5000)
+
+    def _report_error(self, message: str) -> None:
+        self.last_error = message
+        self.statusBar().showMessage(message, 15000)
+
+    # --- helpers --------------------------------------------------------------------------
+    def _sample_caption(self, index: int) -> str:
+        ws = self.workspace
+        assert ws is not None
+        if ws.dataset.labels is None:
+            return f"#{index}"
+        return f"#{index}  label {ws.dataset.label_name(int(ws.dataset.labels[index]))}"
+
+    def _thumbnail(self, index: int) -> tuple[np.ndarray, str]:
+        ws = self.workspace
+        assert ws is not None
+        return ws.dataset.images[index], self._sample_caption(index)
+
+    def _update_info(self) -> None:
+        ws = self.workspace
+        if ws is None:
+            self.info_label.setText("Nothing loaded")
+            return
+        h, w, _ = ws.dataset.image_shape
+        method = ws.projector.params.method.upper().replace("TSNE", "t-SNE")
+        self.info_label.setText(
+            f"{ws.dataset.name}: {len(ws.dataset):,} images {h}x{w}  |  {ws.model.name}: "
+            f"latent {ws.model.latent_dim}  |  {method}, {len(ws.projector.coords):,} points")
+        self.setWindowTitle(f"{ws.dataset.name} · {ws.model.name} — Latent Explorer")
+
+    def _show_about(self) -> None:
+        from PySide6 import __version__ as qt_version
+
+        QMessageBox.about(self, "About Latent Explorer",
+                          f"<b>Latent Explorer {__version__}</b><br>A live map of a dataset in "
+                          f"a generative model's latent space.<br><br>Qt {qt_version}")
+
+    def _save_screenshot_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "latent-explorer.png",
+                                              "PNG images (*.png)")
+        if path:
+            self.grab().save(path, "PNG")
+
+    # --- layout ---------------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state, LAYOUT_VERSION)
+        method = self.settings.value("projection/method")
+        if method in METHOD_NAMES:
+            self.projection.method = str(method)
+
+    def _restore_default_layout(self) -> None:
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        for dock in (self.decoder_dock, self.sliders_dock, self.projection_dock):
+            dock.setFloating(False)
+            dock.show()
+
+    def shutdown(self) -> None:
+        """Stop the workers (called on close; tests call it too)."""
+        self.jobs.shutdown()
+        self.decoder.close()
+        self.map_view.hover_card.hide_card()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt naming
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        self.settings.setValue("projection/method", self.projection.method)
+        self.settings.sync()
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line message for an exception (user errors as they are)."""
+    if isinstance(exc, LatentExplorerError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,38 @@
+"""Where the window keeps its settings (layout, recent files, last projection)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+CONFIG_ENV = "LATENT_EXPLORER_CONFIG"
+MAX_RECENT = 8
+
+
+def app_settings() -> QSettings:
+    """The settings file (``$LATENT_EXPLORER_CONFIG/settings.ini`` overrides the location)."""
+    override = os.environ.get(CONFIG_ENV)
+    if override:
+        folder = Path(override)
+    else:
+        from platformdirs import user_config_dir
+
+        folder = Path(user_config_dir("latent-explorer", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def recent_files(settings: QSettings, kind: str) -> list[str]:
+    """The recently opened ``kind`` (``datasets`` / ``models``), newest first."""
+    value = settings.value(f"recent/{kind}", [])
+    if isinstance(value, str):
+        value = [value]
+    return [str(v) for v in (value or [])]
+
+
+def remember_file(settings: QSettings, kind: str, spec: str) -> None:
+    """Put ``spec`` first in the recent ``kind`` list."""
+    items = [spec] + [v for v in recent_files(settings, kind) if v != spec]
+    settings.setValue(f"recent/{kind}", items[:MAX_RECENT])

@@ -1,0 +1,207 @@
+"""One slider per latent dimension, each over a histogram of where the data lies."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from latent_explorer.core.analysis.latent_stats import LatentStats
+from latent_explorer.core.session.state import ExplorerState
+
+STEPS = 1000
+
+
+class HistogramSlider(QSlider):
+    """A horizontal slider drawn over a histogram of the data along its direction."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setRange(0, STEPS)
+        self.setMinimumHeight(26)
+        self.histogram: np.ndarray | None = None
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt naming
+        if self.histogram is not None and len(self.histogram):
+            painter = QPainter(self)
+            rect = QRectF(self.rect()).adjusted(6, 2, -6, -2)
+            bar_w = rect.width() / len(self.histogram)
+            color = QColor(self.palette().highlight().color())
+            color.setAlpha(70)
+            for i, value in enumerate(self.histogram):
+                h = float(value) * rect.height()
+                painter.fillRect(QRectF(rect.left() + i * bar_w, rect.bottom() - h,
+                                        bar_w + 0.5, h), color)
+            painter.end()
+        super().paintEvent(event)
+
+
+class QtLatentSliders(QWidget):
+    """Sliders over the current latent, bound to :class:`ExplorerState`.
+
+    Moving a slider writes a new ``current_latent`` into the state; any change of the current
+    latent (probe, click, another slider) moves the sliders without feeding back.
+    """
+
+    reset_requested = Signal()
+    """The user asked to reset to the selected sample. Emitted on the GUI thread."""
+
+    def __init__(self, state: ExplorerState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.stats: LatentStats | None = None
+        self.sliders: list[HistogramSlider] = []
+        self._value_labels: list[QLabel] = []
+        self._values = np.zeros(0, dtype=np.float32)
+        self._syncing = False
+        self.rng = np.random.default_rng()
+
+        self.basis_combo = QComboBox()
+        self.basis_combo.addItem("Raw dimensions", "raw")
+        self.basis_combo.addItem("Principal directions", "pca")
+        self.basis_combo.setToolTip(
+            "Raw: one slider per latent value. Principal directions: the directions along "
+            "which the encoded data varies most (often less entangled than raw dimensions).")
+        self.reset_button = QPushButton("Reset to sample")
+        self.reset_button.setToolTip("Set the sliders to the selected sample's latent")
+        self.random_button = QPushButton("Random")
+        self.random_button.setToolTip("Draw a latent from the prior, a standard normal")
+        top = QHBoxLayout()
+        top.addWidget(self.basis_combo, 1)
+        top.addWidget(self.reset_button)
+        top.addWidget(self.random_button)
+
+        self._rows = QWidget()
+        self._grid = QGridLayout(self._rows)
+        self._grid.setContentsMargins(2, 2, 2, 2)
+        self._grid.setVerticalSpacing(1)
+        self._grid.setColumnStretch(1, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self._rows)
+        self.empty_label = QLabel("Load a model to get one slider per latent dimension.")
+        self.empty_label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.empty_label)
+        layout.addWidget(scroll, 1)
+
+        self.basis_combo.currentIndexChanged.connect(self._on_basis_combo_changed)
+        self.reset_button.clicked.connect(self.reset_requested)
+        self.random_button.clicked.connect(self._on_random_clicked)
+        state.events.current_latent.connect(self._on_current_latent_changed)
+        state.events.slider_basis.connect(self._on_slider_basis_changed)
+
+    # --- setup ----------------------------------------------------------------------------
+    def set_stats(self, stats: LatentStats | None) -> None:
+        """Build one slider per dimension for latents summarised by ``stats``."""
+        self.stats = stats
+        dim = 0 if stats is None else stats.dim
+        if dim != len(self.sliders):
+            self._build_rows(dim)
+        self.empty_label.setVisible(dim == 0)
+        self._apply_basis()
+
+    def _build_rows(self, dim: int) -> None:
+        while self._grid.count():
+            item = self._grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.sliders, self._value_labels = [], []
+        for i in range(dim):
+            name = QLabel()
+            slider = HistogramSlider()
+            value = QLabel("0.00")
+            value.setMinimumWidth(44)
+            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            slider.valueChanged.connect(lambda v, i=i: self._on_slider_moved(i, v))
+            self._grid.addWidget(name, i, 0)
+            self._grid.addWidget(slider, i, 1)
+            self._grid.addWidget(value, i, 2)
+            self.sliders.append(slider)
+            self._value_labels.append(value)
+        self._grid.setRowStretch(dim, 1)
+
+    def _apply_basis(self) -> None:
+        if self.stats is None:
+            return
+        basis = self.state.slider_basis
+        ranges = self.stats.ranges[basis]
+        for i, slider in enumerate(self.sliders):
+            slider.histogram = self.stats.histograms[basis][i]
+            name = self._grid.itemAtPosition(i, 0).widget()
+            if basis == "raw":
+                name.setText(f"z{i}")
+                tip = f"Latent dimension {i}; the band shows where the data lies"
+            else:
+                share = float(self.stats.explained[i]) * 100
+                name.setText(f"PC{i + 1}")
+                tip = f"Principal direction {i + 1} ({share:.1f}% of the data's variance)"
+            name.setToolTip(tip)
+            slider.setToolTip(f"{tip}. Range {ranges[i, 0]:.2f} to {ranges[i, 1]:.2f}.")
+            slider.update()
+        self._on_current_latent_changed(self.state.current_latent)
+
+    # --- value mapping --------------------------------------------------------------------
+    def value_to_step(self, dim: int, value: float) -> int:
+        """The slider step of ``value`` along dimension ``dim`` in the current basis."""
+        assert self.stats is not None
+        lo, hi = self.stats.ranges[self.state.slider_basis][dim]
+        return int(round((float(value) - lo) / (hi - lo) * STEPS))
+
+    def step_to_value(self, dim: int, step: int) -> float:
+        """The value at slider step ``step`` along dimension ``dim`` in the current basis."""
+        assert self.stats is not None
+        lo, hi = self.stats.ranges[self.state.slider_basis][dim]
+        return float(lo + (hi - lo) * step / STEPS)
+
+    # --- user input -> state --------------------------------------------------------------
+    def _on_slider_moved(self, dim: int, step: int) -> None:
+        if self._syncing or self.stats is None:
+            return
+        if len(self._values) != self.stats.dim:
+            self._values = np.zeros(self.stats.dim, dtype=np.float32)
+        self._values[dim] = self.step_to_value(dim, step)
+        self._value_labels[dim].setText(f"{self._values[dim]:.2f}")
+        self.state.current_latent = self.stats.from_basis(self._values, self.state.slider_basis)
+
+    def _on_random_clicked(self) -> None:
+        if self.stats is None:
+            return
+        self.state.current_latent = self.rng.standard_normal(self.stats.dim).astype(np.float32)
+
+    def _on_basis_combo_changed(self, index: int) -> None:
+        self.state.slider_basis = str(self.basis_combo.itemData(index))
+
+    # --- state -> view --------------------------------------------------------------------
+    def _on_slider_basis_changed(self, basis: str) -> None:
+        index = self.basis_combo.findData(basis)
+        if index != self.basis_combo.currentIndex():
+            self.basis_combo.blockSignals(True)
+            self.basis_combo.setCurrentIndex(index)
+            self.basis_combo.blockSignals(False)
+        self._apply_basis()
+
+    def _on_current_latent_changed(self, latent: np.ndarray | None) -> None:
+        if latent is None or self.stats is None or len(latent) != self.stats.dim:
+            return
+        self._values = self.stats.to_basis(latent, self.state.slider_basis)
+        self._syncing = True
+        try:
+            for i, slider in enumerate(self.sliders):
+                slider.setValue(max(0, min(STEPS, self.value_to_step(i, self._values[i]))))
+                self._value_labels[i].setText(f"{self._values[i]:.2f}")
+        finally:
+            self._syncing = False

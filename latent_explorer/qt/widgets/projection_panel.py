@@ -1,0 +1,141 @@
+"""The side panel that chooses the map's projection and shows its progress."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from latent_explorer.core.session.state import ProjectionState
+
+METHOD_NAMES = {"pca": "PCA (instant)", "umap": "UMAP", "tsne": "t-SNE"}
+
+
+class QtProjectionPanel(QWidget):
+    """Method and parameters bound to a :class:`ProjectionState`, plus progress and Cancel."""
+
+    apply_requested = Signal()
+    """The user asked to compute the map with the current settings. Emitted on the GUI thread."""
+    cancel_requested = Signal()
+    """The user pressed Cancel. Emitted on the GUI thread."""
+
+    def __init__(self, state: ProjectionState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.method_combo = QComboBox()
+        for key, name in METHOD_NAMES.items():
+            self.method_combo.addItem(name, key)
+        self.method_combo.setToolTip("How latents are laid out on the map. PCA is linear and "
+                                     "instant; UMAP and t-SNE show clusters and run in the "
+                                     "background.")
+        self.neighbors_spin = QSpinBox()
+        self.neighbors_spin.setRange(2, 200)
+        self.neighbors_spin.setToolTip("UMAP n_neighbors: larger values keep more global structure")
+        self.min_dist_spin = QDoubleSpinBox()
+        self.min_dist_spin.setRange(0.0, 1.0)
+        self.min_dist_spin.setSingleStep(0.05)
+        self.min_dist_spin.setToolTip("UMAP min_dist: smaller values pack clusters more tightly")
+        self.perplexity_spin = QDoubleSpinBox()
+        self.perplexity_spin.setRange(2.0, 200.0)
+        self.perplexity_spin.setToolTip("t-SNE perplexity: roughly, how many neighbours count")
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setToolTip("Random seed: the same seed gives the same layout")
+        form = QFormLayout()
+        form.addRow("Method", self.method_combo)
+        form.addRow("Neighbours", self.neighbors_spin)
+        form.addRow("Min. distance", self.min_dist_spin)
+        form.addRow("Perplexity", self.perplexity_spin)
+        form.addRow("Seed", self.seed_spin)
+        self._form = form
+        self.apply_button = QPushButton("Compute map")
+        self.apply_button.setToolTip("Compute the map with these settings (cached results "
+                                     "appear at once)")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the computation; the current map stays")
+        self.cancel_button.setEnabled(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.apply_button)
+        buttons.addWidget(self.cancel_button)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setVisible(False)
+        self.status_label = QLabel("")
+        self.status_label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.status_label)
+        layout.addStretch(1)
+
+        self._sync_from_state()
+        self.method_combo.currentIndexChanged.connect(self._on_method_combo_changed)
+        self.neighbors_spin.valueChanged.connect(lambda v: setattr(state, "n_neighbors", int(v)))
+        self.min_dist_spin.valueChanged.connect(lambda v: setattr(state, "min_dist", float(v)))
+        self.perplexity_spin.valueChanged.connect(lambda v: setattr(state, "perplexity", float(v)))
+        self.seed_spin.valueChanged.connect(lambda v: setattr(state, "seed", int(v)))
+        self.apply_button.clicked.connect(self.apply_requested)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        state.events.connect(self._sync_from_state)
+
+    def _on_method_combo_changed(self, index: int) -> None:
+        self.state.method = str(self.method_combo.itemData(index))
+        self.apply_requested.emit()
+
+    def _sync_from_state(self, *_: object) -> None:
+        widgets = (self.method_combo, self.neighbors_spin, self.min_dist_spin,
+                   self.perplexity_spin, self.seed_spin)
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            self.method_combo.setCurrentIndex(self.method_combo.findData(self.state.method))
+            self.neighbors_spin.setValue(self.state.n_neighbors)
+            self.min_dist_spin.setValue(self.state.min_dist)
+            self.perplexity_spin.setValue(self.state.perplexity)
+            self.seed_spin.setValue(self.state.seed)
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+        method = self.state.method
+        self._form.setRowVisible(self.neighbors_spin, method == "umap")
+        self._form.setRowVisible(self.min_dist_spin, method == "umap")
+        self._form.setRowVisible(self.perplexity_spin, method == "tsne")
+        self._form.setRowVisible(self.seed_spin, method != "pca")
+
+    # --- job display (driven by the window's job runner) ----------------------------------
+    def show_running(self, title: str) -> None:
+        """Show that ``title`` is running."""
+        self.progress_bar.setVisible(True)
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(0)
+        self.cancel_button.setEnabled(True)
+        self.status_label.setText(title)
+
+    def show_progress(self, fraction: float | None, message: str) -> None:
+        """Update the bar; ``None`` shows a busy indicator."""
+        if fraction is None:
+            self.progress_bar.setRange(0, 0)
+        else:
+            self.progress_bar.setRange(0, 1000)
+            self.progress_bar.setValue(int(fraction * 1000))
+        if message:
+            self.status_label.setText(message)
+
+    def show_idle(self, message: str) -> None:
+        """Hide the bar and show ``message``."""
+        self.progress_bar.setVisible(False)
+        self.cancel_button.setEnabled(False)
+        self.status_label.setText(message)
