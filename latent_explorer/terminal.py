@@ -37,7 +37,8 @@ class TerminalProgress:
             text = f"[{bar[: self.width]}]   ... {message}"
         else:
             filled = round(self.width * fraction)
-            text = f"[{'#' * filled}{'.' * (self.width - filled)}] {fraction * 100:3.0f}%  {message}"
+            bar = "#" * filled + "." * (self.width - filled)
+            text = f"[{bar}] {fraction * 100:3.0f}%  {message}"
         if self.tty:
             self.stream.write("\r\x1b[2K" + text[:160])
         else:

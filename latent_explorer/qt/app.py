@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -81,6 +82,21 @@ class ScreenshotTaker(QObject):
         QApplication.instance().exit(code)  # type: ignore[union-attr]
 
 
+def _print_timings(window: MainWindow) -> None:
+    """Print wall-clock stamps of start-up events on stderr (read by ``bench``)."""
+    QTimer.singleShot(0, lambda: print(f"timing window_visible {time.time()}", file=sys.stderr,
+                                       flush=True))
+    pane = window.decoder_view.decoded_pane
+    done = []
+
+    def on_painted() -> None:
+        if pane.array is not None and not done:
+            done.append(True)
+            print(f"timing first_decode_visible {time.time()}", file=sys.stderr, flush=True)
+
+    pane.painted.connect(on_painted)
+
+
 def run_app(args: argparse.Namespace) -> int:
     """Open the window on ``args.dataset`` / ``args.model`` and run until it closes."""
     started = time.perf_counter()
@@ -95,6 +111,8 @@ def run_app(args: argparse.Namespace) -> int:
         taker = ScreenshotTaker(window, Path(args.screenshot), window.projection.method)
     window.show()
     window.startup_s = time.perf_counter() - started  # type: ignore[attr-defined]
+    if os.environ.get("LATENT_EXPLORER_TIMING"):
+        _print_timings(window)
     QTimer.singleShot(0, lambda: window.open(args.dataset, args.model, args.trust_code))
     code = app.exec()
     if taker is not None and taker.exit_code is not None:

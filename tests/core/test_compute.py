@@ -34,7 +34,7 @@ def test_encode_in_batches_matches_one_call_and_reports_progress() -> None:
 
 
 def test_encode_refuses_a_model_for_other_images() -> None:
-    with pytest.raises(IncompatibleError, match="4x4x1 images .* 5x5x1"):
+    with pytest.raises(IncompatibleError, match=r"4x4x1 images .* 5x5x1"):
         encode_dataset(LinearModel(), _dataset(side=5))
 
 

@@ -7,6 +7,7 @@ atomically; nothing is pickled, so reading a cache entry never runs code.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -84,7 +85,5 @@ class ResultCache:
         """Store ``arrays`` under ``kind``/``key``; a full disk only costs the cache."""
         if not self.enabled:
             return
-        try:
+        with contextlib.suppress(OSError):
             atomic_save_npz(self.path_for(kind, key), arrays)
-        except OSError:
-            pass

@@ -56,7 +56,8 @@ def decode_one(
     """Decode one flat latent into a uint8 image ``(H, W, C)`` (or ``(L,)`` for a signal)."""
     batch = np.asarray(latent, dtype=np.float32).reshape(1, -1)
     labels = None if label is None else np.asarray([label], dtype=np.int64)
-    return to_uint8(model.decode(batch, labels))[0]
+    image: npt.NDArray[np.uint8] = to_uint8(model.decode(batch, labels))[0]
+    return image
 
 
 class LatestWinsDecoder:

@@ -31,7 +31,7 @@ class QtImagePane(QWidget):
         self.setMinimumSize(96, 96)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt naming
+    def sizeHint(self) -> QSize:
         return QSize(260, 280)
 
     def set_image(self, image: np.ndarray | None, caption: str | None = None) -> None:
@@ -64,7 +64,7 @@ class QtImagePane(QWidget):
         y = area.y() + (area.height() - h) // 2
         return QRect(x, y, w, h)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt naming
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         pal = self.palette()
         painter.fillRect(self.rect(), pal.color(QPalette.ColorRole.Base))

@@ -32,7 +32,7 @@ class HistogramSlider(QSlider):
         self.setMinimumHeight(26)
         self.histogram: np.ndarray | None = None
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt naming
+    def paintEvent(self, event: QPaintEvent) -> None:
         if self.histogram is not None and len(self.histogram):
             painter = QPainter(self)
             rect = QRectF(self.rect()).adjusted(6, 2, -6, -2)
@@ -159,7 +159,7 @@ class QtLatentSliders(QWidget):
         """The slider step of ``value`` along dimension ``dim`` in the current basis."""
         assert self.stats is not None
         lo, hi = self.stats.ranges[self.state.slider_basis][dim]
-        return int(round((float(value) - lo) / (hi - lo) * STEPS))
+        return round((float(value) - lo) / (hi - lo) * STEPS)
 
     def step_to_value(self, dim: int, step: int) -> float:
         """The value at slider step ``step`` along dimension ``dim`` in the current basis."""

@@ -105,10 +105,12 @@ class QtMapView(pg.PlotWidget):
     def reset_view(self) -> None:
         """Fit all points in the view."""
         if len(self.coords):
-            lo, hi = self.coords.min(axis=0), self.coords.max(axis=0)
+            lo = self.coords.min(axis=0).astype(float)
+            hi = self.coords.max(axis=0).astype(float)
             pad = (hi - lo) * 0.04 + 1e-6
-            self.view_box.setRange(xRange=(lo[0] - pad[0], hi[0] + pad[0]),
-                                   yRange=(lo[1] - pad[1], hi[1] + pad[1]), padding=0)
+            self.view_box.setRange(xRange=(float(lo[0] - pad[0]), float(hi[0] + pad[0])),
+                                   yRange=(float(lo[1] - pad[1]), float(hi[1] + pad[1])),
+                                   padding=0)
 
     def set_here(self, position: np.ndarray | None) -> None:
         """Place the "you are here" star (where the current latent projects), or hide it."""

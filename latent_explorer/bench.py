@@ -1,0 +1,102 @@
+"""``latent-explorer bench``: the speed figures the product promises, measured for real.
+
+Each benchmark group returns a dict of keys; the command prints them as a table, or as one JSON
+object with ``--json``. GUI figures are measured inside a real Qt event loop (offscreen when no
+screen is available).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+GOALS = {
+    "slider_latency_ms": "p50 <= 8, p95 <= 16",
+    "slider_latency_64px_ms": "p95 <= 33",
+    "probe_latency_ms": "p95 <= 16 (70k points, UMAP)",
+    "ui_block_ms": "max <= 50 while UMAP runs",
+    "window_visible_s": "<= 1.5",
+    "first_decode_visible_s": "<= 4",
+}
+
+
+def machine_description() -> str:
+    """CPU, core count and Python version of this machine, for the README table."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{cpu}, {cores} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def _groups() -> dict[str, Callable[[bool], dict[str, Any]]]:
+    def window(quick: bool) -> dict[str, Any]:
+        from latent_explorer.qt.bench_gui import bench_window
+
+        return bench_window(quick)
+
+    def startup(quick: bool) -> dict[str, Any]:
+        from latent_explorer.qt.bench_gui import bench_cold_start
+
+        return bench_cold_start(quick)
+
+    return {"window": window, "startup": startup}
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    """Run the selected benchmark groups and print the results."""
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    groups = _groups()
+    chosen = list(groups) if not args.only else [g.strip() for g in args.only.split(",")]
+    unknown = [g for g in chosen if g not in groups]
+    if unknown:
+        from latent_explorer.core.errors import SpecError
+
+        raise SpecError(f"unknown benchmark group {', '.join(unknown)}; "
+                        f"choose from {', '.join(groups)}")
+    results: dict[str, Any] = {"machine": machine_description(),
+                               "date": time.strftime("%Y-%m-%d")}
+    for name in chosen:
+        if not args.json:
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+        results.update(groups[name](bool(args.quick)))
+    if args.json:
+        print(json.dumps(results, indent=None, sort_keys=False))
+    else:
+        print(format_table(results))
+    return 0
+
+
+def format_table(results: dict[str, Any]) -> str:
+    """A readable two-column table of ``results`` with goals beside the figures."""
+    rows = []
+    for key, value in results.items():
+        if isinstance(value, dict):
+            text = ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
+                             for k, v in value.items())
+        elif isinstance(value, float):
+            text = f"{value:.3f}"
+        else:
+            text = str(value)
+        goal = GOALS.get(key, "")
+        rows.append((key, text, goal))
+    width = max(len(r[0]) for r in rows)
+    vwidth = max(len(r[1]) for r in rows)
+    lines = [f"{'benchmark'.ljust(width)}  {'result'.ljust(vwidth)}  goal"]
+    lines.append("-" * (width + vwidth + 20))
+    for key, text, goal in rows:
+        lines.append(f"{key.ljust(width)}  {text.ljust(vwidth)}  {goal}")
+    return "\n".join(lines)

@@ -1,0 +1,88 @@
+"""Fixtures that build real windows and make sure nothing is left running afterwards."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from latent_explorer.qt.main_window import MainWindow
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path: Path) -> Iterator:  # type: ignore[no-untyped-def]
+    """Build a :class:`MainWindow` with private settings; closes it and checks for threads."""
+    before = set(threading.enumerate())
+    windows: list[MainWindow] = []
+
+    def make(dataset: str | None = "digits", model: str | None = "demo",
+             method: str = "pca") -> MainWindow:
+        settings = QSettings(str(tmp_path / f"settings{len(windows)}.ini"),
+                             QSettings.Format.IniFormat)
+        window = MainWindow(settings=settings)
+        window.projection.method = method
+        qtbot.addWidget(window)
+        window.resize(1200, 800)
+        window.show()
+        windows.append(window)
+        if dataset is not None:
+            with qtbot.waitSignal(window.workspace_changed, timeout=60_000):
+                window.open(dataset, model)
+            wait_decoded(qtbot, window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+    QApplication.processEvents()
+    leftover = [t for t in threading.enumerate()
+                if t not in before and t.is_alive() and not t.daemon]
+    leftover += [t for t in threading.enumerate()
+                 if t not in before and t.is_alive() and t.name.startswith(("latent-", "job:"))]
+    assert not leftover, f"threads left running: {leftover}"
+
+
+def wait_decoded(qtbot, window: MainWindow, timeout: int = 10_000) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the decode worker is idle and its last result has been shown."""
+    assert window.decoder.worker.wait_idle(timeout / 1000)
+    qtbot.waitUntil(lambda: window.decoder._last_delivered >= window.decoder.worker._next_id,
+                    timeout=timeout)
+
+
+def send_mouse(widget: QWidget, kind: str, pos: QPointF,
+               buttons: Qt.MouseButton = Qt.MouseButton.LeftButton,
+               modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    """Send a real mouse event to ``widget`` (press / move / release / dblclick)."""
+    types = {"press": QMouseEvent.Type.MouseButtonPress,
+             "move": QMouseEvent.Type.MouseMove,
+             "release": QMouseEvent.Type.MouseButtonRelease}
+    local = QPointF(pos)
+    global_pos = QPointF(widget.mapToGlobal(QPoint(int(pos.x()), int(pos.y()))))
+    button = Qt.MouseButton.NoButton if kind == "move" else Qt.MouseButton.LeftButton
+    held = Qt.MouseButton.NoButton if kind == "release" else buttons
+    event = QMouseEvent(types[kind], local, local, global_pos, button, held, modifiers)
+    QApplication.sendEvent(widget, event)
+
+
+def drag(widget: QWidget, start: QPointF, end: QPointF, steps: int = 8) -> None:
+    """Press at ``start``, move in ``steps`` to ``end`` with the button held, release."""
+    send_mouse(widget, "press", start)
+    for i in range(1, steps + 1):
+        t = i / steps
+        send_mouse(widget, "move", start + (end - start) * t)
+        QApplication.processEvents()
+    send_mouse(widget, "release", end)
+    QApplication.processEvents()
+
+
+def click(widget: QWidget, pos: QPointF,
+          modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    """A left click at ``pos``."""
+    send_mouse(widget, "press", pos, modifiers=modifiers)
+    send_mouse(widget, "release", pos, modifiers=modifiers)
+    QApplication.processEvents()

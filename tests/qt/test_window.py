@@ -1,0 +1,193 @@
+"""The explorer window driven as a user would: drag the probe, move sliders, click and hover."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
+
+from latent_explorer.core.compute.decoder import decode_one
+from latent_explorer.qt.images import qimage_to_array
+from tests.qt.conftest import click, drag, send_mouse, wait_decoded
+
+
+def _shown(window) -> np.ndarray:  # type: ignore[no-untyped-def]
+    array = window.decoder_view.decoded_pane.array
+    assert array is not None
+    return array
+
+
+def test_demo_opens_with_map_and_decoded_image(make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    ws = window.workspace
+    assert ws is not None and len(ws.dataset) == 1797
+    assert len(window.map_view.coords) == 1797
+    assert len(window.map_view._class_items) == 10  # one coloured item per digit
+    assert len(window.sliders.sliders) == ws.model.latent_dim
+    assert "digits" in window.info_label.text() and "1,797" in window.info_label.text()
+    expected = decode_one(ws.model, window.explorer.current_latent)
+    np.testing.assert_array_equal(_shown(window), expected)
+
+
+def test_dragging_the_probe_decodes_the_inverse_projected_latent(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    ws = window.workspace
+    view = window.map_view
+    before = _shown(window).copy()
+    probe = view.probe.pos()
+    start = view.view_to_widget(probe.x(), probe.y())
+    target_xy = ws.projector.coords[np.argmax(ws.projector.coords[:, 0])]
+    end = view.view_to_widget(float(target_xy[0]), float(target_xy[1]))
+    drag(view.viewport(), start, end)
+    wait_decoded(qtbot, window)
+    pos = window.explorer.probe_position
+    assert pos is not None
+    assert abs(pos[0] - float(target_xy[0])) < 0.1 * np.ptp(ws.projector.coords[:, 0])
+    latent = ws.projector.inverse(np.asarray([pos], dtype=np.float32))[0]
+    np.testing.assert_allclose(window.explorer.current_latent, latent, atol=1e-5)
+    shown = _shown(window)
+    assert not np.array_equal(shown, before)
+    np.testing.assert_array_equal(shown, decode_one(ws.model, latent))
+    # The pixels on screen are the decoded pixels, upscaled without smoothing.
+    pane = window.decoder_view.decoded_pane
+    grabbed = qimage_to_array(pane.grab().toImage())
+    rect = pane.image_rect()
+    block = rect.width() // shown.shape[1]
+    cy, cx = rect.y() + block // 2, rect.x() + block // 2
+    assert int(grabbed[cy, cx, 0]) == int(shown[0, 0, 0])
+
+
+def test_moving_a_slider_decodes_at_once(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    ws = window.workspace
+    slider = window.sliders.sliders[2]
+    before = window.explorer.current_latent.copy()
+    slider.setFocus()
+    for _ in range(40):
+        qtbot.keyClick(slider, Qt.Key.Key_Right)
+    qtbot.keyClick(slider, Qt.Key.Key_PageUp)
+    wait_decoded(qtbot, window)
+    latent = window.explorer.current_latent
+    assert latent[2] != pytest.approx(before[2])
+    np.testing.assert_allclose(np.delete(latent, 2), np.delete(before, 2), atol=1e-5)
+    assert latent[2] == pytest.approx(window.sliders.step_to_value(2, slider.value()), abs=1e-5)
+    np.testing.assert_array_equal(_shown(window), decode_one(ws.model, latent))
+    # The "you are here" star follows the slider.
+    here = window.map_view.here_item.getData()
+    expected = ws.projector.transform(latent[None, :])[0]
+    assert here[0][0] == pytest.approx(expected[0], abs=1e-4)
+
+
+def test_principal_direction_sliders(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    window.sliders.basis_combo.setCurrentIndex(1)
+    assert window.explorer.slider_basis == "pca"
+    before = window.explorer.current_latent.copy()
+    slider = window.sliders.sliders[0]
+    slider.setValue(slider.value() + 150)
+    wait_decoded(qtbot, window)
+    moved = window.explorer.current_latent - before
+    direction = window.workspace.stats.components[0]
+    cosine = abs(moved @ direction) / (np.linalg.norm(moved) * np.linalg.norm(direction))
+    assert cosine > 0.999
+    assert window.sliders._grid.itemAtPosition(0, 0).widget().text() == "PC1"
+
+
+def test_click_selects_and_hover_shows_the_original(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    ws = window.workspace
+    view = window.map_view
+    index = 123
+    x, y = (float(v) for v in ws.projector.coords[index])
+    # Zoom in around the point so it is the nearest under the cursor.
+    view.view_box.setRange(xRange=(x - 0.05, x + 0.05), yRange=(y - 0.05, y + 0.05), padding=0)
+    qtbot.wait(20)
+    pos = view.view_to_widget(float(x), float(y))
+    send_mouse(view.viewport(), "move", pos, buttons=Qt.MouseButton.NoButton)
+    qtbot.waitUntil(lambda: view.hover_card.isVisible(), timeout=3000)
+    assert view.hover_card.index == index
+    assert f"#{index}" in view.hover_card.text_label.text()
+    click(view.viewport(), pos)
+    assert window.explorer.selected_index == index
+    wait_decoded(qtbot, window)
+    np.testing.assert_array_equal(window.explorer.current_latent, ws.latents[index])
+    np.testing.assert_array_equal(window.decoder_view.original_pane.array, ws.dataset.images[index])
+    assert "z = [" in window.decoder_view.latent_label.text()
+    # The reconstruction of a selected demo digit resembles its original.
+    recon = _shown(window).astype(float)
+    original = ws.dataset.images[index].astype(float)
+    assert np.abs(recon - original).mean() < 40
+
+
+def test_legend_hides_a_class(make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    view = window.map_view
+    sample = view.legend.items[3][0]
+    sample.mouseClickEvent(_FakeClick())
+    assert window.explorer.hidden_labels == frozenset({3})
+    assert not view._class_items[3].isVisible()
+    assert not view.visible_mask()[window.workspace.dataset.labels == 3].any()
+
+
+class _FakeClick:
+    def button(self) -> Qt.MouseButton:
+        return Qt.MouseButton.LeftButton
+
+    def accept(self) -> None:
+        pass
+
+
+def test_switching_projection_and_cancelling(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    panel = window.projection_panel
+    with qtbot.waitSignal(window.jobs.started, timeout=5000):
+        panel.method_combo.setCurrentIndex(panel.method_combo.findData("umap"))
+    assert panel.cancel_button.isEnabled()
+    with qtbot.waitSignal(window.jobs.cancelled, timeout=10_000):
+        qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    assert window.workspace.projector.params.method == "pca"
+    assert "Cancelled" in panel.status_label.text()
+    # t-SNE runs to the end in the background and the map swaps.
+    with qtbot.waitSignal(window.map_changed, timeout=120_000):
+        panel.method_combo.setCurrentIndex(panel.method_combo.findData("tsne"))
+    assert window.workspace.projector.params.method == "tsne"
+    assert "t-SNE" in window.info_label.text()
+
+
+def test_broken_model_file_gives_a_message_and_the_window_keeps_working(  # type: ignore[no-untyped-def]
+        make_window, qtbot, tmp_path: Path, monkeypatch) -> None:
+    window = make_window()
+    ws = window.workspace
+    broken = tmp_path / "broken.safetensors"
+    broken.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(broken), "")))
+    with qtbot.waitSignal(window.jobs.failed, timeout=10_000):
+        window.open_model_action.trigger()
+    assert "broken.safetensors" in window.last_error
+    assert "broken.safetensors" in window.statusBar().currentMessage()
+    assert window.workspace is ws  # nothing changed
+    slider = window.sliders.sliders[0]
+    slider.setValue(slider.value() + 100)
+    wait_decoded(qtbot, window)
+    np.testing.assert_array_equal(_shown(window),
+                                  decode_one(ws.model, window.explorer.current_latent))
+
+
+def test_layout_is_remembered(make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(dataset=None)
+    window.sliders_dock.setFloating(True)
+    window.close()
+    from PySide6.QtCore import QSettings
+
+    from latent_explorer.qt.main_window import MainWindow
+
+    again = MainWindow(settings=QSettings(str(tmp_path / "settings0.ini"),
+                                          QSettings.Format.IniFormat))
+    try:
+        assert again.sliders_dock.isFloating()
+    finally:
+        again.close()
