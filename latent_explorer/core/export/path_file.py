@@ -35,11 +35,11 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.errors import InputFileError
+from latent_explorer.core.interpolation.easing import EASINGS
 
 SCHEMA = "latent-explorer-path"
 VERSION = 1
 INTERPOLATIONS: tuple[str, ...] = ("lerp", "slerp")
-EASINGS: tuple[str, ...] = ("linear", "ease-in-out")
 SCALINGS: tuple[str, ...] = ("nearest", "smooth")
 _MAX_BYTES = 64 * 1024 * 1024
 
@@ -178,7 +178,7 @@ def _validate(source: Path, data: Any) -> PathFile:
         interp=_choice(path, "interp", INTERPOLATIONS, "slerp", fail),
         frames=_count(path, "frames", 2, fail),
         frames_per_segment=_count(path, "frames_per_segment", 1, fail),
-        easing=_choice(path, "easing", EASINGS, "linear", fail),
+        easing=_choice(path, "easing", tuple(EASINGS), "linear", fail),
         loop=_flag(path, "loop", fail), pingpong=_flag(path, "pingpong", fail),
         hold=_count(path, "hold", 0, fail) or 0,
         fps=_fps(render.get("fps", 30.0), fail),
@@ -227,6 +227,8 @@ def _section(data: dict[str, Any], key: str, fail: Any) -> dict[str, Any]:
 def _choice(section: dict[str, Any], key: str, options: tuple[str, ...], default: str,
             fail: Any) -> str:
     value = section.get(key, default)
+    if isinstance(value, str):
+        value = value.replace("-", "_")  # "ease-in-out" as typed on the command line
     if value not in options:
         raise fail(f"\"{key}\" is {value!r}; expected one of {', '.join(options)}")
     return str(value)
