@@ -13,14 +13,14 @@ tuples, logits, ``[-1, 1]`` outputs, channel-first tensors or non-flat latents:
 from __future__ import annotations
 
 import math
-from enum import Enum
+from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
 
-class OutputRange(str, Enum):
+class OutputRange(StrEnum):
     """How a network's raw output values map to pixel intensities."""
 
     UNIT = "0,1"
@@ -37,7 +37,7 @@ class OutputRange(str, Enum):
         if self is OutputRange.SYMMETRIC:
             values = (values + 1.0) * 0.5
         elif self is OutputRange.LOGITS:
-            values = 1.0 / (1.0 + np.exp(-np.clip(values, -60.0, 60.0)))
+            values = (1.0 / (1.0 + np.exp(-np.clip(values, -60.0, 60.0)))).astype(np.float32)
         elif self is OutputRange.BYTE:
             values = values * (1.0 / 255.0)
         return np.clip(values, 0.0, 1.0).astype(np.float32, copy=False)

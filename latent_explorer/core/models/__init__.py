@@ -1,0 +1,187 @@
+"""Generative models: the protocol, the adapters and :func:`load_model`.
+
+``load_model(spec)`` opens:
+
+- ``demo``: the bundled VAE trained on scikit-learn's digits;
+- a folder holding ``model.json``, or a ``.json`` file: the project's own VAE, or a *model
+  card* (see :mod:`latent_explorer.core.models.card`) pointing at another kind of file;
+- ``.safetensors``: the project's VAE weights (a ``model.json`` must lie next to them);
+- ``.pt`` / ``.pth`` / ``.ckpt`` / ``.bin``: a TorchScript archive; or a weights-only
+  state_dict (with a ``model.json`` next to it); or a whole pickled module (needs trust);
+- ``.py``: a Python adapter file (see :mod:`latent_explorer.core.models.adapter_file`; needs
+  trust).
+
+Importing this package does not import torch.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+from latent_explorer.core.errors import ModelError, SpecError
+from latent_explorer.core.models.base import GenerativeModel, OutputRange
+from latent_explorer.core.models.card import (
+    ModelOptions,
+    is_model_card,
+    parse_latent_shape,
+    read_model_card,
+    write_model_card,
+)
+from latent_explorer.core.models.torch_adapter import TorchModel
+from latent_explorer.core.models.vae import VAEConfig, read_meta
+
+__all__ = [
+    "DEMO_MODEL_PATH",
+    "GenerativeModel",
+    "ModelOptions",
+    "OutputRange",
+    "TorchModel",
+    "VAEConfig",
+    "load_model",
+    "write_model_card",
+]
+
+DEMO_MODEL_PATH = Path(__file__).resolve().parents[3] / "resources" / "demo" / "model.json"
+"""The bundled demo model's ``model.json``."""
+
+_CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin")
+
+
+def load_model(
+    spec: str | Path,
+    trust_code: bool = False,
+    latent_shape: tuple[int, ...] | str | None = None,
+) -> GenerativeModel:
+    """Open the model that ``spec`` names.
+
+    Parameters
+    ----------
+    spec
+        ``demo`` or a path (see the package docstring for what each kind of file means).
+    trust_code
+        Allow opening files that run code: Python adapter files and pickled modules.
+    latent_shape
+        The shape of one latent (``(128,)``, ``"8,2,2"``) for files that do not say it;
+        wins over what a file or card says.
+
+    Raises
+    ------
+    SpecError
+        If ``spec`` is neither ``demo`` nor an existing file or folder of a known kind.
+    ModelError
+        If the file is broken, does not fit its architecture, or would run untrusted code.
+    """
+    options = ModelOptions()
+    if latent_shape is not None:
+        try:
+            options = ModelOptions(latent_shape=parse_latent_shape(latent_shape))
+        except (ValueError, TypeError) as exc:
+            raise SpecError(f"--latent-shape: {exc}") from exc
+    if str(spec) == "demo":
+        from latent_explorer.core.models.vae_io import load_vae
+
+        if not DEMO_MODEL_PATH.is_file():
+            raise ModelError(DEMO_MODEL_PATH, "the bundled demo model is missing")
+        return _checked(load_vae(DEMO_MODEL_PATH, source="demo"), options, DEMO_MODEL_PATH)
+    path = Path(spec).expanduser()
+    if not path.exists():
+        raise SpecError(f"{spec!r} is neither 'demo' nor an existing model file or folder")
+    return _load_path(path, trust_code, options, None)
+
+
+def _load_path(
+    path: Path, trust_code: bool, options: ModelOptions, source: str | None
+) -> GenerativeModel:
+    from latent_explorer.core.models.vae_io import find_vae_json, load_vae
+
+    suffix = path.suffix.lower()
+    if path.is_dir() or suffix == ".json":
+        json_path = find_vae_json(path)
+        if json_path is None:
+            raise SpecError(f"{path} is a folder without a model.json")
+        data = read_meta(json_path)
+        if is_model_card(data):
+            return _load_card(json_path, data, trust_code, options)
+        return _checked(load_vae(json_path, source=source), options, json_path)
+    if suffix == ".safetensors":
+        return _checked(load_vae(path, source=source), options, path)
+    if suffix == ".py":
+        from latent_explorer.core.models.adapter_file import load_adapter_file
+
+        return load_adapter_file(path, trust_code=trust_code, options=options, source=source)
+    if suffix in _CHECKPOINT_SUFFIXES:
+        return _load_checkpoint(path, trust_code, options, source)
+    raise SpecError(
+        f"{path}: unknown kind of model file; expected a folder with model.json, a .json "
+        "model card, .safetensors, a TorchScript or PyTorch checkpoint (.pt, .pth, .ckpt), "
+        "or a Python adapter file (.py)"
+    )
+
+
+def _load_checkpoint(
+    path: Path, trust_code: bool, options: ModelOptions, source: str | None
+) -> GenerativeModel:
+    """Tell a TorchScript archive, a state_dict and a pickled module apart, and open it."""
+    import torch
+
+    from latent_explorer.core.models.torchscript import is_torchscript_archive, load_torchscript
+    from latent_explorer.core.models.vae_io import find_vae_json, load_vae
+
+    if is_torchscript_archive(path):
+        return load_torchscript(path, options, source=source)
+    try:
+        torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        from latent_explorer.core.models.pickled_module import load_pickled_module
+
+        return load_pickled_module(path, trust_code=trust_code, options=options, source=source)
+    except Exception as exc:
+        raise ModelError(path, f"cannot be read as a PyTorch checkpoint: {exc}") from exc
+    if find_vae_json(path) is None:
+        raise ModelError(
+            path,
+            "holds only weights (a state_dict), not the network that uses them. Put the "
+            "model.json of a Latent Explorer VAE next to it, or describe the network with a "
+            "Python adapter file (.py) or a model card",
+        )
+    return _checked(load_vae(path, source=source), options, path)
+
+
+def _load_card(
+    card_path: Path, data: dict[str, object], trust_code: bool, options: ModelOptions
+) -> GenerativeModel:
+    kind, target, card_options = read_model_card(card_path, data)
+    merged = options.over(card_options)
+    source = str(card_path.resolve())
+    if not target.exists():
+        raise ModelError(card_path, f"the model card's path {target} does not exist")
+    if kind == "vae":
+        from latent_explorer.core.models.vae_io import load_vae
+
+        model = _checked(load_vae(target, source=source), options, card_path)
+    elif kind == "torchscript":
+        from latent_explorer.core.models.torchscript import load_torchscript
+
+        model = load_torchscript(target, merged, source=source)
+    elif kind == "adapter":
+        from latent_explorer.core.models.adapter_file import load_adapter_file
+
+        model = load_adapter_file(target, trust_code=trust_code, options=merged, source=source)
+    else:
+        from latent_explorer.core.models.pickled_module import load_pickled_module
+
+        model = load_pickled_module(target, trust_code=trust_code, options=merged, source=source)
+    if card_options.name:
+        model.name = card_options.name
+    return model
+
+
+def _checked(model: TorchModel, options: ModelOptions, path: Path) -> TorchModel:
+    """Refuse a stated latent shape that contradicts a VAE's own config."""
+    if options.latent_shape is not None and options.latent_shape != model.latent_shape:
+        raise ModelError(
+            path,
+            f"the VAE's latents have shape {model.latent_shape}, not {options.latent_shape}",
+        )
+    return model

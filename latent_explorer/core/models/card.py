@@ -1,0 +1,229 @@
+"""Model cards and the conventions a user states about a model (:class:`ModelOptions`).
+
+A model card is a small JSON file that says how to open a model file whose conventions the
+file itself does not state. The Open Model dialog writes one; people can write one by hand::
+
+    {
+      "format": "latent-explorer-model-card",
+      "version": 1,
+      "kind": "torchscript",          # "vae" | "torchscript" | "adapter" | "pickle"
+      "path": "generator.pt",         # relative to the card's folder, or absolute
+      "name": "CelebA GAN",           # optional: shown to the user
+      "latent_shape": [128],          # or [8, 2, 2]; needed unless the file says it
+      "output_range": "-1,1",         # "0,1" | "-1,1" | "logits" | "0,255"
+      "output_index": 0,              # which item of a tuple / dict output is the image
+      "num_classes": 0,               # > 0: a conditional decoder, decode(z, labels)
+      "image_shape": [64, 64, 3],     # (H, W, C) or (L,); inferred by one decode if absent
+      "encoder_input_range": "0,1",   # what range the encoder takes images in
+      "encoder_output": "mean",       # "mean" | "first" | "split_half"
+      "channels_first": null          # true / false / null (decide from the output)
+    }
+
+Every field but ``format``, ``version``, ``kind`` and ``path`` is optional; a field the card
+gives wins over what the file says. Kinds ``adapter`` and ``pickle`` run code from the file and
+still need ``trust_code``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from latent_explorer.core.errors import ModelError
+from latent_explorer.core.models.base import OutputRange
+from latent_explorer.core.models.outputs import EncoderOutput
+from latent_explorer.core.models.torch_adapter import TorchModel
+
+CARD_FORMAT = "latent-explorer-model-card"
+CARD_VERSION = 1
+CARD_KINDS = ("vae", "torchscript", "adapter", "pickle")
+
+
+def trust_refusal(path: str | Path, what: str) -> ModelError:
+    """The error for a file that would run code when the caller did not trust it."""
+    return ModelError(
+        path,
+        f"is {what}: opening it runs its code. Pass --trust-code (or tick 'I trust this "
+        "file') if you trust it.",
+    )
+
+
+def parse_latent_shape(value: object) -> tuple[int, ...]:
+    """Read ``8``, ``"8,2,2"``, ``"8x2x2"`` or ``[8, 2, 2]`` as a latent shape."""
+    if isinstance(value, str):
+        parts: list[Any] = [p for p in value.replace("x", ",").split(",") if p.strip()]
+    elif isinstance(value, int):
+        parts = [value]
+    elif isinstance(value, list | tuple):
+        parts = list(value)
+    else:
+        raise ValueError(f"cannot read a latent shape from {value!r}")
+    shape = tuple(int(p) for p in parts)
+    if not shape or min(shape) < 1:
+        raise ValueError(f"a latent shape needs positive sizes, got {value!r}")
+    return shape
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """Conventions of a model, each ``None`` where unknown (then a default or the file's)."""
+
+    latent_shape: tuple[int, ...] | None = None
+    output_range: OutputRange | None = None
+    output_index: int | str | None = None
+    num_classes: int | None = None
+    image_shape: tuple[int, ...] | None = None
+    encoder_input_range: OutputRange | None = None
+    encoder_output: EncoderOutput | None = None
+    channels_first: bool | None = None
+    name: str | None = None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> ModelOptions:
+        """Read the option fields of a card (or of upper-case adapter constants, lowered).
+
+        Raises ``ValueError`` for a value of the wrong kind.
+        """
+
+        def get(key: str) -> Any:
+            return data.get(key)
+
+        encoder_output = get("encoder_output")
+        if encoder_output not in (None, "mean", "first", "split_half"):
+            raise ValueError(f"encoder_output must be mean, first or split_half: {encoder_output}")
+        output_index = get("output_index")
+        if output_index is not None and not isinstance(output_index, int | str):
+            raise ValueError(f"output_index must be a number or a key, got {output_index!r}")
+        return cls(
+            latent_shape=_maybe(parse_latent_shape, get("latent_shape")),
+            output_range=_maybe(_output_range, get("output_range")),
+            output_index=output_index,
+            num_classes=_maybe(int, get("num_classes")),
+            image_shape=_maybe(parse_latent_shape, get("image_shape")),
+            encoder_input_range=_maybe(_output_range, get("encoder_input_range")),
+            encoder_output=encoder_output,
+            channels_first=_maybe(bool, get("channels_first")),
+            name=_maybe(str, get("name")),
+        )
+
+    def over(self, fallback: ModelOptions) -> ModelOptions:
+        """These options, with ``fallback``'s value wherever this one has ``None``."""
+        values = {
+            f.name: getattr(self, f.name)
+            if getattr(self, f.name) is not None
+            else getattr(fallback, f.name)
+            for f in dataclasses.fields(self)
+        }
+        return ModelOptions(**values)
+
+    def to_card(self) -> dict[str, Any]:
+        """The fields that are set, as JSON values for a model card."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, OutputRange):
+                value = value.value
+            elif isinstance(value, tuple):
+                value = list(value)
+            if value is not None:
+                out[f.name] = value
+        return out
+
+
+def _maybe(convert: Any, value: Any) -> Any:
+    return None if value is None else convert(value)
+
+
+def _output_range(value: Any) -> OutputRange:
+    try:
+        return OutputRange(str(value).replace(" ", ""))
+    except ValueError:
+        choices = ", ".join(repr(r.value) for r in OutputRange)
+        raise ValueError(f"output range {value!r} is not one of {choices}") from None
+
+
+def is_model_card(data: Mapping[str, Any]) -> bool:
+    """Whether a loaded JSON object is a model card (rather than a VAE's ``model.json``)."""
+    return data.get("format") == CARD_FORMAT or (
+        "format" not in data and data.get("kind") in CARD_KINDS
+    )
+
+
+def read_model_card(path: Path, data: Mapping[str, Any]) -> tuple[str, Path, ModelOptions]:
+    """Check a card's JSON ``data`` read from ``path``; return its kind, target and options."""
+    if int(data.get("version", 1)) > CARD_VERSION:
+        raise ModelError(path, "is a model card from a newer Latent Explorer; please update")
+    kind = data.get("kind")
+    if kind not in CARD_KINDS:
+        raise ModelError(path, f"model card kind {kind!r} is not one of {', '.join(CARD_KINDS)}")
+    target = data.get("path")
+    if not isinstance(target, str) or not target:
+        raise ModelError(path, "the model card needs a 'path' to the model file")
+    try:
+        options = ModelOptions.from_mapping(data)
+    except (ValueError, TypeError) as exc:
+        raise ModelError(path, f"invalid model card: {exc}") from exc
+    return str(kind), (path.parent / target), options
+
+
+def write_model_card(
+    card_path: str | Path, kind: str, target: str | Path, options: ModelOptions
+) -> Path:
+    """Write a model card; ``target`` is stored relative to the card when it can be."""
+    card = Path(card_path)
+    if kind not in CARD_KINDS:
+        raise ValueError(f"kind must be one of {CARD_KINDS}")
+    target_path = Path(target)
+    try:
+        stored = target_path.resolve().relative_to(card.resolve().parent).as_posix()
+    except ValueError:
+        stored = str(target_path.resolve())
+    data = {"format": CARD_FORMAT, "version": CARD_VERSION, "kind": kind, "path": stored}
+    data.update(options.to_card())
+    card.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return card
+
+
+def model_from_options(
+    path: Path,
+    decode_fn: Callable[..., Any],
+    options: ModelOptions,
+    *,
+    encode_fn: Callable[[Any], Any] | None = None,
+    source: str | None = None,
+    state_fn: Callable[[], Mapping[str, Any]] | None = None,
+    keep_alive: object = None,
+    hint: str = "",
+) -> TorchModel:
+    """Build a :class:`TorchModel` for the file ``path`` from a decoder and stated options.
+
+    Raises :class:`ModelError` naming ``path`` when the latent shape is unknown; ``hint``
+    adds where else the shape could come from for this kind of file.
+    """
+    if options.latent_shape is None:
+        raise ModelError(
+            path,
+            "does not say the shape of its latents. Give it with --latent-shape (e.g. 128 or "
+            f'8,2,2), or as "latent_shape" in a model card{hint}',
+        )
+    return TorchModel(
+        decode_fn,
+        encode_fn=encode_fn,
+        name=options.name or path.stem,
+        source=source or str(path.resolve()),
+        latent_shape=options.latent_shape,
+        output_range=options.output_range or OutputRange.UNIT,
+        output_index=0 if options.output_index is None else options.output_index,
+        image_shape=options.image_shape,
+        channels_first=options.channels_first,
+        num_classes=options.num_classes or 0,
+        encoder_input_range=options.encoder_input_range or OutputRange.UNIT,
+        encoder_output=options.encoder_output or "mean",
+        state_fn=state_fn,
+        fingerprint_files=(path,),
+        keep_alive=keep_alive,
+    )

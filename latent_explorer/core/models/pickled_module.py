@@ -1,0 +1,100 @@
+"""Open a whole pickled ``nn.Module`` (``torch.save(model)``): runs code, so needs trust.
+
+Unpickling can run any code stored in the file, so this loader refuses unless the caller
+passes ``trust_code=True``. The classes the pickle names must be importable (the user's
+project on ``sys.path``). The file may hold the module itself or a dict with it under one of
+``model``, ``generator``, ``decoder``, ``netG``, ``G``, ``g_ema``, ``G_ema``, ``module``.
+
+The decoder is the module's ``decode`` method, or ``forward``; ``encode`` is used when present.
+The latent shape comes from the caller or a card, else from the module's ``latent_shape``
+attribute, else from an int ``latent_dim`` / ``z_dim`` / ``nz`` attribute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from latent_explorer.core.errors import ModelError
+from latent_explorer.core.models.card import (
+    ModelOptions,
+    model_from_options,
+    parse_latent_shape,
+    trust_refusal,
+)
+from latent_explorer.core.models.torch_adapter import TorchModel
+
+_MODULE_KEYS = ("model", "generator", "decoder", "netG", "G", "g_ema", "G_ema", "module")
+_DIM_ATTRIBUTES = ("latent_dim", "z_dim", "nz")
+
+
+def load_pickled_module(
+    path: str | Path,
+    *,
+    trust_code: bool = False,
+    options: ModelOptions | None = None,
+    source: str | None = None,
+) -> TorchModel:
+    """Unpickle the module in ``path`` on the CPU and wrap it.
+
+    Raises
+    ------
+    ModelError
+        If not trusted, if unpickling fails, if no module is inside, or if the latent
+        shape is stated nowhere.
+    """
+    import torch
+
+    path = Path(path)
+    if not trust_code:
+        raise trust_refusal(path, "a pickled PyTorch module")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:
+        raise ModelError(path, f"cannot be unpickled: {type(exc).__name__}: {exc}") from exc
+    module = _find_module(obj)
+    if module is None:
+        raise ModelError(
+            path, f"holds a {type(obj).__name__}, not a torch.nn.Module (nor a dict with one)"
+        )
+    module.eval()
+    module.float()
+    decode_fn = module.decode if callable(getattr(module, "decode", None)) else module
+    encode = getattr(module, "encode", None)
+    return model_from_options(
+        path,
+        decode_fn,
+        (options or ModelOptions()).over(ModelOptions(latent_shape=_latent_shape(module))),
+        encode_fn=encode if callable(encode) else None,
+        source=source,
+        state_fn=module.state_dict,
+        keep_alive=module,
+        hint=", or as a `latent_shape` attribute of the module",
+    )
+
+
+def _find_module(obj: Any) -> Any:
+    import torch
+
+    if isinstance(obj, torch.nn.Module):
+        return obj
+    if isinstance(obj, Mapping):
+        for key in _MODULE_KEYS:
+            if isinstance(obj.get(key), torch.nn.Module):
+                return obj[key]
+    return None
+
+
+def _latent_shape(module: Any) -> tuple[int, ...] | None:
+    value = getattr(module, "latent_shape", None)
+    if value is not None:
+        try:
+            return parse_latent_shape(value)
+        except (ValueError, TypeError):
+            return None
+    for name in _DIM_ATTRIBUTES:
+        dim = getattr(module, name, None)
+        if isinstance(dim, int) and dim > 0:
+            return (dim,)
+    return None

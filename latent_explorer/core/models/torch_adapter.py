@@ -1,0 +1,369 @@
+""":class:`TorchModel`: the one place where a network's own conventions become the protocol's.
+
+Every adapter (the project's VAE, TorchScript archives, Python adapter files, pickled modules)
+builds a :class:`TorchModel` around two plain callables, so this module alone deals with
+outputs in [-1, 1] / logits / 0..255, tuple and dict outputs, channel-first tensors, non-flat
+latents, class-conditional decoders, 1-D signals, encoders returning ``(mu, logvar)``, batch
+splitting, and turning failures inside the user's network into :class:`ModelOutputError`.
+
+Torch is imported inside the methods, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from latent_explorer.core.errors import ModelOutputError
+from latent_explorer.core.models.base import OutputRange, flat_dim
+from latent_explorer.core.models.outputs import (
+    EncoderOutput,
+    Layout,
+    pick_encoder_mean,
+    pick_output,
+    to_channels_last,
+)
+
+
+class TorchModel:
+    """A :class:`~latent_explorer.core.models.base.GenerativeModel` around torch callables.
+
+    Parameters
+    ----------
+    decode_fn
+        ``decode_fn(z)`` or, when ``num_classes > 0``, ``decode_fn(z, labels)``; ``z`` is a
+        float32 CPU tensor ``(B, *latent_shape)``, ``labels`` an int64 tensor ``(B,)``. It may
+        return a tensor, a tuple/list (element ``output_index`` is used), a dict (key
+        ``output_index``, or the ``output_index``-th value) or an object with ``.sample``.
+    name
+        Short name shown to the user and used in error messages.
+    source
+        How to reopen the model with ``load_model``.
+    latent_shape
+        Shape of one latent inside the network, e.g. ``(8,)`` or ``(8, 2, 2)``.
+    encode_fn
+        Optional ``encode_fn(x)`` taking images in ``encoder_input_range`` and layout
+        ``encoder_layout``; see ``encoder_output`` for what it may return.
+    output_range
+        How the decoder's raw values map to [0, 1].
+    output_index
+        Which element of a tuple/list/dict output is the image.
+    image_shape
+        ``(H, W, C)`` or ``(L,)``; inferred by decoding one zero latent when ``None``.
+    channels_first
+        Whether 4-D outputs are ``(B, C, H, W)``; ``None`` decides from ``image_shape`` or
+        from which axis has 1 or 3 entries.
+    num_classes
+        Number of classes of a conditional decoder (0: unconditional).
+    encoder_input_range
+        The value range the encoder expects its input images in.
+    encoder_output
+        ``"mean"``: take the mean whatever the form (tuple -> first element, dict -> ``mean``
+        / ``mu`` / ``loc``, a distribution -> ``.mean``, a tensor with ``2 * latent_dim``
+        values -> its first half); ``"first"``: element 0 of a tuple or the tensor itself;
+        ``"split_half"``: the first half of the last axis (``mu`` and ``logvar`` concatenated).
+    encoder_layout
+        ``"nhwc"``, ``"nchw"``, ``"nhw"`` (grey, no channel axis) or ``"flat"``; ``None``:
+        the layout the decoder outputs.
+    state_fn
+        Returns the named tensors to hash for :meth:`fingerprint` (e.g. ``module.state_dict``).
+    fingerprint_files
+        Files whose bytes also go into :meth:`fingerprint` (an archive, an adapter file).
+    batch_size
+        Largest batch handed to the network at once.
+    keep_alive
+        Objects to keep referenced as long as the model lives (the ``nn.Module``); also
+        returned by :attr:`network`.
+    """
+
+    def __init__(
+        self,
+        decode_fn: Callable[..., Any],
+        *,
+        name: str,
+        source: str,
+        latent_shape: Sequence[int],
+        encode_fn: Callable[[Any], Any] | None = None,
+        output_range: OutputRange | str = OutputRange.UNIT,
+        output_index: int | str = 0,
+        image_shape: Sequence[int] | None = None,
+        channels_first: bool | None = None,
+        num_classes: int = 0,
+        encoder_input_range: OutputRange | str = OutputRange.UNIT,
+        encoder_output: EncoderOutput = "mean",
+        encoder_layout: Layout | None = None,
+        state_fn: Callable[[], Mapping[str, Any]] | None = None,
+        fingerprint_files: Sequence[str | Path] = (),
+        batch_size: int = 512,
+        keep_alive: object = None,
+    ) -> None:
+        if encoder_output not in ("mean", "first", "split_half"):
+            raise ValueError(f"encoder_output must be mean, first or split_half: {encoder_output}")
+        self.name = name
+        self.source = source
+        self.latent_shape = tuple(int(n) for n in latent_shape)
+        if not self.latent_shape or min(self.latent_shape) < 1:
+            raise ValueError(f"latent_shape must be positive sizes, got {self.latent_shape}")
+        self.num_classes = int(num_classes)
+        self.output_range = OutputRange(output_range)
+        self.output_index = output_index
+        self.encoder_input_range = OutputRange(encoder_input_range)
+        self.encoder_output: EncoderOutput = encoder_output
+        self.batch_size = max(1, int(batch_size))
+        self._decode_fn = decode_fn
+        self._encode_fn = encode_fn
+        self._channels_first = channels_first
+        self._encoder_layout = encoder_layout
+        self._state_fn = state_fn
+        self._fingerprint_files = tuple(Path(p) for p in fingerprint_files)
+        self._fingerprint: str | None = None
+        self._keep_alive = keep_alive
+        self._output_layout: Layout = "nchw" if channels_first else "nhwc"
+        if image_shape is not None:
+            self.image_shape = tuple(int(n) for n in image_shape)
+            if len(self.image_shape) not in (1, 3):
+                raise ValueError(f"image_shape must be (H, W, C) or (L,), got {image_shape}")
+            if len(self.image_shape) == 1:
+                self._output_layout = "flat"
+        else:
+            self.image_shape = ()
+            self.image_shape = self._infer_image_shape()
+
+    def __repr__(self) -> str:
+        return (
+            f"TorchModel(name={self.name!r}, latent_shape={self.latent_shape}, "
+            f"image_shape={self.image_shape}, has_encoder={self.has_encoder})"
+        )
+
+    @property
+    def latent_dim(self) -> int:
+        """Number of values in one flat latent."""
+        return flat_dim(self.latent_shape)
+
+    @property
+    def network(self) -> object:
+        """The wrapped network object given as ``keep_alive`` (an ``nn.Module``), or ``None``."""
+        return self._keep_alive
+
+    @property
+    def has_encoder(self) -> bool:
+        """Whether :meth:`encode` works."""
+        return self._encode_fn is not None
+
+    # -- decoding ---------------------------------------------------------------------------
+
+    def decode(
+        self, latents: npt.NDArray[np.float32], labels: npt.NDArray[np.int64] | None = None
+    ) -> npt.NDArray[np.float32]:
+        """Decode ``(B, latent_dim)`` latents into ``(B, *image_shape)`` float32 in [0, 1].
+
+        A conditional model given no ``labels`` decodes class 0; an unconditional model
+        ignores ``labels``.
+        """
+        latents = np.asarray(latents, dtype=np.float32)
+        if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"{self.name} takes latents of shape (B, {self.latent_dim}), got {latents.shape}"
+            )
+        count = latents.shape[0]
+        label_array = self._check_labels(labels, count)
+        chunks = [
+            self._decode_chunk(latents[i : i + self.batch_size], label_array, i)
+            for i in range(0, count, self.batch_size)
+        ]
+        if not chunks:
+            return np.zeros((0, *self.image_shape), dtype=np.float32)
+        raw = np.concatenate(chunks)
+        bad = int(np.count_nonzero(~np.isfinite(raw.reshape(count, -1)).all(axis=1)))
+        if bad:
+            raise ModelOutputError(
+                f"{self.name} returned NaN or infinite values for {bad} of {count} latents"
+            )
+        return self.output_range.to_unit(raw)
+
+    def _check_labels(
+        self, labels: npt.NDArray[np.int64] | None, count: int
+    ) -> npt.NDArray[np.int64] | None:
+        if self.num_classes <= 0:
+            return None
+        if labels is None:
+            return np.zeros(count, dtype=np.int64)
+        label_array = np.asarray(labels, dtype=np.int64).reshape(-1)
+        if label_array.shape[0] != count:
+            raise ValueError(f"{label_array.shape[0]} labels for {count} latents")
+        if count and (label_array.min() < 0 or label_array.max() >= self.num_classes):
+            raise ValueError(f"{self.name} takes labels 0..{self.num_classes - 1}")
+        return label_array
+
+    def _decode_chunk(
+        self,
+        latents: npt.NDArray[np.float32],
+        labels: npt.NDArray[np.int64] | None,
+        start: int,
+    ) -> npt.NDArray[np.float32]:
+        import torch
+
+        count = latents.shape[0]
+        z = torch.from_numpy(np.ascontiguousarray(latents)).reshape(count, *self.latent_shape)
+        try:
+            with torch.inference_mode():
+                if labels is None:
+                    out = self._decode_fn(z)
+                else:
+                    y = torch.from_numpy(np.ascontiguousarray(labels[start : start + count]))
+                    out = self._decode_fn(z, y)
+                tensor = pick_output(out, self.output_index)
+                raw = tensor.detach().to(device="cpu", dtype=torch.float32).numpy()
+        except ModelOutputError:
+            raise
+        except Exception as exc:  # the user's network may raise anything
+            raise ModelOutputError(
+                f"{self.name} failed while decoding {count} latents of shape "
+                f"{self.latent_shape}: {type(exc).__name__}: {exc}"
+            ) from exc
+        return self._to_image_layout(raw, count)
+
+    def _to_image_layout(self, raw: npt.NDArray[np.float32], count: int) -> npt.NDArray[np.float32]:
+        if raw.ndim == 0 or raw.shape[0] != count:
+            raise ModelOutputError(
+                f"{self.name} returned shape {raw.shape} for a batch of {count} latents"
+            )
+        if not self.image_shape:  # still inferring
+            return raw
+        images, self._output_layout = to_channels_last(
+            raw, self.image_shape, self._channels_first, self.name
+        )
+        return images
+
+    def _infer_image_shape(self) -> tuple[int, ...]:
+        """Decode two zero latents and read the image shape and layout off the result."""
+        # Two, not one: a network that squeezes its batch axis would hide it with one.
+        probe = np.zeros((2, self.latent_dim), dtype=np.float32)
+        labels = None if self.num_classes <= 0 else np.zeros(2, dtype=np.int64)
+        raw = self._decode_chunk(probe, labels, 0)
+        images, self._output_layout = to_channels_last(raw, None, self._channels_first, self.name)
+        return tuple(int(n) for n in images.shape[1:])
+
+    # -- encoding ---------------------------------------------------------------------------
+
+    def encode(self, images: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Encode ``(B, *image_shape)`` float32 images in [0, 1] into ``(B, latent_dim)`` means.
+
+        Raises
+        ------
+        ModelOutputError
+            If the model has no encoder, the encoder raises, or it returns non-finite values.
+        """
+        if self._encode_fn is None:
+            raise ModelOutputError(
+                f"{self.name} has no encoder (a decoder-only model such as a GAN generator): "
+                "it can decode latents but cannot place dataset images on the map"
+            )
+        images = np.asarray(images, dtype=np.float32)
+        if images.shape[1:] != self.image_shape:
+            raise ValueError(
+                f"{self.name} encodes images of shape {self.image_shape}, got {images.shape[1:]}"
+            )
+        count = images.shape[0]
+        chunks = [
+            self._encode_chunk(images[i : i + self.batch_size])
+            for i in range(0, count, self.batch_size)
+        ]
+        if not chunks:
+            return np.zeros((0, self.latent_dim), dtype=np.float32)
+        means = np.concatenate(chunks)
+        bad = int(np.count_nonzero(~np.isfinite(means).all(axis=1)))
+        if bad:
+            raise ModelOutputError(
+                f"{self.name} returned NaN or infinite values for {bad} of {count} images"
+            )
+        return means
+
+    def _encoder_input(self, images: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        values = self.encoder_input_range.from_unit(images)
+        layout = self._encoder_layout or self._output_layout
+        if len(self.image_shape) == 1:
+            return values
+        if layout == "nchw" or (layout == "flat" and self._channels_first):
+            values = values.transpose(0, 3, 1, 2)
+        if layout == "flat":
+            return values.reshape(values.shape[0], -1)
+        if layout == "nhw":
+            return values[..., 0]
+        return values
+
+    def _encode_chunk(self, images: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        import torch
+
+        assert self._encode_fn is not None
+        count = images.shape[0]
+        x = torch.from_numpy(np.ascontiguousarray(self._encoder_input(images)))
+        try:
+            with torch.inference_mode():
+                out = self._encode_fn(x)
+                mean = pick_encoder_mean(out, self.encoder_output, self.latent_dim, count)
+                result = mean.detach().to(device="cpu", dtype=torch.float32).numpy()
+        except ModelOutputError:
+            raise
+        except Exception as exc:  # the user's network may raise anything
+            raise ModelOutputError(
+                f"{self.name} failed while encoding {count} images: {type(exc).__name__}: {exc}"
+            ) from exc
+        if result.size != count * self.latent_dim:
+            raise ModelOutputError(
+                f"{self.name}'s encoder returned {result.size // max(count, 1)} values per image"
+                f" but the latents have {self.latent_dim}"
+            )
+        return np.ascontiguousarray(result.reshape(count, self.latent_dim))
+
+    # -- identity ---------------------------------------------------------------------------
+
+    def settings(self) -> dict[str, object]:
+        """The conventions this model was opened with (part of :meth:`fingerprint`)."""
+        return {
+            "latent_shape": list(self.latent_shape),
+            "image_shape": list(self.image_shape),
+            "output_range": self.output_range.value,
+            "output_index": self.output_index,
+            "num_classes": self.num_classes,
+            "encoder_input_range": self.encoder_input_range.value,
+            "encoder_output": self.encoder_output,
+            "has_encoder": self.has_encoder,
+        }
+
+    def fingerprint(self) -> str:
+        """A sha256 of the weights, the files given and :meth:`settings` (computed once)."""
+        if self._fingerprint is None:
+            digest = hashlib.sha256()
+            digest.update(json.dumps(self.settings(), sort_keys=True).encode())
+            if self._state_fn is not None:
+                _hash_state(digest, self._state_fn())
+            for path in self._fingerprint_files:
+                with path.open("rb") as stream:
+                    for block in iter(lambda: stream.read(1 << 20), b""):
+                        digest.update(block)
+            if self._state_fn is None and not self._fingerprint_files:
+                digest.update(self.source.encode())
+            self._fingerprint = digest.hexdigest()[:32]
+        return self._fingerprint
+
+
+def _hash_state(digest: Any, state: Mapping[str, Any]) -> None:
+    """Feed every tensor's name, dtype, shape and bytes into ``digest``, in name order."""
+    import torch
+
+    for key in sorted(state):
+        value = state[key]
+        digest.update(key.encode())
+        if isinstance(value, torch.Tensor):
+            tensor = value.detach().to("cpu").contiguous()
+            digest.update(f"{tensor.dtype}{tuple(tensor.shape)}".encode())
+            digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+        else:
+            digest.update(repr(value).encode())

@@ -1,0 +1,209 @@
+"""Reading and writing the project's VAE: ``model.json`` + ``model.safetensors`` (or ``.pt``).
+
+:func:`load_vae` accepts the folder, the ``.json`` or the weights file, checks the weights
+against the architecture the JSON describes and says exactly what does not match.
+:func:`save_vae` writes both files atomically (a temporary name in the same folder, then
+``os.replace``), so a crash never leaves a half-written model behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from latent_explorer.core.errors import ModelError
+from latent_explorer.core.models.torch_adapter import TorchModel
+from latent_explorer.core.models.vae import (
+    ARCHITECTURE_VERSION,
+    FORMAT,
+    FORMAT_VERSION,
+    VAEConfig,
+    build_vae,
+    read_meta,
+    wrap_vae,
+)
+
+if TYPE_CHECKING:
+    import torch
+
+WEIGHT_SUFFIXES = (".safetensors", ".pt", ".pth", ".ckpt", ".bin")
+_NESTED_STATE_KEYS = ("state_dict", "model_state_dict", "model")
+
+
+def find_vae_json(path: Path) -> Path | None:
+    """The ``model.json`` that describes ``path`` (a folder, a ``.json`` or a weights file)."""
+    if path.is_dir():
+        candidate = path / "model.json"
+        return candidate if candidate.is_file() else None
+    if path.suffix.lower() == ".json":
+        return path
+    for candidate in (path.with_suffix(".json"), path.parent / "model.json"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_vae(
+    path: str | Path, *, weights: str | Path | None = None, source: str | None = None
+) -> TorchModel:
+    """Open a VAE saved by :func:`save_vae` (or its config with foreign weights).
+
+    Parameters
+    ----------
+    path
+        The folder, its ``model.json``, or the weights file next to a ``model.json``.
+    weights
+        Weights to use instead of the file ``model.json`` names.
+    source
+        What ``load_model`` reopens it with; defaults to the JSON's path.
+
+    Raises
+    ------
+    ModelError
+        If a file is missing, unreadable, truncated, or the weights do not fit the config.
+    """
+    path = Path(path)
+    json_path = find_vae_json(path)
+    if json_path is None:
+        raise ModelError(
+            path,
+            "has no model.json next to it, so the architecture is unknown. Save the model "
+            "with 'latent-explorer train', or describe it with a model card or a Python "
+            "adapter file",
+        )
+    if weights is None and path.suffix.lower() in WEIGHT_SUFFIXES:
+        weights = path
+    meta = read_meta(json_path)
+    if meta.get("format") != FORMAT:
+        raise ModelError(json_path, f"is not a {FORMAT} file (format {meta.get('format')!r})")
+    if int(meta.get("format_version", 1)) > FORMAT_VERSION:
+        raise ModelError(json_path, "was written by a newer Latent Explorer; please update")
+    try:
+        config = VAEConfig.from_json(meta.get("config"))
+    except ValueError as exc:
+        raise ModelError(json_path, f"describes no valid VAE: {exc}") from exc
+    if meta.get("output_range", "logits") != "logits":
+        raise ModelError(json_path, "a latent-explorer VAE outputs logits; output_range differs")
+    weights_path = Path(weights) if weights else json_path.parent / meta.get("weights", "")
+    if not weights_path.is_file():
+        raise ModelError(weights_path, f"the weights named in {json_path.name} are missing")
+    state = read_state_dict(weights_path)
+    module = _module_with_weights(config, state, weights_path, json_path)
+    name = str(meta.get("name") or json_path.parent.name or json_path.stem)
+    return wrap_vae(module, name, source or str(json_path.resolve()))
+
+
+def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
+    """Read named tensors from a ``.safetensors`` file or a weights-only ``.pt`` on the CPU."""
+    import torch
+
+    if path.suffix.lower() == ".safetensors":
+        from safetensors.torch import load_file
+
+        try:
+            return load_file(str(path), device="cpu")
+        except Exception as exc:  # safetensors raises its own error types
+            raise ModelError(
+                path, f"cannot read the weights ({exc}); the file may be truncated or corrupt"
+            ) from exc
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise ModelError(
+            path,
+            "holds pickled Python objects, not only weights; open it as a pickled module "
+            "(needs --trust-code) or save its state_dict",
+        ) from exc
+    except Exception as exc:
+        raise ModelError(path, f"cannot read the weights ({exc}); the file may be corrupt") from exc
+    for key in _NESTED_STATE_KEYS:
+        if isinstance(data, Mapping) and isinstance(data.get(key), Mapping):
+            data = data[key]
+            break
+    if not isinstance(data, Mapping) or not all(isinstance(v, torch.Tensor) for v in data.values()):
+        raise ModelError(path, "holds no state_dict (a mapping of names to tensors)")
+    return {str(k): v for k, v in data.items()}
+
+
+def _module_with_weights(
+    config: VAEConfig, state: dict[str, torch.Tensor], weights_path: Path, json_path: Path
+) -> torch.nn.Module:
+    import torch
+
+    if state and all(k.startswith("module.") for k in state):  # saved from DataParallel
+        state = {k.removeprefix("module."): v for k, v in state.items()}
+    with torch.device("meta"):  # no random init: every tensor comes from the file
+        module = build_vae(config)
+    expected = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+    problems = []
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    if missing:
+        problems.append(f"missing keys {_some(missing)}")
+    if unexpected:
+        problems.append(f"unexpected keys {_some(unexpected)}")
+    for key, shape in expected.items():
+        if key in state and tuple(state[key].shape) != shape:
+            problems.append(
+                f"shape of {key} is {tuple(state[key].shape)} but the config expects {shape}"
+            )
+    if problems:
+        raise ModelError(
+            weights_path, f"does not match the VAE in {json_path.name}: " + "; ".join(problems)
+        )
+    module.load_state_dict(state, strict=True, assign=True)
+    return module
+
+
+def _some(keys: list[str], limit: int = 5) -> str:
+    shown = ", ".join(keys[:limit])
+    return shown if len(keys) <= limit else f"{shown} (and {len(keys) - limit} more)"
+
+
+def save_vae(
+    module: torch.nn.Module,
+    config: VAEConfig,
+    out_dir: str | Path,
+    extra_meta: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write ``model.safetensors`` and ``model.json`` into ``out_dir``; return the JSON's path.
+
+    ``extra_meta`` is merged into the JSON's top level (``name``, ``training`` ...). Each
+    file is first written under a temporary name in ``out_dir`` and then moved into place.
+    """
+    from safetensors.torch import save
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to("cpu").contiguous() for k, v in module.state_dict().items()}
+    meta: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "architecture": {"name": config.architecture, "version": ARCHITECTURE_VERSION},
+        "config": config.to_json(),
+        "output_range": "logits",
+        "weights": "model.safetensors",
+        "name": out.resolve().name,
+    }
+    meta.update(extra_meta or {})
+    _write_atomic(
+        out / "model.safetensors",
+        # save() to bytes, then write_bytes: the file gets the usual umask permissions
+        lambda tmp: tmp.write_bytes(save(state, metadata={"format": FORMAT})),
+    )
+    text = json.dumps(meta, indent=2) + "\n"
+    _write_atomic(out / "model.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return out / "model.json"
+
+
+def _write_atomic(target: Path, write: Callable[[Path], object]) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        tmp.replace(target)  # atomic within one folder (os.replace)
+    finally:
+        tmp.unlink(missing_ok=True)
