@@ -25,7 +25,8 @@ def test_demo_opens_with_map_and_decoded_image(make_window) -> None:  # type: ig
     ws = window.workspace
     assert ws is not None and len(ws.dataset) == 1797
     assert len(window.map_view.coords) == 1797
-    assert len(window.map_view._class_items) == 10  # one coloured item per digit
+    assert len(window.map_view._legend_items) == 10  # one legend entry per digit
+    assert window.map_view.cloud.render_count >= 1
     assert len(window.sliders.sliders) == ws.model.latent_dim
     assert "digits" in window.info_label.text() and "1,797" in window.info_label.text()
     expected = decode_one(ws.model, window.explorer.current_latent)
@@ -128,7 +129,8 @@ def test_legend_hides_a_class(make_window) -> None:  # type: ignore[no-untyped-d
     sample = view.legend.items[3][0]
     sample.mouseClickEvent(_FakeClick())
     assert window.explorer.hidden_labels == frozenset({3})
-    assert not view._class_items[3].isVisible()
+    assert not view._legend_items[3].isVisible()
+    assert not view.cloud.visible[window.workspace.dataset.labels == 3].any()
     assert not view.visible_mask()[window.workspace.dataset.labels == 3].any()
 
 

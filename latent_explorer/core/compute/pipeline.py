@@ -16,7 +16,6 @@ from latent_explorer.core.compute.jobs import JobContext, null_context
 from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.models.base import GenerativeModel
-from latent_explorer.core.projection import fit_projection, projector_from_arrays
 from latent_explorer.core.projection.base import ProjectionParams, Projector
 
 LATENTS_VERSION = "1"
@@ -68,6 +67,8 @@ def project_cached(
     ``latents_id`` is a content key of ``latents`` (e.g. :func:`latents_key`); it is computed
     from the array when not given.
     """
+    from latent_explorer.core.projection import fit_projection, projector_from_arrays
+
     ctx = ctx or null_context()
     cache = cache if cache is not None else ResultCache(enabled=False)
     key = cache_key(

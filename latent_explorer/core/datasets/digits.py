@@ -13,6 +13,33 @@ from latent_explorer.core.datasets.base import ArrayDataset
 DIGITS_NAME = "digits"
 
 
+def _read_digits_table() -> np.ndarray:
+    """The digits as a ``(1797, 65)`` table: 64 pixel values (0..16), then the digit.
+
+    Reads the data file that scikit-learn ships directly: importing scikit-learn itself costs
+    most of a second at start-up. Falls back to ``sklearn.datasets.load_digits`` if the file
+    is not where it used to be or holds something else.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sklearn")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "datasets" / "data" / "digits.csv.gz"
+        if path.is_file():
+            try:
+                table = np.loadtxt(path, delimiter=",", dtype=np.float64)
+            except (OSError, ValueError):
+                break
+            if table.shape == (1797, 65):
+                return table
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    flat = np.asarray(bunch.data, dtype=np.float64)
+    return np.concatenate([flat, np.asarray(bunch.target, dtype=np.float64)[:, None]], axis=1)
+
+
 def load_digits_dataset() -> ArrayDataset:
     """Load scikit-learn's handwritten digits as ``(1797, 8, 8, 1)`` uint8 images.
 
@@ -24,13 +51,10 @@ def load_digits_dataset() -> ArrayDataset:
     ArrayDataset
         Named and sourced ``"digits"``.
     """
-    # sklearn pulls in scipy; import it only when the dataset is asked for.
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    values = np.asarray(bunch.images, dtype=np.float64)
+    table = _read_digits_table()
+    values = table[:, :64].reshape(-1, 8, 8)
     images = np.rint(values * (255.0 / 16.0)).clip(0, 255).astype(np.uint8)[..., np.newaxis]
-    labels = np.asarray(bunch.target, dtype=np.int64)
+    labels = table[:, 64].astype(np.int64)
     return ArrayDataset(
         name=DIGITS_NAME,
         source=DIGITS_NAME,

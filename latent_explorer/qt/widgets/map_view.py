@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
-from scipy.spatial import cKDTree
 
 from latent_explorer.core.session.state import ExplorerState
 from latent_explorer.qt.palette import MAP_BACKGROUND, UNLABELLED, category_color
 from latent_explorer.qt.widgets.hover_card import QtHoverCard
+from latent_explorer.qt.widgets.point_cloud import PointCloudItem
 
 HOVER_RADIUS_PX = 8.0
 
@@ -35,8 +36,9 @@ class QtMapView(pg.PlotWidget):
         self.coords = np.zeros((0, 2), dtype=np.float32)
         self.labels: np.ndarray | None = None
         self.thumbnail: Callable[[int], tuple[np.ndarray, str]] | None = None
-        self._tree: cKDTree | None = None
-        self._class_items: dict[int, pg.ScatterPlotItem] = {}
+        self._tree: Any = None  # a scipy cKDTree over the map coordinates
+        self._legend_items: dict[int, pg.ScatterPlotItem] = {}
+        self.cloud = PointCloudItem()
         plot = self.getPlotItem()
         plot.hideAxis("left")
         plot.hideAxis("bottom")
@@ -57,6 +59,7 @@ class QtMapView(pg.PlotWidget):
                                    hoverPen=pg.mkPen("#ffffff", width=2))
         self.probe.setZValue(40)
         self.probe.setToolTip("Probe: drag to decode any place on the map")
+        self.addItem(self.cloud)
         for item in (self.selection_item, self.here_item, self.probe):
             self.addItem(item, ignoreBounds=True)
         self.probe.sigPositionChanged.connect(self._on_probe_moved)
@@ -71,29 +74,32 @@ class QtMapView(pg.PlotWidget):
     # --- data -----------------------------------------------------------------------------
     def set_points(self, coords: np.ndarray, labels: np.ndarray | None,
                    label_name: Callable[[int], str] = str, reset_view: bool = True) -> None:
-        """Show ``coords`` ``(N, 2)`` coloured by ``labels``; builds one item per class."""
+        """Show ``coords`` ``(N, 2)`` coloured by ``labels`` (one legend entry per class)."""
         self.coords = np.asarray(coords, dtype=np.float32)[:, :2]
         self.labels = None if labels is None else np.asarray(labels)
+        from scipy.spatial import cKDTree  # imported late: scipy costs start-up time
+
         self._tree = cKDTree(self.coords) if len(self.coords) else None
-        for item in self._class_items.values():
+        for item in self._legend_items.values():
             self.removeItem(item)
         self.legend.clear()
-        self._class_items = {}
-        size = 6 if len(self.coords) < 5_000 else 4 if len(self.coords) < 50_000 else 3
-        groups = [-1] if self.labels is None else [int(v) for v in np.unique(self.labels)]
-        for label in groups:
-            mask = slice(None) if label == -1 else self.labels == label
-            pts = self.coords[mask]
-            color = QColor(UNLABELLED) if label == -1 else category_color(label)
-            color.setAlpha(210)
-            item = pg.ScatterPlotItem(pts[:, 0], pts[:, 1], size=size, pen=None,
-                                      brush=pg.mkBrush(color), symbol="o", pxMode=True)
-            item.setZValue(1)
-            item.label_id = label
-            self.addItem(item)
-            self._class_items[label] = item
-            if label != -1 and len(groups) <= 30:
-                self.legend.addItem(item, label_name(label))
+        self._legend_items = {}
+        if self.labels is None:
+            classes = np.zeros(0, dtype=np.int64)
+            index = np.zeros(len(self.coords), dtype=np.int64)
+            colors = [QColor(UNLABELLED)]
+        else:
+            classes, index = np.unique(self.labels, return_inverse=True)
+            colors = [category_color(int(label)) for label in classes]
+        self.cloud.set_data(self.coords, index, colors)
+        if len(classes) <= 30:
+            for label, color in zip(classes, colors, strict=True):
+                # An empty item per class, only so the legend shows its colour and toggles it.
+                proxy = pg.ScatterPlotItem([], [], size=9, pen=None, brush=pg.mkBrush(color))
+                proxy.label_id = int(label)
+                self.addItem(proxy, ignoreBounds=True)
+                self._legend_items[int(label)] = proxy
+                self.legend.addItem(proxy, label_name(int(label)))
         self._on_hidden_labels_changed(self.state.hidden_labels)
         self._on_selected_index_changed(self.state.selected_index)
         if reset_view:
@@ -203,8 +209,9 @@ class QtMapView(pg.PlotWidget):
 
     # --- state -> view --------------------------------------------------------------------
     def _on_hidden_labels_changed(self, hidden: frozenset[int]) -> None:
-        for label, item in self._class_items.items():
+        for label, item in self._legend_items.items():
             item.setVisible(label not in hidden)
+        self.cloud.set_visible_mask(self.visible_mask())
 
     def _on_selected_index_changed(self, index: int | None) -> None:
         if index is None or index >= len(self.coords):
