@@ -29,7 +29,7 @@ def disk_offsets(radius: int) -> np.ndarray:
 
 
 def pack_colors(colors: list[QColor]) -> np.ndarray:
-    """Premultiplied ARGB32 words of ``colors`` (the layout of ``QImage.Format_ARGB32_Premultiplied``)."""
+    """Premultiplied ARGB32 words of ``colors``, as ``Format_ARGB32_Premultiplied`` stores them."""
     words = []
     for c in colors:
         a = c.alpha()
@@ -134,10 +134,10 @@ class PointCloudItem(pg.GraphicsObject):
         self.update()
 
     # --- QGraphicsItem --------------------------------------------------------------------
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt naming
+    def boundingRect(self) -> QRectF:
         return QRectF(self._bounds)
 
-    def dataBounds(self, axis: int, frac: float = 1.0, orthoRange: Any = None) -> Any:  # noqa: N802, N803
+    def dataBounds(self, axis: int, frac: float = 1.0, orthoRange: Any = None) -> Any:  # noqa: N803
         if not len(self.coords):
             return (None, None)
         values = self.coords[:, axis]
