@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
 from latent_explorer.core.projection.checks import check_latents, check_queries
 
@@ -80,6 +79,8 @@ class IDWInterpolator:
         n, width = self.points.shape
         self.k = max(1, min(k, n))
         self.power = power
+        from scipy.spatial import cKDTree  # imported here: scipy slows the app's start-up
+
         rng = np.random.default_rng(0)
         sample = rng.choice(n, _FIT_SAMPLE, replace=False) if n > _FIT_SAMPLE else np.arange(n)
         fit_points = self.points[sample].astype(np.float64)
