@@ -122,6 +122,10 @@ def test_state_dict_without_architecture_is_explained(tmp_path: Path) -> None:
     torch.save(torch.nn.Linear(3, 4).state_dict(), tmp_path / "weights.pth")
     with pytest.raises(ModelError, match=r"holds only weights .* adapter file"):
         load_model(str(tmp_path / "weights.pth"))
+    data = (tmp_path / "weights.pth").read_bytes()
+    (tmp_path / "cut.pth").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelError, match=r"cut\.pth: cannot be read as a PyTorch checkpoint"):
+        load_model(str(tmp_path / "cut.pth"))
 
 
 def test_demo_reconstructions_are_recognisably_the_digits() -> None:

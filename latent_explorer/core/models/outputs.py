@@ -164,3 +164,16 @@ def _fit_known_shape(
         f"{name} returned shape {per_sample} per latent, which does not fit the image shape "
         f"{image_shape}"
     )
+
+
+def to_layout(
+    images: npt.NDArray[np.float32], layout: Layout, channels_first: bool
+) -> npt.NDArray[np.float32]:
+    """Move ``(B, H, W, C)`` images to the ``layout`` an encoder takes (the inverse move)."""
+    if layout == "nchw" or (layout == "flat" and channels_first):
+        images = images.transpose(0, 3, 1, 2)
+    if layout == "flat":
+        return images.reshape(images.shape[0], -1)
+    if layout == "nhw":
+        return images[..., 0]
+    return images

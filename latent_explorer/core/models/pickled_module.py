@@ -51,6 +51,12 @@ def load_pickled_module(
         raise trust_refusal(path, "a pickled PyTorch module")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=False)
+    except (AttributeError, ImportError) as exc:
+        raise ModelError(
+            path,
+            f"cannot be unpickled: {type(exc).__name__}: {exc}. The classes it was saved with "
+            "must be importable; a Python adapter file that builds the network is more robust",
+        ) from exc
     except Exception as exc:
         raise ModelError(path, f"cannot be unpickled: {type(exc).__name__}: {exc}") from exc
     module = _find_module(obj)

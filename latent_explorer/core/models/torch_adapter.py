@@ -22,12 +22,14 @@ import numpy.typing as npt
 
 from latent_explorer.core.errors import ModelOutputError
 from latent_explorer.core.models.base import OutputRange, flat_dim
+from latent_explorer.core.models.hashing import hash_file, hash_state
 from latent_explorer.core.models.outputs import (
     EncoderOutput,
     Layout,
     pick_encoder_mean,
     pick_output,
     to_channels_last,
+    to_layout,
 )
 
 
@@ -210,7 +212,8 @@ class TorchModel:
         import torch
 
         count = latents.shape[0]
-        z = torch.from_numpy(np.ascontiguousarray(latents)).reshape(count, *self.latent_shape)
+        # A copy: a network that works in place must not change the caller's latents.
+        z = torch.from_numpy(np.array(latents, copy=True)).reshape(count, *self.latent_shape)
         try:
             with torch.inference_mode():
                 if labels is None:
@@ -287,16 +290,10 @@ class TorchModel:
 
     def _encoder_input(self, images: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         values = self.encoder_input_range.from_unit(images)
-        layout = self._encoder_layout or self._output_layout
         if len(self.image_shape) == 1:
             return values
-        if layout == "nchw" or (layout == "flat" and self._channels_first):
-            values = values.transpose(0, 3, 1, 2)
-        if layout == "flat":
-            return values.reshape(values.shape[0], -1)
-        if layout == "nhw":
-            return values[..., 0]
-        return values
+        layout = self._encoder_layout or self._output_layout
+        return to_layout(values, layout, bool(self._channels_first))
 
     def _encode_chunk(self, images: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         import torch
@@ -343,27 +340,10 @@ class TorchModel:
             digest = hashlib.sha256()
             digest.update(json.dumps(self.settings(), sort_keys=True).encode())
             if self._state_fn is not None:
-                _hash_state(digest, self._state_fn())
+                hash_state(digest, self._state_fn())
             for path in self._fingerprint_files:
-                with path.open("rb") as stream:
-                    for block in iter(lambda: stream.read(1 << 20), b""):
-                        digest.update(block)
+                hash_file(digest, path)
             if self._state_fn is None and not self._fingerprint_files:
                 digest.update(self.source.encode())
             self._fingerprint = digest.hexdigest()[:32]
         return self._fingerprint
-
-
-def _hash_state(digest: Any, state: Mapping[str, Any]) -> None:
-    """Feed every tensor's name, dtype, shape and bytes into ``digest``, in name order."""
-    import torch
-
-    for key in sorted(state):
-        value = state[key]
-        digest.update(key.encode())
-        if isinstance(value, torch.Tensor):
-            tensor = value.detach().to("cpu").contiguous()
-            digest.update(f"{tensor.dtype}{tuple(tensor.shape)}".encode())
-            digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
-        else:
-            digest.update(repr(value).encode())
