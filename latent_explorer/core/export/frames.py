@@ -49,8 +49,9 @@ def output_size(image_hw: tuple[int, int], long_side: int | None, even: bool = T
 class FrameScaler:
     """Resizes ``(h, w, c)`` uint8 frames to one fixed ``(height, width)``.
 
-    ``nearest`` uses precomputed row/column index maps (a single numpy gather, an exact
-    ``np.repeat`` when the factor is whole); ``smooth`` uses Pillow's Lanczos filter.
+    ``nearest`` repeats each pixel (``np.repeat``) when the factor is whole and otherwise
+    picks rows and then columns by precomputed index maps (separable ``np.take`` is several
+    times faster than one 2-D gather); ``smooth`` uses Pillow's Lanczos filter.
     """
 
     def __init__(self, source_hw: tuple[int, int], target_hw: tuple[int, int],
@@ -68,13 +69,18 @@ class FrameScaler:
         self._rows = ((np.arange(dst_h) + 0.5) * src_h / dst_h).astype(np.intp)
         self._cols = ((np.arange(dst_w) + 0.5) * src_w / dst_w).astype(np.intp)
         self.identity = self.source_hw == self.target_hw
+        whole = dst_h % src_h == 0 and dst_w % src_w == 0
+        self._factors = (dst_h // src_h, dst_w // src_w) if whole else None
 
     def __call__(self, frame: Frame) -> Frame:
         """The frame at the target size (the same array when no resize is needed)."""
         if self.identity:
             return np.ascontiguousarray(frame)
         if self.mode == "nearest":
-            return np.ascontiguousarray(frame[self._rows[:, None], self._cols[None, :]])
+            if self._factors is not None:
+                return np.repeat(np.repeat(frame, self._factors[0], axis=0), self._factors[1],
+                                 axis=1)
+            return np.take(np.take(frame, self._rows, axis=0), self._cols, axis=1)
         return _resize_smooth(frame, self.target_hw)
 
 

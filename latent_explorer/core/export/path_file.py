@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,11 +34,12 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.errors import InputFileError
+from latent_explorer.core.export.video import reserve_temp_file
 from latent_explorer.core.interpolation.easing import EASINGS
+from latent_explorer.core.interpolation.paths import INTERPOLATIONS
 
 SCHEMA = "latent-explorer-path"
 VERSION = 1
-INTERPOLATIONS: tuple[str, ...] = ("lerp", "slerp")
 SCALINGS: tuple[str, ...] = ("nearest", "smooth")
 _MAX_BYTES = 64 * 1024 * 1024
 
@@ -62,8 +62,8 @@ class PathFile:
     easing: str = "linear"
     loop: bool = False
     pingpong: bool = False
-    hold: int = 0
-    """Extra frames each anchor is held for."""
+    hold: int | tuple[int, ...] = 0
+    """Extra frames each anchor is held for: one count for all, or one per anchor."""
     fps: float = 30.0
     size: int = 512
     """Long side of the output frames in pixels."""
@@ -98,7 +98,8 @@ class PathFile:
             "anchors": anchors,
             "path": {"interp": self.interp, "frames": self.frames,
                      "frames_per_segment": self.frames_per_segment, "easing": self.easing,
-                     "loop": self.loop, "pingpong": self.pingpong, "hold": self.hold},
+                     "loop": self.loop, "pingpong": self.pingpong,
+                     "hold": list(self.hold) if isinstance(self.hold, tuple) else self.hold},
             "render": {"fps": self.fps, "size": self.size, "scale": self.scale,
                        "label": self.label},
         }
@@ -109,14 +110,12 @@ def save_path_file(path: str | Path, spec: PathFile) -> Path:
     target = Path(path)
     _validate(target, spec.to_json())  # refuse to write what could not be read back
     text = json.dumps(spec.to_json(), indent=2, allow_nan=False) + "\n"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    tmp = reserve_temp_file(target)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return target
 
@@ -171,6 +170,8 @@ def _validate(source: Path, data: Any) -> PathFile:
         raise fail(f"\"latent_dim\" is {dim!r} but the anchors have {anchors.shape[1]} values")
     path = _section(data, "path", fail)
     render = _section(data, "render", fail)
+    if path.get("loop") is True and path.get("pingpong") is True:
+        raise fail("\"loop\" and \"pingpong\" are both true; a path does one or the other")
     known = {"schema", "version", "dataset", "model", "latent_dim", "anchors", "path",
              "render"}
     return PathFile(
@@ -180,7 +181,7 @@ def _validate(source: Path, data: Any) -> PathFile:
         frames_per_segment=_count(path, "frames_per_segment", 1, fail),
         easing=_choice(path, "easing", tuple(EASINGS), "linear", fail),
         loop=_flag(path, "loop", fail), pingpong=_flag(path, "pingpong", fail),
-        hold=_count(path, "hold", 0, fail) or 0,
+        hold=_holds(path.get("hold", 0), len(anchors), fail),
         fps=_fps(render.get("fps", 30.0), fail),
         size=_count(render, "size", 1, fail) or 512,
         scale=_choice(render, "scale", SCALINGS, "nearest", fail),
@@ -241,6 +242,16 @@ def _count(section: dict[str, Any], key: str, minimum: int, fail: Any) -> int | 
     if not _is_int(value) or value < minimum:
         raise fail(f"\"{key}\" must be a whole number >= {minimum}, not {value!r}")
     return int(value)
+
+
+def _holds(value: Any, anchors: int, fail: Any) -> int | tuple[int, ...]:
+    if _is_int(value) and value >= 0:
+        return int(value)
+    if (isinstance(value, list) and len(value) == anchors
+            and all(_is_int(v) and v >= 0 for v in value)):
+        return tuple(int(v) for v in value)
+    raise fail(f"\"hold\" must be a whole number >= 0 or a list of {anchors} of them, "
+               f"not {value!r}")
 
 
 def _flag(section: dict[str, Any], key: str, fail: Any) -> bool:

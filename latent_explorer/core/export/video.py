@@ -17,6 +17,7 @@ import contextlib
 import functools
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -341,12 +342,7 @@ def write_png_frames(frames: Iterable[Frame], out: str | Path, *, total: int | N
     is_folder = folder == target
     if is_folder:
         _check_replaceable(folder, template)
-    parent = folder.parent if is_folder else folder
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ExportError(f"{parent}: cannot create this folder ({exc.strerror or exc})") from exc
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".part", dir=parent))
+    staging = reserve_temp_dir(folder if is_folder else folder / template.format(0))
     shape: tuple[int, ...] = ()
     count = 0
     try:
@@ -390,8 +386,7 @@ def _check_replaceable(folder: Path, template: str) -> None:
 def _swap_folder(staging: Path, folder: Path) -> None:
     old = None
     if folder.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old",
-                                    dir=folder.parent))
+        old = folder.with_name(f".{folder.name}.{secrets.token_hex(4)}.old")
         os.replace(folder, old)
     os.replace(staging, folder)
     if old is not None:
@@ -399,6 +394,42 @@ def _swap_folder(staging: Path, folder: Path) -> None:
 
 
 # -- shared helpers ---------------------------------------------------------------------------
+
+
+def reserve_temp_file(target: Path) -> Path:
+    """Create an empty, uniquely named hidden file beside ``target`` and return its path.
+
+    Unlike :func:`tempfile.mkstemp` (mode 0600) the file gets the permissions of a normally
+    created file (0666 less the umask), which it keeps once renamed onto ``target``.
+    """
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(100):
+            candidate = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+            try:
+                os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            except FileExistsError:
+                continue
+            return candidate
+    except OSError as exc:
+        raise ExportError(f"{target}: cannot write here ({exc.strerror or exc})") from exc
+    raise ExportError(f"{target}: cannot find a free temporary name beside it")
+
+
+def reserve_temp_dir(target: Path) -> Path:
+    """Like :func:`reserve_temp_file`, for a folder (permissions 0777 less the umask)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(100):
+            candidate = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+            try:
+                candidate.mkdir(0o777)
+            except FileExistsError:
+                continue
+            return candidate
+    except OSError as exc:
+        raise ExportError(f"{target}: cannot write here ({exc.strerror or exc})") from exc
+    raise ExportError(f"{target}: cannot find a free temporary name beside it")
 
 
 class _atomic_path:  # noqa: N801 - used like a function in ``with``
@@ -409,15 +440,7 @@ class _atomic_path:  # noqa: N801 - used like a function in ``with``
         self.tmp: Path | None = None
 
     def __enter__(self) -> Path:
-        try:
-            self.target.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".part",
-                                        dir=self.target.parent)
-        except OSError as exc:
-            raise ExportError(f"{self.target}: cannot write here ({exc.strerror or exc})"
-                              ) from exc
-        os.close(fd)
-        self.tmp = Path(name)
+        self.tmp = reserve_temp_file(self.target)
         return self.tmp
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:

@@ -1,0 +1,261 @@
+"""The ``latent-explorer render`` subcommand: a walk through latent space as video or frames.
+
+``add_render_parser(subparsers)`` adds the subcommand to the main parser and
+``cmd_render(args)`` runs it; both are wired into :mod:`latent_explorer.cli`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+RENDER_DESCRIPTION = """\
+Render a path through latent space: the model decodes a smooth walk between anchor points
+and the frames become an MP4, WebM or GIF video, or a folder of PNG frames.
+
+Anchors are dataset samples (--anchors 12,345,7: sample numbers, encoded with the model),
+latent vectors from a file (--anchors-file), or a saved path file (--path-file) whose
+settings are used unless a flag here says otherwise.
+
+examples:
+  latent-explorer render --anchors 12,345,7 --frames 120 --loop --out walk.mp4
+  latent-explorer render --anchors-file latents.npy --interp lerp --fps 24 --out walk.gif
+  latent-explorer render --path-file walk.json --size 1024 --out walk_big.mp4"""
+
+_EASING_NAMES = ("linear", "ease-in", "ease-out", "ease-in-out", "cosine")
+
+
+def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``render`` subcommand to ``subparsers`` (from ``add_subparsers``)."""
+    from latent_explorer.cli import DATASET_HELP, MODEL_HELP
+
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "render", help="render a walk through latent space as a video, GIF or PNG frames",
+        description=RENDER_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    source = parser.add_argument_group("where the path goes")
+    source.add_argument("--dataset", metavar="SPEC",
+                        help=DATASET_HELP + " (default: the path file's, else digits)")
+    source.add_argument("--labels", metavar="FILE",
+                        help="labels file for an IDX dataset (found beside it when not given)")
+    source.add_argument("--model", metavar="SPEC",
+                        help=MODEL_HELP + " (default: the path file's, else demo)")
+    source.add_argument("--trust-code", action="store_true",
+                        help="allow model formats that run Python code (adapter files, "
+                        "pickled modules); only for files you trust")
+    anchors = source.add_mutually_exclusive_group()
+    anchors.add_argument("--anchors", metavar="I,J,...",
+                         help="sample numbers of the dataset to pass through, in order "
+                         "(counted from 0); each is encoded with the model")
+    anchors.add_argument("--anchors-file", metavar="FILE",
+                         help="latent vectors to pass through: .npy (anchors x latent values), "
+                         "or .txt/.csv with one anchor per row")
+    source.add_argument("--path-file", metavar="FILE.json",
+                        help="a saved path (anchors and settings); flags given here override "
+                        "its settings")
+    source.add_argument("--label", type=int, metavar="CLASS",
+                        help="class to draw, for a conditional model")
+
+    path = parser.add_argument_group("how the path moves")
+    path.add_argument("--frames", type=int, metavar="N",
+                      help="TOTAL number of frames in the output (holds included), spread "
+                      "evenly over the segments between anchors (default 120, or the path "
+                      "file's setting)")
+    path.add_argument("--interp", choices=("slerp", "lerp", "spline"),
+                      help="slerp (default): along the sphere, keeps latents at a typical "
+                      "length; lerp: straight lines; spline: one smooth curve through all "
+                      "anchors")
+    path.add_argument("--easing", choices=_EASING_NAMES,
+                      help="speed within each segment: linear (default) or slowing down near "
+                      "the anchors (ease-in-out, cosine)")
+    path.add_argument("--loop", action=argparse.BooleanOptionalAction, default=None,
+                      help="return from the last anchor to the first, so the video repeats "
+                      "seamlessly")
+    path.add_argument("--pingpong", action=argparse.BooleanOptionalAction, default=None,
+                      help="go through the anchors and back again (instead of --loop)")
+    path.add_argument("--hold", type=int, metavar="N",
+                      help="extra frames to pause on each anchor (default 0)")
+
+    out = parser.add_argument_group("output")
+    out.add_argument("--out", required=True, metavar="FILE",
+                     help="where to write: .mp4 (H.264), .webm (VP9), .gif, a folder for "
+                     "PNG frames (walk/ -> walk/walk_0001.png ...), or a pattern like "
+                     "frames/walk_%%04d.png")
+    out.add_argument("--fps", type=float, help="frames per second (default 30)")
+    out.add_argument("--size", type=int, metavar="PX",
+                     help="long side of the frames in pixels (default 512)")
+    out.add_argument("--scale", choices=("nearest", "smooth"),
+                     help="nearest (default): big sharp pixels; smooth: soft, blended "
+                     "enlargement")
+    out.add_argument("--crf", type=int, metavar="Q",
+                     help="video quality, lower is better and larger (default 18 for MP4, "
+                     "32 for WebM)")
+    out.add_argument("--sheet", type=int, default=0, metavar="N",
+                     help="also write a contact sheet of N evenly spaced frames as "
+                     "<out name>_sheet.png")
+    out.add_argument("--save-path", metavar="FILE.json",
+                     help="also save this path (anchors and settings) to render it again "
+                     "with --path-file")
+    return parser
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Run ``latent-explorer render``; returns the exit status."""
+    from latent_explorer.core.errors import SpecError
+    from latent_explorer.core.export.path_file import PathFile, load_path_file, save_path_file
+    from latent_explorer.core.export.render import render_path_file
+    from latent_explorer.core.models import load_model
+
+    base = load_path_file(args.path_file) if args.path_file else None
+    if base is None and not (args.anchors or args.anchors_file):
+        raise SpecError("render needs anchors: give --anchors, --anchors-file or --path-file")
+    model_spec = args.model or (base.model if base else None) or "demo"
+    dataset_spec = args.dataset or (base.dataset if base else None)
+    model = load_model(model_spec, trust_code=args.trust_code)
+    indices: tuple[int | None, ...] | None = base.indices if base else None
+    if args.anchors:
+        dataset_spec = dataset_spec or "digits"
+        anchors, indices = _encode_samples(args.anchors, dataset_spec, args.labels, model)
+    elif args.anchors_file:
+        anchors, indices = _read_anchor_file(Path(args.anchors_file)), None
+    else:
+        assert base is not None
+        anchors = base.anchors
+    _check_dim(anchors, model, args)
+    if base is None:
+        base = PathFile(anchors=anchors, frames=120)
+    frames, per_segment = base.frames, base.frames_per_segment
+    if args.frames is not None:
+        frames, per_segment = args.frames, None
+    spec = PathFile(
+        anchors=anchors, indices=indices,
+        interp=_pick(args.interp, base.interp), frames=frames, frames_per_segment=per_segment,
+        easing=_pick(args.easing, base.easing).replace("-", "_"),
+        loop=_pick(args.loop, base.loop), pingpong=_pick(args.pingpong, base.pingpong),
+        hold=_pick(args.hold, base.hold), fps=_pick(args.fps, base.fps),
+        size=_pick(args.size, base.size), scale=_pick(args.scale, base.scale),
+        label=_pick(args.label, base.label), dataset=dataset_spec, model=model_spec,
+        extra=base.extra,
+    )
+    if args.loop and spec.pingpong and args.pingpong is None:
+        spec = _replace(spec, pingpong=False)  # --loop given over a ping-pong path file
+    if args.pingpong and spec.loop and args.loop is None:
+        spec = _replace(spec, loop=False)
+    _check_settings(spec, args)
+    if args.save_path:
+        save_path_file(args.save_path, spec)
+    report = _run(lambda ctx: render_path_file(model, spec, args.out, sheet=args.sheet,
+                                               crf=args.crf, ctx=ctx))
+    print(report.summary())
+    for note in report.notes:
+        print(f"note: {note}")
+    if report.sheet is not None:
+        print(f"contact sheet: {report.sheet}")
+    if args.save_path:
+        print(f"path saved: {args.save_path}")
+    return 0
+
+
+def _pick(given: Any, default: Any) -> Any:
+    return default if given is None else given
+
+
+def _replace(spec: Any, **changes: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(spec, **changes)
+
+
+def _run(job: Any) -> Any:
+    from latent_explorer.terminal import TerminalProgress
+
+    bar = TerminalProgress()
+    try:
+        return job(bar.context())
+    finally:
+        bar.finish()
+
+
+def _check_settings(spec: Any, args: argparse.Namespace) -> None:
+    from latent_explorer.core.errors import SpecError
+
+    if spec.loop and spec.pingpong:
+        raise SpecError("choose --loop or --pingpong, not both")
+    if spec.frames is not None and spec.frames < 1:
+        raise SpecError(f"--frames must be at least 1, not {spec.frames}")
+    if isinstance(spec.hold, int) and spec.hold < 0:
+        raise SpecError(f"--hold must be 0 or more frames, not {spec.hold}")
+    if not 0 < spec.fps <= 1000:
+        raise SpecError(f"--fps must be between 0 and 1000, not {spec.fps:g}")
+    if not 1 <= spec.size <= 8192:
+        raise SpecError(f"--size must be between 1 and 8192 pixels, not {spec.size}")
+    if args.sheet < 0:
+        raise SpecError(f"--sheet must be 0 or more frames, not {args.sheet}")
+
+
+def _encode_samples(text: str, dataset_spec: str, labels: str | None,
+                    model: Any) -> tuple[Any, tuple[int | None, ...]]:
+    import numpy as np
+
+    from latent_explorer.core.compute.encoding import check_compatible
+    from latent_explorer.core.datasets import load_dataset
+    from latent_explorer.core.errors import ModelOutputError, SpecError
+
+    try:
+        indices = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise SpecError(f"--anchors must be comma-separated sample numbers, not {text!r}"
+                        ) from None
+    if not indices:
+        raise SpecError("--anchors names no samples")
+    data = load_dataset(dataset_spec, labels=labels)
+    bad = [i for i in indices if not 0 <= i < len(data)]
+    if bad:
+        raise SpecError(f"--anchors: {data.name} has samples 0 to {len(data) - 1}; "
+                        f"{', '.join(map(str, bad))} {'is' if len(bad) == 1 else 'are'} "
+                        "out of range")
+    check_compatible(model, data)
+    images = np.concatenate([data.float_batch(i, i + 1) for i in indices])
+    latents = np.asarray(model.encode(images), dtype=np.float32)
+    if not np.all(np.isfinite(latents)):
+        raise ModelOutputError(f"{model.name} returned NaN or infinite latents for the anchors")
+    return latents, tuple(indices)
+
+
+def _read_anchor_file(path: Path) -> Any:
+    import numpy as np
+
+    from latent_explorer.core.errors import InputFileError
+
+    if not path.is_file():
+        raise InputFileError(path, "no such file")
+    try:
+        if path.suffix.lower() == ".npy":
+            array = np.load(path, allow_pickle=False)
+        else:
+            text = path.read_text(encoding="utf-8")
+            delimiter = "," if "," in text else None
+            array = np.loadtxt(path, delimiter=delimiter, dtype=np.float64, ndmin=2,
+                               comments="#")
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise InputFileError(path, f"cannot be read as latent vectors ({exc})") from exc
+    if array.dtype.kind not in "fiu":
+        raise InputFileError(path, f"holds {array.dtype} values, not numbers")
+    if array.ndim == 1:
+        array = array[None, :]
+    if array.ndim != 2 or array.shape[0] < 1 or array.shape[1] < 1:
+        raise InputFileError(path, f"must hold one latent vector per row, not shape "
+                             f"{array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise InputFileError(path, "holds NaN or infinite values")
+    return array.astype(np.float32)
+
+
+def _check_dim(anchors: Any, model: Any, args: argparse.Namespace) -> None:
+    from latent_explorer.core.errors import IncompatibleError
+
+    if anchors.shape[1] != model.latent_dim:
+        where = args.anchors_file or args.path_file or "the anchors"
+        raise IncompatibleError(f"{where} holds latents of {anchors.shape[1]} values, but "
+                                f"{model.name} takes {model.latent_dim}")
