@@ -54,6 +54,11 @@ def test_defaults_and_forward_compatible_keys(tmp_path: Path) -> None:
     assert json.loads(path.read_text())["note"] == "kept"
 
 
+def test_per_anchor_holds_round_trip(tmp_path: Path) -> None:
+    spec = PathFile(anchors=_spec().anchors, hold=(0, 2, 1))
+    assert load_path_file(save_path_file(tmp_path / "h.json", spec)).hold == (0, 2, 1)
+
+
 def _mutate(change: Any) -> dict[str, Any]:
     data = _good_json()
     change(data)
@@ -79,6 +84,8 @@ BROKEN = {
     "bad index": _mutate(lambda d: d["anchors"][0].update(index=-1)),
     "model not text": _mutate(lambda d: d.update(model=["demo"])),
     "path not object": _mutate(lambda d: d.update(path=[1])),
+    "holds of wrong length": _mutate(lambda d: d["path"].update(hold=[1, 2])),
+    "loop and pingpong": _mutate(lambda d: d["path"].update(loop=True, pingpong=True)),
 }
 
 

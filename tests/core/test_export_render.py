@@ -74,7 +74,7 @@ def test_render_checks_its_inputs(tmp_path: Path) -> None:
     with pytest.raises(LatentExplorerError, match="takes latents of 3"):
         render_path(model, np.zeros((2, 5), np.float32), tmp_path / "a.mp4")
     with pytest.raises(LatentExplorerError, match="not conditional"):
-        render_path(model, ANCHORS, tmp_path / "a.mp4", label=2)
+        render_path(model, ANCHORS, tmp_path / "a.mp4", label=0)
     with pytest.raises(LatentExplorerError, match="unknown easing"):
         render_path(model, ANCHORS, tmp_path / "a.mp4", easing="bouncy")
     assert list(tmp_path.iterdir()) == []

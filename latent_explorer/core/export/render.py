@@ -186,9 +186,11 @@ def render_path(model: GenerativeModel, anchors: npt.ArrayLike, out: str | Path,
     if points.ndim != 2 or points.shape[1] != model.latent_dim:
         raise LatentExplorerError(f"the anchors have shape {points.shape}, but {model.name} "
                                   f"takes latents of {model.latent_dim} values")
-    if label is not None and not 0 <= label < max(model.num_classes, 1):
-        raise LatentExplorerError(f"{model.name} has no class {label}" if model.num_classes
-                                  else f"{model.name} is not conditional; it takes no label")
+    if label is not None and not model.num_classes:
+        raise LatentExplorerError(f"{model.name} is not conditional; it takes no label")
+    if label is not None and not 0 <= label < model.num_classes:
+        raise LatentExplorerError(f"{model.name} has classes 0 to {model.num_classes - 1}, "
+                                  f"not {label}")
     path = build_path(points, interp=interp, frames=frames, frames_per_segment=frames_per_segment,
                       easing=easing, loop=loop, pingpong=pingpong, hold=hold)
     began = time.perf_counter()
