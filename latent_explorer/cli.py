@@ -39,6 +39,10 @@ def _add_data_args(parser: argparse.ArgumentParser, dataset: bool = True) -> Non
         )
     parser.add_argument("--model", default="demo", metavar="SPEC", help=MODEL_HELP)
     parser.add_argument(
+        "--latent-shape", metavar="SHAPE",
+        help="shape of one latent, e.g. 128 or 8,2,2, for model files that do not say it",
+    )
+    parser.add_argument(
         "--trust-code", action="store_true",
         help="allow model formats that run Python code (adapter files, pickled modules); "
         "only for files you trust",
@@ -102,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--latent-dim", type=int, default=8)
     train.add_argument("--hidden", default="256,128", metavar="N,N",
                        help="hidden layer sizes of encoder and decoder (default 256,128)")
+    train.add_argument("--kind", choices=("mlp", "conv"), default="mlp",
+                       help="fully connected (mlp, the default) or convolutional (conv: "
+                       "--hidden lists channel counts; H and W must be divisible by 2^layers)")
     train.add_argument("--epochs", type=int, default=100)
     train.add_argument("--batch-size", type=int, default=128)
     train.add_argument("--lr", type=float, default=2e-3, help="learning rate")
@@ -159,7 +166,7 @@ def _open(args: argparse.Namespace, dataset: bool = True) -> tuple[Any, Any]:
     from latent_explorer.core.models import load_model
 
     data = load_dataset(args.dataset, labels=args.labels) if dataset else None
-    model = load_model(args.model, trust_code=args.trust_code)
+    model = load_model(args.model, trust_code=args.trust_code, latent_shape=args.latent_shape)
     return data, model
 
 
@@ -275,7 +282,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     command = "latent-explorer " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""
     start = time.perf_counter()
     out = _run_job(lambda ctx: train_and_save(
-        data, Path(args.out), latent_dim=args.latent_dim, hidden=hidden, epochs=args.epochs,
+        data, Path(args.out), latent_dim=args.latent_dim, hidden=hidden, kind=args.kind,
+        epochs=args.epochs,
         batch_size=args.batch_size, lr=args.lr, seed=args.seed, ctx=ctx, command=command))
     print(f"trained on {len(data):,} images of {data.name} in {time.perf_counter() - start:.1f} s;"
           f" saved {out}")

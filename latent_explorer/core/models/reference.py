@@ -7,6 +7,8 @@ image does not depend on what the weights are.
 
 from __future__ import annotations
 
+from typing import Any
+
 from latent_explorer.core.models.torch_adapter import TorchModel
 
 
@@ -41,5 +43,5 @@ def conv_generator_64(latent_dim: int = 64, seed: int = 0) -> TorchModel:
 
 def parameter_count(model: TorchModel) -> int:
     """Number of parameters of a reference model's network."""
-    module = model._keep_alive
+    module: Any = model.network
     return int(sum(p.numel() for p in module.parameters()))

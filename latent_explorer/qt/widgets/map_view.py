@@ -92,7 +92,7 @@ class QtMapView(pg.PlotWidget):
             classes, index = np.unique(self.labels, return_inverse=True)
             colors = [category_color(int(label)) for label in classes]
         self.cloud.set_data(self.coords, index, colors)
-        if len(classes) <= 30:
+        if 0 < len(classes) <= 30:
             for label, color in zip(classes, colors, strict=True):
                 # An empty item per class, only so the legend shows its colour and toggles it.
                 proxy = pg.ScatterPlotItem([], [], size=9, pen=None, brush=pg.mkBrush(color))
