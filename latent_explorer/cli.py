@@ -123,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("--scale", type=int, default=1, help="enlarge the PNG by this factor")
     dec.add_argument("--out", required=True, metavar="FILE.png")
 
+    from latent_explorer.cli_render import add_render_parser
+
+    add_render_parser(sub)
+
     bench = sub.add_parser("bench", help="measure the app's speed",
                            description="Run the benchmarks and print a table (or JSON).")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
@@ -139,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(["gui", *(sys.argv[1:] if argv is None else argv)])
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "gui": _cmd_gui, "info": _cmd_info, "encode": _cmd_encode, "project": _cmd_project,
-        "train": _cmd_train, "decode": _cmd_decode, "bench": _cmd_bench,
+        "train": _cmd_train, "decode": _cmd_decode, "bench": _cmd_bench, "render": _cmd_render,
     }
     from latent_explorer.core.errors import LatentExplorerError
 
@@ -311,6 +315,12 @@ def _cmd_decode(args: argparse.Namespace) -> int:
     save_png(args.out, image, max(1, args.scale))
     print(f"saved {args.out} ({image.shape[1] * args.scale}x{image.shape[0] * args.scale})")
     return 0
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from latent_explorer.cli_render import cmd_render
+
+    return cmd_render(args)
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:

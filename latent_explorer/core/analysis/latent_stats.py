@@ -63,10 +63,13 @@ def compute_latent_stats(
         data = data[np.sort(rows)]
     mean = data.mean(axis=0)
     centred = data - mean
-    # SVD of the centred data gives orthonormal principal directions, full rank.
-    _, singular, vt = np.linalg.svd(centred.astype(np.float64), full_matrices=True)
-    variance = np.zeros(vt.shape[0])
-    variance[: len(singular)] = singular**2
+    # Eigen-decomposition of the D x D scatter matrix gives a full orthonormal basis of
+    # principal directions whatever N is (an SVD of the N x D data would build N x N factors).
+    scatter = centred.astype(np.float64).T @ centred.astype(np.float64)
+    eigenvalues, eigenvectors = np.linalg.eigh(scatter)
+    order = np.argsort(eigenvalues)[::-1]
+    variance = np.clip(eigenvalues[order], 0.0, None)
+    vt = eigenvectors[:, order].T
     explained = variance / max(variance.sum(), 1e-12)
     components = vt.astype(np.float32)
     ranges: dict[str, npt.NDArray[np.float32]] = {}

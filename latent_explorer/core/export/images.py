@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +27,12 @@ def save_png(path: str | Path, image: npt.NDArray[np.uint8], scale: int = 1) -> 
     array = upscale_nearest(np.asarray(image, dtype=np.uint8), scale)
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
+    from latent_explorer.core.export.video import reserve_temp_file
+
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    tmp = reserve_temp_file(target)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with Path(tmp).open("wb") as handle:
             Image.fromarray(array).save(handle, format="PNG")
         os.replace(tmp, target)
     except BaseException:
