@@ -1,0 +1,196 @@
+"""Autosave and crash recovery, without Qt: the window calls :meth:`RecoveryStore.write` from a
+timer and asks :meth:`RecoveryStore.pending` at start-up.
+
+Protocol. Each running app owns two files in the state folder, named with its process id and
+a random token: ``recovery-<pid>-<token>.lxs`` (the latest autosave, replaced atomically, so
+the last good one survives a crash mid-write) and ``recovery-<pid>-<token>.lock`` (JSON with
+the pid and host name, written at the first autosave). A normal exit calls
+:meth:`~RecoveryStore.close_cleanly`, which removes both. So a recovery file found later whose
+lock names a process that is no longer running (or whose lock is gone or unreadable) was left
+by a session that did not end cleanly: it is *pending*. A lock without a recovery file is
+stale and is removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from latent_explorer.core.fileio import atomic_write_text
+from latent_explorer.core.session.data import SessionData
+from latent_explorer.core.session.store import load_session, save_session, session_digest
+
+STATE_ENV = "LATENT_EXPLORER_STATE"
+_PREFIX = "recovery-"
+
+
+def default_state_dir() -> Path:
+    """The user's state folder (``$LATENT_EXPLORER_STATE`` overrides it)."""
+    override = os.environ.get(STATE_ENV)
+    if override:
+        return Path(override)
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir("latent-explorer", appauthor=False))
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with id ``pid`` is running on this machine."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return bool(ok) and code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)  # signal 0 only checks; it does not touch the process
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    except OSError:
+        return False
+    return True
+
+
+class RecoveryStore:
+    """This app's autosave file, and the ones crashed sessions left behind.
+
+    Parameters
+    ----------
+    folder
+        Where recovery files live; ``None`` uses :func:`default_state_dir`. Created on the
+        first write.
+    pid
+        The process id to record in the lock (tests pass another); defaults to this one.
+    """
+
+    def __init__(self, folder: str | Path | None = None, pid: int | None = None) -> None:
+        self.folder = Path(folder) if folder is not None else default_state_dir()
+        self.pid = os.getpid() if pid is None else int(pid)
+        stem = f"{_PREFIX}{self.pid}-{uuid.uuid4().hex[:8]}"
+        self.path = self.folder / f"{stem}.lxs"
+        """This process's recovery file."""
+        self.lock_path = self.folder / f"{stem}.lock"
+        self._digest: str | None = None
+
+    def write(self, session: SessionData) -> bool:
+        """Autosave ``session``; return ``False`` when it equals the last write (no I/O).
+
+        Raises
+        ------
+        OSError
+            If the state folder cannot be written; the last good recovery file is kept.
+        SessionError
+            If the session holds something that cannot be saved (e.g. a NaN latent).
+        """
+        digest = session_digest(session)
+        if digest == self._digest and self.path.is_file():
+            return False
+        self._claim()
+        save_session(self.path, session)
+        self._digest = digest
+        return True
+
+    def pending(self) -> Path | None:
+        """The newest recovery file left by a session that did not end cleanly, or ``None``.
+
+        Stale locks (whose recovery file is gone and whose process is dead) are removed.
+        """
+        if not self.folder.is_dir():
+            return None
+        found: list[tuple[float, Path]] = []
+        for lock in self.folder.glob(f"{_PREFIX}*.lock"):
+            if lock != self.lock_path and not lock.with_suffix(".lxs").exists() \
+                    and not _owner_alive(lock):
+                with contextlib.suppress(OSError):
+                    lock.unlink()
+        for file in self.folder.glob(f"{_PREFIX}*.lxs"):
+            lock = file.with_suffix(".lock")
+            if file == self.path or (lock.exists() and _owner_alive(lock)):
+                continue
+            with contextlib.suppress(OSError):
+                found.append((file.stat().st_mtime, file))
+        return max(found)[1] if found else None
+
+    def take(self, path: Path | None = None) -> SessionData:
+        """Open a pending recovery file and adopt it as this process's own autosave.
+
+        Adopting (rather than deleting) keeps it safe should this run crash too, until the
+        next write or :meth:`close_cleanly` replaces it. A recovery file that does not open
+        is renamed ``*.broken`` (so it is not offered again) and the error is raised.
+
+        Raises
+        ------
+        FileNotFoundError
+            If nothing is pending (and no ``path`` was given).
+        SessionError
+            If the recovery file is damaged.
+        """
+        source = path if path is not None else self.pending()
+        if source is None:
+            raise FileNotFoundError("no recovery file is pending")
+        self._claim()
+        os.replace(source, self.path)
+        with contextlib.suppress(OSError):
+            source.with_suffix(".lock").unlink()
+        self._digest = None
+        try:
+            return load_session(self.path)
+        except Exception:
+            with contextlib.suppress(OSError):
+                os.replace(self.path, self.folder / f"{source.stem}.broken")
+            raise
+
+    def _claim(self) -> None:
+        """Create the folder (private to the user) and this process's lock, once."""
+        if not self.lock_path.is_file():
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            lock = {"pid": self.pid, "host": socket.gethostname(), "started": time.time()}
+            atomic_write_text(self.lock_path, json.dumps(lock))
+
+    def discard(self, path: Path | None = None) -> None:
+        """Delete a pending recovery file (default: the one :meth:`pending` returns)."""
+        source = path if path is not None else self.pending()
+        if source is None:
+            return
+        for file in (source, source.with_suffix(".lock")):
+            with contextlib.suppress(FileNotFoundError):
+                file.unlink()
+
+    def close_cleanly(self) -> None:
+        """On a normal exit: remove this process's recovery file and lock."""
+        for file in (self.path, self.lock_path):
+            with contextlib.suppress(FileNotFoundError):
+                file.unlink()
+        self._digest = None
+
+
+def _owner_alive(lock: Path) -> bool:
+    """Whether the process named in ``lock`` still runs (a lock from another host: assume so).
+
+    An unreadable or malformed lock counts as dead: it cannot protect anything.
+    """
+    try:
+        data = json.loads(lock.read_text(encoding="utf-8"))
+        pid, host = data["pid"], data.get("host")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    if not isinstance(pid, int) or isinstance(pid, bool):
+        return False
+    if isinstance(host, str) and host != socket.gethostname():
+        return True
+    return pid_alive(pid)

@@ -1,0 +1,154 @@
+"""Whether the files a session refers to are still there and unchanged; pointing it elsewhere.
+
+A session names its dataset and model by specification (``digits``, ``demo`` or a path) and
+remembers their content hashes. :func:`check_references` reopens them and reports each one
+that is gone, unreadable or different; :func:`relocate` points a reference at a new place
+after the user moved the files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from latent_explorer.core.errors import LatentExplorerError
+from latent_explorer.core.session.data import SessionData
+
+if TYPE_CHECKING:
+    from latent_explorer.core.datasets.base import Dataset
+    from latent_explorer.core.models.base import GenerativeModel
+
+Kind = Literal["dataset", "labels", "model"]
+Status = Literal["missing", "changed", "unreadable", "unverified"]
+_BUILTIN_MODELS = ("demo",)
+_CODE_SUFFIXES = (".py",)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reference of a session that does not lead to what was saved."""
+
+    kind: Kind
+    """Which reference: the dataset, its separate labels file, or the model."""
+    spec: str
+    """The specification the session holds (a path or a built-in name)."""
+    status: Status
+    """``missing``: no such file; ``changed``: other content than when saved;
+    ``unreadable``: it no longer opens; ``unverified``: not opened because that would run
+    code the user has not trusted in this run."""
+    message: str
+    """One sentence for the user."""
+
+
+def check_references(
+    session: SessionData,
+    *,
+    trust_code: bool = False,
+    dataset: Dataset | None = None,
+    model: GenerativeModel | None = None,
+) -> list[Problem]:
+    """Reopen the session's dataset and model and say which do not match what was saved.
+
+    Parameters
+    ----------
+    session
+        The session to check.
+    trust_code
+        Whether the user confirmed, in this run, that the model file may run code. The
+        session's own ``trust_code`` flag is never obeyed on its own.
+    dataset, model
+        Already opened objects to check instead of opening the references again.
+
+    Returns
+    -------
+    list of Problem
+        Empty when everything is where it was and has the same content.
+    """
+    problems: list[Problem] = []
+    ref = session.dataset
+    if dataset is None:
+        problems.extend(_missing("dataset", ref.spec, _is_builtin_dataset(ref.spec)))
+        if ref.labels is not None:
+            problems.extend(_missing("labels", ref.labels, False))
+        if not problems:
+            from latent_explorer.core.datasets import load_dataset
+
+            try:
+                dataset = load_dataset(ref.spec, ref.labels)
+            except LatentExplorerError as exc:
+                problems.append(Problem("dataset", ref.spec, "unreadable",
+                                        f"The dataset no longer opens: {exc}"))
+    if dataset is not None and ref.fingerprint and dataset.fingerprint() != ref.fingerprint:
+        problems.append(Problem("dataset", ref.spec, "changed",
+                                f"The dataset {ref.spec} has changed since the session was "
+                                "saved; selections and the stored map may not fit it."))
+    problems.extend(_check_model(session, trust_code, model))
+    return problems
+
+
+def _check_model(session: SessionData, trust_code: bool,
+                 model: GenerativeModel | None) -> list[Problem]:
+    ref = session.model
+    if model is None:
+        missing = _missing("model", ref.spec, ref.spec in _BUILTIN_MODELS)
+        if missing:
+            return missing
+        if not trust_code and (ref.trust_code
+                               or Path(ref.spec).suffix.lower() in _CODE_SUFFIXES):
+            return [Problem("model", ref.spec, "unverified",
+                            f"The model {ref.spec} runs code when opened; it was not opened "
+                            "to check it because you have not trusted it in this run.")]
+        from latent_explorer.core.models import load_model
+
+        try:
+            model = load_model(ref.spec, trust_code=trust_code)
+        except LatentExplorerError as exc:
+            return [Problem("model", ref.spec, "unreadable", f"The model no longer opens: {exc}")]
+    if ref.fingerprint and model.fingerprint() != ref.fingerprint:
+        return [Problem("model", ref.spec, "changed",
+                        f"The model {ref.spec} has changed since the session was saved; "
+                        "decoded images and stored latents may differ.")]
+    return []
+
+
+def _is_builtin_dataset(spec: str) -> bool:
+    from latent_explorer.core.datasets import BUILTIN_DATASETS
+
+    return spec.strip().lower() in BUILTIN_DATASETS
+
+
+def _missing(kind: Kind, spec: str, builtin: bool) -> list[Problem]:
+    if builtin or Path(spec).expanduser().exists():
+        return []
+    return [Problem(kind, spec, "missing", f"The {kind} file {spec} is missing; it may have "
+                                           "been moved, renamed or deleted.")]
+
+
+def relocate(session: SessionData, old: str | Path, new: str | Path) -> SessionData:
+    """A copy of ``session`` whose references to ``old`` point at ``new`` instead.
+
+    ``old`` may be the referenced file itself or a folder above it (the user moved a whole
+    folder): a reference inside ``old`` keeps its place relative to it. References elsewhere
+    are left alone. The stored content hashes are kept, so a later
+    :func:`check_references` still notices a different file.
+    """
+    old_path, new_path = Path(old).expanduser(), Path(new).expanduser()
+
+    def moved(spec: str | None) -> str | None:
+        if spec is None or spec in _BUILTIN_MODELS or _is_builtin_dataset(spec):
+            return spec
+        path = Path(spec).expanduser()
+        if path == old_path:
+            return str(new_path)
+        try:
+            return str(new_path / path.relative_to(old_path))
+        except ValueError:
+            return spec
+
+    dataset = session.dataset
+    dataset = dataclasses.replace(dataset, spec=moved(dataset.spec) or dataset.spec,
+                                  labels=moved(dataset.labels))
+    model = dataclasses.replace(session.model, spec=moved(session.model.spec) or "")
+    return dataclasses.replace(session, dataset=dataset, model=model)
