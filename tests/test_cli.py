@@ -68,7 +68,8 @@ def test_user_errors_are_one_line_without_traceback(
 def test_truncated_dataset_names_the_file(tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     broken = tmp_path / "t10k-images-idx3-ubyte"
-    broken.write_bytes(b"\x00\x00\x08\x03\x00\x00\x00\x0a\x00\x00\x00\x1c\x00\x00\x00\x1c" + b"\x00" * 100)
+    header = b"\x00\x00\x08\x03" + (10).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2
+    broken.write_bytes(header + b"\x00" * 100)
     assert main(["info", "--dataset", str(broken)]) == 2
     err = capsys.readouterr().err
     assert str(broken) in err and "truncated" in err

@@ -79,6 +79,16 @@ class MainWindow(QMainWindow):
                                            Qt.DockWidgetArea.RightDockWidgetArea)
         self.projection_dock = self._add_dock("Projection", self.projection_panel,
                                               Qt.DockWidgetArea.LeftDockWidgetArea)
+        from latent_explorer.qt.path_controller import PathController
+
+        self.paths = PathController(self)
+        self.path_dock = self._add_dock("Path", self.paths.panel,
+                                        Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.filmstrip_dock = self._add_dock("Filmstrip", self.paths.filmstrip,
+                                             Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.resizeDocks([self.projection_dock, self.path_dock], [230, 520],
+                         Qt.Orientation.Vertical)
+        self.resizeDocks([self.filmstrip_dock], [140], Qt.Orientation.Vertical)
         self.resizeDocks([self.decoder_dock, self.sliders_dock], [420, 420],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.projection_dock], [230], Qt.Orientation.Horizontal)
@@ -116,6 +126,12 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         demo = file_menu.addAction("Open the &Built-in Demo")
         demo.triggered.connect(lambda: self.open("digits", "demo"))
+        file_menu.addSeparator()
+        self.export_path_action = file_menu.addAction("&Export Path...")
+        self.export_path_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_path_action.triggered.connect(lambda: self.paths.export_dialog())
+        self.save_path_action = file_menu.addAction("Save Path &File...")
+        self.save_path_action.triggered.connect(lambda: self.paths.save_path_file())
         self.screenshot_action = file_menu.addAction("Save &Screenshot...")
         self.screenshot_action.triggered.connect(self._save_screenshot_dialog)
         file_menu.addSeparator()
@@ -132,8 +148,17 @@ class MainWindow(QMainWindow):
         self.box_zoom_action.setShortcut(QKeySequence("Z"))
         self.box_zoom_action.setToolTip("Left-drag draws a rectangle to zoom into (Z)")
         self.box_zoom_action.toggled.connect(self.map_view.set_box_zoom)
+        path_menu = self.menuBar().addMenu("&Path")
+        self.add_keyframe_action = path_menu.addAction("&Add Keyframe")
+        self.add_keyframe_action.setShortcut(QKeySequence("K"))
+        self.add_keyframe_action.triggered.connect(lambda: self.paths.add_keyframe())
+        self.play_action = path_menu.addAction("&Play / Pause")
+        self.play_action.setShortcut(QKeySequence("Space"))
+        self.play_action.triggered.connect(lambda: self.paths.filmstrip.play_button.toggle())
+        path_menu.addAction(self.export_path_action)
         view_menu.addSeparator()
-        for dock in (self.decoder_dock, self.sliders_dock, self.projection_dock):
+        for dock in (self.decoder_dock, self.sliders_dock, self.projection_dock, self.path_dock,
+                     self.filmstrip_dock):
             view_menu.addAction(dock.toggleViewAction())
         restore = view_menu.addAction("Restore Default &Layout")
         restore.triggered.connect(self._restore_default_layout)
@@ -237,6 +262,7 @@ class MainWindow(QMainWindow):
         self.explorer.current_latent = ws.stats.mean.copy()
         self._update_info()
         self.workspace_changed.emit(ws)
+        self.paths.recompute()
         self.projection_panel.show_idle(f"{ws.projector.params.method.upper()} map ready")
         self.statusBar().showMessage(
             f"Opened {ws.dataset.name} with {ws.model.name}"
@@ -316,20 +342,21 @@ class MainWindow(QMainWindow):
         if result.error is not None or result.image is None:
             message = result.error or "nothing decoded"
             self.decoder_view.show_error(message)
-            self._report_error(message)
+            self.report_error(message)
             return
         self.decoder_view.show_decoded(result.image, "Decoded")
 
     # --- jobs and errors ------------------------------------------------------------------
     def _on_job_failed(self, title: str, message: str, details: str) -> None:
         self.projection_panel.show_idle(f"Failed: {message}")
-        self._report_error(message)
+        self.report_error(message)
 
     def _on_job_cancelled(self, title: str) -> None:
         self.projection_panel.show_idle(f"Cancelled: {title}. The previous map stays.")
         self.statusBar().showMessage(f"Cancelled: {title}", 5000)
 
-    def _report_error(self, message: str) -> None:
+    def report_error(self, message: str) -> None:
+        """Show ``message`` in the status bar (and remember it for tests and the log)."""
         self.last_error = message
         self.statusBar().showMessage(message, 15000)
 
@@ -385,13 +412,15 @@ class MainWindow(QMainWindow):
 
     def _restore_default_layout(self) -> None:
         self.restoreState(self._default_state, LAYOUT_VERSION)
-        for dock in (self.decoder_dock, self.sliders_dock, self.projection_dock):
+        for dock in (self.decoder_dock, self.sliders_dock, self.projection_dock, self.path_dock,
+                     self.filmstrip_dock):
             dock.setFloating(False)
             dock.show()
 
     def shutdown(self) -> None:
         """Stop the workers (called on close; tests call it too)."""
         self.jobs.shutdown()
+        self.paths.shutdown()
         self.decoder.close()
         self.map_view.hover_card.hide_card()
 

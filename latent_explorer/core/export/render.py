@@ -181,7 +181,7 @@ def render_path(model: GenerativeModel, anchors: npt.ArrayLike, out: str | Path,
         :class:`JobCancelled` when ``ctx`` is cancelled. A failed render leaves no file.
     """
     ctx = ctx or null_context()
-    kind = export_format(out)
+    export_format(out)  # fail on an unknown output format before building anything
     points = np.asarray(anchors, dtype=np.float32)
     if points.ndim != 2 or points.shape[1] != model.latent_dim:
         raise LatentExplorerError(f"the anchors have shape {points.shape}, but {model.name} "
@@ -193,22 +193,45 @@ def render_path(model: GenerativeModel, anchors: npt.ArrayLike, out: str | Path,
                                   f"not {label}")
     path = build_path(points, interp=interp, frames=frames, frames_per_segment=frames_per_segment,
                       easing=easing, loop=loop, pingpong=pingpong, hold=hold)
+    notes: list[str] = []
+    if frames is not None and len(path) != frames:
+        notes.append(f"a ping-pong path mirrors its frames, so it has {len(path)} frames, "
+                     f"not {frames}")
+    return render_latents(model, path, out, fps=fps, size=size, scale_mode=scale_mode,
+                          label=label, sheet=sheet, crf=crf, preset=preset,
+                          batch_size=batch_size, ctx=ctx, notes=notes)
+
+
+def render_latents(model: GenerativeModel, latents: npt.ArrayLike, out: str | Path, *,
+                   fps: float = 30.0, size: int | None = 512, scale_mode: str = "nearest",
+                   label: int | None = None, sheet: int = 0, crf: int | None = None,
+                   preset: str = "veryfast", batch_size: int = 64,
+                   ctx: JobContext | None = None,
+                   notes: list[str] | None = None) -> RenderReport:
+    """Decode the frames ``latents`` ``(F, latent_dim)`` and write them to ``out``.
+
+    The window uses this for paths it has already laid out (e.g. at an even speed); the other
+    arguments are those of :func:`render_path`. A failed or cancelled render leaves no file.
+    """
+    ctx = ctx or null_context()
+    kind = export_format(out)
+    path = np.asarray(latents, dtype=np.float32)
+    if path.ndim != 2 or path.shape[1] != model.latent_dim or len(path) == 0:
+        raise LatentExplorerError(f"the frames have shape {path.shape}, but {model.name} "
+                                  f"takes latents of {model.latent_dim} values")
     began = time.perf_counter()
     stream = FrameStream(model, path, size=size, scale_mode=scale_mode, label=label,
                          batch_size=batch_size, even=kind in ("mp4", "webm"), ctx=ctx)
     stream.keep = set(sheet_indices(len(path), sheet))
     result = write_export(stream, out, fps, total=len(path), crf=crf, preset=preset, ctx=ctx)
-    notes = list(result.notes)
-    if frames is not None and len(path) != frames:
-        notes.append(f"a ping-pong path mirrors its frames, so it has {len(path)} frames, "
-                     f"not {frames}")
+    all_notes = [*result.notes, *(notes or [])]
     sheet_file = None
     if sheet > 0:
         sheet_file = _write_sheet(stream, Path(out), scale_mode)
     took = time.perf_counter() - began
     return RenderReport(result.path, result.format, result.frames, result.width, result.height,
                         float(fps), stream.decode_seconds, took - stream.decode_seconds,
-                        sheet_file, tuple(notes))
+                        sheet_file, tuple(all_notes))
 
 
 def render_path_file(model: GenerativeModel, spec: PathFile, out: str | Path, *, sheet: int = 0,

@@ -231,3 +231,38 @@ class QtMapView(pg.PlotWidget):
             self.probe.setPos(QPointF(float(position[0]), float(position[1])))
         finally:
             self._syncing = False
+
+
+class PathOverlay:
+    """The active path drawn on a map: the curve through its frames and numbered anchors."""
+
+    def __init__(self, view: QtMapView) -> None:
+        self.view = view
+        self.curve = pg.PlotDataItem([], [], pen=pg.mkPen(255, 255, 255, 170, width=2))
+        self.curve.setZValue(15)
+        self.anchors = pg.ScatterPlotItem(size=13, symbol="o", pen=pg.mkPen("#16181d", width=1.5),
+                                          brush=pg.mkBrush("#f3722c"))
+        self.anchors.setZValue(16)
+        self.labels: list[pg.TextItem] = []
+        view.addItem(self.curve, ignoreBounds=True)
+        view.addItem(self.anchors, ignoreBounds=True)
+
+    def set_path(self, curve: np.ndarray | None, anchors: np.ndarray | None) -> None:
+        """Draw ``curve`` ``(F, 2)`` and ``anchors`` ``(K, 2)`` (``None`` clears)."""
+        for label in self.labels:
+            self.view.removeItem(label)
+        self.labels = []
+        if curve is None or len(curve) == 0:
+            self.curve.setData([], [])
+        else:
+            self.curve.setData(curve[:, 0].astype(float), curve[:, 1].astype(float))
+        if anchors is None or len(anchors) == 0:
+            self.anchors.setData([], [])
+            return
+        self.anchors.setData(anchors[:, 0].astype(float), anchors[:, 1].astype(float))
+        for i, (x, y) in enumerate(anchors[:, :2]):
+            text = pg.TextItem(str(i + 1), color="#ffffff", anchor=(-0.3, 1.1))
+            text.setPos(float(x), float(y))
+            text.setZValue(17)
+            self.view.addItem(text, ignoreBounds=True)
+            self.labels.append(text)

@@ -1,0 +1,50 @@
+"""From a :class:`PathState` to the latents of every frame (optionally at an even pace)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from latent_explorer.core.export.render import build_path, path_spec
+from latent_explorer.core.interpolation import even_speed_params, sample_path_at
+from latent_explorer.core.models.base import GenerativeModel
+from latent_explorer.core.session.path_state import PathState
+
+DENSITY = 4
+"""Samples measured per output frame when evening out the pace."""
+
+
+def path_latents(path: PathState, model: GenerativeModel | None = None,
+                 label: int | None = None) -> npt.NDArray[np.float32]:
+    """The ``(F, D)`` latents of ``path``'s frames (``(0, D)`` without anchors).
+
+    With ``path.even_speed`` and a ``model``, the frames are re-spaced so that consecutive
+    decoded images differ by the same amount: the path is decoded densely, the image change of
+    each small step measured, and the frames placed at equal shares of the total change. Easing
+    and holds do not apply then (an even pace is the point).
+    """
+    anchors = path.anchor_latents()
+    if len(anchors) == 0:
+        return np.zeros((0, 0), dtype=np.float32)
+    holds = tuple(a.hold for a in path.anchors)
+    if len(anchors) == 1:
+        return np.repeat(anchors, 1 + holds[0], axis=0)
+    if not path.even_speed or model is None:
+        return build_path(anchors, interp=path.interp,
+                          frames_per_segment=path.frames_per_segment, easing=path.easing,
+                          loop=path.loop, pingpong=path.pingpong, hold=holds)
+    spec = path_spec(anchors, interp=path.interp, frames_per_segment=path.frames_per_segment,
+                     easing="linear", loop=path.loop)
+    count = spec.n_segments * path.frames_per_segment + 1
+    dense_params = np.linspace(0.0, 1.0, DENSITY * (count - 1) + 1)
+    dense = sample_path_at(spec, dense_params, eased=False)
+    labels = None if label is None else np.full(len(dense), label, dtype=np.int64)
+    images = model.decode(dense, labels).reshape(len(dense), -1)
+    steps = np.sqrt(((images[1:] - images[:-1]) ** 2).mean(axis=1))
+    params = even_speed_params(steps, count, dense_params)
+    frames = sample_path_at(spec, params, eased=False)
+    if path.loop:
+        frames = frames[:-1]  # the last frame equals the first: drop it for a seamless wrap
+    elif path.pingpong:
+        frames = np.concatenate([frames, frames[-2:0:-1]])
+    return frames.astype(np.float32)
