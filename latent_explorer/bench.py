@@ -23,7 +23,40 @@ GOALS = {
     "ui_block_ms": "max <= 50 while UMAP runs",
     "window_visible_s": "<= 1.5",
     "first_decode_visible_s": "<= 4",
+    "render_mp4_300x512_s": "<= 5",
 }
+
+
+def bench_render(quick: bool = False) -> dict[str, Any]:
+    """Render 300 frames at 512x512 with the demo model to MP4 (and GIF), headless."""
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+
+    from latent_explorer.core.export.render import render_path
+    from latent_explorer.core.models import load_model
+
+    model = load_model("demo")
+    anchors = np.random.default_rng(0).standard_normal((4, model.latent_dim)).astype(np.float32)
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="le-render-") as tmp:
+        render_path(model, anchors, Path(tmp) / "warm.mp4", frames=30, size=512)  # warm-up
+        runs = []
+        for _ in range(1 if quick else 3):
+            start = time.perf_counter()
+            report = render_path(model, anchors, Path(tmp) / "walk.mp4", frames=300, loop=True,
+                                 size=512)
+            runs.append((time.perf_counter() - start, report))
+        took, report = sorted(runs, key=lambda r: r[0])[len(runs) // 2]
+        results["render_mp4_300x512_s"] = round(took, 3)
+        results["render_decode_fps"] = round(report.decode_fps, 1)
+        results["render_mp4_encode_fps"] = round(report.encode_fps, 1)
+        start = time.perf_counter()
+        gif = render_path(model, anchors, Path(tmp) / "walk.gif", frames=300, loop=True, size=512)
+        results["render_gif_300x512_s"] = round(time.perf_counter() - start, 3)
+        results["render_gif_encode_fps"] = round(gif.encode_fps, 1)
+    return results
 
 
 def machine_description() -> str:
@@ -52,7 +85,7 @@ def _groups() -> dict[str, Callable[[bool], dict[str, Any]]]:
 
         return bench_cold_start(quick)
 
-    return {"window": window, "startup": startup}
+    return {"window": window, "startup": startup, "render": bench_render}
 
 
 def run_bench(args: argparse.Namespace) -> int:

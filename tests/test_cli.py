@@ -101,3 +101,13 @@ def test_train_and_encode_real_mnist(tmp_path: Path) -> None:
     assert main(["encode", "--dataset", str(images), "--model", str(out), "--out",
                  str(target)]) == 0
     assert np.load(target).shape == (10_000, 8)
+
+
+def test_bench_prints_its_keys_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["bench", "--quick", "--only", "render", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    for key in ("machine", "render_mp4_300x512_s", "render_decode_fps", "render_gif_300x512_s"):
+        assert key in result
+    assert result["render_mp4_300x512_s"] > 0
