@@ -101,7 +101,12 @@ def run_app(args: argparse.Namespace) -> int:
     """Open the window on ``args.dataset`` / ``args.model`` and run until it closes."""
     started = time.perf_counter()
     app = make_application()
-    window = MainWindow(use_cache=not args.no_cache)
+    from latent_explorer.core.session.autosave import RecoveryStore
+    from latent_explorer.qt.crash_handler import install_crash_handler
+
+    recovery = None if args.screenshot else RecoveryStore()
+    window = MainWindow(use_cache=not args.no_cache, recovery=recovery)
+    install_crash_handler(window)
     if args.projection:
         window.projection.method = args.projection
     taker = None
@@ -113,7 +118,14 @@ def run_app(args: argparse.Namespace) -> int:
     window.startup_s = time.perf_counter() - started  # type: ignore[attr-defined]
     if os.environ.get("LATENT_EXPLORER_TIMING"):
         _print_timings(window)
-    QTimer.singleShot(0, lambda: window.open(args.dataset, args.model, args.trust_code))
+    def first_load() -> None:
+        session = getattr(args, "session", None)
+        if session:
+            window.sessions.open_session(session)
+        elif not window.sessions.offer_recovery():
+            window.open(args.dataset, args.model, args.trust_code, args.labels)
+
+    QTimer.singleShot(0, first_load)
     code = app.exec()
     if taker is not None and taker.exit_code is not None:
         return taker.exit_code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from latent_explorer.core.compute.cache import ResultCache
 from latent_explorer.core.compute.decoder import DecodeResult
 from latent_explorer.core.compute.pipeline import Workspace, open_workspace, project_cached
 from latent_explorer.core.errors import LatentExplorerError
+from latent_explorer.core.session.autosave import RecoveryStore
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
 from latent_explorer.qt.settings import app_settings, recent_files, remember_file
@@ -51,7 +53,7 @@ class MainWindow(QMainWindow):
     """The map's points were redrawn (new data or projection). Emitted on the GUI thread."""
 
     def __init__(self, settings: QSettings | None = None, use_cache: bool = True,
-                 parent: QWidget | None = None) -> None:
+                 recovery: RecoveryStore | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings or app_settings()
         self.cache = ResultCache(enabled=use_cache)
@@ -59,6 +61,8 @@ class MainWindow(QMainWindow):
         self.projection = ProjectionState()
         self.workspace: Workspace | None = None
         self.trust_code = False
+        self.dataset_labels: str | None = None
+        self.session_name = ""
         self.last_error = ""
         self.setWindowTitle("Latent Explorer")
         self.resize(1400, 900)
@@ -94,6 +98,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.projection_dock], [230], Qt.Orientation.Horizontal)
         self.resizeDocks([self.decoder_dock, self.sliders_dock], [380, 480],
                          Qt.Orientation.Vertical)
+        from latent_explorer.qt.session_controller import SessionController
+
+        self.sessions = SessionController(self, recovery)
         self.info_label = QLabel("Nothing loaded")
         self.statusBar().addPermanentWidget(self.info_label)
         self._build_menus()
@@ -114,6 +121,16 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        self.open_session_action = file_menu.addAction("&Open Session...")
+        self.open_session_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_session_action.triggered.connect(lambda: self.sessions.open_dialog())
+        self.save_session_action = file_menu.addAction("&Save Session")
+        self.save_session_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_session_action.triggered.connect(lambda: self.sessions.save_dialog())
+        save_as = file_menu.addAction("Save Session &As...")
+        save_as.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        save_as.triggered.connect(lambda: self.sessions.save_dialog(force_ask=True))
+        file_menu.addSeparator()
         self.open_dataset_action = file_menu.addAction("Open &Dataset...")
         self.open_dataset_action.setShortcut(QKeySequence("Ctrl+D"))
         self.open_dataset_action.triggered.connect(self.open_dataset_dialog)
@@ -192,10 +209,17 @@ class MainWindow(QMainWindow):
 
     # --- opening things -------------------------------------------------------------------
     def open(self, dataset: str | None = None, model: str | None = None,
-             trust_code: bool | None = None) -> None:
-        """Open a dataset and/or a model (``None`` keeps the current one) in the background."""
+             trust_code: bool | None = None, labels: str | None = None,
+             on_ready: Callable[[Workspace], None] | None = None) -> None:
+        """Open a dataset and/or a model (``None`` keeps the current one) in the background.
+
+        ``labels`` is a separate labels file for the dataset; ``on_ready(workspace)`` runs on
+        the GUI thread once the new workspace is shown.
+        """
         if trust_code is not None:
             self.trust_code = trust_code
+        if dataset is not None:
+            self.dataset_labels = labels
         ds = dataset if dataset is not None else (self.workspace.dataset if self.workspace else
                                                   "digits")
         md = model if model is not None else (self.workspace.model if self.workspace else "demo")
@@ -203,12 +227,19 @@ class MainWindow(QMainWindow):
         pca = type(params)("pca", params.n_components, params.seed)
         trust = self.trust_code
 
+        labels_file = self.dataset_labels
+
         def job(ctx: Any) -> Workspace:
-            return open_workspace(ds, md, pca, self.cache, ctx, trust_code=trust)
+            return open_workspace(ds, md, pca, self.cache, ctx, trust_code=trust,
+                                  labels=labels_file)
+
+        def done(ws: Workspace) -> None:
+            self._install_workspace(ws, dataset, model)
+            if on_ready is not None:
+                on_ready(ws)
 
         label = dataset or model or "data"
-        self.jobs.start(f"Opening {Path(label).name}",
-                        job, lambda ws: self._install_workspace(ws, dataset, model))
+        self.jobs.start(f"Opening {Path(label).name}", job, done)
 
     def open_dataset_dialog(self) -> None:
         """Ask for a dataset file or folder and open it."""
@@ -383,7 +414,15 @@ class MainWindow(QMainWindow):
         self.info_label.setText(
             f"{ws.dataset.name}: {len(ws.dataset):,} images {h}x{w}  |  {ws.model.name}: "
             f"latent {ws.model.latent_dim}  |  {method}, {len(ws.projector.coords):,} points")
-        self.setWindowTitle(f"{ws.dataset.name} · {ws.model.name} — Latent Explorer")
+        self.update_title()
+
+    def update_title(self) -> None:
+        """Window title: the session's name (if saved), the data and the model."""
+        ws = self.workspace
+        parts = [self.session_name] if self.session_name else []
+        if ws is not None:
+            parts.append(f"{ws.dataset.name} · {ws.model.name}")
+        self.setWindowTitle(" — ".join([*parts, "Latent Explorer"]))
 
     def _show_about(self) -> None:
         from PySide6 import __version__ as qt_version
@@ -429,6 +468,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.settings.setValue("projection/method", self.projection.method)
         self.settings.sync()
+        self.sessions.close_cleanly()
         self.shutdown()
         super().closeEvent(event)
 

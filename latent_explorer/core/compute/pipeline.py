@@ -113,6 +113,7 @@ def open_workspace(
     cache: ResultCache | None = None,
     ctx: JobContext | None = None,
     trust_code: bool = False,
+    labels: str | None = None,
 ) -> Workspace:
     """Load (if given as specs), encode and project: everything the map needs.
 
@@ -126,7 +127,7 @@ def open_workspace(
     ctx = ctx or null_context()
     if isinstance(dataset, str):
         ctx.progress(0.0, f"Reading {dataset}")
-        dataset = load_dataset(dataset, ctx=ctx.sub(0.0, 0.2))
+        dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.0, 0.2))
     if isinstance(model, str):
         ctx.progress(0.2, f"Loading model {model}")
         model = load_model(model, trust_code=trust_code)

@@ -1,0 +1,214 @@
+"""Sessions in the window: save and reopen everything, relocate moved files, survive a kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from latent_explorer.core.session.autosave import RecoveryStore
+from latent_explorer.qt.main_window import MainWindow
+from tests.conftest import REPO
+from tests.qt.conftest import wait_decoded
+
+
+def _fresh_window(qtbot, tmp_path: Path, name: str, recovery=None) -> MainWindow:  # type: ignore[no-untyped-def]
+    window = MainWindow(settings=QSettings(str(tmp_path / f"{name}.ini"),
+                                           QSettings.Format.IniFormat), recovery=recovery)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def _build_some_work(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    ws = window.workspace
+    window.paths.path.add_anchor(ws.latents[3], 3)
+    window.paths.path.add_anchor(ws.latents[99], 99)
+    window.paths.path.loop = True
+    window.paths.library.add("Second")
+    window.paths.path.add_anchor(ws.latents[7], 7)
+    window.paths.path.add_anchor(ws.latents[8], 8)
+    window.paths.path.set_hold(1, 5)
+    window.explorer.selected_index = 42
+    window.explorer.hidden_labels = frozenset({3, 5})
+    window.explorer.slider_basis = "pca"
+    window.explorer.current_latent = np.linspace(-1, 1, 8).astype(np.float32)
+    wait_decoded(qtbot, window)
+
+
+def test_save_and_reopen_a_session_restores_everything(make_window, qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                       monkeypatch) -> None:
+    window = make_window()
+    with qtbot.waitSignal(window.map_changed, timeout=60_000):
+        window.projection.method = "tsne"
+        window.compute_projection()
+    _build_some_work(window, qtbot)
+    target = tmp_path / "work.lxs"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "")))
+    window.save_session_action.trigger()
+    assert target.exists() and "work" in window.windowTitle()
+
+    again = _fresh_window(qtbot, tmp_path, "again")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(target), "")))
+    with qtbot.waitSignal(again.sessions.restored, timeout=60_000):
+        again.open_session_action.trigger()
+    try:
+        assert again.workspace.projector.params.method == "tsne"
+        np.testing.assert_allclose(again.workspace.projector.coords,
+                                   window.workspace.projector.coords)
+        assert again.explorer.hidden_labels == frozenset({3, 5})
+        assert again.explorer.slider_basis == "pca"
+        assert again.sliders.basis_combo.currentIndex() == 1
+        assert again.explorer.selected_index == 42
+        np.testing.assert_allclose(again.explorer.current_latent, np.linspace(-1, 1, 8))
+        names = [p.name for p in again.paths.library.paths]
+        assert names == ["Path 1", "Second"] and again.paths.library.active_index == 1
+        first, second = again.paths.library.paths
+        assert first.loop and [a.index for a in first.anchors] == [3, 99]
+        assert [a.hold for a in second.anchors] == [0, 5]
+        wait_decoded(qtbot, again)
+        assert again.decoder_view.decoded_pane.array is not None
+    finally:
+        again.close()
+
+
+def test_a_moved_dataset_can_be_relocated(  # type: ignore[no-untyped-def]
+        make_window, qtbot, tmp_path: Path, monkeypatch) -> None:
+    from sklearn.datasets import load_digits
+
+    original = tmp_path / "digits.npz"
+    digits = load_digits()
+    np.savez(original, images=(digits.images * 255 / 16).round().astype(np.uint8),
+             labels=digits.target)
+    window = make_window(dataset=str(original))
+    _build_some_work(window, qtbot)
+    session = tmp_path / "s.lxs"
+    window.sessions.save(session)
+    moved = tmp_path / "moved.npz"
+    original.rename(moved)
+    again = _fresh_window(qtbot, tmp_path, "again")
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(moved), "")))
+    with qtbot.waitSignal(again.sessions.restored, timeout=60_000):
+        again.sessions.open_session(session)
+    try:
+        assert again.workspace.dataset.source.endswith("moved.npz")
+        assert [a.index for a in again.paths.library.paths[0].anchors] == [3, 99]
+    finally:
+        again.close()
+
+
+def test_a_broken_session_file_changes_nothing(make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    ws = window.workspace
+    broken = tmp_path / "broken.lxs"
+    broken.write_bytes(b"PK\x03\x04 this is not a session")
+    window.sessions.open_session(broken)
+    assert "broken.lxs" in window.last_error
+    assert window.workspace is ws
+
+
+KILL_SCRIPT = textwrap.dedent("""
+    import sys, time
+    import numpy as np
+    from PySide6.QtCore import QSettings
+    from latent_explorer.qt.app import make_application
+    from latent_explorer.qt.main_window import MainWindow
+    from latent_explorer.core.session.autosave import RecoveryStore
+
+    app = make_application()
+    window = MainWindow(settings=QSettings(sys.argv[1], QSettings.Format.IniFormat),
+                        recovery=RecoveryStore(sys.argv[2]))
+    window.show()
+    done = []
+    def work(ws):
+        window.paths.path.add_anchor(ws.latents[10], 10)
+        window.paths.path.add_anchor(ws.latents[20], 20)
+        window.explorer.selected_index = 77
+        window.explorer.current_latent = np.full(8, 0.25, dtype=np.float32)
+        done.append(True)
+    window.open("digits", "demo", on_ready=work)
+    while True:
+        app.processEvents()
+        if done and window.sessions.autosave() is False and list(
+                __import__("pathlib").Path(sys.argv[2]).glob("*.lxs")):
+            print("ready", flush=True)
+            done.clear()
+        time.sleep(0.01)
+""")
+
+
+def test_killed_app_is_recovered_on_the_next_start(qtbot, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    state = tmp_path / "state"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(tmp_path / "k.ini"),
+                             str(state)], stdout=subprocess.PIPE, env=env, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        line = ""
+        while time.monotonic() < deadline and "ready" not in line:
+            line = proc.stdout.readline()  # type: ignore[union-attr]
+            if not line and proc.poll() is not None:
+                pytest.fail("the app process ended before it had autosaved")
+        assert "ready" in line
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        proc.stdout.close()  # type: ignore[union-attr]
+    recovery = RecoveryStore(state)
+    assert recovery.pending() is not None
+    window = _fresh_window(qtbot, tmp_path, "after", recovery=recovery)
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+    try:
+        with qtbot.waitSignal(window.sessions.restored, timeout=60_000):
+            assert window.sessions.offer_recovery()
+        assert [a.index for a in window.paths.path.anchors] == [10, 20]
+        assert window.explorer.selected_index == 77
+        np.testing.assert_allclose(window.explorer.current_latent, 0.25)
+        assert recovery.pending() is None  # taken: not offered twice
+    finally:
+        window.close()
+
+
+@pytest.mark.qt_no_exception_capture  # this test checks our own handler, not pytest-qt's
+def test_uncaught_exceptions_are_logged_and_shown(make_window, qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                  monkeypatch) -> None:
+    from PySide6.QtCore import QTimer
+
+    from latent_explorer.qt.crash_handler import install_crash_handler
+
+    monkeypatch.setenv("LATENT_EXPLORER_LOG", str(tmp_path / "logs"))
+    window = make_window()
+    old_hook = sys.excepthook
+    handler = install_crash_handler(window)
+    try:
+        def broken_slot() -> None:
+            raise RuntimeError("a bug in a slot")
+
+        QTimer.singleShot(0, broken_slot)
+        qtbot.waitUntil(lambda: bool(handler.dialogs), timeout=5000)
+        box = handler.dialogs[0]
+        assert "a bug in a slot" in box.text() and "RuntimeError" in box.detailedText()
+        assert "a bug in a slot" in (tmp_path / "logs").glob("*.log").__next__().read_text()
+        assert window.isVisible() and window.workspace is not None
+        box.close()
+    finally:
+        sys.excepthook = old_hook
+        import threading
+
+        threading.excepthook = threading.__excepthook__
