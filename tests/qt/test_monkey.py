@@ -1,0 +1,137 @@
+"""A seeded monkey: thousands of random user actions on the real window.
+
+Passing means: no uncaught exception (pytest-qt fails the test on any exception in a slot),
+no worker thread left running (the ``make_window`` fixture checks), and memory that does not
+keep growing.
+"""
+
+from __future__ import annotations
+
+import resource
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from tests.qt.conftest import click, drag, send_mouse
+
+ACTIONS = 2500
+SEED = 20261126
+
+
+def _rss_mb() -> float:
+    with Path("/proc/self/statm").open() as handle:
+        pages = int(handle.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def test_random_user_actions_do_not_break_the_window(  # type: ignore[no-untyped-def]
+        make_window, qtbot, tmp_path: Path,
+                                                     monkeypatch) -> None:
+    window = make_window()
+    rng = np.random.default_rng(SEED)
+    view = window.map_view
+    viewport = view.viewport()
+    broken_model = tmp_path / "broken.pt"
+    broken_model.write_bytes(b"\x00" * 64)
+    broken_data = tmp_path / "broken.npz"
+    broken_data.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    chosen = {"file": str(broken_model)}
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (chosen["file"], "")))
+
+    def point() -> QPointF:
+        return QPointF(rng.uniform(5, viewport.width() - 5), rng.uniform(5, viewport.height() - 5))
+
+    def wheel() -> None:
+        pos = point()
+        delta = int(rng.choice([-120, 120]))
+        event = QWheelEvent(pos, QPointF(viewport.mapToGlobal(pos.toPoint())), QPoint(0, 0),
+                            QPoint(0, delta), Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(viewport, event)
+
+    def drag_probe() -> None:
+        pos = window.map_view.probe.pos()
+        drag(viewport, view.view_to_widget(pos.x(), pos.y()), point(), steps=4)
+
+    def slider() -> None:
+        sliders = window.sliders.sliders
+        if sliders:
+            sliders[int(rng.integers(len(sliders)))].setValue(int(rng.integers(0, 1001)))
+
+    def projection() -> None:
+        method = str(rng.choice(["pca", "tsne", "umap"]))
+        combo = window.projection_panel.method_combo
+        combo.setCurrentIndex(combo.findData(method))
+        if rng.random() < 0.7:
+            window.projection_panel.cancel_button.click()
+
+    def open_broken() -> None:
+        if rng.random() < 0.5:
+            chosen["file"] = str(broken_model)
+            window.open_model_action.trigger()
+        else:
+            chosen["file"] = str(broken_data)
+            window.open_dataset_action.trigger()
+
+    def path_edit() -> None:
+        choice = rng.integers(6)
+        panel = window.paths.panel
+        if choice == 0:
+            panel.add_button.click()
+        elif choice == 1 and panel.anchor_list.count():
+            panel.anchor_list.setCurrentRow(0)
+            panel.remove_button.click()
+        elif choice == 2:
+            panel.loop_check.toggle()
+        elif choice == 3:
+            window.paths.filmstrip.play_button.toggle()
+        elif choice == 4:
+            timeline = window.paths.filmstrip.timeline
+            timeline.setValue(int(rng.integers(0, timeline.maximum() + 1)))
+        else:
+            panel.even_check.toggle()
+
+    actions = [
+        (10, lambda: send_mouse(viewport, "move", point(), buttons=Qt.MouseButton.NoButton)),
+        (8, lambda: click(viewport, point())),
+        (6, lambda: click(viewport, point(), Qt.KeyboardModifier.ControlModifier)),
+        (6, drag_probe),
+        (4, lambda: drag(viewport, point(), point(), steps=3)),
+        (10, slider),
+        (3, wheel),
+        (2, view.reset_view),
+        (2, lambda: window.sliders.random_button.click()),
+        (2, lambda: window.sliders.reset_button.click()),
+        (2, lambda: window.sliders.basis_combo.setCurrentIndex(int(rng.integers(2)))),
+        (2, lambda: window.box_zoom_action.toggle()),
+        (1, projection),
+        (1, open_broken),
+        (8, path_edit),
+    ]
+    weights = np.array([w for w, _ in actions], dtype=float)
+    weights /= weights.sum()
+    counts = np.zeros(len(actions), dtype=int)
+    memory = []
+    for step in range(ACTIONS):
+        index = int(rng.choice(len(actions), p=weights))
+        counts[index] += 1
+        actions[index][1]()
+        QApplication.processEvents()
+        if step in (500, ACTIONS - 1):
+            window.jobs.cancel()
+            qtbot.waitUntil(lambda: not window.jobs.running, timeout=30_000)
+            QApplication.processEvents()
+            memory.append(_rss_mb())
+    window.paths.filmstrip.play_button.setChecked(False)
+    window.jobs.cancel()
+    qtbot.waitUntil(lambda: not window.jobs.running, timeout=30_000)
+    assert window.decoder.worker.is_alive
+    assert (counts > 0).all()
+    assert memory[1] - memory[0] < 150, f"memory grew from {memory[0]:.0f} to {memory[1]:.0f} MB"
+    # The window still works after all that: a slider move still decodes.
+    window.sliders.sliders[0].setValue(500)
+    qtbot.waitUntil(lambda: window.decoder.worker.wait_idle(1), timeout=5000)
