@@ -28,8 +28,7 @@ def _rss_mb() -> float:
 
 
 def test_random_user_actions_do_not_break_the_window(  # type: ignore[no-untyped-def]
-        make_window, qtbot, tmp_path: Path,
-                                                     monkeypatch) -> None:
+        make_window, qtbot, tmp_path: Path, monkeypatch) -> None:
     window = make_window()
     rng = np.random.default_rng(SEED)
     view = window.map_view

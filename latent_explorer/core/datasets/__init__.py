@@ -18,6 +18,7 @@ from latent_explorer.core.datasets.base import ArrayDataset, Dataset
 from latent_explorer.core.datasets.digits import load_digits_dataset
 from latent_explorer.core.datasets.idx import load_idx_dataset, looks_like_idx
 from latent_explorer.core.datasets.image_folder import load_image_folder
+from latent_explorer.core.datasets.shapes import load_shapes_dataset
 from latent_explorer.core.errors import DatasetError, SpecError
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
 
 BUILTIN_LOADERS: dict[str, Callable[[], Dataset]] = {
     "digits": load_digits_dataset,
+    "shapes": load_shapes_dataset,
 }
 """Built-in dataset name -> function that loads it. Add new built-ins here."""
 

@@ -9,6 +9,7 @@ Pickled object arrays are never loaded: unpickling runs code from the file.
 
 from __future__ import annotations
 
+import tokenize
 import zipfile
 import zlib
 from pathlib import Path
@@ -29,7 +30,9 @@ NPY_MAGIC = b"\x93NUMPY"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 
 _REFUSED = "holds pickled object arrays, which are refused for safety"
-_READ_ERRORS = (ValueError, OSError, EOFError, zlib.error, zipfile.BadZipFile)
+# numpy parses a .npy header with the tokenizer: a damaged one can raise TokenError.
+_READ_ERRORS = (ValueError, OSError, EOFError, zlib.error, zipfile.BadZipFile,
+                tokenize.TokenError, SyntaxError)
 
 Header = tuple[tuple[int, ...], np.dtype[np.generic]]
 

@@ -145,6 +145,8 @@ def load_path_file(path: str | Path) -> PathFile:
                              ) from None
     except ValueError as exc:
         raise InputFileError(source, str(exc)) from None
+    except RecursionError:  # json recurses once per nesting level: "[[[[..." exhausts it
+        raise InputFileError(source, "is nested too deeply to be a path file") from None
     return _validate(source, data)
 
 

@@ -155,7 +155,11 @@ def is_model_card(data: Mapping[str, Any]) -> bool:
 
 def read_model_card(path: Path, data: Mapping[str, Any]) -> tuple[str, Path, ModelOptions]:
     """Check a card's JSON ``data`` read from ``path``; return its kind, target and options."""
-    if int(data.get("version", 1)) > CARD_VERSION:
+    try:
+        newer = int(data.get("version", 1)) > CARD_VERSION
+    except (TypeError, ValueError, OverflowError):
+        raise ModelError(path, f"has an invalid version {data.get('version')!r}") from None
+    if newer:
         raise ModelError(path, "is a model card from a newer Latent Explorer; please update")
     kind = data.get("kind")
     if kind not in CARD_KINDS:

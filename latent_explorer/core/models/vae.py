@@ -97,7 +97,7 @@ class VAEConfig:
                 hidden=tuple(int(n) for n in data["hidden"]),
                 kind=str(data.get("kind", "mlp")),
             )
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, OverflowError) as exc:
             raise ValueError(f"'config' lacks or misstates {exc}") from exc
 
 
@@ -215,7 +215,8 @@ def read_meta(json_path: Path) -> dict[str, Any]:
         data = json.loads(json_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ModelError(json_path, "no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # ValueError: JSONDecodeError and too-long integers; RecursionError: "[[[[..."
         raise ModelError(json_path, f"is not a readable JSON file ({exc})") from exc
     if not isinstance(data, dict):
         raise ModelError(json_path, "must hold a JSON object")

@@ -80,7 +80,7 @@ def load_vae(
     meta = read_meta(json_path)
     if meta.get("format") != FORMAT:
         raise ModelError(json_path, f"is not a {FORMAT} file (format {meta.get('format')!r})")
-    if int(meta.get("format_version", 1)) > FORMAT_VERSION:
+    if _newer(meta.get("format_version", 1), json_path):
         raise ModelError(json_path, "was written by a newer Latent Explorer; please update")
     try:
         config = VAEConfig.from_json(meta.get("config"))
@@ -88,13 +88,24 @@ def load_vae(
         raise ModelError(json_path, f"describes no valid VAE: {exc}") from exc
     if meta.get("output_range", "logits") != "logits":
         raise ModelError(json_path, "a latent-explorer VAE outputs logits; output_range differs")
-    weights_path = Path(weights) if weights else json_path.parent / meta.get("weights", "")
+    named = meta.get("weights", "")
+    if not isinstance(named, str):
+        raise ModelError(json_path, f"'weights' must be a file name, not {named!r}")
+    weights_path = Path(weights) if weights else json_path.parent / named
     if not weights_path.is_file():
         raise ModelError(weights_path, f"the weights named in {json_path.name} are missing")
     state = read_state_dict(weights_path)
     module = _module_with_weights(config, state, weights_path, json_path)
     name = str(meta.get("name") or json_path.parent.name or json_path.stem)
     return wrap_vae(module, name, source or str(json_path.resolve()))
+
+
+def _newer(version: Any, json_path: Path) -> bool:
+    """Whether ``format_version`` is newer than this code reads; a non-number is an error."""
+    try:
+        return int(version) > FORMAT_VERSION
+    except (TypeError, ValueError, OverflowError):
+        raise ModelError(json_path, f"has an invalid format_version {version!r}") from None
 
 
 def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
@@ -136,8 +147,12 @@ def _module_with_weights(
 
     if state and all(k.startswith("module.") for k in state):  # saved from DataParallel
         state = {k.removeprefix("module."): v for k, v in state.items()}
-    with torch.device("meta"):  # no random init: every tensor comes from the file
-        module = build_vae(config)
+    try:
+        with torch.device("meta"):  # no random init: every tensor comes from the file
+            module = build_vae(config)
+    except (TypeError, ValueError, RuntimeError, OverflowError) as exc:  # absurd sizes
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ModelError(json_path, f"describes no VAE that can be built ({reason})") from None
     expected = {k: tuple(v.shape) for k, v in module.state_dict().items()}
     problems = []
     missing = [k for k in expected if k not in state]

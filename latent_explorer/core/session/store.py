@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import tokenize
 import zipfile
 import zlib
 from pathlib import Path
@@ -41,7 +42,7 @@ MAX_ARRAY_BYTES = 2 * 1024**3
 # Everything zipfile, zlib and numpy raise for damaged archives and arrays.
 _READ_ERRORS = (OSError, EOFError, ValueError, zipfile.BadZipFile, zipfile.LargeZipFile,
                 zlib.error, NotImplementedError, RuntimeError, KeyError, TypeError,
-                OverflowError, MemoryError)
+                OverflowError, MemoryError, tokenize.TokenError, SyntaxError)
 
 
 def save_session(path: str | Path, session: SessionData) -> Path:
