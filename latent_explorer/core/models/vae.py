@@ -58,7 +58,8 @@ class VAEConfig:
     kind: str = "mlp"
 
     def __post_init__(self) -> None:
-        if len(self.image_shape) != 3 or self.image_shape[2] not in (1, 3):
+        if (len(self.image_shape) != 3 or self.image_shape[2] not in (1, 3)
+                or min(self.image_shape) < 1):
             raise ValueError(f"image_shape must be (H, W, 1|3), got {self.image_shape}")
         if self.latent_dim < 1 or not self.hidden or min(self.hidden) < 1:
             raise ValueError("latent_dim and the hidden sizes must be positive")
