@@ -212,7 +212,8 @@ def _anchors(raw: Any, fail: Any) -> tuple[npt.NDArray[np.float32], tuple[int | 
             raise fail(f"anchor {number}'s \"index\" must be a sample number >= 0")
         rows.append([float(v) for v in latent])
         indices.append(index)
-    array = np.asarray(rows, dtype=np.float32)
+    with np.errstate(over="ignore"):  # too large for float32 becomes inf, refused below
+        array = np.asarray(rows, dtype=np.float32)
     if not np.all(np.isfinite(array)):
         raise fail("an anchor latent is too large for 32-bit floats")
     return array, (tuple(indices) if any(i is not None for i in indices) else None)
