@@ -109,3 +109,10 @@ def test_relocate_file_and_folder(tmp_path: Path) -> None:
     assert one.dataset.spec == str(tmp_path / "x.npy") and one.dataset.labels == str(labels)
     builtin = relocate(SessionData(), ".", tmp_path)
     assert (builtin.dataset.spec, builtin.model.spec) == ("digits", "demo")
+
+
+def test_unknown_builtin_names_are_left_to_the_loader() -> None:
+    session = SessionData(model=ModelRef("demo-unknown"))
+    problems = check_references(session, dataset=load_dataset("digits"))
+    assert [(p.kind, p.status) for p in problems] == [("model", "unreadable")]
+    assert relocate(session, ".", "/elsewhere").model.spec == "demo-unknown"

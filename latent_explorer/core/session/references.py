@@ -9,6 +9,7 @@ after the user moved the files.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 
 Kind = Literal["dataset", "labels", "model"]
 Status = Literal["missing", "changed", "unreadable", "unverified"]
-_BUILTIN_MODELS = ("demo",)
 _CODE_SUFFIXES = (".py",)
 
 
@@ -92,7 +92,7 @@ def _check_model(session: SessionData, trust_code: bool,
                  model: GenerativeModel | None) -> list[Problem]:
     ref = session.model
     if model is None:
-        missing = _missing("model", ref.spec, ref.spec in _BUILTIN_MODELS)
+        missing = _missing("model", ref.spec, not _looks_like_path(ref.spec))
         if missing:
             return missing
         if not trust_code and (ref.trust_code
@@ -111,6 +111,17 @@ def _check_model(session: SessionData, trust_code: bool,
                         f"The model {ref.spec} has changed since the session was saved; "
                         "decoded images and stored latents may differ.")]
     return []
+
+
+def _looks_like_path(spec: str) -> bool:
+    """A path rather than a built-in name (``demo``, ``digits``): a built-in is never missing.
+
+    A name that is neither is left to the loader, which says what is wrong with it.
+    """
+    separators = {"/", os.sep} | ({os.altsep} if os.altsep else set())
+    text = spec.strip()
+    return (any(sep in text for sep in separators) or text.startswith(("~", "."))
+            or Path(text).suffix != "")
 
 
 def _is_builtin_dataset(spec: str) -> bool:
@@ -137,7 +148,7 @@ def relocate(session: SessionData, old: str | Path, new: str | Path) -> SessionD
     old_path, new_path = Path(old).expanduser(), Path(new).expanduser()
 
     def moved(spec: str | None) -> str | None:
-        if spec is None or spec in _BUILTIN_MODELS or _is_builtin_dataset(spec):
+        if spec is None or not _looks_like_path(spec):
             return spec
         path = Path(spec).expanduser()
         if path == old_path:
