@@ -199,6 +199,7 @@ def _set(keys: str, value: Any) -> Any:
     (_set("projection.method", "mds"), "projection.method"),
     (_set("projection.n_components", 4), "must be 2 or 3"),
     (_set("view.probe_position", [1.0]), "probe_position has 1 values"),
+    (_set("view.probe_position", [1.0, "x"]), "probe_position\\[1\\] must be a number"),
     (_set("view.selected_index", 20), "selected_index is 20"),
     (_set("view.current_latent", "missing.key"), "does not hold"),
     (_set("paths.0.fps", 0), "paths\\[0\\].fps"),
@@ -288,3 +289,14 @@ def test_damaged_v1_is_reported_as_such(tmp_path: Path) -> None:
     path = _rewrite(DATA / "v1.lxs", tmp_path / "bad1.lxs", _set("path", [1, 2]))
     with pytest.raises(SessionError, match="version 1 session too damaged"):
         load_session(path)
+
+
+def test_save_refuses_what_could_not_be_read_back(tmp_path: Path) -> None:
+    session = SessionData(projection=ProjectionSettings(method="mds"))
+    with pytest.raises(SessionError, match=r"cannot be saved: session\.json: projection\.method"):
+        save_session(tmp_path / "s.lxs", session)
+    mixed = SessionData(current_latent=np.zeros(3, np.float32),
+                        bookmarks=[Bookmark("b", np.zeros(4, np.float32))])
+    with pytest.raises(SessionError, match="different sizes"):
+        save_session(tmp_path / "s.lxs", mixed)
+    assert list(tmp_path.iterdir()) == []

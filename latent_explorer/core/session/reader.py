@@ -283,9 +283,9 @@ def _cross_check(r: _Reader, session: SessionData) -> None:
     if len(dims) > 1:
         raise r.fail("latents", f"have different sizes ({sorted(dims)}); they must share one")
     probe = session.probe_position
-    if probe is not None and len(probe) != session.projection.n_components:
-        raise r.fail("view.probe_position", f"has {len(probe)} values for a "
-                                            f"{session.projection.n_components}-D map")
+    if probe is not None and len(probe) not in (2, 3):
+        # Not tied to n_components: a probe left from the 2-D map must not lose a session.
+        raise r.fail("view.probe_position", f"has {len(probe)} values; a map has 2 or 3")
     coords = session.projection.coords
     if coords is not None:
         count = len(coords)

@@ -51,8 +51,8 @@ def save_session(path: str | Path, session: SessionData) -> Path:
     Raises
     ------
     SessionError
-        If the session holds something the file format cannot represent (an array that is
-        no number, a NaN, a value JSON cannot hold); nothing is written then.
+        If the session holds something that could not be read back (a NaN, an unknown
+        projection method, latents of different sizes, ...); nothing is written then.
     OSError
         If the folder cannot be written; an existing file at ``path`` stays as it was.
     """
@@ -118,6 +118,10 @@ def _serialise(session: SessionData, target: Path) -> tuple[bytes, bytes]:
     for key, array in arrays.items():
         if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
             raise SessionError(target, f"cannot be saved: {key} holds NaN or infinite values")
+    try:  # refuse to write what could not be read back
+        decode_session(doc, arrays, str(target))
+    except SessionError as exc:
+        raise SessionError(target, f"cannot be saved: {exc.problem}") from None
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)  # type: ignore[arg-type]
     return text.encode("utf-8"), buffer.getvalue()
