@@ -83,6 +83,12 @@ def mutated(draw: st.DrawFn, base: bytes) -> bytes:
     return bytes(data)
 
 
+def _zip_version_needed(data: bytes, version: int) -> bytes:
+    """``data`` whose central directory says extracting needs zip ``version`` (64: 6.4)."""
+    at = data.index(b"PK\x01\x02") + 6
+    return data[:at] + bytes([version, 0]) + data[at + 2:]
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=12)
     | st.floats(allow_nan=True, allow_infinity=True),
@@ -155,6 +161,7 @@ def _load_session_bytes(data: bytes) -> None:
 @fuzz(150)
 @given(st.binary(max_size=2048) | mutated(V2) | mutated(V1))
 @example(b"PK\x05\x06" + b"\0" * 18)
+@example(_zip_version_needed(V2, 64))
 def test_session_random_and_mutated_files(data: bytes) -> None:
     _load_session_bytes(data)
 
@@ -365,6 +372,7 @@ def test_dataset_npy(data: bytes) -> None:
 
 @fuzz(150)
 @given(st.binary(max_size=256) | mutated(NPZ))
+@example(_zip_version_needed(NPZ, 64))
 def test_dataset_npz(data: bytes) -> None:
     _load_dataset_file("images.npz", data)
 

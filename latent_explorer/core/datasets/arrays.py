@@ -31,8 +31,10 @@ ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 
 _REFUSED = "holds pickled object arrays, which are refused for safety"
 # numpy parses a .npy header with the tokenizer: a damaged one can raise TokenError.
+# zipfile raises NotImplementedError for an unknown zip version or compression and
+# RuntimeError for an encrypted member.
 _READ_ERRORS = (ValueError, OSError, EOFError, zlib.error, zipfile.BadZipFile,
-                tokenize.TokenError, SyntaxError)
+                tokenize.TokenError, SyntaxError, NotImplementedError, RuntimeError)
 
 Header = tuple[tuple[int, ...], np.dtype[np.generic]]
 
