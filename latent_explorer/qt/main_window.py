@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -25,6 +25,7 @@ from latent_explorer.core.compute.cache import ResultCache
 from latent_explorer.core.compute.decoder import DecodeResult
 from latent_explorer.core.compute.pipeline import Workspace, open_workspace, project_cached
 from latent_explorer.core.errors import LatentExplorerError
+from latent_explorer.core.models.base import GenerativeModel
 from latent_explorer.core.session.autosave import RecoveryStore
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
@@ -74,7 +75,7 @@ class MainWindow(QMainWindow):
         self.map_view = QtMapView(self.explorer)
         self.map_view.thumbnail = self._thumbnail
         self.setCentralWidget(self.map_view)
-        self.decoder_view = QtDecoderView()
+        self.decoder_view = QtDecoderView(self.explorer)
         self.sliders = QtLatentSliders(self.explorer)
         self.projection_panel = QtProjectionPanel(self.projection)
         self.decoder_dock = self._add_dock("Decoder", self.decoder_view,
@@ -86,6 +87,10 @@ class MainWindow(QMainWindow):
         from latent_explorer.qt.path_controller import PathController
 
         self.paths = PathController(self)
+        from latent_explorer.qt.model_controller import ModelController
+
+        self.models = ModelController(self)
+        self.setAcceptDrops(True)
         self.path_dock = self._add_dock("Path", self.paths.panel,
                                         Qt.DockWidgetArea.LeftDockWidgetArea)
         self.filmstrip_dock = self._add_dock("Filmstrip", self.paths.filmstrip,
@@ -140,6 +145,14 @@ class MainWindow(QMainWindow):
         self.recent_menu = QMenu("Open &Recent", self)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addMenu(self.recent_menu)
+        self.compare_action = file_menu.addAction("Open &Comparison Model (A/B)...")
+        self.compare_action.triggered.connect(lambda: self.models.open_compare_dialog())
+        close_compare = file_menu.addAction("Close Comparison Model")
+        close_compare.triggered.connect(lambda: self.models.set_compare(None))
+        self.place_image_action = file_menu.addAction("&Place Image on Map...")
+        self.place_image_action.setToolTip("Encode an image (or, without an encoder, search "
+                                           "the latent space for it) and mark it on the map")
+        self.place_image_action.triggered.connect(lambda: self.models.place_image_dialog())
         file_menu.addSeparator()
         demo = file_menu.addAction("Open the &Built-in Demo")
         demo.triggered.connect(lambda: self.open("digits", "demo"))
@@ -198,6 +211,8 @@ class MainWindow(QMainWindow):
         ev.current_latent.connect(self._on_current_latent_changed)
         ev.probe_position.connect(self._on_probe_position_changed)
         ev.selected_index.connect(self._on_selected_index_changed)
+        ev.condition_label.connect(lambda _: self._on_current_latent_changed(
+            self.explorer.current_latent))
         self.decoder.decoded.connect(self._on_decoded)
         self.sliders.reset_requested.connect(self._on_reset_requested)
         self.projection_panel.apply_requested.connect(self.compute_projection)
@@ -208,7 +223,7 @@ class MainWindow(QMainWindow):
         self.jobs.cancelled.connect(self._on_job_cancelled)
 
     # --- opening things -------------------------------------------------------------------
-    def open(self, dataset: str | None = None, model: str | None = None,
+    def open(self, dataset: str | None = None, model: str | GenerativeModel | None = None,
              trust_code: bool | None = None, labels: str | None = None,
              on_ready: Callable[[Workspace], None] | None = None) -> None:
         """Open a dataset and/or a model (``None`` keeps the current one) in the background.
@@ -238,8 +253,9 @@ class MainWindow(QMainWindow):
             if on_ready is not None:
                 on_ready(ws)
 
-        label = dataset or model or "data"
-        self.jobs.start(f"Opening {Path(label).name}", job, done)
+        what = dataset if dataset is not None else model
+        label = Path(what).name if isinstance(what, str) else getattr(what, "name", "data")
+        self.jobs.start(f"Opening {label}", job, done)
 
     def open_dataset_dialog(self) -> None:
         """Ask for a dataset file or folder and open it."""
@@ -279,15 +295,17 @@ class MainWindow(QMainWindow):
 
     def _install_workspace(self, ws: Workspace, dataset: str | None, model: str | None) -> None:
         self.workspace = ws
-        if dataset:
+        if isinstance(dataset, str):
             remember_file(self.settings, "datasets", dataset)
-        if model:
+        if isinstance(model, str):
             remember_file(self.settings, "models", model)
         self.decoder.set_model(ws.model)
         self.explorer.selected_index = None
         self.explorer.hidden_labels = frozenset()
         self.explorer.probe_position = None
         self.sliders.set_stats(ws.stats)
+        self.decoder_view.set_classes(ws.model.num_classes)
+        self.decoder_view.set_signal_mode(len(ws.model.image_shape) == 1)
         self.decoder_view.show_original(None)
         self._show_map(ws)
         self.explorer.current_latent = ws.stats.mean.copy()
@@ -460,8 +478,28 @@ class MainWindow(QMainWindow):
         """Stop the workers (called on close; tests call it too)."""
         self.jobs.shutdown()
         self.paths.shutdown()
+        self.models.shutdown()
         self.decoder.close()
         self.map_view.hover_card.hide_card()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_image(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._dropped_image(event)
+        if path is not None:
+            event.acceptProposedAction()
+            self.models.place_image(path)
+
+    @staticmethod
+    def _dropped_image(event: QDragEnterEvent | QDropEvent) -> str | None:
+        from latent_explorer.qt.model_controller import IMAGE_SUFFIXES
+
+        for url in event.mimeData().urls():
+            if url.isLocalFile() and url.toLocalFile().lower().endswith(IMAGE_SUFFIXES):
+                return str(url.toLocalFile())
+        return None
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())

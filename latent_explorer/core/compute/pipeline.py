@@ -121,17 +121,29 @@ def open_workspace(
     t-SNE afterwards.
     """
     from latent_explorer.core.analysis.latent_stats import compute_latent_stats
+    from latent_explorer.core.compute.prior_map import (
+        DEFAULT_PRIOR_SAMPLES,
+        is_prior_spec,
+        prior_count,
+        prior_dataset,
+    )
     from latent_explorer.core.datasets import load_dataset
     from latent_explorer.core.models import load_model
 
     ctx = ctx or null_context()
-    if isinstance(dataset, str):
-        ctx.progress(0.0, f"Reading {dataset}")
-        dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.0, 0.2))
     if isinstance(model, str):
-        ctx.progress(0.2, f"Loading model {model}")
+        ctx.progress(0.0, f"Loading model {model}")
         model = load_model(model, trust_code=trust_code)
-    latents = encode_cached(model, dataset, cache, ctx.sub(0.25, 0.8))
+    spec = dataset if isinstance(dataset, str) else dataset.source
+    if not model.has_encoder or is_prior_spec(spec):
+        # Decoder-only (or asked for): map latents drawn from the prior, not a dataset.
+        count = prior_count(spec) if is_prior_spec(spec) else DEFAULT_PRIOR_SAMPLES
+        dataset, latents = prior_dataset(model, count, ctx=ctx.sub(0.1, 0.8))
+    else:
+        if isinstance(dataset, str):
+            ctx.progress(0.05, f"Reading {dataset}")
+            dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.05, 0.25))
+        latents = encode_cached(model, dataset, cache, ctx.sub(0.25, 0.8))
     key = latents_key(model, dataset)
     projector = project_cached(latents, params or ProjectionParams(), cache,
                                ctx.sub(0.8, 0.95), key)

@@ -1,25 +1,48 @@
-"""The decoded image, large, beside the selected sample's original, with its latent code."""
+"""The decoded image, large, beside the selected sample's original, with its latent code.
+
+For a conditional decoder a class selector sits on top; with a comparison model open, a third
+pane shows what model B makes of the same latent; a model whose output is a 1-D signal is drawn
+as a line plot instead of an image.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from latent_explorer.core.session.state import ExplorerState
 from latent_explorer.qt.widgets.image_pane import QtImagePane
 
 
 class QtDecoderView(QWidget):
-    """Shows what the model decodes for the current latent and, if a sample is selected, the
-    sample's original image and latent code next to it."""
+    """What the model decodes for the current latent, and what it is compared with."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: ExplorerState | None = None, parent: QWidget | None = None):
         super().__init__(parent)
+        self.state = state
         self.decoded_pane = QtImagePane("Decoded", "Drag the probe or a slider to decode")
         self.original_pane = QtImagePane("Original", "Click a point to compare with its original")
+        self.compare_pane = QtImagePane("Model B", "")
+        self.compare_pane.setVisible(False)
         self.decoded_pane.setToolTip("What the model decodes at the current latent")
         self.original_pane.setToolTip("The selected sample as it is in the dataset")
+        self.compare_pane.setToolTip("What the comparison model decodes at the same latent")
+        self.signal_plot = pg.PlotWidget(background="#16181d")
+        self.signal_plot.setMinimumHeight(160)
+        self.signal_plot.setVisible(False)
+        self.signal_curve = self.signal_plot.plot([], [], pen=pg.mkPen("#4cc9f0", width=2))
+        self.signal_plot.setYRange(0, 1)
+        self.class_combo = QComboBox()
+        self.class_combo.setToolTip("The class a conditional decoder is asked to make")
+        self.class_row = QWidget()
+        row = QHBoxLayout(self.class_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Class"))
+        row.addWidget(self.class_combo, 1)
+        self.class_row.setVisible(False)
         self.latent_label = QLabel("")
         self.latent_label.setWordWrap(True)
         self.latent_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -31,18 +54,57 @@ class QtDecoderView(QWidget):
         panes = QHBoxLayout()
         panes.setSpacing(6)
         panes.addWidget(self.decoded_pane, 1)
+        panes.addWidget(self.compare_pane, 1)
         panes.addWidget(self.original_pane, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.class_row)
         layout.addLayout(panes, 1)
+        layout.addWidget(self.signal_plot, 1)
         layout.addWidget(self.latent_label)
+        self.class_combo.currentIndexChanged.connect(self._on_class_combo_changed)
+        if state is not None:
+            state.events.condition_label.connect(self._on_condition_label_changed)
 
+    # --- setup ----------------------------------------------------------------------------
+    def set_classes(self, count: int) -> None:
+        """Offer ``count`` classes for a conditional decoder (0 hides the selector)."""
+        self.class_combo.blockSignals(True)
+        self.class_combo.clear()
+        for i in range(count):
+            self.class_combo.addItem(f"class {i}", i)
+        self.class_combo.blockSignals(False)
+        self.class_row.setVisible(count > 0)
+        if self.state is not None:
+            self.state.condition_label = 0 if count > 0 else None
+
+    def set_signal_mode(self, signal: bool) -> None:
+        """Draw outputs as a line plot (1-D models) or as images."""
+        self.signal_plot.setVisible(signal)
+        self.decoded_pane.setVisible(not signal)
+
+    def set_compare(self, name: str | None) -> None:
+        """Show the comparison pane titled ``name`` (``None`` hides it)."""
+        self.compare_pane.setVisible(name is not None)
+        self.compare_pane.caption = f"B: {name}" if name else ""
+        self.compare_pane.set_image(None)
+
+    # --- results --------------------------------------------------------------------------
     def show_decoded(self, image: np.ndarray, caption: str) -> None:
-        """Show a freshly decoded image."""
+        """Show a freshly decoded image (or signal)."""
         if image.ndim == 1:
-            # A 1-D signal: draw it as a simple sparkline image so something meaningful shows.
-            image = _signal_image(image)
+            values = np.asarray(image, dtype=np.float32) / 255.0
+            self.signal_curve.setData(np.arange(len(values)), values)
+            self.decoded_pane.array = np.asarray(image)
+            return
         self.decoded_pane.set_image(image, caption)
+
+    def show_compare(self, image: np.ndarray | None, error: str | None = None) -> None:
+        """Show model B's image for the current latent."""
+        if error:
+            self.compare_pane.show_error(error)
+        elif image is not None and image.ndim == 3:
+            self.compare_pane.set_image(image)
 
     def show_error(self, message: str) -> None:
         """Show why nothing could be decoded."""
@@ -57,15 +119,19 @@ class QtDecoderView(QWidget):
         if latent is None:
             self.latent_label.setText("")
             return
-        values = ", ".join(f"{v:+.2f}" for v in np.asarray(latent).reshape(-1)[:64])
-        more = "" if np.asarray(latent).size <= 64 else f", ... ({np.asarray(latent).size} values)"
+        flat = np.asarray(latent).reshape(-1)
+        values = ", ".join(f"{v:+.2f}" for v in flat[:64])
+        more = "" if flat.size <= 64 else f", ... ({flat.size} values)"
         self.latent_label.setText(f"z = [{values}{more}]")
 
+    # --- state ----------------------------------------------------------------------------
+    def _on_class_combo_changed(self, index: int) -> None:
+        if self.state is not None and index >= 0:
+            self.state.condition_label = int(self.class_combo.itemData(index))
 
-def _signal_image(signal: np.ndarray, height: int = 64) -> np.ndarray:
-    """A grey plot of a uint8 1-D signal, ``(height, len, 1)``."""
-    values = np.asarray(signal, dtype=np.float32) / 255.0
-    rows = np.clip(((1.0 - values) * (height - 1)).astype(int), 0, height - 1)
-    image = np.zeros((height, len(values), 1), dtype=np.uint8)
-    image[rows, np.arange(len(values)), 0] = 255
-    return image
+    def _on_condition_label_changed(self, label: int | None) -> None:
+        if label is None or label == self.class_combo.currentData():
+            return
+        self.class_combo.blockSignals(True)
+        self.class_combo.setCurrentIndex(max(0, self.class_combo.findData(label)))
+        self.class_combo.blockSignals(False)

@@ -1,0 +1,168 @@
+"""Model extras in the window: an A/B comparison model, and placing an image on the map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog
+
+from latent_explorer.core.compute.decoder import DecodeResult
+from latent_explorer.core.errors import IncompatibleError, InputFileError
+from latent_explorer.core.models.base import GenerativeModel
+from latent_explorer.qt.bridges import DecoderBridge, JobRunner
+
+if TYPE_CHECKING:
+    from latent_explorer.qt.main_window import MainWindow
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;All files (*)"
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
+
+
+def read_image_for(model: GenerativeModel, path: str | Path) -> np.ndarray:
+    """``path`` as float32 pixels in [0, 1], resized and converted to the model's image shape."""
+    from PIL import Image, UnidentifiedImageError
+
+    if len(model.image_shape) != 3:
+        raise IncompatibleError(f"{model.name} does not make images")
+    h, w, c = (int(v) for v in model.image_shape)
+    try:
+        with Image.open(path) as img:
+            img.load()
+            rgb = img.convert("RGBA")
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        raise InputFileError(path, f"is not a readable image ({exc})") from None
+    background = Image.new("RGBA", rgb.size, (0, 0, 0, 255))
+    flat = Image.alpha_composite(background, rgb).convert("L" if c == 1 else "RGB")
+    resized = flat.resize((w, h), Image.Resampling.BOX if flat.width > w else
+                          Image.Resampling.BILINEAR)
+    pixels = np.asarray(resized, dtype=np.float32) / 255.0
+    return pixels.reshape(h, w, c)
+
+
+class ModelController(QObject):
+    """Owns the comparison model's decoder and the "place an image" job."""
+
+    compare_changed = Signal(object)
+    """The comparison model (or ``None``). Emitted on the GUI thread."""
+    image_placed = Signal(object, float)
+    """(latent, reconstruction error) of a placed image. Emitted on the GUI thread."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.compare_model: GenerativeModel | None = None
+        self.compare_decoder = DecoderBridge(None, self)
+        self.compare_decoder.decoded.connect(self._on_compare_decoded)
+        self.jobs = JobRunner(self)
+        self.jobs.failed.connect(lambda t, message, d: window.report_error(message))
+        self.jobs.progress.connect(
+            lambda f, m: window.statusBar().showMessage(m, 3000) if m else None)
+        self.placed_item = pg.ScatterPlotItem(size=18, symbol="d", pen=pg.mkPen("#111", width=1.5),
+                                              brush=pg.mkBrush("#2ec4b6"))
+        self.placed_item.setZValue(35)
+        window.map_view.addItem(self.placed_item, ignoreBounds=True)
+        self.placed_latent: np.ndarray | None = None
+        window.explorer.events.current_latent.connect(self._on_current_latent_changed)
+        window.explorer.events.condition_label.connect(
+            lambda _: self._on_current_latent_changed(window.explorer.current_latent))
+        window.map_changed.connect(self._redraw_placed)
+
+    # --- A/B comparison -------------------------------------------------------------------
+    def open_compare_dialog(self) -> None:
+        """Ask for a second model and show it beside the first."""
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open comparison model", "",
+                                              "Models (*.json *.safetensors *.pt *.pth *.ts);;"
+                                              "All files (*)")
+        if path:
+            self.open_compare(path)
+
+    def open_compare(self, spec: str, trust_code: bool = False) -> None:
+        """Load model ``spec`` in the background and compare it with the current model."""
+        from latent_explorer.core.models import load_model
+
+        def job(ctx: Any) -> GenerativeModel:
+            model = load_model(spec, trust_code=trust_code)
+            ws = self.window.workspace
+            if ws is not None and model.latent_dim != ws.model.latent_dim:
+                raise IncompatibleError(
+                    f"{model.name} takes {model.latent_dim} latent values but {ws.model.name} "
+                    f"takes {ws.model.latent_dim}; A/B comparison needs the same latent size")
+            return model
+
+        self.jobs.start(f"Opening {Path(spec).name} for comparison", job, self.set_compare)
+
+    def set_compare(self, model: GenerativeModel | None) -> None:
+        """Compare with ``model`` (``None`` ends the comparison)."""
+        self.compare_model = model
+        self.compare_decoder.set_model(model)
+        self.window.decoder_view.set_compare(None if model is None else model.name)
+        self.compare_changed.emit(model)
+        self._on_current_latent_changed(self.window.explorer.current_latent)
+
+    def _on_current_latent_changed(self, latent: np.ndarray | None) -> None:
+        if self.compare_model is None or latent is None:
+            return
+        if len(latent) != self.compare_model.latent_dim:
+            self.set_compare(None)  # the main model changed to another latent size
+            return
+        label = self.window.explorer.condition_label if self.compare_model.num_classes else None
+        self.compare_decoder.submit(latent, label, tag="compare")
+
+    def _on_compare_decoded(self, result: DecodeResult) -> None:
+        self.window.decoder_view.show_compare(result.image, result.error)
+
+    # --- placing an image -----------------------------------------------------------------
+    def place_image_dialog(self) -> None:
+        """Ask for an image file and place it on the map."""
+        path, _ = QFileDialog.getOpenFileName(self.window, "Place an image on the map", "",
+                                              IMAGE_FILTER)
+        if path:
+            self.place_image(path)
+
+    def place_image(self, path: str | Path) -> None:
+        """Encode ``path`` (or, for a decoder-only model, invert it) and mark it on the map."""
+        from latent_explorer.core.analysis.inversion import invert_image
+
+        ws = self.window.workspace
+        if ws is None:
+            return
+        model, label = ws.model, self.window.explorer.condition_label
+
+        def job(ctx: Any) -> tuple[np.ndarray, float]:
+            pixels = read_image_for(model, path)
+            if model.has_encoder:
+                latent = model.encode(pixels[None])[0]
+                recon = model.decode(latent[None])[0]
+                return latent, float(((recon - pixels) ** 2).mean())
+            result = invert_image(model, pixels, label=label, ctx=ctx)
+            return result.latent, result.error
+
+        name = Path(path).name
+        how = "Encoding" if model.has_encoder else "Inverting (searching the latent space for)"
+        self.jobs.start(f"{how} {name}", job, lambda r: self._on_placed(name, *r))
+
+    def _on_placed(self, name: str, latent: np.ndarray, error: float) -> None:
+        self.placed_latent = latent
+        self._redraw_placed()
+        self.window.explorer.current_latent = latent.astype(np.float32)
+        self.window.statusBar().showMessage(
+            f"Placed {name} on the map (reconstruction error {error:.4f})", 15000)
+        self.image_placed.emit(latent, error)
+
+    def _redraw_placed(self) -> None:
+        ws = self.window.workspace
+        if self.placed_latent is None or ws is None or \
+                len(self.placed_latent) != ws.model.latent_dim:
+            self.placed_item.setData([], [])
+            return
+        x, y = ws.projector.transform(self.placed_latent[None])[0][:2]
+        self.placed_item.setData([float(x)], [float(y)])
+
+    def shutdown(self) -> None:
+        """Stop the comparison decoder and any running job."""
+        self.jobs.shutdown()
+        self.compare_decoder.close()
