@@ -162,8 +162,10 @@ class PathController(QObject):
             self.window.statusBar().showMessage(
                 "A path needs two anchors or more: ctrl-click points on the map", 6000)
             return
+        compare = self.window.models.compare_model
         dialog = QtExportDialog(self.path.name.replace(" ", "_").lower(), self.path.fps,
-                                len(self.frames), self.window)
+                                len(self.frames), self.window,
+                                compare_name=None if compare is None else compare.name)
         if dialog.exec():
             self.export(dialog.settings())
 
@@ -174,9 +176,15 @@ class PathController(QObject):
         ws = self.window.workspace
         assert ws is not None
         frames, label = self.frames.copy(), self.window.explorer.condition_label
+        model: Any = ws.model
+        compare = self.window.models.compare_model
+        if settings.side_by_side and compare is not None:
+            from latent_explorer.core.models.side_by_side import SideBySideModel
+
+            model = SideBySideModel(ws.model, compare)
 
         def job(ctx: Any) -> Any:
-            return render_latents(ws.model, frames, settings.out, fps=settings.fps,
+            return render_latents(model, frames, settings.out, fps=settings.fps,
                                   size=settings.size, scale_mode=settings.scale_mode,
                                   label=label, sheet=settings.sheet, ctx=ctx)
 

@@ -107,6 +107,18 @@ def test_ab_comparison_shows_both_models(make_window, qtbot, tmp_path: Path) -> 
     qtbot.waitUntil(lambda: window.decoder_view.compare_pane.array is not None and np.array_equal(
         window.decoder_view.compare_pane.array, decode_one(b, window.explorer.current_latent)),
         timeout=5000)
+    # A side-by-side video of the path: A's frame beside B's.
+    from latent_explorer.qt.dialogs.export_dialog import ExportSettings
+    from tests.core.test_export_video import probe_video
+
+    window.paths.path.add_anchor(window.workspace.latents[0], 0)
+    window.paths.path.add_anchor(window.workspace.latents[1], 1)
+    qtbot.waitUntil(lambda: len(window.paths.frames) == 31, timeout=5000)
+    out = tmp_path / "ab.mp4"
+    with qtbot.waitSignal(window.paths.export_finished, timeout=60_000):
+        window.paths.export(ExportSettings(out, 30, 256, "nearest", 0, side_by_side=True))
+    frames, size, _ = probe_video(out)
+    assert len(frames) == 31 and size[0] > 2 * size[1]
     # A model with another latent size is refused with a message.
     small = train_and_save(load_dataset("digits"), tmp_path / "c", latent_dim=3, hidden=(16,),
                            epochs=1)

@@ -35,13 +35,15 @@ class ExportSettings:
     size: int
     scale_mode: str
     sheet: int
+    side_by_side: bool = False
+    """Put the comparison model's frames beside the main model's (A/B video)."""
 
 
 class QtExportDialog(QDialog):
     """Asks where and how to export the active path."""
 
     def __init__(self, default_name: str, fps: float, frame_count: int,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, compare_name: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export path")
         self.format_combo = QComboBox()
@@ -84,6 +86,12 @@ class QtExportDialog(QDialog):
         form.addRow("Size", self.size_combo)
         form.addRow("Scaling", self.scale_combo)
         form.addRow("", sheet_row)
+        self.side_check = QCheckBox(f"Side by side with model B ({compare_name})")
+        self.side_check.setChecked(compare_name is not None)
+        self.side_check.setVisible(compare_name is not None)
+        self.side_check.setToolTip("Each frame shows the main model's image beside the "
+                                   "comparison model's for the same latent")
+        form.addRow("", self.side_check)
         self.summary = QLabel(f"{frame_count} frames")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.export_button = buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -121,4 +129,5 @@ class QtExportDialog(QDialog):
             size=int(self.size_combo.currentData()),
             scale_mode=str(self.scale_combo.currentData()),
             sheet=int(self.sheet_spin.value()) if self.sheet_check.isChecked() else 0,
+            side_by_side=self.side_check.isChecked() and self.side_check.isVisible(),
         )
