@@ -23,7 +23,16 @@ def make_application(argv: list[str] | None = None) -> QApplication:
         app = QApplication(argv or [sys.argv[0]])
     app.setApplicationName("Latent Explorer")
     app.setOrganizationName("latent-explorer")
+    app.setDesktopFileName("io.github.latent_explorer")
+    # Fusion looks the same everywhere and follows the system's light/dark palette in Qt 6.
     app.setStyle("Fusion")
+    from PySide6.QtGui import QIcon
+
+    from latent_explorer.resources import resource_path
+
+    icon = resource_path("icons", "io.github.latent_explorer.svg")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
     return app  # type: ignore[return-value]
 
 

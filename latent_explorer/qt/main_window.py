@@ -193,7 +193,17 @@ class MainWindow(QMainWindow):
         restore = view_menu.addAction("Restore Default &Layout")
         restore.triggered.connect(self._restore_default_layout)
 
+        self.next_sample_action = view_menu.addAction("&Next Sample")
+        self.next_sample_action.setShortcut(QKeySequence("N"))
+        self.next_sample_action.triggered.connect(lambda: self.step_sample(1))
+        self.previous_sample_action = view_menu.addAction("&Previous Sample")
+        self.previous_sample_action.setShortcut(QKeySequence("P"))
+        self.previous_sample_action.triggered.connect(lambda: self.step_sample(-1))
+
         help_menu = self.menuBar().addMenu("&Help")
+        shortcuts = help_menu.addAction("&Keyboard Shortcuts")
+        shortcuts.setShortcut(QKeySequence("F1"))
+        shortcuts.triggered.connect(self._show_shortcuts)
         about = help_menu.addAction("&About Latent Explorer")
         about.triggered.connect(self._show_about)
 
@@ -442,12 +452,40 @@ class MainWindow(QMainWindow):
             parts.append(f"{ws.dataset.name} · {ws.model.name}")
         self.setWindowTitle(" — ".join([*parts, "Latent Explorer"]))
 
-    def _show_about(self) -> None:
-        from PySide6 import __version__ as qt_version
+    def step_sample(self, step: int) -> None:
+        """Select the next (``step`` 1) or previous (-1) sample, wrapping around."""
+        ws = self.workspace
+        if ws is None or len(ws.dataset) == 0:
+            return
+        current = self.explorer.selected_index
+        start = -1 if current is None and step > 0 else (0 if current is None else current)
+        self.explorer.selected_index = (start + step) % len(ws.dataset)
 
-        QMessageBox.about(self, "About Latent Explorer",
-                          f"<b>Latent Explorer {__version__}</b><br>A live map of a dataset in "
-                          f"a generative model's latent space.<br><br>Qt {qt_version}")
+    def _show_shortcuts(self) -> None:
+        from latent_explorer.qt.dialogs.shortcuts_dialog import QtShortcutsDialog
+
+        QtShortcutsDialog(self).exec()
+
+    def about_text(self) -> str:
+        """The About box's text: versions of the app, torch, Qt and Python."""
+        import platform
+
+        from PySide6 import __version__ as pyside_version
+        from PySide6.QtCore import qVersion
+
+        try:
+            import torch
+
+            torch_version = torch.__version__
+        except ImportError:  # pragma: no cover - torch is a dependency
+            torch_version = "not installed"
+        return (f"<b>Latent Explorer {__version__}</b><br>A live map of a dataset in a "
+                f"generative model's latent space, decoded wherever you point.<br><br>"
+                f"PyTorch {torch_version}<br>Qt {qVersion()} (PySide6 {pyside_version})<br>"
+                f"Python {platform.python_version()}")
+
+    def _show_about(self) -> None:
+        QMessageBox.about(self, "About Latent Explorer", self.about_text())
 
     def _save_screenshot_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "latent-explorer.png",

@@ -193,3 +193,24 @@ def test_layout_is_remembered(make_window, tmp_path: Path) -> None:  # type: ign
         assert again.sliders_dock.isFloating()
     finally:
         again.close()
+
+
+def test_help_lists_shortcuts_and_versions(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from latent_explorer.qt.dialogs.shortcuts_dialog import shortcut_rows
+
+    window = make_window()
+    rows = dict(shortcut_rows(window))
+    assert rows["Path > Play / Pause"] == "Space"
+    assert rows["Path > Add Keyframe"] == "K"
+    assert "PyTorch" in window.about_text() and "Qt 6" in window.about_text()
+
+
+def test_next_and_previous_sample_keys(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    window.map_view.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_N)
+    assert window.explorer.selected_index == 0
+    qtbot.keyClick(window, Qt.Key.Key_N)
+    qtbot.keyClick(window, Qt.Key.Key_P)
+    qtbot.keyClick(window, Qt.Key.Key_P)
+    assert window.explorer.selected_index == len(window.workspace.dataset) - 1
