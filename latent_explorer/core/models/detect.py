@@ -1,0 +1,576 @@
+"""Tell what kind of model file a path is, and try stated options on it with a small preview.
+
+The Open Model dialog and the command line share this module. :func:`detect_model` looks at a
+file **without running any code from it**: zip members and pickle opcodes are read as data,
+checkpoints are read with ``torch.load(..., weights_only=True)``, and an adapter file's
+constants are parsed with :mod:`ast` (never imported). :func:`preview_model` then opens the
+file with the options the user stated (running code only when ``trust_code`` is given),
+decodes a few latents from the prior with a fixed seed, and turns every failure into a
+:class:`ModelError` that names the file. :func:`save_card` writes the choices as a model card.
+"""
+
+from __future__ import annotations
+
+import ast
+import pickle
+import pickletools
+import re
+import zipfile
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from latent_explorer.core.errors import LatentExplorerError, ModelError
+from latent_explorer.core.models.base import GenerativeModel, sample_prior, to_uint8
+from latent_explorer.core.models.card import (
+    ModelOptions,
+    is_model_card,
+    read_model_card,
+    write_model_card,
+)
+from latent_explorer.core.models.vae import FORMAT as VAE_FORMAT
+from latent_explorer.core.models.vae import read_meta
+
+
+class ModelKind(StrEnum):
+    """The kinds of model file, as :func:`detect_model` tells them apart."""
+
+    VAE = "vae"
+    """The project's own VAE (``model.json`` + weights): it states all its settings."""
+    CARD = "card"
+    """A model card pointing at another file."""
+    TORCHSCRIPT = "torchscript"
+    """A TorchScript archive: code and weights, opened without trusting Python code."""
+    STATE_DICT = "state_dict"
+    """Weights only; the network comes from a Python adapter file."""
+    PICKLE = "pickle"
+    """A whole pickled module: unpickling runs code."""
+    ADAPTER = "adapter"
+    """A Python adapter file: running it builds the network."""
+    UNKNOWN = "unknown"
+    """Nothing this app can open."""
+
+
+CODE_KINDS = (ModelKind.STATE_DICT, ModelKind.PICKLE, ModelKind.ADAPTER)
+"""Kinds that run Python code from a file when opened (a state_dict through its adapter)."""
+
+_ADAPTER_CONSTANTS = (
+    "LATENT_SHAPE", "OUTPUT_RANGE", "OUTPUT_INDEX", "NUM_CLASSES", "IMAGE_SHAPE",
+    "ENCODER_INPUT_RANGE", "ENCODER_OUTPUT", "CHANNELS_FIRST", "NAME",
+)  # fmt: skip
+_TORCHSCRIPT_ATTRIBUTES = (
+    "latent_shape", "output_range", "output_index", "num_classes", "image_shape",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What a model file is, in plain words, and what it says about itself."""
+
+    path: Path
+    """The file or folder the user chose."""
+    kind: ModelKind
+    """What ``path`` is."""
+    summary: str
+    """One or two sentences for the user."""
+    options: ModelOptions = field(default_factory=ModelOptions)
+    """The settings the file (or card) states; ``None`` where it says nothing."""
+    target: Path | None = None
+    """For a card: the file it points at."""
+    target_kind: ModelKind | None = None
+    """For a card: the kind of that file."""
+    adapter: Path | None = None
+    """For weights only: an adapter file named by an earlier card beside them."""
+    problem: str = ""
+    """Why it cannot be opened as it is (empty when it can)."""
+
+    @property
+    def model_kind(self) -> ModelKind:
+        """The kind of the file that holds the network (a card's target kind)."""
+        if self.kind is ModelKind.CARD and self.target_kind is not None:
+            return self.target_kind
+        return self.kind
+
+    @property
+    def checkpoint(self) -> Path:
+        """The file that holds the network (a card's target, else :attr:`path`)."""
+        return self.target if self.target is not None else self.path
+
+    @property
+    def runs_code(self) -> bool:
+        """Whether opening it runs Python code from a file (needs the user's trust)."""
+        return self.model_kind in CODE_KINDS
+
+    @property
+    def fixed_settings(self) -> bool:
+        """Whether the file states every setting itself (the project's VAE)."""
+        return self.model_kind is ModelKind.VAE
+
+
+@dataclass(frozen=True)
+class ModelPreview:
+    """A few prior latents and what a model decoded them into."""
+
+    latents: npt.NDArray[np.float32]
+    """``(N, latent_dim)`` from the standard normal prior."""
+    labels: npt.NDArray[np.int64] | None
+    """The class each latent was decoded with (``None``: unconditional)."""
+    images: npt.NDArray[np.uint8]
+    """``(N, H, W, C)`` uint8 images, or ``(N, L)`` uint8 values of 1-D signals."""
+    latent_shape: tuple[int, ...]
+    image_shape: tuple[int, ...]
+    num_classes: int
+    has_encoder: bool
+    name: str
+
+    def describe(self) -> str:
+        """One line saying what the model turns latents into."""
+        shape = "x".join(str(n) for n in self.latent_shape)
+        if len(self.image_shape) == 1:
+            out = f"1-D signals of {self.image_shape[0]} values"
+        else:
+            h, w, c = self.image_shape
+            out = f"{h}x{w} {'grey' if c == 1 else 'RGB'} images"
+        parts = [f"latents {shape} -> {out}"]
+        if self.num_classes:
+            parts.append(f"{self.num_classes} classes")
+        parts.append("with an encoder" if self.has_encoder else "decoder only (no encoder)")
+        return "; ".join(parts)
+
+
+def detect_model(path: str | Path) -> Detection:
+    """Say what kind of model file ``path`` is, without running any code from it."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        return Detection(path, ModelKind.UNKNOWN, "", problem=f"{path}: no such file or folder")
+    if path.is_dir() or path.suffix.lower() == ".json":
+        return _detect_json(path)
+    if path.suffix.lower() == ".safetensors":
+        return _detect_vae_weights(path) or Detection(
+            path, ModelKind.UNKNOWN, "", problem=f"{path}: .safetensors weights without the "
+            "model.json that describes their network",
+        )  # fmt: skip
+    if path.suffix.lower() == ".py":
+        return _detect_adapter(path)
+    return _detect_checkpoint(path)
+
+
+def _detect_json(path: Path) -> Detection:
+    json_path = path / "model.json" if path.is_dir() else path
+    if not json_path.is_file():
+        problem = f"{path}: a folder without model.json"
+        return Detection(path, ModelKind.UNKNOWN, "", problem=problem)
+    try:
+        data = read_meta(json_path)
+        if is_model_card(data):
+            kind, target, options = read_model_card(json_path, data)
+        elif data.get("format") == VAE_FORMAT:
+            summary = "A Latent Explorer VAE (model.json): it states all its own settings."
+            return Detection(json_path, ModelKind.VAE, summary)
+        else:
+            raise ModelError(json_path, "is neither a Latent Explorer model nor a model card")
+    except ModelError as exc:
+        return Detection(json_path, ModelKind.UNKNOWN, "", problem=str(exc))
+    target_kind = ModelKind(kind)
+    if kind in ("vae", "torchscript"):
+        words = {"vae": "a Latent Explorer VAE", "torchscript": "a TorchScript archive"}[kind]
+    else:
+        words = {"adapter": "a Python adapter file", "pickle": "a whole pickled module"}[kind]
+        words += " (runs its code)"
+    problem = "" if target.exists() else f"{json_path}: the card's path {target} does not exist"
+    summary = f"A model card for {target.name}, {words}."
+    return Detection(json_path, ModelKind.CARD, summary, options, target, target_kind,
+                     problem=problem)  # fmt: skip
+
+
+def _detect_vae_weights(path: Path) -> Detection | None:
+    for candidate in (path.with_suffix(".json"), path.parent / "model.json"):
+        if candidate.is_file():
+            try:
+                if read_meta(candidate).get("format") == VAE_FORMAT:
+                    summary = (f"Weights of a Latent Explorer VAE described by {candidate.name}: "
+                               "it states all its own settings.")  # fmt: skip
+                    return Detection(path, ModelKind.VAE, summary)
+            except ModelError:
+                continue
+    return None
+
+
+def _detect_adapter(path: Path) -> Detection:
+    summary = ("A Python adapter file: opening it runs its code, which builds the network "
+               "and loads its weights.")  # fmt: skip
+    constants, note = read_adapter_constants(path)
+    try:
+        options = ModelOptions.from_mapping({k.lower(): v for k, v in constants.items()})
+    except (ValueError, TypeError) as exc:
+        options, note = ModelOptions(), f"Its constants look wrong: {exc}."
+    return _with_earlier_card(Detection(path, ModelKind.ADAPTER, f"{summary} {note}".strip(),
+                                        options))  # fmt: skip
+
+
+def read_adapter_constants(path: Path) -> tuple[dict[str, Any], str]:
+    """The literal module-level constants of an adapter file, read without running it.
+
+    Returns the constants found and a note for the user (empty when all went well).
+    """
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError) as exc:
+        return {}, f"It cannot be parsed as Python ({type(exc).__name__}: {exc})."
+    found: dict[str, Any] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id in _ADAPTER_CONSTANTS:
+                    try:
+                        found[target.id] = ast.literal_eval(node.value)
+                    except (ValueError, TypeError, SyntaxError, RecursionError):
+                        found.pop(target.id, None)  # computed at run time: read when it runs
+    return found, ""
+
+
+def _detect_checkpoint(path: Path) -> Detection:
+    import torch
+
+    from latent_explorer.core.models.torchscript import is_torchscript_archive
+
+    if is_torchscript_archive(path):
+        return _detect_torchscript(path)
+    if not _looks_like_torch_file(path):
+        reason = "neither a zip archive nor a pickle, as torch.save writes them"
+        return _not_a_checkpoint(path, ValueError(reason))
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if "weights only load failed" not in str(exc).lower():
+            return _not_a_checkpoint(path, exc)
+        classes = pickled_classes(path)
+        named = f" (it names {', '.join(classes[:3])})" if classes else ""
+        summary = (f"A whole pickled PyTorch module{named}. Unpickling it runs code that the "
+                   "file names, so it opens only if you trust it.")  # fmt: skip
+        return _with_earlier_card(Detection(path, ModelKind.PICKLE, summary))
+    except Exception as exc:  # torch raises many kinds for files that are no checkpoint
+        return _not_a_checkpoint(path, exc)
+    vae = _detect_vae_weights(path)
+    if vae is not None:
+        return vae
+    tensors = _count_tensors(data)
+    if not tensors:
+        return Detection(path, ModelKind.UNKNOWN, "", problem=f"{path}: holds no tensors, so "
+                         f"it is no model checkpoint (it holds a {type(data).__name__})")
+    summary = (f"PyTorch weights only (a state_dict of {tensors} tensors): the file holds "
+               "numbers, not the network. Choose the Python adapter file that builds the "
+               "network and loads these weights.")  # fmt: skip
+    return _with_earlier_card(Detection(path, ModelKind.STATE_DICT, summary))
+
+
+def _looks_like_torch_file(path: Path) -> bool:
+    """Whether ``path`` starts like a ``torch.save`` file (a zip with data.pkl, or pickle 2+).
+
+    Checked first because the unpickler reads any file starting with ``c`` as a pickle.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(n.endswith("data.pkl") for n in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        pass
+    try:
+        with path.open("rb") as stream:
+            return stream.read(1) == b"\x80"  # the PROTO opcode of pickle protocol 2 and up
+    except OSError:
+        return False
+
+
+def _not_a_checkpoint(path: Path, exc: BaseException) -> Detection:
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    problem = f"{path}: is not a PyTorch checkpoint or TorchScript archive ({reason})"
+    return Detection(path, ModelKind.UNKNOWN, "", problem=problem)
+
+
+def _count_tensors(data: Any, depth: int = 0) -> int:
+    import torch
+
+    if isinstance(data, torch.Tensor):
+        return 1
+    if depth < 4 and isinstance(data, dict):
+        return sum(_count_tensors(v, depth + 1) for v in data.values())
+    if depth < 4 and isinstance(data, list | tuple):
+        return sum(_count_tensors(v, depth + 1) for v in data)
+    return 0
+
+
+def _detect_torchscript(path: Path) -> Detection:
+    try:  # loading TorchScript runs no Python code from the file
+        module = _jit_load(path)
+    except ModelError as exc:
+        return Detection(path, ModelKind.UNKNOWN, "", problem=str(exc))
+    found: dict[str, Any] = {}
+    for name in _TORCHSCRIPT_ATTRIBUTES:
+        try:
+            value = getattr(module, name)
+        except (AttributeError, RuntimeError):
+            continue
+        found[name] = [int(v) for v in value] if isinstance(value, list | tuple) else value
+    try:
+        options = ModelOptions.from_mapping(found)
+    except (ValueError, TypeError):
+        options = ModelOptions()
+    methods = "decode and encode" if hasattr(module, "encode") else "a decoder only, no encoder"
+    summary = (f"A TorchScript archive ({methods}). It carries its own network and opens "
+               "without running Python code from the file.")  # fmt: skip
+    return _with_earlier_card(Detection(path, ModelKind.TORCHSCRIPT, summary, options))
+
+
+def _jit_load(path: Path) -> Any:
+    import warnings
+
+    import torch
+
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", r".*torch\.jit.* is deprecated", DeprecationWarning)
+            jit_load: Any = torch.jit.load  # untyped upstream
+            return jit_load(str(path), map_location="cpu")
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(path, f"cannot be read as a TorchScript archive: {first}") from exc
+
+
+def pickled_classes(path: Path, limit: int = 20) -> list[str]:
+    """Classes (``module.Name``) a torch pickle names, read as opcodes (nothing is unpickled)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            name = next((n for n in archive.namelist() if n.endswith("data.pkl")), None)
+            data = archive.read(name) if name else b""
+    except (OSError, zipfile.BadZipFile):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return []
+    found: list[str] = []
+    strings: list[str] = []
+    try:
+        for opcode, arg, _ in pickletools.genops(data):
+            if isinstance(arg, str):
+                strings.append(arg)
+            qualname = None
+            if opcode.name == "GLOBAL" and isinstance(arg, str):
+                qualname = arg.replace(" ", ".")
+            elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
+                qualname = f"{strings[-2]}.{strings[-1]}"
+            if qualname and not qualname.startswith(("torch", "collections", "__builtin__",
+                                                     "builtins", "_codecs")):  # fmt: skip
+                if qualname not in found:
+                    found.append(qualname)
+                if len(found) >= limit:
+                    break
+    except Exception:  # a legacy file goes on after the pickle; what was read is enough
+        pass
+    return found
+
+
+def card_path_for(checkpoint: Path) -> Path:
+    """Where the card for ``checkpoint`` goes: ``<stem>.card.json`` beside it."""
+    return checkpoint.with_name(f"{checkpoint.stem}.card.json")
+
+
+def default_card_path(detection: Detection) -> Path:
+    """Where accepting writes the card: over an opened card, else beside the checkpoint."""
+    if detection.kind is ModelKind.CARD:
+        return detection.path
+    return card_path_for(detection.path)
+
+
+def _with_earlier_card(detection: Detection) -> Detection:
+    """Take the settings (and adapter) of a card written earlier beside the file."""
+    card = card_path_for(detection.path)
+    if not card.is_file():
+        return detection
+    try:
+        kind, target, options = read_model_card(card, read_meta(card))
+    except ModelError:
+        return detection
+    same = target.resolve() == detection.path.resolve()
+    if detection.kind is ModelKind.STATE_DICT and kind == "adapter" and target.is_file():
+        note = f" Settings and adapter file taken from {card.name}."
+        return Detection(detection.path, detection.kind, detection.summary + note,
+                         options.over(detection.options), adapter=target)  # fmt: skip
+    if not same:
+        return detection
+    note = f" Settings taken from {card.name}."
+    return Detection(detection.path, detection.kind, detection.summary + note,
+                     options.over(detection.options))  # fmt: skip
+
+
+def open_with_options(
+    detection: Detection,
+    options: ModelOptions,
+    *,
+    trust_code: bool = False,
+    adapter: Path | None = None,
+) -> GenerativeModel:
+    """Open the detected model with ``options`` (which win over what the file says).
+
+    ``adapter`` is the Python file that builds the network of a weights-only checkpoint.
+
+    Raises
+    ------
+    ModelError
+        Naming the file, if it cannot be opened with these options (also when the network
+        fails or gives NaN on the first decode that reads its image shape).
+    """
+    try:
+        return _open(detection, options, trust_code, adapter)
+    except ModelError:
+        raise
+    except (LatentExplorerError, ValueError, TypeError, RuntimeError) as exc:
+        raise ModelError(detection.checkpoint, _explain(exc, options)) from exc
+
+
+def _open(
+    detection: Detection, options: ModelOptions, trust_code: bool, adapter: Path | None
+) -> GenerativeModel:
+    from latent_explorer.core.models import load_model
+
+    kind = detection.model_kind
+    path = detection.checkpoint
+    if detection.problem:
+        raise ModelError(detection.path, detection.problem.removeprefix(f"{detection.path}: "))
+    if kind is ModelKind.VAE:
+        return load_model(detection.path)
+    if kind is ModelKind.TORCHSCRIPT:
+        from latent_explorer.core.models.torchscript import load_torchscript
+
+        return load_torchscript(path, options)
+    if kind is ModelKind.PICKLE:
+        from latent_explorer.core.models.pickled_module import load_pickled_module
+
+        return load_pickled_module(path, trust_code=trust_code, options=options)
+    if kind is ModelKind.STATE_DICT and adapter is None:
+        raise ModelError(path, "holds only weights: choose the Python adapter file that "
+                         "builds the network and loads them")  # fmt: skip
+    if kind in (ModelKind.ADAPTER, ModelKind.STATE_DICT):
+        from latent_explorer.core.models.adapter_file import load_adapter_file
+
+        code = adapter if kind is ModelKind.STATE_DICT and adapter is not None else path
+        return load_adapter_file(code, trust_code=trust_code, options=options)
+    raise ModelError(detection.path, "is no model file this app can open")
+
+
+def preview_model(
+    detection: Detection,
+    options: ModelOptions,
+    *,
+    trust_code: bool = False,
+    adapter: Path | None = None,
+    count: int = 8,
+    seed: int = 0,
+    label: int = 0,
+) -> tuple[GenerativeModel, ModelPreview]:
+    """Open the model with ``options`` and decode ``count`` prior latents (fixed ``seed``).
+
+    Raises
+    ------
+    ModelError
+        Naming the file, for any failure: a load error, an exception inside the network, a
+        wrong latent shape, NaN output, a class out of range.
+    """
+    model = open_with_options(detection, options, trust_code=trust_code, adapter=adapter)
+    return model, decode_preview(model, detection.checkpoint, count=count, seed=seed,
+                                 label=label, options=options)  # fmt: skip
+
+
+def decode_preview(
+    model: GenerativeModel,
+    path: Path,
+    *,
+    count: int = 8,
+    seed: int = 0,
+    label: int = 0,
+    options: ModelOptions | None = None,
+) -> ModelPreview:
+    """Decode ``count`` latents from the prior (``seed``) with ``model``, class ``label``.
+
+    Raises :class:`ModelError` naming ``path`` when decoding fails or gives NaN.
+    """
+    try:
+        latents = sample_prior(count, model.latent_dim, seed=seed)
+        labels = None
+        if model.num_classes > 0:
+            if not 0 <= label < model.num_classes:
+                raise ValueError(f"class {label} is not one of 0..{model.num_classes - 1}")
+            labels = np.full(count, label, dtype=np.int64)
+        images = to_uint8(model.decode(latents, labels))
+    except (LatentExplorerError, ValueError, TypeError, RuntimeError) as exc:
+        raise ModelError(path, _explain(exc, options or ModelOptions())) from exc
+    return ModelPreview(latents, labels, images, tuple(model.latent_shape),
+                        tuple(model.image_shape), model.num_classes, model.has_encoder,
+                        model.name)  # fmt: skip
+
+
+def _explain(exc: BaseException, options: ModelOptions) -> str:
+    text = condense_message(str(exc))
+    lowered = text.lower()
+    if options.latent_shape is not None and ("shape" in lowered or "size" in lowered):
+        text += f" (is the latent shape {options.latent_shape} right?)"
+    return text
+
+
+def condense_message(text: str) -> str:
+    """Shorten an error whose TorchScript traceback hides the cause in its last line."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if len(lines) < 2 or "Traceback of TorchScript" not in text:
+        return text
+    head = re.sub(r"\s*\w*(Error|Exception): The following operation failed.*$", "", lines[0])
+    return f"{head} {lines[-1].strip()}"
+
+
+def card_kind(detection: Detection) -> str:
+    """The ``kind`` a model card for this detection gets."""
+    kind = detection.model_kind
+    return "adapter" if kind is ModelKind.STATE_DICT else kind.value
+
+
+def needs_card(detection: Detection, options: ModelOptions) -> bool:
+    """Whether accepting these options needs a card (not for a VAE or an unchanged card)."""
+    if detection.fixed_settings:
+        return False
+    return not (detection.kind is ModelKind.CARD and options == detection.options)
+
+
+def save_card(
+    detection: Detection,
+    options: ModelOptions,
+    card_path: Path | None = None,
+    adapter: Path | None = None,
+) -> Path:
+    """Write the card that reopens the detected model with ``options`` in one step.
+
+    It goes to ``card_path``, by default :func:`default_card_path`; a weights-only
+    checkpoint's card points at its ``adapter`` file. Raises ``OSError`` when the card cannot
+    be written there.
+    """
+    target = detection.checkpoint
+    if detection.model_kind is ModelKind.STATE_DICT:
+        if adapter is None:
+            raise ValueError("a card for weights only needs the adapter file")
+        target = adapter
+    out = card_path or default_card_path(detection)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return write_model_card(out, card_kind(detection), target, options)
+
+
+def can_write_beside(path: Path) -> bool:
+    """Whether a card can be created in ``path``'s folder (tried, not guessed)."""
+    probe = path.parent / f".{path.stem}.latent-explorer-probe"
+    try:
+        probe.write_bytes(b"")
+    except OSError:
+        return False
+    probe.unlink(missing_ok=True)
+    return True

@@ -1,0 +1,562 @@
+"""The Open Model dialog: say what a file is, how to call it, preview it, save a model card.
+
+The user picks a file; the dialog says in plain words what kind of model it is, fills in what
+the file states (latent shape, output range, ...), and shows a row of images decoded from
+random latents with the current settings, refreshed shortly after each change. Kinds that run
+code (adapter files, pickled modules, weights with an adapter) stay untouched until the user
+ticks "I trust this file". Accepting writes the settings as a model card beside the checkpoint,
+so :meth:`QtOpenModelDialog.result_spec` reopens the model in one step, in the window or with
+``--model`` on the command line. Everything slow runs on one worker thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from latent_explorer.core.models.base import GenerativeModel, OutputRange
+from latent_explorer.core.models.card import ModelOptions, parse_latent_shape
+from latent_explorer.core.models.detect import (
+    Detection,
+    ModelKind,
+    ModelPreview,
+    can_write_beside,
+    decode_preview,
+    default_card_path,
+    detect_model,
+    needs_card,
+    open_with_options,
+    save_card,
+)
+from latent_explorer.qt.dialogs.preview_strip import QtPreviewStrip
+from latent_explorer.qt.dialogs.preview_worker import PreviewWorker
+
+MODEL_FILTER = ("Models (*.json *.safetensors *.pt *.pth *.ckpt *.bin *.ts *.py);;"
+                "All files (*)")
+PREVIEW_COUNT = 8
+PREVIEW_SEED = 0
+DEBOUNCE_MS = 250
+TRUST_WARNING = ("Opening this file runs its Python code with your permissions: it can read, "
+                 "change or delete your files. Only tick the box if you trust where it came "
+                 "from.")
+RANGES = (("[0, 1] (sigmoid)", OutputRange.UNIT), ("[-1, 1] (tanh)", OutputRange.SYMMETRIC),
+          ("logits", OutputRange.LOGITS), ("0-255", OutputRange.BYTE))
+_ERROR_STYLE = "color: #d0342c;"
+_WARNING_STYLE = "color: #b35c00; font-weight: bold;"
+
+
+def default_fallback_folder() -> Path:
+    """Where cards go when the checkpoint's folder cannot be written: the config folder."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("latent-explorer", appauthor=False)) / "model-cards"
+
+
+class QtOpenModelDialog(QDialog):
+    """Asks which model file to open and how to call it, with a live preview.
+
+    Parameters
+    ----------
+    path
+        The file to start with (``None``: the user picks one with Browse...).
+    parent
+        The parent widget.
+    fallback_folder
+        Where model cards go when the checkpoint's folder is read-only (default: the user's
+        config folder).
+    """
+
+    detected = Signal(object)
+    """The :class:`Detection` of a newly chosen file. Emitted on the GUI thread."""
+    preview_updated = Signal()
+    """A preview or an error is shown for the current settings. Emitted on the GUI thread."""
+
+    def __init__(self, path: str | None = None, parent: QWidget | None = None, *,
+                 fallback_folder: str | Path | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Open model")
+        self.detection: Detection | None = None
+        self.preview: ModelPreview | None = None
+        self.error = ""
+        self.notice = ""
+        self._fallback = Path(fallback_folder) if fallback_folder else None
+        self._card_path: Path | None = None
+        self._path_text = ""
+        self._result_spec = ""
+        self._state = "idle"
+        self._job = 0
+        self._cache: tuple[Any, GenerativeModel] | None = None  # touched on the worker only
+        self._worker = PreviewWorker(self)
+        self._worker.finished.connect(self._on_job_finished)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._start_preview)
+        self._build()
+        self._connect()
+        self._update_ok()
+        if path:
+            self.set_path(path)
+
+    # --- construction ---------------------------------------------------------------------
+    def _build(self) -> None:
+        self.path_edit = QLineEdit()
+        self.path_edit.setPlaceholderText("A model file: .pt, .pth, .ckpt, .ts, .py, .json ...")
+        self.browse_button = QPushButton("Browse...")
+        self.kind_label = QLabel("Choose a model file.")
+        self.kind_label.setWordWrap(True)
+        self.warning_label = QLabel(TRUST_WARNING)
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet(_WARNING_STYLE)
+        self.trust_check = QCheckBox("I trust this file")
+        self.adapter_edit = QLineEdit()
+        self.adapter_edit.setPlaceholderText("The .py file that builds the network")
+        self.adapter_button = QPushButton("Browse...")
+        self.adapter_row = _row(QLabel("Network code:"), self.adapter_edit, self.adapter_button)
+
+        self.name_edit = QLineEdit()
+        self.latent_edit = QLineEdit()
+        self.latent_edit.setPlaceholderText("e.g. 128 or 8,2,2")
+        self.range_combo = _combo([("as the file says", None), *RANGES])
+        self.channels_combo = _combo([("auto", None), ("channels first (B, C, H, W)", True),
+                                      ("channels last (B, H, W, C)", False)])
+        self.size_edit = QLineEdit()
+        self.size_edit.setPlaceholderText("auto, or HxWxC (e.g. 64x64x3), or L for 1-D")
+        self.index_edit = QLineEdit()
+        self.index_edit.setPlaceholderText("0 (or a dict key)")
+        self.encoder_range_combo = _combo([("as the file says", None), *(r for r in RANGES
+                                                                         if r[1] != "logits")])
+        self.classes_spin = QSpinBox()
+        self.classes_spin.setRange(0, 100_000)
+        self.classes_spin.setSpecialValueText("0 (unconditional)")
+        self.class_spin = QSpinBox()
+        self.class_spin.setRange(0, 0)
+        self.class_spin.setPrefix("preview class ")
+        self.options_box = QGroupBox("How to call it")
+        form = QFormLayout(self.options_box)
+        form.addRow("Name:", self.name_edit)
+        form.addRow("Latent shape:", self.latent_edit)
+        form.addRow("Output range:", self.range_combo)
+        form.addRow("Channel order:", self.channels_combo)
+        form.addRow("Image size:", self.size_edit)
+        form.addRow("Output index:", self.index_edit)
+        form.addRow("Encoder input range:", self.encoder_range_combo)
+        form.addRow("Classes:", _row(self.classes_spin, self.class_spin))
+
+        self.strip = QtPreviewStrip(PREVIEW_COUNT)
+        self.status_label = QLabel("")
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        preview_box = QGroupBox("Preview (random latents from the prior)")
+        preview_layout = QVBoxLayout(preview_box)
+        preview_layout.addWidget(self.strip)
+        preview_layout.addWidget(self.status_label)
+
+        self.card_label = QLabel("")
+        self.card_label.setWordWrap(True)
+        self.card_button = QPushButton("Change...")
+        self.card_row = _row(self.card_label, self.card_button)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Open")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(_row(QLabel("File:"), self.path_edit, self.browse_button))
+        layout.addWidget(self.kind_label)
+        layout.addWidget(self.warning_label)
+        layout.addWidget(self.trust_check)
+        layout.addWidget(self.adapter_row)
+        layout.addWidget(self.options_box)
+        layout.addWidget(preview_box)
+        layout.addWidget(self.card_row)
+        layout.addWidget(self.buttons)
+        for widget in (self.warning_label, self.trust_check, self.adapter_row, self.card_row):
+            widget.hide()
+        self.resize(720, 640)
+
+    def _connect(self) -> None:
+        self.browse_button.clicked.connect(self._browse)
+        self.path_edit.editingFinished.connect(self._on_path_edited)
+        self.adapter_button.clicked.connect(self._browse_adapter)
+        self.card_button.clicked.connect(self._choose_card_path)
+        self.trust_check.toggled.connect(self._on_options_changed)
+        for edit in (self.name_edit, self.latent_edit, self.size_edit, self.index_edit,
+                     self.adapter_edit):
+            edit.textChanged.connect(self._on_options_changed)
+        for combo in (self.range_combo, self.channels_combo, self.encoder_range_combo):
+            combo.currentIndexChanged.connect(self._on_options_changed)
+        self.classes_spin.valueChanged.connect(self._on_classes_changed)
+        self.class_spin.valueChanged.connect(self._on_options_changed)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+    # --- public API -----------------------------------------------------------------------
+    def set_path(self, path: str | Path) -> None:
+        """Look at ``path`` (in the background) and fill in what it says about itself."""
+        text = str(path)
+        self._path_text = text
+        if self.path_edit.text() != text:
+            self.path_edit.setText(text)
+        self.detection = None
+        self._show_preview(None)
+        self._cache = None
+        self.kind_label.setText(f"Looking at {Path(text).name}...")
+        for widget in (self.warning_label, self.trust_check, self.adapter_row, self.card_row):
+            widget.hide()
+        self._state = "detecting"
+        self._debounce.stop()
+        self._job = self._worker.submit(lambda: detect_model(text))
+        self._update_ok()
+
+    def options(self) -> ModelOptions:
+        """The settings as entered. Raises ``ValueError`` naming the field that is wrong."""
+        base = self.detection.options if self.detection else ModelOptions()
+        latent = self.latent_edit.text().strip()
+        size = self.size_edit.text().strip().lower()
+        index_text = self.index_edit.text().strip()
+        try:
+            latent_shape = parse_latent_shape(latent) if latent else None
+        except ValueError as exc:
+            raise ValueError(f"Latent shape: {exc}") from None
+        try:
+            image_shape = parse_latent_shape(size) if size and size != "auto" else None
+        except ValueError as exc:
+            raise ValueError(f"Image size: {exc}") from None
+        if image_shape is not None and len(image_shape) not in (1, 3):
+            raise ValueError(f"Image size: give HxWxC or L, not {size!r}")
+        index: int | str | None = None
+        if index_text:
+            index = int(index_text) if index_text.lstrip("-").isdigit() else index_text
+        classes: int | None = self.classes_spin.value()
+        if classes == 0 and not base.num_classes:
+            classes = base.num_classes  # unconditional either way: keep what the file said
+        output_range = self.range_combo.currentData()
+        encoder_range = self.encoder_range_combo.currentData()
+        channels_first = self.channels_combo.currentData()
+        return ModelOptions(
+            latent_shape=latent_shape,
+            output_range=None if output_range is None else OutputRange(output_range),
+            output_index=index,
+            num_classes=classes,
+            image_shape=image_shape,
+            encoder_input_range=None if encoder_range is None else OutputRange(encoder_range),
+            encoder_output=base.encoder_output,
+            channels_first=None if channels_first is None else bool(channels_first),
+            name=self.name_edit.text().strip() or None,
+        )
+
+    def adapter_path(self) -> Path | None:
+        """The adapter file chosen for a weights-only checkpoint (``None``: none)."""
+        text = self.adapter_edit.text().strip()
+        return Path(text).expanduser() if text else None
+
+    def card_path(self) -> Path | None:
+        """Where accepting will write the model card (``None``: no card needed)."""
+        return self._card_path
+
+    def result_spec(self) -> str:
+        """What to open after the dialog was accepted: the card written, or the file itself."""
+        return self._result_spec
+
+    def trust_code(self) -> bool:
+        """Whether the user trusted the file's code (pass it on to ``load_model``)."""
+        return bool(self.detection and self.detection.runs_code and self.trust_check.isChecked())
+
+    def busy(self) -> bool:
+        """Whether a detection or preview is still to come for the current settings."""
+        return self._state in ("detecting", "running") or self._debounce.isActive()
+
+    def shutdown(self) -> None:
+        """Stop the worker thread (called when the dialog closes)."""
+        self._debounce.stop()
+        self._worker.close()
+        self._cache = None
+
+    # --- slots ----------------------------------------------------------------------------
+    def _browse(self) -> None:
+        start = str(Path(self.path_edit.text()).parent) if self.path_edit.text() else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", start, MODEL_FILTER)
+        if path:
+            self.set_path(path)
+
+    def _on_path_edited(self) -> None:
+        text = self.path_edit.text().strip()
+        if text and text != self._path_text:
+            self.set_path(text)
+
+    def _browse_adapter(self) -> None:
+        start = str(self.detection.path.parent) if self.detection else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Network code (adapter file)", start,
+                                              "Python files (*.py);;All files (*)")
+        if path:
+            self.adapter_edit.setText(path)
+
+    def _choose_card_path(self) -> None:
+        start = str(self._card_path) if self._card_path else ""
+        path, _ = QFileDialog.getSaveFileName(self, "Save the model card as", start,
+                                              "Model cards (*.card.json *.json)")
+        if path:
+            self._card_path = Path(path)
+            self.notice = ""
+            self._show_card_destination()
+
+    def _on_classes_changed(self, value: int) -> None:
+        self.class_spin.setRange(0, max(0, value - 1))
+        self.class_spin.setEnabled(value > 0)
+        self._on_options_changed()
+
+    def _on_options_changed(self, *_: object) -> None:
+        if self.detection is None:
+            return
+        self._state = "waiting"
+        self._debounce.start()
+        self._update_ok()
+
+    def _on_job_finished(self, job: int, status: str, value: object) -> None:
+        if job != self._job:
+            return
+        if self._state == "detecting":
+            if status == "ok" and isinstance(value, Detection):
+                self._on_detected(value)
+            else:
+                self._state = "error"
+                self._show_error(str(value))
+            return
+        if status == "ok":
+            assert isinstance(value, ModelPreview)
+            self._state = "ok"
+            self._show_preview(value)
+        else:
+            self._state = "error"
+            self._show_error(self._name_file(str(value)))
+
+    # --- detection ------------------------------------------------------------------------
+    def _on_detected(self, detection: Detection) -> None:
+        self.detection = detection
+        self.kind_label.setText(detection.summary or "Not a model file.")
+        self._fill(detection)
+        code = detection.runs_code
+        self.warning_label.setVisible(code)
+        self.trust_check.setVisible(code)
+        self.adapter_row.setVisible(detection.model_kind is ModelKind.STATE_DICT)
+        self.options_box.setEnabled(not detection.fixed_settings and not detection.problem)
+        self._card_path = None
+        if not detection.problem and not detection.fixed_settings:
+            self._card_path = default_card_path(detection)
+            if not can_write_beside(self._card_path):
+                self._card_path = self._fallback_card_path(detection)
+                self.notice = (f"The folder of {detection.path.name} cannot be written to, so "
+                               f"the model card is saved in {self._card_path.parent}.")
+        self.detected.emit(detection)
+        self._show_card_destination()
+        if detection.problem:
+            self._state = "error"
+            self._show_error(detection.problem)
+            return
+        self._start_preview()
+
+    def _fill(self, detection: Detection) -> None:
+        o = detection.options
+        widgets = (self.name_edit, self.latent_edit, self.size_edit, self.index_edit,
+                   self.range_combo, self.channels_combo, self.encoder_range_combo,
+                   self.classes_spin, self.class_spin, self.trust_check, self.adapter_edit)
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.name_edit.setText(o.name or "")
+        self.latent_edit.setText(",".join(map(str, o.latent_shape)) if o.latent_shape else "")
+        self.size_edit.setText("x".join(map(str, o.image_shape)) if o.image_shape else "")
+        self.index_edit.setText("" if o.output_index is None else str(o.output_index))
+        _select(self.range_combo, o.output_range)
+        _select(self.channels_combo, o.channels_first)
+        _select(self.encoder_range_combo, o.encoder_input_range)
+        self.classes_spin.setValue(o.num_classes or 0)
+        self.class_spin.setRange(0, max(0, (o.num_classes or 0) - 1))
+        self.class_spin.setValue(0)
+        self.class_spin.setEnabled(bool(o.num_classes))
+        self.trust_check.setChecked(False)
+        self.adapter_edit.setText(str(detection.adapter) if detection.adapter else "")
+        for widget in widgets:
+            widget.blockSignals(False)
+
+    def _fallback_card_path(self, detection: Detection) -> Path:
+        folder = self._fallback or default_fallback_folder()
+        checkpoint = detection.checkpoint.resolve()
+        digest = hashlib.sha256(str(checkpoint).encode()).hexdigest()[:8]
+        return folder / f"{checkpoint.stem}-{digest}.card.json"
+
+    def _show_card_destination(self) -> None:
+        if self._card_path is None:
+            self.card_row.hide()
+            return
+        text = f"Open saves these settings as a model card: {self._card_path}"
+        self.card_label.setText(f"{text}\n{self.notice}" if self.notice else text)
+        self.card_row.show()
+
+    # --- preview --------------------------------------------------------------------------
+    def _start_preview(self) -> None:
+        self._debounce.stop()
+        detection = self.detection
+        if detection is None or detection.problem:
+            return
+        if detection.runs_code and not self.trust_check.isChecked():
+            self._state = "untrusted"
+            self._show_preview(None, "Tick 'I trust this file' to run it and see a preview.")
+            return
+        adapter = self.adapter_path()
+        if detection.model_kind is ModelKind.STATE_DICT and adapter is None:
+            self._state = "untrusted"
+            self._show_preview(None, "Choose the Python adapter file that builds the network.")
+            return
+        try:
+            options = self.options()
+        except ValueError as exc:
+            self._state = "error"
+            self._show_error(str(exc))
+            return
+        label = self.class_spin.value()
+        key = (options, adapter, detection)
+        trust = self.trust_code()
+
+        def job() -> ModelPreview:
+            # Runs on the worker: reload only when the settings changed, not the class.
+            if self._cache is not None and self._cache[0] == key:
+                model = self._cache[1]
+            else:
+                self._cache = None
+                model = open_with_options(detection, options, trust_code=trust, adapter=adapter)
+                self._cache = (key, model)
+            return decode_preview(model, detection.checkpoint, count=PREVIEW_COUNT,
+                                  seed=PREVIEW_SEED, label=label, options=options)
+
+        self._state = "running"
+        self.status_label.setStyleSheet("")
+        self.status_label.setText("Decoding a preview...")
+        self._job = self._worker.submit(job)
+        self._update_ok()
+
+    def _show_preview(self, preview: ModelPreview | None, message: str = "") -> None:
+        self.preview = preview
+        self.error = ""
+        self.strip.set_images(None if preview is None else preview.images)
+        self.status_label.setStyleSheet("")
+        self.status_label.setText(preview.describe() if preview is not None else message)
+        self._update_ok()
+        if preview is not None or message:
+            self.preview_updated.emit()
+
+    def _show_error(self, message: str) -> None:
+        self.preview = None
+        self.error = message
+        self.strip.clear()
+        shown = message if len(message) < 900 else message[:900] + " ..."
+        self.status_label.setStyleSheet(_ERROR_STYLE)
+        self.status_label.setText(shown)
+        self.status_label.setToolTip(message)
+        self._update_ok()
+        self.preview_updated.emit()
+
+    def _name_file(self, message: str) -> str:
+        """Make sure an error message names the file (the worker may get bare messages)."""
+        if self.detection is None or str(self.detection.checkpoint) in message:
+            text = message
+        else:
+            text = f"{self.detection.checkpoint}: {message}"
+        if "--latent-shape" in text:
+            text += "\nEnter it under 'Latent shape' above."
+        return text
+
+    def _update_ok(self) -> None:
+        ready = self._state == "ok" and self.preview is not None and not self.busy()
+        self.ok_button.setEnabled(ready)
+
+    # --- closing --------------------------------------------------------------------------
+    def accept(self) -> None:
+        """Write the model card if one is needed, remember what to open, and close."""
+        if self.detection is None or self.preview is None or self.busy():
+            return
+        detection = self.detection
+        options = self.options()
+        if not needs_card(detection, options):
+            self._result_spec = str(detection.path)
+        else:
+            written = self._write_card(detection, options)
+            if written is None:
+                return
+            self._result_spec = str(written)
+        self.shutdown()
+        super().accept()
+
+    def _write_card(self, detection: Detection, options: ModelOptions) -> Path | None:
+        target = self._card_path or default_card_path(detection)
+        adapter = self.adapter_path()
+        try:
+            return save_card(detection, options, target, adapter)
+        except OSError as first:
+            fallback = self._fallback_card_path(detection)
+            if fallback == target:
+                self._show_error(f"{target}: cannot write the model card ({first}). Choose "
+                                 "another place with Change...")
+                return None
+            try:
+                written = save_card(detection, options, fallback, adapter)
+            except OSError as exc:
+                self._show_error(f"{target}: cannot write the model card ({first}), nor in "
+                                 f"{fallback.parent} ({exc}). Choose a place with Change...")
+                return None
+            self.notice = (f"Could not write {target.name} beside the model ({first}); the "
+                           f"model card was saved as {written}.")
+            return written
+
+    def reject(self) -> None:
+        self.shutdown()
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def _row(*widgets: QWidget) -> QWidget:
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        grows = isinstance(widget, QLineEdit) or (isinstance(widget, QLabel) and widget.wordWrap())
+        layout.addWidget(widget, 1 if grows else 0)
+    return row
+
+
+def _combo(items: list[tuple[str, object]]) -> QComboBox:
+    combo = QComboBox()
+    for text, data in items:
+        combo.addItem(text, data)
+    return combo
+
+
+def _select(combo: QComboBox, value: object) -> None:
+    for i in range(combo.count()):
+        if combo.itemData(i) == value and (value is not None or i == 0):
+            combo.setCurrentIndex(i)
+            return
+    combo.setCurrentIndex(0)
