@@ -74,13 +74,21 @@ class SessionController(QObject):
         active = library.active_index if library.active.anchors else None
         if active is not None:
             active = sum(1 for path in library.paths[:active] if path.anchors)
+        # Keep only what fits the data shown now (a model with another latent size or a
+        # smaller dataset may have been opened since these were made).
+        dim = None if ws is None else ws.model.latent_dim
+        count = None if ws is None else len(ws.dataset)
+        bookmarks = [b for b in self.kept.bookmarks if dim is None or len(b.latent) == dim]
+        attributes = [a for a in self.kept.attributes if dim is None or len(a.vector) == dim]
+        selections = [sel for sel in self.kept.selections
+                      if count is None or not len(sel.indices) or int(sel.indices.max()) < count]
         return SessionData(
             dataset=dataset, model=model, projection=projection,
             current_latent=None if e.current_latent is None else e.current_latent.copy(),
             probe_position=e.probe_position, selected_index=e.selected_index,
             hidden_labels=frozenset(e.hidden_labels), slider_basis=e.slider_basis,
-            condition_label=e.condition_label, selections=self.kept.selections,
-            bookmarks=self.kept.bookmarks, attributes=self.kept.attributes, paths=paths,
+            condition_label=e.condition_label, selections=selections,
+            bookmarks=bookmarks, attributes=attributes, paths=paths,
             active_path=active, colour_by=self.kept.colour_by,
             dock_state=base64.b64encode(bytes(w.saveState(1).data())).decode("ascii"),
             window_geometry=base64.b64encode(bytes(w.saveGeometry().data())).decode("ascii"))
@@ -137,7 +145,7 @@ class SessionController(QObject):
             trust = True
         spec = session.dataset.spec
         for ref, kind in ((session.dataset.spec, "dataset"), (session.model.spec, "model")):
-            if ref not in ("digits", "shapes", "demo", "demo-shapes") and not Path(ref).exists():
+            if _looks_like_path(ref) and not Path(ref).exists():
                 new = self._ask_relocate(kind, ref)
                 if new is None:
                     w.report_error(f"{ref}: the session's {kind} is missing; nothing was opened")
@@ -267,3 +275,8 @@ def _to_path_state(sp: SessionPath) -> PathState:
     return PathState(name=sp.name, anchors=anchors, interp=sp.interp,
                      frames_per_segment=sp.frames_per_segment, easing=sp.easing, loop=sp.loop,
                      pingpong=sp.pingpong, even_speed=sp.even_speed, fps=sp.fps)
+
+
+def _looks_like_path(spec: str) -> bool:
+    """Whether ``spec`` names a file (not a built-in such as ``digits``, ``demo``, ``prior:N``)."""
+    return "/" in spec or "\\" in spec or Path(spec).suffix != ""
