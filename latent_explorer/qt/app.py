@@ -39,11 +39,14 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 class ScreenshotTaker(QObject):
     """Saves a screenshot of ``window`` once its map and first decoded image are drawn."""
 
-    def __init__(self, window: MainWindow, path: Path, method: str) -> None:
+    def __init__(self, window: MainWindow, path: Path, method: str,
+                 view_3d: bool = False) -> None:
         super().__init__(window)
         self.window = window
         self.path = path
         self.method = method
+        self.view_3d = view_3d
+        window.view3d.map3d_changed.connect(self._check)
         self.exit_code: int | None = None
         window.decoder_view.decoded_pane.painted.connect(self._check)
         window.map_changed.connect(self._check)
@@ -56,9 +59,11 @@ class ScreenshotTaker(QObject):
 
     def _ready(self) -> bool:
         ws = self.window.workspace
+        ready_3d = (not self.view_3d or not self.window.view3d.available
+                    or self.window.view3d.projector is not None)
         return (ws is not None and ws.projector.params.method == self.method
                 and self.window.decoder_view.decoded_pane.array is not None
-                and not self.window.jobs.running)
+                and not self.window.jobs.running and ready_3d)
 
     def _check(self) -> None:
         if not self._scheduled and self._ready():
@@ -122,7 +127,8 @@ def run_app(args: argparse.Namespace) -> int:
     if args.screenshot:
         width, _, height = args.size.partition("x")
         window.resize(int(width), int(height))
-        taker = ScreenshotTaker(window, Path(args.screenshot), window.projection.method)
+        taker = ScreenshotTaker(window, Path(args.screenshot), window.projection.method,
+                                view_3d=args.view == "3d")
     window.show()
     window.startup_s = time.perf_counter() - started  # type: ignore[attr-defined]
     if os.environ.get("LATENT_EXPLORER_TIMING"):
@@ -132,7 +138,11 @@ def run_app(args: argparse.Namespace) -> int:
         if session:
             window.sessions.open_session(session)
         elif not window.sessions.offer_recovery():
-            window.open(args.dataset, args.model, args.trust_code, args.labels)
+            def ready(ws: object) -> None:
+                if args.view == "3d":
+                    window.view3d.set_active(True)
+
+            window.open(args.dataset, args.model, args.trust_code, args.labels, on_ready=ready)
 
     QTimer.singleShot(0, first_load)
     code = app.exec()

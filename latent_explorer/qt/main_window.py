@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QStackedWidget,
     QToolBar,
     QWidget,
 )
@@ -74,7 +75,9 @@ class MainWindow(QMainWindow):
         self.jobs = JobRunner(self)
         self.map_view = QtMapView(self.explorer)
         self.map_view.thumbnail = self._thumbnail
-        self.setCentralWidget(self.map_view)
+        self.map_stack = QStackedWidget()
+        self.map_stack.addWidget(self.map_view)
+        self.setCentralWidget(self.map_stack)
         self.decoder_view = QtDecoderView(self.explorer)
         self.sliders = QtLatentSliders(self.explorer)
         self.projection_panel = QtProjectionPanel(self.projection)
@@ -91,6 +94,9 @@ class MainWindow(QMainWindow):
 
         self.models = ModelController(self)
         self.setAcceptDrops(True)
+        from latent_explorer.qt.view3d_controller import View3DController
+
+        self.view3d = View3DController(self, self.map_stack)
         self.path_dock = self._add_dock("Path", self.paths.panel,
                                         Qt.DockWidgetArea.LeftDockWidgetArea)
         self.filmstrip_dock = self._add_dock("Filmstrip", self.paths.filmstrip,
@@ -213,6 +219,8 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         bar.addAction(self.reset_view_action)
         bar.addAction(self.box_zoom_action)
+        bar.addSeparator()
+        bar.addAction(self.view3d.action)
         self.addToolBar(bar)
         self._default_state = self.saveState(LAYOUT_VERSION)
 
@@ -368,8 +376,13 @@ class MainWindow(QMainWindow):
     def _on_probe_position_changed(self, position: tuple[float, ...] | None) -> None:
         if position is None or self.workspace is None:
             return
-        point = np.asarray(position, dtype=np.float32)[None, :]
-        latent = self.workspace.projector.inverse(point)[0]
+        point = np.asarray(position, dtype=np.float32)
+        if len(point) == 3:  # the 3-D view's probe
+            latent = self.view3d.inverse(point)
+            if latent is None:
+                return
+        else:
+            latent = self.workspace.projector.inverse(point[None, :2])[0]
         self.explorer.current_latent = latent.astype(np.float32)
 
     def _on_selected_index_changed(self, index: int | None) -> None:
@@ -395,6 +408,7 @@ class MainWindow(QMainWindow):
             return
         self.decoder.submit(latent, self.explorer.condition_label, tag="current")
         self.map_view.set_here(ws.projector.transform(latent[None, :])[0])
+        self.view3d.update_here(latent)
         self.decoder_view.show_latent(latent)
 
     def _on_decoded(self, result: DecodeResult) -> None:

@@ -119,6 +119,9 @@ class PathController(QObject):
     def redraw(self) -> None:
         """Draw the active path on the map (after a new path or a new projection)."""
         ws = self.window.workspace
+        view3d = getattr(self.window, "view3d", None)
+        if view3d is not None:
+            view3d.draw_path()
         if ws is None or len(self.frames) == 0:
             self.overlay.set_path(None, None)
             return

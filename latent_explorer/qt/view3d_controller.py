@@ -1,0 +1,153 @@
+"""The 3-D map in the window: a toolbar toggle, its own 3-component projection, shared state.
+
+The 2-D and 3-D maps sit in one stack in the middle of the window. The 3-D view is created on
+first use (OpenGL is only touched then); where OpenGL is missing it shows a page that says why,
+and the rest of the window works as before. Selection, hidden classes, the current latent and
+the active path are shared with the 2-D map through the window's state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QStackedWidget
+
+from latent_explorer.core.compute.pipeline import project_cached
+
+if TYPE_CHECKING:
+    from latent_explorer.core.compute.pipeline import Workspace
+    from latent_explorer.qt.main_window import MainWindow
+
+
+class View3DController(QObject):
+    """Owns the 3-D view and the 3-D projector of the current workspace."""
+
+    map3d_changed = Signal()
+    """The 3-D points were (re)drawn. Emitted on the GUI thread."""
+
+    def __init__(self, window: MainWindow, stack: QStackedWidget) -> None:
+        super().__init__(window)
+        self.window = window
+        self.stack = stack
+        self.view: Any = None
+        self.available = True
+        self.projector: Any = None
+        self._projector_ws: Workspace | None = None
+        self.action = QAction("3-D View", window)
+        self.action.setCheckable(True)
+        self.action.setShortcut(QKeySequence("3"))
+        self.action.setToolTip("Switch between the flat 2-D map and a 3-D map you can orbit (3)")
+        self.action.toggled.connect(self.set_active)
+        window.workspace_changed.connect(self._on_workspace_changed)
+        window.map_changed.connect(self._on_map_changed)
+
+    @property
+    def active(self) -> bool:
+        """Whether the 3-D view is shown."""
+        return self.action.isChecked()
+
+    def _ensure_view(self) -> None:
+        if self.view is not None:
+            return
+        from latent_explorer.qt.gl_support import make_map_view_3d
+        from latent_explorer.qt.widgets.map_view_3d import QtMapView3D
+
+        self.view = make_map_view_3d(self.window.explorer)
+        self.available = isinstance(self.view, QtMapView3D)
+        if self.available:
+            self.view.thumbnail = self.window._thumbnail
+            self.view.sample_clicked.connect(self.window.paths._on_sample_clicked)
+        self.stack.addWidget(self.view)
+
+    def set_active(self, on: bool) -> None:
+        """Show the 3-D view (``True``) or the 2-D map."""
+        if self.action.isChecked() != on:
+            self.action.setChecked(on)  # comes back here through toggled
+            return
+        if on:
+            self._ensure_view()
+            self.stack.setCurrentWidget(self.view)
+            if not self.available:
+                self.window.statusBar().showMessage(
+                    "The 3-D view needs OpenGL, which is not available here; the 2-D map "
+                    "works as usual", 10000)
+            self.refresh()
+        else:
+            self.stack.setCurrentWidget(self.window.map_view)
+
+    # --- projection -----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Fit (or read from the cache) the 3-D version of the chosen projection and draw it."""
+        ws = self.window.workspace
+        if ws is None or not self.active or not self.available:
+            return
+        params = self.window.projection.to_params()
+        params = type(params)(params.method, 3, params.seed, params.options)
+        if self._projector_ws is ws and self.projector is not None and \
+                self.projector.params == params:
+            return
+        cache = self.window.cache
+
+        def job(ctx: Any) -> Any:
+            return project_cached(ws.latents, params, cache, ctx, ws.latents_id)
+
+        def done(projector: Any) -> None:
+            if self.window.workspace is not ws:
+                return
+            self.projector, self._projector_ws = projector, ws
+            self.draw()
+
+        self.window.jobs.start(f"Computing the 3-D {params.method.upper()} map", job, done)
+
+    def draw(self) -> None:
+        """Draw points, "you are here" and the active path in 3-D."""
+        ws = self.window.workspace
+        if ws is None or self.projector is None or not self.available:
+            return
+        self.view.set_points(self.projector.coords, ws.dataset.labels, ws.dataset.label_name)
+        self.update_here(self.window.explorer.current_latent)
+        self.draw_path()
+        self.window.projection_panel.show_idle(
+            f"3-D {self.projector.params.method.upper()} map ready")
+        self.map3d_changed.emit()
+
+    def update_here(self, latent: np.ndarray | None) -> None:
+        """Move the 3-D "you are here" marker to ``latent``."""
+        if self.projector is None or self.view is None or not self.available:
+            return
+        if latent is None or self._projector_ws is not self.window.workspace:
+            self.view.set_here(None)
+            return
+        self.view.set_here(self.projector.transform(latent[None, :])[0])
+
+    def draw_path(self) -> None:
+        """Draw the active path's curve and anchors in 3-D."""
+        if self.projector is None or self.view is None or not self.available:
+            return
+        paths = self.window.paths
+        if len(paths.frames) == 0 or self._projector_ws is not self.window.workspace:
+            self.view.set_path(None, None)
+            return
+        curve = self.projector.transform(paths.frames)
+        if paths.path.loop and len(curve) > 1:
+            curve = np.concatenate([curve, curve[:1]])
+        self.view.set_path(curve, self.projector.transform(paths.path.anchor_latents()))
+
+    def inverse(self, position: np.ndarray) -> np.ndarray | None:
+        """The latent at a 3-D map position (``None`` without a 3-D projection)."""
+        if self.projector is None or self._projector_ws is not self.window.workspace:
+            return None
+        result: np.ndarray = self.projector.inverse(position[None, :].astype(np.float32))[0]
+        return result
+
+    def _on_workspace_changed(self, ws: Workspace) -> None:
+        self.projector = None
+        if self.active:
+            self.refresh()
+
+    def _on_map_changed(self) -> None:
+        if self.active:
+            self.refresh()

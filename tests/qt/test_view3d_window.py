@@ -1,0 +1,71 @@
+"""The 3-D map inside the window: the toggle, shared selection and paths, and the fallback.
+
+GL tests run under ``xvfb-run -a env QT_QPA_PLATFORM=xcb python -m pytest -m gl`` (see
+``.ci/run``); the fallback test runs on the offscreen platform, which has no OpenGL.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from latent_explorer.qt import gl_support
+from tests.qt.conftest import click, wait_decoded
+
+needs_gl = pytest.mark.gl(pytest.mark.skipif(
+    not os.environ.get("DISPLAY"),
+    reason="needs OpenGL on a display: xvfb-run -a env QT_QPA_PLATFORM=xcb pytest -m gl"))
+
+
+def test_without_opengl_the_toggle_explains_and_the_map_keeps_working(  # type: ignore[no-untyped-def]
+        make_window, qtbot, monkeypatch) -> None:
+    monkeypatch.setenv("LATENT_EXPLORER_NO_GL", "1")
+    monkeypatch.setattr(gl_support, "_cache", None)
+    window = make_window()
+    window.view3d.action.trigger()
+    assert not window.view3d.available
+    page = window.map_stack.currentWidget()
+    assert isinstance(page, gl_support.QtMapView3DUnavailable)
+    assert "OpenGL" in window.statusBar().currentMessage()
+    window.view3d.action.trigger()
+    assert window.map_stack.currentWidget() is window.map_view
+    slider = window.sliders.sliders[0]
+    slider.setValue(slider.value() + 100)
+    wait_decoded(qtbot, window)
+    assert window.decoder_view.decoded_pane.array is not None
+
+
+@needs_gl
+def test_3d_view_shares_selection_paths_and_probe(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    ok, reason = gl_support.opengl_available()
+    if not ok:
+        pytest.skip(reason)
+    window = make_window()
+    with qtbot.waitSignal(window.view3d.map3d_changed, timeout=30_000):
+        window.view3d.action.trigger()
+    view = window.view3d.view
+    ws = window.workspace
+    coords = window.view3d.projector.coords
+    assert coords.shape == (1797, 3)
+    qtbot.waitExposed(view)
+    # Click a point in 3-D: the shared selection (and the decoder) follow.
+    index = int(np.argmax(coords[:, 0]))
+    pos = view.view_to_widget(*(float(v) for v in coords[index]))
+    index = view.nearest_point(pos)  # the front-most point under the cursor wins
+    assert index is not None
+    click(view, pos)
+    assert window.explorer.selected_index == index
+    wait_decoded(qtbot, window)
+    np.testing.assert_array_equal(window.explorer.current_latent, ws.latents[index])
+    # A path made in 2-D is drawn in 3-D too.
+    window.paths.path.add_anchor(ws.latents[1], 1)
+    window.paths.path.add_anchor(ws.latents[2], 2)
+    qtbot.waitUntil(lambda: len(window.paths.frames) == 31, timeout=5000)
+    assert len(view.path_curve.positions) == 31
+    # A 3-value probe position goes through the 3-D inverse projection.
+    target = coords[5]
+    window.explorer.probe_position = tuple(float(v) for v in target)
+    np.testing.assert_allclose(window.explorer.current_latent,
+                               window.view3d.projector.inverse(target[None])[0], atol=1e-5)
