@@ -67,20 +67,7 @@ def load_shapes_dataset(count: int = 6000, seed: int = 0) -> ArrayDataset:
     period = np.array([360.0 / n if n else 0.0 for n in _SYMMETRY.values()])
     rotation = (turn * period[labels]).astype(np.float32)
 
-    coverage = np.empty((count, SIZE * SIZE), dtype=np.float32)
-    for label, name in enumerate(SHAPE_NAMES):
-        rows = np.flatnonzero(labels == label)
-        if len(rows):
-            distance = _signed_distance(name, x[rows], y[rows], size[rows], rotation[rows])
-            coverage[rows] = np.clip(0.5 - distance, 0.0, 1.0)
-    colour = _hsv_to_rgb(hue, 0.85, 0.95)
-    images = np.empty((count, SIZE, SIZE, 3), dtype=np.uint8)
-    for channel in range(3):
-        # One channel at a time: broadcasting over a last axis of 3 is several times slower.
-        low = np.float32(255.0 * _BACKGROUND[channel])
-        span = (255.0 * colour[:, channel] - low)[:, None]
-        values = low + np.float32(0.5) + coverage * span
-        images[..., channel] = values.astype(np.uint8).reshape(count, SIZE, SIZE)
+    images = render_shapes(labels, size, rotation, hue, x, y)
     metadata: dict[str, npt.NDArray[np.generic]] = {
         "shape": np.array(SHAPE_NAMES, dtype=str)[labels],
         "size": size,
@@ -97,6 +84,50 @@ def load_shapes_dataset(count: int = 6000, seed: int = 0) -> ArrayDataset:
         label_names=list(SHAPE_NAMES),
         metadata=metadata,
     )
+
+
+def render_shapes(
+    labels: npt.ArrayLike,
+    size: npt.ArrayLike,
+    rotation: npt.ArrayLike,
+    hue: npt.ArrayLike,
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+) -> npt.NDArray[np.uint8]:
+    """Draw shapes from their factors (see the module docstring for their meaning).
+
+    Parameters
+    ----------
+    labels
+        ``(n,)`` shape ids (indices into :data:`SHAPE_NAMES`).
+    size, rotation, hue, x, y
+        ``(n,)`` factors each.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, 32, 32, 3)`` uint8 images.
+    """
+    ids = np.asarray(labels, dtype=np.int64).reshape(-1)
+    count = len(ids)
+    factors = [np.broadcast_to(np.asarray(v, dtype=np.float32), (count,))
+               for v in (size, rotation, hue, x, y)]
+    size_, rotation_, hue_, x_, y_ = factors
+    coverage = np.empty((count, SIZE * SIZE), dtype=np.float32)
+    for label, name in enumerate(SHAPE_NAMES):
+        rows = np.flatnonzero(ids == label)
+        if len(rows):
+            distance = _signed_distance(name, x_[rows], y_[rows], size_[rows], rotation_[rows])
+            coverage[rows] = np.clip(0.5 - distance, 0.0, 1.0)
+    colour = _hsv_to_rgb(hue_, 0.85, 0.95)
+    images = np.empty((count, SIZE, SIZE, 3), dtype=np.uint8)
+    for channel in range(3):
+        # One channel at a time: broadcasting over a last axis of 3 is several times slower.
+        low = np.float32(255.0 * _BACKGROUND[channel])
+        span = (255.0 * colour[:, channel] - low)[:, None]
+        values = low + np.float32(0.5) + coverage * span
+        images[..., channel] = values.astype(np.uint8).reshape(count, SIZE, SIZE)
+    return images
 
 
 def _signed_distance(
