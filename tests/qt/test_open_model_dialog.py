@@ -221,7 +221,9 @@ def test_state_dict_with_adapter_needs_trust_then_previews_and_writes_a_card(
     assert dialog.warning_label.isVisible()
     assert "runs its Python code" in dialog.warning_label.text()
     assert dialog.adapter_row.isVisible() and not dialog.ok_button.isEnabled()
+    assert dialog.latent_edit.text() == ""
     edit(qtbot, dialog, lambda: dialog.adapter_edit.setText(str(adapter)))
+    assert dialog.latent_edit.text() == "4"  # the adapter's constant, read without running it
     assert not marker.exists() and not dialog.ok_button.isEnabled()
     assert dialog.strip.is_empty() and "I trust this file" in dialog.status_label.text()
     edit(qtbot, dialog, lambda: dialog.trust_check.setChecked(True))
@@ -389,7 +391,7 @@ def test_project_vae_opens_as_it_is_without_a_card(open_dialog, qtbot, tmp_path:
     expected = to_uint8(load_model(tmp_path / "vae").decode(sample_prior(8, 3, seed=0)))
     assert_thumbnails(dialog, expected)
     click_open(qtbot, dialog)
-    assert dialog.result_spec() == str(tmp_path / "vae" / "model.json")
+    assert dialog.result_spec() == str(tmp_path / "vae")  # the spec as given
     assert not list(tmp_path.rglob("*.card.json"))
 
 

@@ -212,6 +212,15 @@ def _detect_adapter(path: Path) -> Detection:
                                         options))  # fmt: skip
 
 
+def adapter_options(path: Path) -> ModelOptions:
+    """The settings an adapter file's literal constants state, read without running it."""
+    constants, _ = read_adapter_constants(path)
+    try:
+        return ModelOptions.from_mapping({k.lower(): v for k, v in constants.items()})
+    except (ValueError, TypeError):
+        return ModelOptions()
+
+
 def read_adapter_constants(path: Path) -> tuple[dict[str, Any], str]:
     """The literal module-level constants of an adapter file, read without running it.
 

@@ -40,6 +40,7 @@ from latent_explorer.core.models.detect import (
     Detection,
     ModelKind,
     ModelPreview,
+    adapter_options,
     can_write_beside,
     decode_preview,
     default_card_path,
@@ -199,6 +200,7 @@ class QtOpenModelDialog(QDialog):
         self.browse_button.clicked.connect(self._browse)
         self.path_edit.editingFinished.connect(self._on_path_edited)
         self.adapter_button.clicked.connect(self._browse_adapter)
+        self.adapter_edit.textChanged.connect(self._on_adapter_changed)
         self.card_button.clicked.connect(self._choose_card_path)
         self.trust_check.toggled.connect(self._on_options_changed)
         for edit in (self.name_edit, self.latent_edit, self.size_edit, self.index_edit,
@@ -294,6 +296,10 @@ class QtOpenModelDialog(QDialog):
         self._cache = None
 
     # --- slots ----------------------------------------------------------------------------
+    def browse(self) -> None:
+        """Ask for a model file with a file dialog and look at it (Cancel keeps the current)."""
+        self._browse()
+
     def _browse(self) -> None:
         start = str(Path(self.path_edit.text()).parent) if self.path_edit.text() else ""
         path, _ = QFileDialog.getOpenFileName(self, "Open model", start, MODEL_FILTER)
@@ -311,6 +317,26 @@ class QtOpenModelDialog(QDialog):
                                               "Python files (*.py);;All files (*)")
         if path:
             self.adapter_edit.setText(path)
+
+    def _on_adapter_changed(self, text: str) -> None:
+        """Fill the settings still blank from the adapter's constants (read, not run)."""
+        path = Path(text.strip()).expanduser()
+        if self.detection is None or not text.strip() or not path.is_file():
+            return
+        stated = adapter_options(path)
+        current = self.options_or_none()
+        if current is None:
+            return
+        merged = current.over(stated)
+        if merged != current:
+            self._fill_options(merged)
+
+    def options_or_none(self) -> ModelOptions | None:
+        """:meth:`options`, or ``None`` while a field cannot be read."""
+        try:
+            return self.options()
+        except ValueError:
+            return None
 
     def _choose_card_path(self) -> None:
         start = str(self._card_path) if self._card_path else ""
@@ -377,10 +403,19 @@ class QtOpenModelDialog(QDialog):
         self._start_preview()
 
     def _fill(self, detection: Detection) -> None:
-        o = detection.options
+        self._fill_options(detection.options)
+        for widget in (self.trust_check, self.adapter_edit):
+            widget.blockSignals(True)
+        self.trust_check.setChecked(False)
+        self.adapter_edit.setText(str(detection.adapter) if detection.adapter else "")
+        for widget in (self.trust_check, self.adapter_edit):
+            widget.blockSignals(False)
+
+    def _fill_options(self, o: ModelOptions) -> None:
+        """Show ``o`` in the option widgets without starting a preview for each change."""
         widgets = (self.name_edit, self.latent_edit, self.size_edit, self.index_edit,
                    self.range_combo, self.channels_combo, self.encoder_range_combo,
-                   self.classes_spin, self.class_spin, self.trust_check, self.adapter_edit)
+                   self.classes_spin, self.class_spin)
         for widget in widgets:
             widget.blockSignals(True)
         self.name_edit.setText(o.name or "")
@@ -394,8 +429,6 @@ class QtOpenModelDialog(QDialog):
         self.class_spin.setRange(0, max(0, (o.num_classes or 0) - 1))
         self.class_spin.setValue(0)
         self.class_spin.setEnabled(bool(o.num_classes))
-        self.trust_check.setChecked(False)
-        self.adapter_edit.setText(str(detection.adapter) if detection.adapter else "")
         for widget in widgets:
             widget.blockSignals(False)
 
@@ -498,7 +531,7 @@ class QtOpenModelDialog(QDialog):
         detection = self.detection
         options = self.options()
         if not needs_card(detection, options):
-            self._result_spec = str(detection.path)
+            self._result_spec = self._path_text  # the spec as given: a folder stays a folder
         else:
             written = self._write_card(detection, options)
             if written is None:

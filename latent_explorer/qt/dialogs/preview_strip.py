@@ -27,7 +27,7 @@ class QtThumbnail(QWidget):
         """Show ``array`` (see the class docstring), or nothing."""
         self.array = None if array is None else np.asarray(array, dtype=np.uint8)
         is_image = self.array is not None and self.array.ndim == 3
-        self.qimage = array_to_qimage(self.array) if is_image else None
+        self.qimage = array_to_qimage(self.array) if self.array is not None and is_image else None
         self.update()
 
     def image_rect(self) -> QRect:
