@@ -537,7 +537,6 @@ class QtOpenModelDialog(QDialog):
             if written is None:
                 return
             self._result_spec = str(written)
-        self.shutdown()
         super().accept()
 
     def _write_card(self, detection: Detection, options: ModelOptions) -> Path | None:
@@ -561,9 +560,10 @@ class QtOpenModelDialog(QDialog):
                            f"model card was saved as {written}.")
             return written
 
-    def reject(self) -> None:
+    def done(self, result: int) -> None:
+        """Close with ``result`` (accept, reject, Esc, the window's close button all end here)."""
         self.shutdown()
-        super().reject()
+        super().done(result)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
