@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.trust_code = False
         self.dataset_labels: str | None = None
         self.session_name = ""
+        self.model_dialog: Any = None
         self.last_error = ""
         self.setWindowTitle("Latent Explorer")
         self.resize(1400, 900)
@@ -282,22 +283,26 @@ class MainWindow(QMainWindow):
             self.open(dataset=path)
 
     def open_model_dialog(self) -> None:
-        """Ask for a model file and open it (asking before running code from it)."""
+        """Ask for a model file, then for how to call it (with a live preview), and open it.
+
+        Files that run code (adapter files, pickled modules) need the dialog's explicit
+        "I trust this file" before anything of theirs is executed.
+        """
+        from latent_explorer.qt.dialogs.open_model_dialog import QtOpenModelDialog
+
         path, _ = QFileDialog.getOpenFileName(self, "Open model", "", MODEL_FILTER)
         if not path:
             return
-        trust = False
-        if Path(path).suffix == ".py":
-            answer = QMessageBox.warning(
-                self, "This model file runs code",
-                f"{Path(path).name} is a Python adapter file. Opening it runs its code with "
-                "your permissions. Only continue if you trust where it came from.",
-                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel)
-            if answer != QMessageBox.StandardButton.Open:
-                return
-            trust = True
-        self.open(model=path, trust_code=trust)
+        dialog = QtOpenModelDialog(path, self)
+        self.model_dialog = dialog
+        try:
+            if dialog.exec():
+                self.open(model=dialog.result_spec(), trust_code=dialog.trust_code())
+                if dialog.notice:
+                    self.statusBar().showMessage(dialog.notice, 8000)
+        finally:
+            dialog.shutdown()
+            self.model_dialog = None
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()

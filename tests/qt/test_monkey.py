@@ -11,7 +11,7 @@ import resource
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 
@@ -71,6 +71,16 @@ def test_random_user_actions_do_not_break_the_window(  # type: ignore[no-untyped
     def open_broken() -> None:
         if rng.random() < 0.5:
             chosen["file"] = str(broken_model)
+
+            def close_dialog() -> None:
+                dialog = window.model_dialog
+                if dialog is None:
+                    QTimer.singleShot(10, close_dialog)
+                    return
+                qtbot.waitUntil(lambda: bool(dialog.error), timeout=10_000)
+                dialog.reject()
+
+            QTimer.singleShot(0, close_dialog)
             window.open_model_action.trigger()
         else:
             chosen["file"] = str(broken_data)

@@ -161,22 +161,46 @@ def test_switching_projection_and_cancelling(make_window, qtbot) -> None:  # typ
 
 def test_broken_model_file_gives_a_message_and_the_window_keeps_working(  # type: ignore[no-untyped-def]
         make_window, qtbot, tmp_path: Path, monkeypatch) -> None:
+    from PySide6.QtCore import QTimer
+
     window = make_window()
     ws = window.workspace
     broken = tmp_path / "broken.safetensors"
     broken.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *a, **k: (str(broken), "")))
-    with qtbot.waitSignal(window.jobs.failed, timeout=10_000):
-        window.open_model_action.trigger()
-    assert "broken.safetensors" in window.last_error
-    assert "broken.safetensors" in window.statusBar().currentMessage()
+    seen: list[str] = []
+
+    def answer_the_dialog() -> None:
+        dialog = window.model_dialog
+        if dialog is None:
+            QTimer.singleShot(20, answer_the_dialog)
+            return
+        qtbot.waitUntil(lambda: bool(dialog.error), timeout=10_000)
+        seen.append(dialog.error)
+        dialog.reject()
+
+    QTimer.singleShot(0, answer_the_dialog)
+    window.open_model_action.trigger()
+    assert seen and "broken.safetensors" in seen[0]
     assert window.workspace is ws  # nothing changed
     slider = window.sliders.sliders[0]
     slider.setValue(slider.value() + 100)
     wait_decoded(qtbot, window)
     np.testing.assert_array_equal(_shown(window),
                                   decode_one(ws.model, window.explorer.current_latent))
+
+
+def test_a_model_that_fails_to_load_reports_the_file(make_window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    ws = window.workspace
+    broken = tmp_path / "broken.safetensors"
+    broken.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
+    with qtbot.waitSignal(window.jobs.failed, timeout=10_000):
+        window.open(model=str(broken))
+    assert "broken.safetensors" in window.last_error
+    assert "broken.safetensors" in window.statusBar().currentMessage()
+    assert window.workspace is ws
 
 
 def test_layout_is_remembered(make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
