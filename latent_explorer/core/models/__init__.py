@@ -2,7 +2,8 @@
 
 ``load_model(spec)`` opens:
 
-- ``demo``: the bundled VAE trained on scikit-learn's digits;
+- ``demo``: the bundled VAE trained on scikit-learn's digits; ``demo-shapes``: the bundled
+  conv VAE trained on the built-in ``shapes`` dataset;
 - a folder holding ``model.json``, or a ``.json`` file: the project's own VAE, or a *model
   card* (see :mod:`latent_explorer.core.models.card`) pointing at another kind of file;
 - ``.safetensors``: the project's VAE weights (a ``model.json`` must lie next to them);
@@ -44,6 +45,11 @@ __all__ = [
 
 DEMO_MODEL_PATH = Path(__file__).resolve().parents[3] / "resources" / "demo" / "model.json"
 """The bundled demo model's ``model.json``."""
+BUNDLED_MODELS = {
+    "demo": DEMO_MODEL_PATH,
+    "demo-shapes": DEMO_MODEL_PATH.parents[1] / "demo-shapes" / "model.json",
+}
+"""Bundled model name -> its ``model.json`` (``demo-shapes``: a conv VAE for ``shapes``)."""
 
 _CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin")
 
@@ -78,12 +84,13 @@ def load_model(
             options = ModelOptions(latent_shape=parse_latent_shape(latent_shape))
         except (ValueError, TypeError) as exc:
             raise SpecError(f"--latent-shape: {exc}") from exc
-    if str(spec) == "demo":
+    if str(spec) in BUNDLED_MODELS:
         from latent_explorer.core.models.vae_io import load_vae
 
-        if not DEMO_MODEL_PATH.is_file():
-            raise ModelError(DEMO_MODEL_PATH, "the bundled demo model is missing")
-        return _checked(load_vae(DEMO_MODEL_PATH, source="demo"), options, DEMO_MODEL_PATH)
+        bundled = BUNDLED_MODELS[str(spec)]
+        if not bundled.is_file():
+            raise ModelError(bundled, f"the bundled {spec} model is missing")
+        return _checked(load_vae(bundled, source=str(spec)), options, bundled)
     path = Path(spec).expanduser()
     if not path.exists():
         raise SpecError(f"{spec!r} is neither 'demo' nor an existing model file or folder")
