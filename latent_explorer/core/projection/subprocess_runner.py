@@ -11,6 +11,10 @@ Starting a child costs a fresh interpreter (about half a second) plus whatever t
 imports: umap-learn with numba takes several seconds to import and JIT-compile in each child.
 A program that freezes itself into a bundle must call ``multiprocessing.freeze_support()``, and
 its entry module must not start the app on import (guard with ``if __name__ == "__main__"``).
+
+:class:`WarmChild` keeps one child alive across calls, so the import and JIT compile are paid
+once per session (or ahead of time with :meth:`WarmChild.warm_up`) instead of once per fit.
+Cancel still kills it; the next call starts a fresh one.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import importlib
 import multiprocessing
 import shutil
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -88,17 +93,7 @@ def run_in_child(
         process = child
         sender.close()  # the child holds the only writing end now, so EOF means it died
         status = _wait(process, receiver, ctx, message)
-        if status[0] != "ok":
-            _, kind, text, trace = status
-            if kind == "LatentExplorerError":
-                raise LatentExplorerError(text)
-            error = LatentExplorerError(f"{message} failed: {kind}: {text}")
-            error.add_note(f"traceback in the worker process:\n{trace}")
-            raise error
-        return {
-            path.stem[len("out_") :]: np.load(path, allow_pickle=False)
-            for path in sorted(folder.glob("out_*.npy"))
-        }
+        return _finish(status, folder, message)
     finally:
         if process is not None:
             _stop(process)
@@ -159,7 +154,17 @@ def _child_main(
     kwargs: dict[str, Any],
     sender: Connection,
 ) -> None:
-    """Entry point of the child: load inputs, call, save outputs, report."""
+    """Entry point of a one-shot child: load inputs, call, save outputs, report."""
+    try:
+        sender.send(_serve_one(fn_qualified_name, folder, names, kwargs))
+    finally:
+        sender.close()
+
+
+def _serve_one(
+    fn_qualified_name: str, folder: str, names: list[str], kwargs: dict[str, Any]
+) -> tuple[Any, ...]:
+    """Run one request in this (child) process; returns the status tuple for the parent."""
     try:
         module_name, _, attr = fn_qualified_name.partition(":")
         fn: ChildFunction = getattr(importlib.import_module(module_name), attr)
@@ -168,9 +173,130 @@ def _child_main(
         result = fn(arrays, **kwargs)
         for name, array in result.items():
             np.save(base / f"out_{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
-        sender.send(("ok",))
+        return ("ok",)
     except BaseException as exc:  # everything must reach the parent
         kind = "LatentExplorerError" if isinstance(exc, LatentExplorerError) else type(exc).__name__
-        sender.send(("error", kind, str(exc), traceback.format_exc()))
-    finally:
-        sender.close()
+        return ("error", kind, str(exc), traceback.format_exc())
+
+
+def _warm_main(connection: Connection) -> None:
+    """Entry point of a long-lived child: serve requests until the pipe closes."""
+    while True:
+        try:
+            request = connection.recv()
+        except (EOFError, OSError):
+            return
+        connection.send(_serve_one(*request))
+
+
+class WarmChild:
+    """One long-lived child process that runs requests one at a time, cancellably.
+
+    The child starts on the first :meth:`call` (or :meth:`warm_up`) and stays alive, so
+    modules it imported and functions numba compiled stay loaded for the next call. Cancelling
+    a call kills the child; the next call starts a fresh one. Thread-safe: calls queue up.
+    """
+
+    def __init__(self, name: str = "latent-explorer warm worker") -> None:
+        self.name = name
+        self._lock = threading.Lock()
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._connection: Connection | None = None
+        self._pending: list[Path] = []  # warm-up calls whose replies were not read yet
+        self.starts = 0
+        """How many child processes were started (for tests and benchmarks)."""
+
+    @property
+    def alive(self) -> bool:
+        """Whether the child process is running."""
+        return self._process is not None and self._process.is_alive()
+
+    def _ensure_started(self) -> tuple[multiprocessing.process.BaseProcess, Connection]:
+        if self._process is None or not self._process.is_alive():
+            self._stop_locked()
+            mp = multiprocessing.get_context("spawn")
+            parent_end, child_end = mp.Pipe(duplex=True)
+            process = mp.Process(target=_warm_main, args=(child_end,), name=self.name,
+                                 daemon=True)
+            process.start()
+            child_end.close()
+            self._process, self._connection = process, parent_end
+            self.starts += 1
+        assert self._process is not None and self._connection is not None
+        return self._process, self._connection
+
+    def warm_up(self, fn_qualified_name: str, arrays: Mapping[str, npt.NDArray[Any]],
+                kwargs: Mapping[str, Any]) -> None:
+        """Start the child (if needed) and let it run one call in the background.
+
+        Use a tiny input that exercises the same code paths as the real calls (e.g. a UMAP fit
+        of a few hundred points), so imports and JIT compilation happen now. Returns at once.
+        """
+        with self._lock:
+            _, connection = self._ensure_started()
+            folder = Path(tempfile.mkdtemp(prefix="latent-explorer-warm-"))
+            for name, array in arrays.items():
+                np.save(folder / f"in_{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+            connection.send((fn_qualified_name, str(folder), list(arrays), dict(kwargs)))
+            self._pending.append(folder)
+
+    def call(
+        self,
+        fn_qualified_name: str,
+        arrays: Mapping[str, npt.NDArray[Any]],
+        kwargs: Mapping[str, Any],
+        ctx: JobContext,
+        message: str,
+    ) -> dict[str, npt.NDArray[Any]]:
+        """Like :func:`run_in_child`, in the long-lived child (started if needed)."""
+        ctx.progress(None, message)
+        with self._lock:
+            folder = Path(tempfile.mkdtemp(prefix="latent-explorer-job-"))
+            try:
+                for name, array in arrays.items():
+                    np.save(folder / f"in_{name}.npy", np.ascontiguousarray(array),
+                            allow_pickle=False)
+                process, connection = self._ensure_started()
+                connection.send((fn_qualified_name, str(folder), list(arrays), dict(kwargs)))
+                try:
+                    while self._pending:  # the warm-up's reply comes first
+                        _wait(process, connection, ctx, message)
+                        shutil.rmtree(self._pending.pop(0), ignore_errors=True)
+                    status = _wait(process, connection, ctx, message)
+                except (JobCancelled, LatentExplorerError):
+                    self._stop_locked()
+                    raise
+                return _finish(status, folder, message)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def close(self) -> None:
+        """Stop the child process (waiting for nothing)."""
+        with self._lock:
+            self._stop_locked()
+
+    def _stop_locked(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        if self._process is not None:
+            _stop(self._process)
+            self._process = None
+        for folder in self._pending:
+            shutil.rmtree(folder, ignore_errors=True)
+        self._pending = []
+
+
+def _finish(status: tuple[Any, ...], folder: Path, message: str) -> dict[str, npt.NDArray[Any]]:
+    """Raise for an error status, else load the child's output arrays from ``folder``."""
+    if status[0] != "ok":
+        _, kind, text, trace = status
+        if kind == "LatentExplorerError":
+            raise LatentExplorerError(text)
+        error = LatentExplorerError(f"{message} failed: {kind}: {text}")
+        error.add_note(f"traceback in the worker process:\n{trace}")
+        raise error
+    return {
+        path.stem[len("out_") :]: np.load(path, allow_pickle=False)
+        for path in sorted(folder.glob("out_*.npy"))
+    }

@@ -5,6 +5,12 @@ through :func:`~latent_explorer.core.projection.subprocess_runner.run_in_child`,
 indeterminate progress. Above ``fit_sample`` points (default 100,000) it fits a random sample
 and places the rest by their neighbours; ``projector.sampled`` then says how many were fitted.
 
+Warm UMAP: a fresh child pays ~11 s of imports and numba compilation. After
+:func:`enable_warm_umap` (the app calls it at start, optionally with a background warm-up), fits
+run in one long-lived :class:`~latent_explorer.core.projection.subprocess_runner.WarmChild`
+that keeps the compiled code; cancel kills it and the next fit starts a fresh one.
+:func:`shutdown_warm_umap` stops it. Off by default, so scripts and tests leave no process.
+
 Options (``ProjectionParams.options``): ``n_neighbors`` (15), ``min_dist`` (0.1), ``metric``
 ("euclidean"; the neighbour map used for transform and inverse is always Euclidean) and
 ``fit_sample`` (100,000).
@@ -26,11 +32,37 @@ from latent_explorer.core.projection.neighbor_projector import (
     checked_fit_sample,
     fit_on_sample,
 )
-from latent_explorer.core.projection.subprocess_runner import run_in_child
+from latent_explorer.core.projection.subprocess_runner import WarmChild, run_in_child
 
 MIN_POINTS = 10
 """UMAP's spectral initialisation needs a handful of points."""
 DEFAULT_FIT_SAMPLE = 100_000
+
+
+_warm: WarmChild | None = None
+
+
+def enable_warm_umap(warm_up: bool = True) -> WarmChild:
+    """Run later UMAP fits in one long-lived child; with ``warm_up`` compile it now, in the
+    background (a 300-point fit), so the user's first fit does not wait for numba."""
+    global _warm
+    if _warm is None:
+        _warm = WarmChild("latent-explorer umap")
+    if warm_up and not _warm.alive:
+        rng = np.random.default_rng(0)
+        sample = rng.standard_normal((300, 8)).astype(np.float32)
+        kwargs = {"n_components": 2, "n_neighbors": 15, "min_dist": 0.1,
+                  "metric": "euclidean", "seed": 0}
+        _warm.warm_up(_QUALNAME, {"latents": sample}, kwargs)
+    return _warm
+
+
+def shutdown_warm_umap() -> None:
+    """Stop the long-lived UMAP child and go back to one child per fit."""
+    global _warm
+    if _warm is not None:
+        _warm.close()
+        _warm = None
 
 
 class UMAPProjector(NeighborProjector):
@@ -82,7 +114,10 @@ def fit_umap(
             "seed": params.seed,
         }
         message = f"UMAP: fitting {len(sample):,} points ..."
-        result = run_in_child(_QUALNAME, {"latents": sample}, kwargs, sub, message)
+        if _warm is not None:
+            result = _warm.call(_QUALNAME, {"latents": sample}, kwargs, sub, message)
+        else:
+            result = run_in_child(_QUALNAME, {"latents": sample}, kwargs, sub, message)
         return _checked_coords(result["coords"], len(sample), params.n_components)
 
     coords, sampled = fit_on_sample(

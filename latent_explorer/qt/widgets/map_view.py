@@ -1,7 +1,16 @@
-"""The 2-D map: every sample as a point coloured by label, the probe and "you are here"."""
+"""The 2-D map: every sample as a point coloured by label, the probe and "you are here".
+
+Scales to millions of points: the points are drawn by :class:`PointCloudItem` (single dots when
+zoomed in, a per-pixel density image when zoomed out), and hover/click use a
+:class:`~latent_explorer.core.compute.grid_index.GridIndex`. Above :data:`SYNC_INDEX_LIMIT`
+points the index is built on a background thread and swapped in when ready, so
+:meth:`QtMapView.set_points` returns at once; until then hover and click-to-select are off and
+:attr:`QtMapView.status_note` says so.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -11,12 +20,15 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
+from latent_explorer.core.compute.grid_index import GridIndex, build_in_background
 from latent_explorer.core.session.state import ExplorerState
 from latent_explorer.qt.palette import MAP_BACKGROUND, UNLABELLED, category_color
 from latent_explorer.qt.widgets.hover_card import QtHoverCard
 from latent_explorer.qt.widgets.point_cloud import PointCloudItem
 
 HOVER_RADIUS_PX = 8.0
+SYNC_INDEX_LIMIT = 150_000
+"""Up to this many points the hover index is built at once (a few tens of milliseconds)."""
 
 
 class QtMapView(pg.PlotWidget):
@@ -29,6 +41,12 @@ class QtMapView(pg.PlotWidget):
 
     sample_clicked = Signal(int, object)
     """(sample index, keyboard modifiers) of a click on a point. Emitted on the GUI thread."""
+    status_changed = Signal(str)
+    """The new :attr:`status_note` (may be empty). Emitted on the GUI thread."""
+    index_ready = Signal()
+    """The hover/click index for the current points is in place. Emitted on the GUI thread."""
+    _index_built = Signal(object, int)
+    """Internal: (GridIndex, generation), emitted from the index thread, queued to the GUI."""
 
     def __init__(self, state: ExplorerState, parent: QWidget | None = None) -> None:
         super().__init__(parent, background=MAP_BACKGROUND)
@@ -36,9 +54,15 @@ class QtMapView(pg.PlotWidget):
         self.coords = np.zeros((0, 2), dtype=np.float32)
         self.labels: np.ndarray | None = None
         self.thumbnail: Callable[[int], tuple[np.ndarray, str]] | None = None
-        self._tree: Any = None  # a scipy cKDTree over the map coordinates
+        self._index: GridIndex | None = None
+        self._index_thread: Any = None
+        self._generation = 0
+        self._sampled: int | None = None
+        self._status = ""
         self._legend_items: dict[int, pg.ScatterPlotItem] = {}
         self.cloud = PointCloudItem()
+        self.cloud.on_mode_changed = self._update_status
+        self._index_built.connect(self._adopt_index)
         plot = self.getPlotItem()
         plot.hideAxis("left")
         plot.hideAxis("bottom")
@@ -73,13 +97,24 @@ class QtMapView(pg.PlotWidget):
 
     # --- data -----------------------------------------------------------------------------
     def set_points(self, coords: np.ndarray, labels: np.ndarray | None,
-                   label_name: Callable[[int], str] = str, reset_view: bool = True) -> None:
-        """Show ``coords`` ``(N, 2)`` coloured by ``labels`` (one legend entry per class)."""
-        self.coords = np.asarray(coords, dtype=np.float32)[:, :2]
-        self.labels = None if labels is None else np.asarray(labels)
-        from scipy.spatial import cKDTree  # imported late: scipy costs start-up time
+                   label_name: Callable[[int], str] = str, reset_view: bool = True,
+                   sampled: int | None = None) -> None:
+        """Show ``coords`` ``(N, 2)`` coloured by ``labels`` (one legend entry per class).
 
-        self._tree = cKDTree(self.coords) if len(self.coords) else None
+        ``sampled``: the projection was fitted on this many of the points and placed the rest
+        by their neighbours; :attr:`status_note` says so.
+        """
+        self.coords = np.ascontiguousarray(np.asarray(coords, dtype=np.float32)[:, :2])
+        self.labels = None if labels is None else np.asarray(labels)
+        self._sampled = sampled
+        self._generation += 1
+        self._index = None
+        if len(self.coords) <= SYNC_INDEX_LIMIT:
+            self._index = GridIndex.build(self.coords) if len(self.coords) else None
+        else:
+            generation = self._generation
+            self._index_thread = build_in_background(
+                self.coords, lambda index: self._deliver_index(index, generation))
         for item in self._legend_items.values():
             self.removeItem(item)
         self.legend.clear()
@@ -89,9 +124,11 @@ class QtMapView(pg.PlotWidget):
             index = np.zeros(len(self.coords), dtype=np.int64)
             colors = [QColor(UNLABELLED)]
         else:
-            classes, index = np.unique(self.labels, return_inverse=True)
+            classes, index = class_index(self.labels)
             colors = [category_color(int(label)) for label in classes]
         self.cloud.set_data(self.coords, index, colors)
+        if self._index is not None:
+            self.cloud.set_draw_order(self._index.order)
         if 0 < len(classes) <= 30:
             for label, color in zip(classes, colors, strict=True):
                 # An empty item per class, only so the legend shows its colour and toggles it.
@@ -107,6 +144,69 @@ class QtMapView(pg.PlotWidget):
         if self.state.probe_position is None and len(self.coords):
             centre = self.coords.mean(axis=0)
             self.probe.setPos(QPointF(float(centre[0]), float(centre[1])))
+        self._update_status()
+
+    # --- the hover/click index and the status note -----------------------------------------
+    def _deliver_index(self, index: GridIndex, generation: int) -> None:
+        """Runs on the index thread: queue the result over to the GUI thread."""
+        # RuntimeError: the view was deleted while the index was being built.
+        with contextlib.suppress(RuntimeError):
+            self._index_built.emit(index, generation)
+
+    def _adopt_index(self, index: GridIndex, generation: int) -> None:
+        if generation != self._generation:
+            return  # built for points that have since been replaced
+        self._index = index
+        self._index_thread = None
+        self.cloud.set_draw_order(index.order)
+        self._update_status()
+        self.index_ready.emit()
+
+    @property
+    def index_pending(self) -> bool:
+        """Whether the hover/click index for the current points is still being built."""
+        return self._index is None and len(self.coords) > 0
+
+    def wait_index(self, timeout: float = 10.0) -> bool:
+        """Block until the index is in place (for tests and benchmarks); returns success."""
+        import time
+
+        from PySide6.QtWidgets import QApplication
+
+        deadline = time.monotonic() + timeout
+        while self.index_pending and time.monotonic() < deadline:
+            thread = self._index_thread
+            if thread is not None:
+                thread.join(0.01)
+            QApplication.processEvents()
+        return not self.index_pending
+
+    @property
+    def status_note(self) -> str:
+        """What the user should know about how the map is drawn right now (may be empty).
+
+        Says when the projection was fitted on a sample, when the points are shown as a
+        density image, and while hover is unavailable because the index is being built.
+        """
+        return self._status
+
+    def _update_status(self) -> None:
+        notes = []
+        n = len(self.coords)
+        if self._sampled is not None and self._sampled < n:
+            notes.append(f"map fitted on a sample of {self._sampled:,} of {n:,} points, "
+                         "the rest placed by their nearest neighbours")
+        if self.cloud.mode == "density" and n:
+            notes.append(f"{self.cloud.points_in_view:,} points shown as density (all of them, "
+                         "several per pixel); zoom in to see single points")
+        if self.index_pending:
+            notes.append(f"indexing {n:,} points: hover and click in a moment")
+        text = "; ".join(notes)
+        if text:
+            text = text[0].upper() + text[1:] + "."
+        if text != self._status:
+            self._status = text
+            self.status_changed.emit(text)
 
     def reset_view(self) -> None:
         """Fit all points in the view."""
@@ -139,24 +239,14 @@ class QtMapView(pg.PlotWidget):
 
     def nearest_point(self, view_pos: QPointF, radius_px: float = HOVER_RADIUS_PX) -> int | None:
         """The visible sample nearest to ``view_pos`` within ``radius_px`` screen pixels."""
-        if self._tree is None:
+        if self._index is None:
             return None
         px_w, px_h = self.view_box.viewPixelSize()
         if px_w <= 0 or px_h <= 0:
             return None
-        centre = np.array([view_pos.x(), view_pos.y()])
-        candidates = self._tree.query_ball_point(centre, radius_px * max(px_w, px_h))
-        if not candidates:
-            return None
-        idx = np.asarray(candidates)
-        if self.labels is not None and self.state.hidden_labels:
-            idx = idx[~np.isin(self.labels[idx], list(self.state.hidden_labels))]
-        if len(idx) == 0:
-            return None
-        d = ((self.coords[idx] - centre) / np.array([px_w, px_h])) ** 2
-        dist = d.sum(axis=1)
-        best = int(np.argmin(dist))
-        return int(idx[best]) if dist[best] <= radius_px**2 else None
+        visible = self.cloud.visible if not self.cloud.visible.all() else None
+        return self._index.nearest(float(view_pos.x()), float(view_pos.y()),
+                                   radius_px * px_w, radius_px * px_h, visible)
 
     def view_to_widget(self, x: float, y: float) -> QPointF:
         """Widget (viewport) pixel position of map point ``(x, y)``; for tests and tools."""
@@ -171,7 +261,7 @@ class QtMapView(pg.PlotWidget):
         self.state.probe_position = (float(pos.x()), float(pos.y()))
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
-        if self._tree is None or self.thumbnail is None:
+        if self._index is None or self.thumbnail is None:
             return
         view_pos = self.view_box.mapSceneToView(scene_pos)
         index = self.nearest_point(view_pos)
@@ -231,6 +321,19 @@ class QtMapView(pg.PlotWidget):
             self.probe.setPos(QPointF(float(position[0]), float(position[1])))
         finally:
             self._syncing = False
+
+
+def class_index(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(classes, index)`` like ``np.unique(labels, return_inverse=True)``, O(N) for small ints."""
+    if labels.dtype.kind in "iu" and len(labels):
+        low, high = int(labels.min()), int(labels.max())
+        if low >= 0 and high < 65_536:
+            present = np.flatnonzero(np.bincount(labels, minlength=high + 1))
+            lookup = np.zeros(high + 1, dtype=np.int64)
+            lookup[present] = np.arange(len(present))
+            return present.astype(labels.dtype), lookup[labels]
+    classes, index = np.unique(labels, return_inverse=True)
+    return classes, index.reshape(-1)
 
 
 class PathOverlay:

@@ -1,0 +1,66 @@
+"""Command-line pieces for working at scale: ``latent-explorer encode-distributed``.
+
+``cli.py`` wires them in::
+
+    from latent_explorer.cli_scale import add_scale_commands, SCALE_HANDLERS
+    add_scale_commands(sub)            # after the other sub.add_parser(...) calls
+    handlers.update(SCALE_HANDLERS)    # in main()
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+
+def add_scale_commands(sub: Any) -> None:
+    """Add ``encode-distributed`` to the ``latent-explorer`` subcommands ``sub``."""
+    enc = sub.add_parser(
+        "encode-distributed",
+        help="encode a large dataset on a Dask cluster into a Zarr latent store",
+        description="Encode a dataset on a Dask cluster (a local one of worker processes by "
+        "default, or --scheduler tcp://host:8786) into a chunked Zarr latent store that the "
+        "app opens directly. Needs: pip install 'latent-explorer[scale]'. On a real cluster, "
+        "every worker must reach the dataset, the model and --out at the same path.",
+    )
+    enc.add_argument("--dataset", required=True, metavar="SPEC",
+                     help="the images (as for 'encode'); every worker opens it itself")
+    enc.add_argument("--labels", metavar="FILE", help="labels file for an IDX dataset")
+    enc.add_argument("--model", required=True, metavar="SPEC", help="the model with an encoder")
+    enc.add_argument("--trust-code", action="store_true",
+                     help="allow model formats that run Python code (on every worker)")
+    enc.add_argument("--out", required=True, metavar="STORE.zarr",
+                     help="the latent store to write (overwritten)")
+    enc.add_argument("--workers", type=int, default=None, metavar="N",
+                     help="worker processes of the local cluster (default: one per core)")
+    enc.add_argument("--scheduler", metavar="ADDR", default=None,
+                     help="a running Dask scheduler, e.g. tcp://host:8786 (no local cluster)")
+    enc.add_argument("--chunk", type=int, default=4096, metavar="ROWS",
+                     help="images per task and per store chunk (default 4096)")
+    enc.add_argument("--threads-per-worker", type=int, default=1, metavar="T",
+                     help="torch threads inside each worker task (default 1)")
+
+
+def run_encode_distributed(args: argparse.Namespace) -> int:
+    """Handler of ``encode-distributed``; prints a one-line summary."""
+    from latent_explorer.core.compute.distributed import encode_distributed
+    from latent_explorer.terminal import TerminalProgress
+
+    bar = TerminalProgress()
+    try:
+        summary = encode_distributed(
+            args.dataset, args.model, args.out, workers=args.workers, scheduler=args.scheduler,
+            chunk=args.chunk, trust_code=args.trust_code, labels_spec=args.labels,
+            threads_per_worker=args.threads_per_worker, ctx=bar.context())
+    finally:
+        bar.finish()
+    print(f"encoded {summary['count']:,} images into {summary['latent_dim']}-D latents on "
+          f"{summary['workers']} workers in {summary['seconds']:.1f} s "
+          f"({summary['images_per_s']:,.0f} images/s); store {summary['store']}")
+    return 0
+
+
+SCALE_HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "encode-distributed": run_encode_distributed,
+}
