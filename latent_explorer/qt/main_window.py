@@ -94,6 +94,9 @@ class MainWindow(QMainWindow):
         from latent_explorer.qt.model_controller import ModelController
 
         self.models = ModelController(self)
+        from latent_explorer.qt.analysis_controller import AnalysisController
+
+        self.analysis = AnalysisController(self)
         self.setAcceptDrops(True)
         from latent_explorer.qt.view3d_controller import View3DController
 
@@ -102,6 +105,8 @@ class MainWindow(QMainWindow):
                                         Qt.DockWidgetArea.LeftDockWidgetArea)
         self.filmstrip_dock = self._add_dock("Filmstrip", self.paths.filmstrip,
                                              Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.analysis_docks = [self._add_dock(*spec) for spec in self.analysis.dock_specs()]
+        self.analysis.arrange_docks(self.analysis_docks)
         self.resizeDocks([self.projection_dock, self.path_dock], [230, 520],
                          Qt.Orientation.Vertical)
         self.resizeDocks([self.filmstrip_dock], [140], Qt.Orientation.Vertical)
@@ -169,6 +174,9 @@ class MainWindow(QMainWindow):
         self.export_path_action.triggered.connect(lambda: self.paths.export_dialog())
         self.save_path_action = file_menu.addAction("Save Path &File...")
         self.save_path_action.triggered.connect(lambda: self.paths.save_path_file())
+        file_menu.addAction(self.analysis.export_selection_action)
+        file_menu.addAction(self.analysis.export_png_action)
+        file_menu.addAction(self.analysis.export_svg_action)
         self.screenshot_action = file_menu.addAction("Save &Screenshot...")
         self.screenshot_action.triggered.connect(self._save_screenshot_dialog)
         file_menu.addSeparator()
@@ -195,8 +203,11 @@ class MainWindow(QMainWindow):
         path_menu.addAction(self.export_path_action)
         view_menu.addSeparator()
         for dock in (self.decoder_dock, self.sliders_dock, self.projection_dock, self.path_dock,
-                     self.filmstrip_dock):
+                     self.filmstrip_dock, *self.analysis_docks):
             view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        for action in self.analysis.tool_actions.values():
+            view_menu.addAction(action)
         restore = view_menu.addAction("Restore Default &Layout")
         restore.triggered.connect(self._restore_default_layout)
 
@@ -223,6 +234,7 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         bar.addAction(self.view3d.action)
         self.addToolBar(bar)
+        self.addToolBar(self.analysis.toolbar)
         self._default_state = self.saveState(LAYOUT_VERSION)
 
     def _connect(self) -> None:
@@ -536,6 +548,8 @@ class MainWindow(QMainWindow):
         self.jobs.shutdown()
         self.paths.shutdown()
         self.models.shutdown()
+        self.view3d.jobs.shutdown()
+        self.analysis.shutdown()
         self.decoder.close()
         self.map_view.hover_card.hide_card()
 

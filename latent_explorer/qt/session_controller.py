@@ -79,8 +79,9 @@ class SessionController(QObject):
         dim = None if ws is None else ws.model.latent_dim
         count = None if ws is None else len(ws.dataset)
         bookmarks = [b for b in self.kept.bookmarks if dim is None or len(b.latent) == dim]
-        attributes = [a for a in self.kept.attributes if dim is None or len(a.vector) == dim]
-        selections = [sel for sel in self.kept.selections
+        live_selections, live_attributes, colour_by = w.analysis.session_parts()
+        attributes = [a for a in live_attributes if dim is None or len(a.vector) == dim]
+        selections = [sel for sel in live_selections
                       if count is None or not len(sel.indices) or int(sel.indices.max()) < count]
         return SessionData(
             dataset=dataset, model=model, projection=projection,
@@ -89,7 +90,7 @@ class SessionController(QObject):
             hidden_labels=frozenset(e.hidden_labels), slider_basis=e.slider_basis,
             condition_label=e.condition_label, selections=selections,
             bookmarks=bookmarks, attributes=attributes, paths=paths,
-            active_path=active, colour_by=self.kept.colour_by,
+            active_path=active, colour_by=colour_by,
             dock_state=base64.b64encode(bytes(w.saveState(1).data())).decode("ascii"),
             window_geometry=base64.b64encode(bytes(w.saveGeometry().data())).decode("ascii"))
 
@@ -173,8 +174,8 @@ class SessionController(QObject):
             notes.append(f"{ws.dataset.name} has changed since the session was saved")
         if session.model.fingerprint and session.model.fingerprint != ws.model.fingerprint():
             notes.append(f"{ws.model.name} has changed since the session was saved")
-        self.kept = SessionData(selections=session.selections, bookmarks=session.bookmarks,
-                                attributes=session.attributes, colour_by=session.colour_by)
+        self.kept = SessionData(bookmarks=session.bookmarks)
+        w.analysis.restore_session(session)
         pr = session.projection
         p = w.projection
         p.n_components, p.n_neighbors, p.min_dist = pr.n_components, pr.n_neighbors, pr.min_dist
