@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from latent_explorer.qt.main_window import MainWindow
 
-SCREENSHOT_TIMEOUT_S = 180
+SCREENSHOT_TIMEOUT_S = 600
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -39,14 +39,16 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 class ScreenshotTaker(QObject):
     """Saves a screenshot of ``window`` once its map and first decoded image are drawn."""
 
-    def __init__(self, window: MainWindow, path: Path, method: str,
-                 view_3d: bool = False) -> None:
+    def __init__(self, window: MainWindow, path: Path, view_3d: bool = False,
+                 session: bool = False) -> None:
         super().__init__(window)
         self.window = window
         self.path = path
-        self.method = method
         self.view_3d = view_3d
+        self.waiting_for_session = session
         window.view3d.map3d_changed.connect(self._check)
+        window.sessions.restored.connect(self._on_restored)
+        window.paths.thumbnails_ready.connect(self._check)
         self.exit_code: int | None = None
         window.decoder_view.decoded_pane.painted.connect(self._check)
         window.map_changed.connect(self._check)
@@ -61,9 +63,16 @@ class ScreenshotTaker(QObject):
         ws = self.window.workspace
         ready_3d = (not self.view_3d or not self.window.view3d.available
                     or self.window.view3d.projector is not None)
-        return (ws is not None and ws.projector.params.method == self.method
+        return (ws is not None and not self.waiting_for_session
+                and ws.projector.params.method == self.window.projection.method
                 and self.window.decoder_view.decoded_pane.array is not None
-                and not self.window.jobs.running and ready_3d)
+                and not self.window.jobs.running and not self.window.paths.thumbs.running
+                and not self.window.view3d.jobs.running
+                and ready_3d)
+
+    def _on_restored(self, session: object) -> None:
+        self.waiting_for_session = False
+        self._check()
 
     def _check(self) -> None:
         if not self._scheduled and self._ready():
@@ -72,6 +81,10 @@ class ScreenshotTaker(QObject):
             QTimer.singleShot(300, self._take)
 
     def _take(self) -> None:
+        if not self._ready():  # something started meanwhile (a projection, a decode)
+            self._scheduled = False
+            QTimer.singleShot(200, self._check)
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         ok = self.window.grab().save(str(self.path), "PNG")
         if ok:
@@ -127,8 +140,8 @@ def run_app(args: argparse.Namespace) -> int:
     if args.screenshot:
         width, _, height = args.size.partition("x")
         window.resize(int(width), int(height))
-        taker = ScreenshotTaker(window, Path(args.screenshot), window.projection.method,
-                                view_3d=args.view == "3d")
+        taker = ScreenshotTaker(window, Path(args.screenshot), view_3d=args.view == "3d",
+                                session=bool(getattr(args, "session", None)))
     window.show()
     window.startup_s = time.perf_counter() - started  # type: ignore[attr-defined]
     if os.environ.get("LATENT_EXPLORER_TIMING"):

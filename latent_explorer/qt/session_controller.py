@@ -210,6 +210,7 @@ class SessionController(QObject):
         if session.dock_state:
             w.restoreState(QByteArray(base64.b64decode(session.dock_state)), 1)
         self._update_title()
+        w._update_info()
         message = "Session restored" + ("; " + "; ".join(notes) if notes else "")
         w.statusBar().showMessage(message, 10000)
         self.restored.emit(session)

@@ -41,6 +41,13 @@ class View3DController(QObject):
         self.action.setShortcut(QKeySequence("3"))
         self.action.setToolTip("Switch between the flat 2-D map and a 3-D map you can orbit (3)")
         self.action.toggled.connect(self.set_active)
+        # Its own runner: starting the 3-D fit must not cancel a 2-D fit in progress.
+        from latent_explorer.qt.bridges import JobRunner
+
+        self.jobs = JobRunner(self)
+        self.jobs.started.connect(window.projection_panel.show_running)
+        self.jobs.progress.connect(window.projection_panel.show_progress)
+        self.jobs.failed.connect(lambda t, message, d: window.report_error(message))
         window.workspace_changed.connect(self._on_workspace_changed)
         window.map_changed.connect(self._on_map_changed)
 
@@ -100,7 +107,7 @@ class View3DController(QObject):
             self.projector, self._projector_ws = projector, ws
             self.draw()
 
-        self.window.jobs.start(f"Computing the 3-D {params.method.upper()} map", job, done)
+        self.jobs.start(f"Computing the 3-D {params.method.upper()} map", job, done)
 
     def draw(self) -> None:
         """Draw points, "you are here" and the active path in 3-D."""
