@@ -131,23 +131,28 @@ class AnalysisController(QObject):
     def dock_specs(self) -> list[tuple[str, QWidget, Qt.DockWidgetArea]]:
         """(title, widget, area) of the docks the window should add."""
         left = Qt.DockWidgetArea.LeftDockWidgetArea
+        right = Qt.DockWidgetArea.RightDockWidgetArea
         return [("Colour", self.colour_panel, left),
                 ("Selection", self.selection_panel, left),
-                ("Neighbours", self.neighbors_panel, left),
-                ("Attributes", self.attribute_panel, left),
-                ("Outliers", self.outliers_view, left),
+                ("Attributes", self.attribute_panel, right),
+                ("Neighbours", self.neighbors_panel, right),
+                ("Outliers", self.outliers_view, right),
                 ("Cluster prototypes", self.prototype_strip,
                  Qt.DockWidgetArea.BottomDockWidgetArea)]
 
     def arrange_docks(self, docks: list[Any]) -> None:
-        """Tab the side docks with the Path dock and the prototypes with the filmstrip."""
+        """Tab the docks beside the window's: colour and selection with the Path dock,
+        attributes, neighbours and outliers with the latent sliders, prototypes with the
+        filmstrip (few tabs per group, so their titles stay readable)."""
         w = self.window
         self.docks = {dock.windowTitle(): dock for dock in docks}
-        for dock in docks[:-1]:
-            w.tabifyDockWidget(w.path_dock, dock)
-        w.tabifyDockWidget(w.filmstrip_dock, docks[-1])
-        w.path_dock.raise_()
-        w.filmstrip_dock.raise_()
+        beside = {"Colour": w.path_dock, "Selection": w.path_dock,
+                  "Attributes": w.sliders_dock, "Neighbours": w.sliders_dock,
+                  "Outliers": w.sliders_dock, "Cluster prototypes": w.filmstrip_dock}
+        for title, dock in self.docks.items():
+            w.tabifyDockWidget(beside[title], dock)
+        for dock in (w.path_dock, w.sliders_dock, w.filmstrip_dock):
+            dock.raise_()
 
     def _connect(self) -> None:
         w = self.window
@@ -426,10 +431,10 @@ class AnalysisController(QObject):
         found, distances = self.index.query(query, s.neighbor_k, s.neighbor_metric,  # type: ignore[arg-type]
                                             exclude)
         self.neighbors = found
-        captions = [f"#{i} {d:.2g}" for i, d in zip(found, distances, strict=True)]
-        panel.grid.set_items(list(found), [ws.dataset.images[int(i)] for i in found], captions)
+        panel.grid.set_items(list(found), [ws.dataset.images[int(i)] for i in found])
         panel.grid.set_highlight(self.window.explorer.selected_index)
-        panel.show_status(f"{len(found)} nearest to {what} ({s.neighbor_metric})")
+        spread = f"; distance {distances[0]:.3g} to {distances[-1]:.3g}" if len(found) else ""
+        panel.show_status(f"{len(found)} nearest to {what} ({s.neighbor_metric}{spread})")
         coords = self.window.map_view.coords
         if len(coords) == len(ws.latents):
             self.rings.setData(coords[found, 0].astype(float), coords[found, 1].astype(float))

@@ -6,6 +6,7 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from latent_explorer.qt.palette import category_color
 from latent_explorer.qt.widgets.analysis.thumbnail_grid import QtThumbnailGrid
 
 
@@ -34,6 +35,7 @@ class QtPrototypeStrip(QWidget):
         """Show decoded prototypes ``images`` of clusters ``ids`` holding ``sizes`` samples."""
         captions = [f"{i}: {n:,}" for i, n in zip(ids, sizes, strict=True)]
         self.grid.set_items(ids, images, captions)
+        self.grid.set_colours([category_color(i) for i in ids])  # as the map colours them
         self.title.setText(title)
 
     def clear(self) -> None:

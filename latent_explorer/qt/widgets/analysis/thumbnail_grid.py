@@ -34,6 +34,7 @@ class QtThumbnailGrid(QWidget):
         self.first: list[QImage | None] = []
         self.second: list[QImage | None] | None = None
         self.highlight: int | None = None
+        self.colours: list[QColor] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMinimumHeight(side + CAPTION_H + 2 * GAP)
 
@@ -46,7 +47,13 @@ class QtThumbnailGrid(QWidget):
                       for i in images]
         self.captions = captions if captions is not None else [f"#{k}" for k in self.keys]
         self.second = [None] * len(self.keys) if paired else None
+        self.colours = None
         self._relayout()
+
+    def set_colours(self, colours: list[QColor] | None) -> None:
+        """A colour swatch under each item (e.g. its cluster's colour on the map)."""
+        self.colours = colours
+        self.update()
 
     def set_second(self, images: list[np.ndarray | None]) -> None:
         """The second image of each item (reconstructions), in the order of the keys."""
@@ -115,6 +122,9 @@ class QtThumbnailGrid(QWidget):
             self._draw_image(painter, image_rect, self.first[i])
             if self.second is not None:
                 self._draw_image(painter, image_rect.translated(self.side + 2, 0), self.second[i])
+            if self.colours is not None and i < len(self.colours):
+                painter.fillRect(QRect(rect.x(), rect.y() + self.side, rect.width(), 3),
+                                 self.colours[i])
             painter.setPen(text_colour)
             painter.drawText(QRect(rect.x(), rect.y() + self.side, rect.width(), CAPTION_H),
                              Qt.AlignmentFlag.AlignCenter, self.captions[i])
