@@ -234,7 +234,7 @@ class AnalysisController(QObject):
     def _on_colour_by_changed(self, name: str) -> None:
         if self.window.workspace is None:
             return
-        if name in COMPUTED and name not in self.computed and name != "cluster":
+        if name in COMPUTED and name not in self.computed:
             self.compute(name)  # e.g. restored from a session: compute it again
         self._scheme = self._scheme_for(name)
         scheme = self._scheme
