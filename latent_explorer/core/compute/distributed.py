@@ -101,16 +101,21 @@ def encode_fast(model: GenerativeModel, dataset: Dataset, ctx: JobContext | None
     check_compatible(model, dataset)
     total = len(dataset)
     batch = batch_size or auto_batch(tuple(dataset.image_shape))
-    if hasattr(model, "batch_size"):
-        model.batch_size = max(int(model.batch_size), batch)
+    own_batch = getattr(model, "batch_size", None)
+    if isinstance(own_batch, int):  # a TorchModel splits batches again by its own size
+        model.batch_size = max(own_batch, batch)  # type: ignore[attr-defined]
     out = np.empty((total, model.latent_dim), dtype=np.float32)
     ctx.progress(0.0, f"Encoding {total:,} images")
     started = time.perf_counter()
-    with torch_threads(threads):
-        for begin in range(0, total, batch):
-            end = min(begin + batch, total)
-            out[begin:end] = encode_rows(model, dataset, begin, end, batch)
-            ctx.progress(end / total, eta_message(end, total, started))
+    try:
+        with torch_threads(threads):
+            for begin in range(0, total, batch):
+                end = min(begin + batch, total)
+                out[begin:end] = encode_rows(model, dataset, begin, end, batch)
+                ctx.progress(end / total, eta_message(end, total, started))
+    finally:
+        if isinstance(own_batch, int):
+            model.batch_size = own_batch  # type: ignore[attr-defined]
     return out
 
 
