@@ -24,6 +24,15 @@ GOALS = {
     "window_visible_s": "<= 1.5",
     "first_decode_visible_s": "<= 4",
     "render_mp4_300x512_s": "<= 5",
+    "lasso_1m_ms": "<= 200",
+    "recolor_1m_ms": "<= 150",
+    "knn_1m_ms": "<= 50",
+    "map_1m_load_s": "<= 3",
+    "map_1m_frame_p95_ms": "<= 50",
+    "hover_1m_ms": "<= 5",
+    "speedup_vs_naive_frame_1m": ">= 5",
+    "speedup_vs_napari_load_1m": "> 1",
+    "speedup_vs_napari_frame_1m": "> 1",
 }
 
 
@@ -85,7 +94,22 @@ def _groups() -> dict[str, Callable[[bool], dict[str, Any]]]:
 
         return bench_cold_start(quick)
 
-    return {"window": window, "startup": startup, "render": bench_render}
+    def analysis(quick: bool) -> dict[str, Any]:
+        from latent_explorer.qt.bench_analysis import bench_analysis
+
+        return bench_analysis(quick)
+
+    def scale(quick: bool) -> dict[str, Any]:
+        from latent_explorer.qt.bench_scale import bench_scale
+
+        return bench_scale(quick)
+
+    return {"window": window, "startup": startup, "render": bench_render, "analysis": analysis,
+            "scale": scale}
+
+
+DEFAULT_GROUPS = ("window", "startup", "render", "analysis")
+"""What plain ``bench`` runs; ``--scale`` adds the ten-minute ``scale`` group."""
 
 
 def run_bench(args: argparse.Namespace) -> int:
@@ -93,7 +117,10 @@ def run_bench(args: argparse.Namespace) -> int:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     groups = _groups()
-    chosen = list(groups) if not args.only else [g.strip() for g in args.only.split(",")]
+    if args.only:
+        chosen = [g.strip() for g in args.only.split(",")]
+    else:
+        chosen = [*DEFAULT_GROUPS, *(["scale"] if getattr(args, "scale", False) else [])]
     unknown = [g for g in chosen if g not in groups]
     if unknown:
         from latent_explorer.core.errors import SpecError

@@ -158,7 +158,17 @@ def run_app(args: argparse.Namespace) -> int:
             window.open(args.dataset, args.model, args.trust_code, args.labels, on_ready=ready)
 
     QTimer.singleShot(0, first_load)
+    if not args.screenshot:
+        # Compile UMAP in a background child now, so the user's first UMAP does not wait for
+        # numba; the child is reused by later fits and stopped when the app ends.
+        from latent_explorer.core.projection.umap_projector import enable_warm_umap
+
+        enable_warm_umap(warm_up=True)
     code = app.exec()
+    if not args.screenshot:
+        from latent_explorer.core.projection.umap_projector import shutdown_warm_umap
+
+        shutdown_warm_umap()
     if taker is not None and taker.exit_code is not None:
         return taker.exit_code
     return int(code)

@@ -38,7 +38,7 @@ from latent_explorer.qt.widgets.projection_panel import METHOD_NAMES, QtProjecti
 
 DATASET_FILTER = ("Datasets (*.gz *-ubyte *.idx *.npz *.npy);;All files (*)")
 MODEL_FILTER = ("Models (*.json *.safetensors *.pt *.pth *.ckpt *.ts *.py);;All files (*)")
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # bumped when docks are added, so an old saved layout is not misapplied
 
 
 class MainWindow(QMainWindow):
@@ -245,6 +245,9 @@ class MainWindow(QMainWindow):
         ev.condition_label.connect(lambda _: self._on_current_latent_changed(
             self.explorer.current_latent))
         self.decoder.decoded.connect(self._on_decoded)
+        # Never silent about level of detail: "density view", "fitted on a sample", "indexing".
+        self.map_view.status_changed.connect(
+            lambda note: self.statusBar().showMessage(note, 10000) if note else None)
         self.sliders.reset_requested.connect(self._on_reset_requested)
         self.projection_panel.apply_requested.connect(self.compute_projection)
         self.projection_panel.cancel_requested.connect(self.jobs.cancel)
@@ -356,7 +359,8 @@ class MainWindow(QMainWindow):
 
     def _show_map(self, ws: Workspace, reset_view: bool = True) -> None:
         self.map_view.set_points(ws.projector.coords, ws.dataset.labels,
-                                 ws.dataset.label_name, reset_view=reset_view)
+                                 ws.dataset.label_name, reset_view=reset_view,
+                                 sampled=getattr(ws.projector, "sampled", None))
         self._on_current_latent_changed(self.explorer.current_latent)
         self.map_changed.emit()
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 SESSION_FILTER = "Latent Explorer sessions (*.lxs);;All files (*)"
 AUTOSAVE_MS = 3000
+LAYOUT_VERSION = 2  # as in main_window: the dock layout's version
 
 
 class SessionController(QObject):
@@ -91,7 +92,7 @@ class SessionController(QObject):
             condition_label=e.condition_label, selections=selections,
             bookmarks=bookmarks, attributes=attributes, paths=paths,
             active_path=active, colour_by=colour_by,
-            dock_state=base64.b64encode(bytes(w.saveState(1).data())).decode("ascii"),
+            dock_state=base64.b64encode(bytes(w.saveState(LAYOUT_VERSION).data())).decode("ascii"),
             window_geometry=base64.b64encode(bytes(w.saveGeometry().data())).decode("ascii"))
 
     # --- files ----------------------------------------------------------------------------
@@ -208,7 +209,7 @@ class SessionController(QObject):
             active = session.active_path if session.active_path is not None else 0
             library.set_active(min(max(active, 0), len(restored) - 1), force=True)
         if session.dock_state:
-            w.restoreState(QByteArray(base64.b64decode(session.dock_state)), 1)
+            w.restoreState(QByteArray(base64.b64decode(session.dock_state)), LAYOUT_VERSION)
         self._update_title()
         w._update_info()
         message = "Session restored" + ("; " + "; ".join(notes) if notes else "")

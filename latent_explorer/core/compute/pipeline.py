@@ -134,8 +134,13 @@ def open_workspace(
     if isinstance(model, str):
         ctx.progress(0.0, f"Loading model {model}")
         model = load_model(model, trust_code=trust_code)
+    from latent_explorer.core.compute.store_workspace import is_store_spec, store_dataset
+
     spec = dataset if isinstance(dataset, str) else dataset.source
-    if not model.has_encoder or is_prior_spec(spec):
+    if is_store_spec(spec):
+        # Latents encoded elsewhere (encode-distributed): no encoding here.
+        dataset, latents = store_dataset(spec, model, ctx.sub(0.05, 0.8))
+    elif not model.has_encoder or is_prior_spec(spec):
         # Decoder-only (or asked for): map latents drawn from the prior, not a dataset.
         count = prior_count(spec) if is_prior_spec(spec) else DEFAULT_PRIOR_SAMPLES
         dataset, latents = prior_dataset(model, count, ctx=ctx.sub(0.1, 0.8))
