@@ -36,7 +36,8 @@ def _errors(model: GenerativeModel, latents: npt.NDArray[np.float32],
             target: npt.NDArray[np.float32], label: int | None) -> npt.NDArray[np.float64]:
     labels = None if label is None else np.full(len(latents), label, dtype=np.int64)
     images = model.decode(latents, labels).reshape(len(latents), -1).astype(np.float64)
-    return ((images - target.reshape(1, -1)) ** 2).mean(axis=1)
+    errors: npt.NDArray[np.float64] = ((images - target.reshape(1, -1)) ** 2).mean(axis=1)
+    return errors
 
 
 def invert_image(model: GenerativeModel, image: npt.NDArray[np.float32], *, steps: int = 300,
