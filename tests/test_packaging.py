@@ -175,6 +175,7 @@ def test_entry_script_runs_the_cli_and_guards_main() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.packaging
 @pytest.mark.skipif(os.environ.get(BUILD_ENV) != "1",
                     reason=f"builds the PyInstaller bundle (3-7 min); set {BUILD_ENV}=1")
 def test_frozen_app_takes_a_screenshot_and_projects_with_umap(tmp_path: Path) -> None:

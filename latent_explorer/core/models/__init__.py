@@ -21,6 +21,7 @@ import pickle
 from pathlib import Path
 
 from latent_explorer.core.errors import ModelError, SpecError
+from latent_explorer.resources import resource_path
 from latent_explorer.core.models.base import GenerativeModel, OutputRange
 from latent_explorer.core.models.card import (
     ModelOptions,
@@ -43,11 +44,11 @@ __all__ = [
     "write_model_card",
 ]
 
-DEMO_MODEL_PATH = Path(__file__).resolve().parents[3] / "resources" / "demo" / "model.json"
+DEMO_MODEL_PATH = resource_path("demo", "model.json")
 """The bundled demo model's ``model.json``."""
 BUNDLED_MODELS = {
     "demo": DEMO_MODEL_PATH,
-    "demo-shapes": DEMO_MODEL_PATH.parents[1] / "demo-shapes" / "model.json",
+    "demo-shapes": resource_path("demo-shapes", "model.json"),
 }
 """Bundled model name -> its ``model.json`` (``demo-shapes``: a conv VAE for ``shapes``)."""
 
