@@ -21,7 +21,6 @@ import pickle
 from pathlib import Path
 
 from latent_explorer.core.errors import ModelError, SpecError
-from latent_explorer.resources import resource_path
 from latent_explorer.core.models.base import GenerativeModel, OutputRange
 from latent_explorer.core.models.card import (
     ModelOptions,
@@ -32,6 +31,7 @@ from latent_explorer.core.models.card import (
 )
 from latent_explorer.core.models.torch_adapter import TorchModel
 from latent_explorer.core.models.vae import VAEConfig, read_meta
+from latent_explorer.resources import resource_path
 
 __all__ = [
     "DEMO_MODEL_PATH",
