@@ -193,6 +193,10 @@ class MainWindow(QMainWindow):
         self.box_zoom_action.setShortcut(QKeySequence("Z"))
         self.box_zoom_action.setToolTip("Left-drag draws a rectangle to zoom into (Z)")
         self.box_zoom_action.toggled.connect(self.map_view.set_box_zoom)
+        from latent_explorer.qt.bookmarks import BookmarkController
+
+        self.bookmarks = BookmarkController(self)
+        self.menuBar().addMenu(self.bookmarks.menu)
         path_menu = self.menuBar().addMenu("&Path")
         self.add_keyframe_action = path_menu.addAction("&Add Keyframe")
         self.add_keyframe_action.setShortcut(QKeySequence("K"))

@@ -45,8 +45,6 @@ class SessionController(QObject):
         self.window = window
         self.recovery = recovery
         self.path: Path | None = None
-        self.kept = SessionData()
-        """Parts of a loaded session this window does not edit yet; saved back unchanged."""
         self.timer = QTimer(self)
         self.timer.setInterval(AUTOSAVE_MS)
         self.timer.timeout.connect(self.autosave)
@@ -79,7 +77,7 @@ class SessionController(QObject):
         # smaller dataset may have been opened since these were made).
         dim = None if ws is None else ws.model.latent_dim
         count = None if ws is None else len(ws.dataset)
-        bookmarks = [b for b in self.kept.bookmarks if dim is None or len(b.latent) == dim]
+        bookmarks = [b for b in w.bookmarks.bookmarks if dim is None or len(b.latent) == dim]
         live_selections, live_attributes, colour_by = w.analysis.session_parts()
         attributes = [a for a in live_attributes if dim is None or len(a.vector) == dim]
         selections = [sel for sel in live_selections
@@ -175,7 +173,7 @@ class SessionController(QObject):
             notes.append(f"{ws.dataset.name} has changed since the session was saved")
         if session.model.fingerprint and session.model.fingerprint != ws.model.fingerprint():
             notes.append(f"{ws.model.name} has changed since the session was saved")
-        self.kept = SessionData(bookmarks=session.bookmarks)
+        w.bookmarks.replace(session.bookmarks)
         w.analysis.restore_session(session)
         pr = session.projection
         p = w.projection

@@ -212,3 +212,30 @@ def test_uncaught_exceptions_are_logged_and_shown(make_window, qtbot, tmp_path: 
         import threading
 
         threading.excepthook = threading.__excepthook__
+
+
+def test_bookmarks_jump_back_and_are_saved(make_window, qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                           monkeypatch) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    window = make_window()
+    window.explorer.current_latent = np.full(8, 0.3, dtype=np.float32)
+    window.map_view.view_box.setRange(xRange=(0.0, 1.0), yRange=(-1.0, 0.5), padding=0)
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("thin 7", True)))
+    window.bookmarks.add_action.trigger()
+    window.explorer.current_latent = np.zeros(8, dtype=np.float32)
+    window.map_view.reset_view()
+    window.bookmarks.menu.aboutToShow.emit()
+    jump = next(a for a in window.bookmarks.menu.actions() if a.text() == "thin 7")
+    jump.trigger()
+    np.testing.assert_allclose(window.explorer.current_latent, 0.3)
+    (x0, x1), _ = window.map_view.view_box.viewRange()
+    assert abs(x0) < 1e-6 and abs(x1 - 1.0) < 1e-6
+    path = window.sessions.save(tmp_path / "b.lxs")
+    again = _fresh_window(qtbot, tmp_path, "again")
+    with qtbot.waitSignal(again.sessions.restored, timeout=60_000):
+        again.sessions.open_session(path)
+    try:
+        assert [b.name for b in again.bookmarks.bookmarks] == ["thin 7"]
+    finally:
+        again.close()
