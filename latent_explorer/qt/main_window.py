@@ -255,6 +255,8 @@ class MainWindow(QMainWindow):
         self.sliders.reset_requested.connect(self._on_reset_requested)
         self.projection_panel.apply_requested.connect(self.compute_projection)
         self.projection_panel.cancel_requested.connect(self.jobs.cancel)
+        self.projection_panel.prior_samples_requested.connect(
+            lambda n: self.open(dataset=f"prior:{n}"))
         self.jobs.started.connect(self.projection_panel.show_running)
         self.jobs.progress.connect(self.projection_panel.show_progress)
         self.jobs.failed.connect(self._on_job_failed)
@@ -347,6 +349,10 @@ class MainWindow(QMainWindow):
         self.explorer.probe_position = None
         self.sliders.set_stats(ws.stats)
         self.decoder_view.set_classes(ws.model.num_classes)
+        prior = ws.dataset.source.startswith("prior:")
+        self.projection_panel.prior_row.setVisible(prior)
+        if prior:
+            self.projection_panel.prior_spin.setValue(len(ws.dataset))
         self.decoder_view.set_signal_mode(len(ws.model.image_shape) == 1)
         self.decoder_view.show_original(None)
         self._show_map(ws)

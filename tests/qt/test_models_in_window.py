@@ -51,6 +51,13 @@ def test_a_decoder_only_generator_maps_prior_samples(make_window, qtbot) -> None
     wait_decoded(qtbot, window)
     np.testing.assert_array_equal(window.decoder_view.decoded_pane.array,
                                   decode_one(gan, window.explorer.current_latent))
+    # The user chooses how many prior samples make the map.
+    panel = window.projection_panel
+    assert panel.prior_row.isVisible() and panel.prior_spin.value() == 2000
+    panel.prior_spin.setValue(500)
+    with qtbot.waitSignal(window.workspace_changed, timeout=30_000):
+        qtbot.mouseClick(panel.prior_button, Qt.MouseButton.LeftButton)
+    assert len(window.workspace.latents) == 500 and window.workspace.model is gan
 
 
 def test_conditional_decoder_has_a_class_selector(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]

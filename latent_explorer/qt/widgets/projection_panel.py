@@ -28,6 +28,8 @@ class QtProjectionPanel(QWidget):
     """The user asked to compute the map with the current settings. Emitted on the GUI thread."""
     cancel_requested = Signal()
     """The user pressed Cancel. Emitted on the GUI thread."""
+    prior_samples_requested = Signal(int)
+    """The user asked for a map of N latents drawn from the prior. Emitted on the GUI thread."""
 
     def __init__(self, state: ProjectionState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +69,23 @@ class QtProjectionPanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.apply_button)
         buttons.addWidget(self.cancel_button)
+        self.prior_spin = QSpinBox()
+        self.prior_spin.setRange(10, 1_000_000)
+        self.prior_spin.setSingleStep(500)
+        self.prior_spin.setValue(2000)
+        self.prior_spin.setToolTip("A model without an encoder is mapped by decoding latents "
+                                   "drawn from the prior: how many")
+        self.prior_button = QPushButton("Draw")
+        self.prior_button.setToolTip("Draw this many latents from the prior and map them")
+        self.prior_row = QWidget()
+        prior_layout = QHBoxLayout(self.prior_row)
+        prior_layout.setContentsMargins(0, 0, 0, 0)
+        prior_layout.addWidget(QLabel("Prior samples"))
+        prior_layout.addWidget(self.prior_spin, 1)
+        prior_layout.addWidget(self.prior_button)
+        self.prior_row.setVisible(False)
+        self.prior_button.clicked.connect(
+            lambda: self.prior_samples_requested.emit(int(self.prior_spin.value())))
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setTextVisible(False)
@@ -77,6 +96,7 @@ class QtProjectionPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(form)
         layout.addLayout(buttons)
+        layout.addWidget(self.prior_row)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.status_label)
         layout.addStretch(1)
