@@ -112,12 +112,15 @@ class IDWInterpolator:
         self, queries: npt.NDArray[np.float64], k: int
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
         """Distances and indices ``(B, k)`` of the nearest points, nearest first."""
+        # Big batches (placing a million points) use every core; one probe query stays on
+        # this thread, where starting workers would cost more than the query.
+        workers = -1 if len(queries) >= 1024 else 1
         if self._basis is None:
-            dist, idx = self._tree.query(queries, k=k)
+            dist, idx = self._tree.query(queries, k=k, workers=workers)
             return dist.reshape(len(queries), k), idx.reshape(len(queries), k)
         n_cand = min(max(_CANDIDATES, k), self.points.shape[0])
         reduced = (queries - self._center) @ self._basis
-        _, cand = self._tree.query(reduced, k=n_cand, eps=_CANDIDATE_EPS)
+        _, cand = self._tree.query(reduced, k=n_cand, eps=_CANDIDATE_EPS, workers=workers)
         cand = cand.reshape(len(queries), n_cand)
         diff = self.points[cand] - queries[:, None, :].astype(np.float32)
         dist = np.sqrt(np.einsum("bcd,bcd->bc", diff, diff, dtype=np.float64))
