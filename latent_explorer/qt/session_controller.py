@@ -265,7 +265,8 @@ def _to_session_path(path: PathState) -> SessionPath:
         name=path.name, anchors=path.anchor_latents(),
         indices=tuple(a.index for a in path.anchors), holds=tuple(a.hold for a in path.anchors),
         interp=path.interp, frames_per_segment=path.frames_per_segment, easing=path.easing,
-        loop=path.loop, pingpong=path.pingpong, even_speed=path.even_speed, fps=path.fps)
+        loop=path.loop, pingpong=path.pingpong, even_speed=path.even_speed, fps=path.fps,
+        total_frames=path.total_frames)
 
 
 def _to_path_state(sp: SessionPath) -> PathState:
@@ -275,7 +276,8 @@ def _to_path_state(sp: SessionPath) -> PathState:
                     for a, i, h in zip(sp.anchors, indices, holds, strict=True))
     return PathState(name=sp.name, anchors=anchors, interp=sp.interp,
                      frames_per_segment=sp.frames_per_segment, easing=sp.easing, loop=sp.loop,
-                     pingpong=sp.pingpong, even_speed=sp.even_speed, fps=sp.fps)
+                     pingpong=sp.pingpong, even_speed=sp.even_speed, fps=sp.fps,
+                     total_frames=sp.total_frames)
 
 
 def _looks_like_path(spec: str) -> bool:

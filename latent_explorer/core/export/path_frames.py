@@ -22,20 +22,30 @@ def path_latents(path: PathState, model: GenerativeModel | None = None,
     decoded images differ by the same amount: the path is decoded densely, the image change of
     each small step measured, and the frames placed at equal shares of the total change. Easing
     and holds do not apply then (an even pace is the point).
+
+    With ``path.total_frames`` set, the path has that many frames in all (holds included, as
+    :func:`~latent_explorer.core.export.render.build_path` lays them out; an even-speed path
+    has no holds, and a ping-pong path an even count, so an odd total gives one frame less).
+
+    Raises
+    ------
+    LatentExplorerError
+        When ``path.total_frames`` is too few for the segments and holds (the message says
+        how many are needed).
     """
     anchors = path.anchor_latents()
     if len(anchors) == 0:
         return np.zeros((0, 0), dtype=np.float32)
     holds = tuple(a.hold for a in path.anchors)
     if len(anchors) == 1:
-        return np.repeat(anchors, 1 + holds[0], axis=0)
+        return np.repeat(anchors, path.total_frames or 1 + holds[0], axis=0)
     if not path.even_speed or model is None:
-        return build_path(anchors, interp=path.interp,
+        return build_path(anchors, interp=path.interp, frames=path.total_frames,
                           frames_per_segment=path.frames_per_segment, easing=path.easing,
                           loop=path.loop, pingpong=path.pingpong, hold=holds)
     spec = path_spec(anchors, interp=path.interp, frames_per_segment=path.frames_per_segment,
                      easing="linear", loop=path.loop)
-    count = spec.n_segments * path.frames_per_segment + 1
+    count = _even_count(path, spec.n_segments)
     dense_params = np.linspace(0.0, 1.0, DENSITY * (count - 1) + 1)
     dense = sample_path_at(spec, dense_params, eased=False)
     labels = None if label is None else np.full(len(dense), label, dtype=np.int64)
@@ -48,3 +58,15 @@ def path_latents(path: PathState, model: GenerativeModel | None = None,
     elif path.pingpong:
         frames = np.concatenate([frames, frames[-2:0:-1]])
     return frames.astype(np.float32)
+
+
+def _even_count(path: PathState, segments: int) -> int:
+    """Frames from the first anchor to the last (both included) before loop or ping-pong."""
+    total = path.total_frames
+    if total is None:
+        return segments * path.frames_per_segment + 1
+    if path.loop:
+        return max(2, total) + 1  # the closing frame is dropped again
+    if path.pingpong:
+        return max(2, total // 2 + 1)  # mirrored: 2 * count - 2 frames
+    return max(2, total)

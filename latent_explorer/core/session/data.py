@@ -107,6 +107,9 @@ class SessionPath:
     pingpong: bool = False
     even_speed: bool = False
     fps: float = 30.0
+    total_frames: int | None = None
+    """The path's length in frames in all, or ``None`` when :attr:`frames_per_segment` sets it.
+    Optional in the file: sessions saved before it existed load with ``None``."""
 
 
 @dataclass(eq=False)

@@ -40,7 +40,11 @@ class PathState:
     interp: str = "slerp"
     """``slerp`` (default: keeps norms, right for Gaussian priors), ``lerp`` or ``spline``."""
     frames_per_segment: int = 30
-    """Frames from one anchor to the next."""
+    """Frames from one anchor to the next (used while :attr:`total_frames` is ``None``)."""
+    total_frames: int | None = None
+    """The whole path's length in frames, holds included, spread over the segments as
+    :func:`~latent_explorer.core.export.render.build_path` does; ``None``: the length follows
+    from :attr:`frames_per_segment`."""
     easing: str = "ease_in_out"
     """``linear``, ``ease_in_out`` ... within each segment."""
     loop: bool = False
@@ -107,8 +111,8 @@ class PathLibrary:
         """Add an empty path (with the active path's settings) and make it active."""
         base = self.active
         path = PathState(name=name or self._free_name(), interp=base.interp,
-                         frames_per_segment=base.frames_per_segment, easing=base.easing,
-                         fps=base.fps)
+                         frames_per_segment=base.frames_per_segment,
+                         total_frames=base.total_frames, easing=base.easing, fps=base.fps)
         self.paths.append(path)
         self.changed.emit()
         self.set_active(len(self.paths) - 1)

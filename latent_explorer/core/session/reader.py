@@ -274,6 +274,9 @@ def _path(r: _Reader, value: Any, where: str) -> SessionPath:
         easing=r.choice(p.get("easing", "linear"), f"{where}.easing", tuple(EASINGS)),
         loop=loop, pingpong=pingpong,
         even_speed=r.flag(p.get("even_speed", False), f"{where}.even_speed"), fps=fps,
+        # Optional (added without a schema bump): older sessions have none and load as
+        # per-segment paths; older readers ignore it.
+        total_frames=r.opt_integer(p.get("total_frames"), f"{where}.total_frames", 1),
     )
 
 

@@ -21,7 +21,7 @@ Version 2 (current)::
      "paths": [{"name": "tour", "anchors": "paths.0.anchors", "indices": [12, null],
                 "holds": [0, 5], "interp": "slerp", "frames_per_segment": 30,
                 "easing": "linear", "loop": false, "pingpong": false, "even_speed": false,
-                "fps": 30.0}],
+                "fps": 30.0, "total_frames": null}],
      "active_path": 0,
      "layout": {"dock_state": "<base64>", "window_geometry": "<base64>"}}
 
@@ -112,7 +112,8 @@ def encode_session(session: SessionData) -> tuple[Document, Arrays]:
              "holds": [int(h) for h in t.holds], "interp": t.interp,
              "frames_per_segment": int(t.frames_per_segment), "easing": t.easing,
              "loop": bool(t.loop), "pingpong": bool(t.pingpong),
-             "even_speed": bool(t.even_speed), "fps": float(t.fps)}
+             "even_speed": bool(t.even_speed), "fps": float(t.fps),
+             "total_frames": None if t.total_frames is None else int(t.total_frames)}
             for i, t in enumerate(session.paths)
         ],
         "active_path": session.active_path,
