@@ -17,6 +17,7 @@ import numpy.typing as npt
 from latent_explorer.core.compute.jobs import JobContext, null_context
 from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.export.frames import FrameScaler, FrameStream, output_size
+from latent_explorer.core.export.map_overlay import MapBeside, MapBesideFrames
 from latent_explorer.core.export.path_file import PathFile
 from latent_explorer.core.export.sheet import save_contact_sheet, sheet_indices, sheet_path
 from latent_explorer.core.export.video import export_format, write_export
@@ -207,11 +208,15 @@ def render_latents(model: GenerativeModel, latents: npt.ArrayLike, out: str | Pa
                    label: int | None = None, sheet: int = 0, crf: int | None = None,
                    preset: str = "veryfast", batch_size: int = 64,
                    ctx: JobContext | None = None,
-                   notes: list[str] | None = None) -> RenderReport:
+                   notes: list[str] | None = None,
+                   beside: MapBeside | None = None) -> RenderReport:
     """Decode the frames ``latents`` ``(F, latent_dim)`` and write them to ``out``.
 
     The window uses this for paths it has already laid out (e.g. at an even speed); the other
-    arguments are those of :func:`render_path`. A failed or cancelled render leaves no file.
+    arguments are those of :func:`render_path`. With ``beside`` (one marker position per
+    frame) each output frame is the map with a marker where the frame lies, then the frame
+    (see :mod:`~latent_explorer.core.export.map_overlay`); a contact sheet still shows the
+    frames alone. A failed or cancelled render leaves no file.
     """
     ctx = ctx or null_context()
     kind = export_format(out)
@@ -219,11 +224,18 @@ def render_latents(model: GenerativeModel, latents: npt.ArrayLike, out: str | Pa
     if path.ndim != 2 or path.shape[1] != model.latent_dim or len(path) == 0:
         raise LatentExplorerError(f"the frames have shape {path.shape}, but {model.name} "
                                   f"takes latents of {model.latent_dim} values")
+    if beside is not None and len(beside.positions) != len(path):
+        raise LatentExplorerError(f"the map has {len(beside.positions)} marker positions for "
+                                  f"{len(path)} frames")
     began = time.perf_counter()
+    even = kind in ("mp4", "webm")
     stream = FrameStream(model, path, size=size, scale_mode=scale_mode, label=label,
-                         batch_size=batch_size, even=kind in ("mp4", "webm"), ctx=ctx)
+                         batch_size=batch_size, even=even, ctx=ctx)
     stream.keep = set(sheet_indices(len(path), sheet))
-    result = write_export(stream, out, fps, total=len(path), crf=crf, preset=preset, ctx=ctx)
+    frames: FrameStream | MapBesideFrames = stream
+    if beside is not None:
+        frames = MapBesideFrames(stream, stream.frame_hw, beside, even=even)
+    result = write_export(frames, out, fps, total=len(path), crf=crf, preset=preset, ctx=ctx)
     all_notes = [*result.notes, *(notes or [])]
     sheet_file = None
     if sheet > 0:

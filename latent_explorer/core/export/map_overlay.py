@@ -1,0 +1,163 @@
+"""The map beside the output: each video frame as [map with a moving marker | decoded frame].
+
+The window grabs its 2-D map (with the path drawn on it) once, on the GUI thread, and works
+out where every frame of the path lies on that picture. :class:`MapBeside` carries both into
+the export job, which never touches Qt: :class:`MapBesideFrames` wraps the stream of decoded
+frames and, per frame, draws a marker at that frame's position on the scaled map and places
+the frame to its right, so :func:`~latent_explorer.core.export.video.write_export` writes the
+result like any other export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from latent_explorer.core.errors import LatentExplorerError
+from latent_explorer.core.export.frames import Frame, FrameScaler, to_rgb
+
+GAP = 0.04
+"""Width of the dark gap between map and frame, as a fraction of the height."""
+GAP_COLOUR = (22, 24, 29)
+MARKER_FILL = (255, 221, 0)
+"""Bright yellow: distinct from the orange anchors and the white path curve."""
+MARKER_OUTLINE = (22, 24, 29)
+MARKER_HALO = (255, 255, 255)
+"""A light ring outside the dark outline: the marker stands out on the dark background and
+on points of any label colour (one of which is yellow)."""
+MARKER_RADIUS = 0.025
+"""Marker radius as a fraction of the height (at least 5 pixels)."""
+
+
+@dataclass(frozen=True, eq=False)
+class MapBeside:
+    """A picture of the map and where each frame of the path lies on it.
+
+    Attributes
+    ----------
+    background
+        ``(h, w, 3)`` uint8 picture of the map (the path already drawn on it).
+    positions
+        ``(F, 2)`` position ``(x, y)`` of each frame on ``background`` in pixels, x right and
+        y down from the picture's top-left corner (``(w, h)`` is its bottom-right corner, as
+        in widget coordinates); a frame whose position is off the picture or not finite gets
+        no marker.
+    map_scale
+        How the map is brought to the frames' height: ``smooth`` (default, right for a
+        screenshot that is mostly shrunk) or ``nearest``.
+    """
+
+    background: npt.NDArray[np.uint8]
+    positions: npt.NDArray[np.float64]
+    map_scale: str = "smooth"
+
+    def __post_init__(self) -> None:
+        image = np.asarray(self.background)
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8 or 0 in image.shape:
+            raise LatentExplorerError(f"the map picture must be uint8 (height, width, 3), not "
+                                      f"{image.dtype} {image.shape}")
+        points = np.asarray(self.positions, dtype=np.float64)
+        if points.ndim != 2 or points.shape[1] != 2:
+            raise LatentExplorerError(f"marker positions must be (frames, 2), not {points.shape}")
+        object.__setattr__(self, "positions", points)
+
+
+def draw_marker(image: Frame, x: float, y: float, radius: float,
+                fill: tuple[int, int, int] = MARKER_FILL,
+                outline: tuple[int, int, int] = MARKER_OUTLINE,
+                halo: tuple[int, int, int] = MARKER_HALO) -> None:
+    """Draw a filled circle, outlined and haloed, centred on pixel ``(x, y)`` into ``image``.
+
+    ``radius`` is the outer radius; the halo and the outline are each a fifth of it wide
+    (at least one pixel).
+
+    Only the marker's bounding box is touched; a marker partly off the image is clipped, one
+    wholly off it (or at a non-finite position) draws nothing.
+    """
+    if not (np.isfinite(x) and np.isfinite(y)):
+        return
+    height, width = image.shape[:2]
+    top, bottom = max(0, int(np.floor(y - radius))), min(height, int(np.ceil(y + radius)) + 1)
+    left, right = max(0, int(np.floor(x - radius))), min(width, int(np.ceil(x + radius)) + 1)
+    if top >= bottom or left >= right:
+        return
+    rows = np.arange(top, bottom)[:, None] - y
+    cols = np.arange(left, right)[None, :] - x
+    distance = np.sqrt(rows**2 + cols**2)
+    ring = max(1.0, radius / 5)
+    box = image[top:bottom, left:right]
+    box[distance <= radius] = halo
+    box[distance <= radius - ring] = outline
+    box[distance <= radius - 2 * ring] = fill
+
+
+class MapBesideFrames:
+    """Frames of ``frames`` (all ``frame_hw``) with the marked map to their left.
+
+    Parameters
+    ----------
+    frames
+        The decoded frames, e.g. a :class:`~latent_explorer.core.export.frames.FrameStream`;
+        frame ``i`` gets the marker at ``beside.positions[i]``.
+    frame_hw
+        ``(height, width)`` of those frames; the map is scaled to that height.
+    beside
+        The map picture and the marker positions.
+    even
+        Make the total width even (MP4 and WebM need it) by widening the gap one pixel.
+
+    Attributes
+    ----------
+    map_width, gap, width, height
+        The layout: ``width == map_width + gap + frame width``.
+    """
+
+    def __init__(self, frames: Iterable[Frame], frame_hw: tuple[int, int], beside: MapBeside,
+                 *, even: bool = True) -> None:
+        self.frames = frames
+        self.beside = beside
+        self.height, self.frame_width = int(frame_hw[0]), int(frame_hw[1])
+        source_h, source_w = beside.background.shape[:2]
+        self.map_width = max(1, round(source_w * self.height / source_h))
+        self.gap = max(1, round(self.height * GAP))
+        if even and (self.map_width + self.gap + self.frame_width) % 2:
+            self.gap += 1
+        self.width = self.map_width + self.gap + self.frame_width
+        scaler = FrameScaler((source_h, source_w), (self.height, self.map_width),
+                             beside.map_scale)
+        self.scale = (self.map_width / source_w, self.height / source_h)
+        self.radius = max(5.0, self.height * MARKER_RADIUS)
+        canvas = np.empty((self.height, self.width, 3), dtype=np.uint8)
+        canvas[:] = GAP_COLOUR
+        canvas[:, : self.map_width] = scaler(np.ascontiguousarray(beside.background))
+        self.canvas = canvas
+
+    def __len__(self) -> int:
+        return len(self.beside.positions)
+
+    def marker_at(self, index: int) -> tuple[float, float]:
+        """Pixel ``(column, row)`` of frame ``index``'s marker centre in the output frame."""
+        x, y = self.beside.positions[index]
+        # Output pixel i covers [i, i + 1): the continuous position u is nearest pixel u - 0.5.
+        return (x * self.scale[0] - 0.5, y * self.scale[1] - 0.5)
+
+    def __iter__(self) -> Iterator[Frame]:
+        count = len(self.beside.positions)
+        left = self.map_width + self.gap
+        for index, frame in enumerate(self.frames):
+            if index >= count:
+                raise LatentExplorerError(f"the map has marker positions for {count} frames, "
+                                          "but there are more frames")
+            if frame.shape[:2] != (self.height, self.frame_width):
+                raise LatentExplorerError(f"frame {index + 1} is {frame.shape[1]}x"
+                                          f"{frame.shape[0]}, not {self.frame_width}x"
+                                          f"{self.height}")
+            out = self.canvas.copy()
+            out[:, left:] = to_rgb(frame)
+            # Drawn into the map's columns only: a marker at the edge is clipped, never spills
+            # into the gap or the frame.
+            draw_marker(out[:, : self.map_width], *self.marker_at(index), self.radius)
+            yield out
