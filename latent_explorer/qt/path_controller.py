@@ -9,12 +9,15 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
+from latent_explorer.core.errors import LatentExplorerError
+from latent_explorer.core.export.map_overlay import MapBeside
 from latent_explorer.core.export.path_frames import path_latents
 from latent_explorer.core.export.sheet import sheet_indices
 from latent_explorer.core.models.base import to_uint8
 from latent_explorer.core.session.path_state import PathLibrary, PathState
 from latent_explorer.qt.bridges import JobRunner
 from latent_explorer.qt.dialogs.export_dialog import ExportSettings, QtExportDialog
+from latent_explorer.qt.images import qimage_to_array
 from latent_explorer.qt.widgets.filmstrip import QtFilmstrip
 from latent_explorer.qt.widgets.map_view import PathOverlay
 from latent_explorer.qt.widgets.path_panel import QtPathPanel
@@ -105,7 +108,11 @@ class PathController(QObject):
                               self._on_frames_ready)
             return
         else:
-            self.frames = path_latents(path)
+            try:
+                self.frames = path_latents(path)
+            except LatentExplorerError as exc:  # e.g. a total too short for the holds
+                self.frames = np.zeros((0, 0), dtype=np.float32)
+                self.window.statusBar().showMessage(f"Path length: {exc}", 10000)
         self._on_frames_ready(self.frames)
 
     def _on_frames_ready(self, frames: np.ndarray) -> None:
@@ -185,11 +192,13 @@ class PathController(QObject):
             from latent_explorer.core.models.side_by_side import SideBySideModel
 
             model = SideBySideModel(ws.model, compare)
+        # The map is grabbed here, on the GUI thread: the job gets plain arrays, no Qt objects.
+        beside = self.map_beside(frames) if settings.map_beside else None
 
         def job(ctx: Any) -> Any:
             return render_latents(model, frames, settings.out, fps=settings.fps,
                                   size=settings.size, scale_mode=settings.scale_mode,
-                                  label=label, sheet=settings.sheet, ctx=ctx)
+                                  label=label, sheet=settings.sheet, ctx=ctx, beside=beside)
 
         dialog = QProgressDialog(f"Exporting {len(frames)} frames to {settings.out.name}",
                                  "Cancel", 0, 1000, self.window)
@@ -200,6 +209,27 @@ class PathController(QObject):
         dialog.canceled.connect(self.exporter.cancel)
         self.progress_dialog = dialog
         self.exporter.start(f"Exporting {settings.out.name}", job, self._on_exported)
+
+    def map_beside(self, frames: np.ndarray) -> MapBeside:
+        """A picture of the 2-D map as shown now and each frame's pixel position on it."""
+        ws = self.window.workspace
+        assert ws is not None
+        view = self.window.map_view
+        picture = qimage_to_array(view.grab().toImage())
+        points = np.asarray(ws.projector.transform(frames), dtype=np.float64)[:, :2]
+        # The map is linear in x and y, so three points give its whole affine mapping.
+        (x0, x1), (y0, y1) = view.view_box.viewRange()
+        corners = [view.viewport().mapTo(view, view.view_to_widget(x, y))
+                   for x, y in ((x0, y0), (x1, y0), (x0, y1))]
+        origin, right, up = (np.array([p.x(), p.y()]) for p in corners)
+        along_x = (right - origin) / ((x1 - x0) or 1.0)
+        along_y = (up - origin) / ((y1 - y0) or 1.0)
+        widget = origin + np.outer(points[:, 0] - x0, along_x) + np.outer(points[:, 1] - y0,
+                                                                             along_y)
+        # grab() is in device pixels: scale widget pixels to the picture's.
+        scale = np.array([picture.shape[1] / max(1, view.width()),
+                          picture.shape[0] / max(1, view.height())])
+        return MapBeside(picture, widget * scale)
 
     def _on_export_progress(self, fraction: float | None, message: str) -> None:
         if self.progress_dialog is not None and fraction is not None:
@@ -243,8 +273,9 @@ class PathController(QObject):
         if not target:
             return
         indices = tuple(a.index for a in path.anchors)
+        total = path.total_frames
         spec = PathFile(anchors=path.anchor_latents(), indices=indices, interp=path.interp,
-                        frames=None, frames_per_segment=path.frames_per_segment,
+                        frames=total, frames_per_segment=None if total else path.frames_per_segment,
                         easing=path.easing, loop=path.loop, pingpong=path.pingpong,
                         hold=tuple(a.hold for a in path.anchors), fps=path.fps, size=512,
                         scale="nearest", label=self.window.explorer.condition_label,

@@ -37,6 +37,8 @@ class ExportSettings:
     sheet: int
     side_by_side: bool = False
     """Put the comparison model's frames beside the main model's (A/B video)."""
+    map_beside: bool = False
+    """Put the map, with the path and a marker moving along it, left of each frame."""
 
 
 class QtExportDialog(QDialog):
@@ -92,6 +94,10 @@ class QtExportDialog(QDialog):
         self.side_check.setToolTip("Each frame shows the main model's image beside the "
                                    "comparison model's for the same latent")
         form.addRow("", self.side_check)
+        self.map_check = QCheckBox("Map beside the output")
+        self.map_check.setToolTip("Each frame shows the map as it is now, with the path and a "
+                                  "marker at the frame's place on it, left of the image")
+        form.addRow("", self.map_check)
         self.summary = QLabel(f"{frame_count} frames")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.export_button = buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -129,5 +135,7 @@ class QtExportDialog(QDialog):
             size=int(self.size_combo.currentData()),
             scale_mode=str(self.scale_combo.currentData()),
             sheet=int(self.sheet_spin.value()) if self.sheet_check.isChecked() else 0,
-            side_by_side=self.side_check.isChecked() and self.side_check.isVisible(),
+            # isHidden, not isVisible: after exec() the whole dialog is invisible.
+            side_by_side=self.side_check.isChecked() and not self.side_check.isHidden(),
+            map_beside=self.map_check.isChecked(),
         )

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -19,12 +20,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from latent_explorer.core.errors import LatentExplorerError
+from latent_explorer.core.export.path_frames import path_latents
 from latent_explorer.core.session.path_state import PathLibrary, PathState
 
 INTERP_NAMES = {"slerp": "Slerp (great circle)", "lerp": "Lerp (straight line)",
                 "spline": "Smooth spline"}
 EASING_NAMES = {"linear": "Linear", "ease_in_out": "Ease in-out", "ease_in": "Ease in",
                 "ease_out": "Ease out"}
+LENGTH_MODES = {"segment": "Frames per segment", "frames": "Total frames",
+                "seconds": "Total seconds"}
+"""How the path's length is given; both totals are stored as ``PathState.total_frames``."""
 
 
 class QtPathPanel(QWidget):
@@ -78,9 +84,36 @@ class QtPathPanel(QWidget):
             self.interp_combo.addItem(name, key)
         self.interp_combo.setToolTip("Slerp follows the sphere where Gaussian latents live; "
                                      "a spline passes smoothly through all anchors")
+        self.length_combo = QComboBox()
+        for key, name in LENGTH_MODES.items():
+            self.length_combo.addItem(name, key)
+        self.length_combo.setToolTip("Give the length per segment, or for the whole path "
+                                     "(holds included), in frames or seconds")
         self.frames_spin = QSpinBox()
         self.frames_spin.setRange(1, 2000)
         self.frames_spin.setToolTip("Frames from one anchor to the next")
+        self.total_spin = QSpinBox()
+        self.total_spin.setRange(2, 100_000)
+        self.total_spin.setSuffix(" frames")
+        self.total_spin.setToolTip("Frames of the whole path, holds included, spread evenly "
+                                   "over the segments")
+        self.seconds_spin = QDoubleSpinBox()
+        self.seconds_spin.setRange(0.1, 3600.0)
+        self.seconds_spin.setDecimals(1)
+        self.seconds_spin.setSingleStep(0.5)
+        self.seconds_spin.setSuffix(" s")
+        self.seconds_spin.setToolTip("Duration of the whole path at the playback speed; it "
+                                     "stays the same when the speed changes")
+        for spin in (self.total_spin, self.seconds_spin):
+            # Write on Enter, focus loss or arrows: typing "120" must not try 1 and 12 first.
+            spin.setKeyboardTracking(False)
+        self.length_hint = QLabel()
+        length_row = QHBoxLayout()
+        length_row.addWidget(self.length_combo)
+        for w in (self.frames_spin, self.total_spin, self.seconds_spin):
+            length_row.addWidget(w, 1)
+        self._total_unit = "seconds"
+        """Whether a total is shown in frames or seconds (a view choice, not path state)."""
         self.easing_combo = QComboBox()
         for key, name in EASING_NAMES.items():
             self.easing_combo.addItem(name, key)
@@ -103,7 +136,8 @@ class QtPathPanel(QWidget):
         form = QFormLayout()
         form.addRow("Hold", self.hold_spin)
         form.addRow("Interpolation", self.interp_combo)
-        form.addRow("Frames / segment", self.frames_spin)
+        form.addRow("Length", length_row)
+        form.addRow("", self.length_hint)
         form.addRow("Easing", self.easing_combo)
         form.addRow("Speed", self.fps_spin)
         self.export_button = QPushButton("Export video...")
@@ -134,7 +168,10 @@ class QtPathPanel(QWidget):
         self.easing_combo.currentIndexChanged.connect(
             lambda i: self._write("easing", self.easing_combo.itemData(i)))
         self.frames_spin.valueChanged.connect(lambda v: self._write("frames_per_segment", v))
-        self.fps_spin.valueChanged.connect(lambda v: self._write("fps", float(v)))
+        self.length_combo.currentIndexChanged.connect(self._on_length_mode_changed)
+        self.total_spin.valueChanged.connect(lambda v: self._write("total_frames", int(v)))
+        self.seconds_spin.valueChanged.connect(self._on_seconds_changed)
+        self.fps_spin.valueChanged.connect(self._on_fps_changed)
         self.loop_check.toggled.connect(self._on_loop_toggled)
         self.pingpong_check.toggled.connect(self._on_pingpong_toggled)
         self.even_check.toggled.connect(lambda v: self._write("even_speed", bool(v)))
@@ -176,6 +213,7 @@ class QtPathPanel(QWidget):
             self.interp_combo.setCurrentIndex(self.interp_combo.findData(p.interp))
             self.easing_combo.setCurrentIndex(max(0, self.easing_combo.findData(p.easing)))
             self.frames_spin.setValue(p.frames_per_segment)
+            self._sync_length()
             self.fps_spin.setValue(p.fps)
             self.loop_check.setChecked(p.loop)
             self.pingpong_check.setChecked(p.pingpong)
@@ -184,6 +222,23 @@ class QtPathPanel(QWidget):
             self._sync_hold(self.anchor_list.currentRow())
         finally:
             self._syncing = False
+
+    def _sync_length(self) -> None:
+        p = self.path
+        mode = "segment" if p.total_frames is None else self._total_unit
+        self.length_combo.setCurrentIndex(self.length_combo.findData(mode))
+        self.frames_spin.setVisible(mode == "segment")
+        self.total_spin.setVisible(mode == "frames")
+        self.seconds_spin.setVisible(mode == "seconds")
+        if p.total_frames is None:
+            self.length_hint.setText("")
+            return
+        self.total_spin.setValue(p.total_frames)
+        self.seconds_spin.setValue(p.total_frames / p.fps)
+        hint = (f"= {p.total_frames} frames" if mode == "seconds"
+                else f"= {p.total_frames / p.fps:.1f} s at {p.fps:g} fps")
+        self.length_hint.setText(hint + (", holds included" if any(
+            a.hold for a in p.anchors) else ""))
 
     def _sync_hold(self, row: int) -> None:
         self.hold_spin.blockSignals(True)
@@ -196,6 +251,41 @@ class QtPathPanel(QWidget):
     def _write(self, name: str, value: object) -> None:
         if not self._syncing:
             setattr(self.path, name, value)
+
+    def _on_length_mode_changed(self, index: int) -> None:
+        if self._syncing:
+            return
+        mode = str(self.length_combo.itemData(index))
+        if mode == "segment":
+            self.path.total_frames = None
+            return
+        self._total_unit = mode
+        if self.path.total_frames is None:
+            # Start from the length the path has now, so switching changes nothing visible.
+            self.path.total_frames = self._current_length()
+        else:
+            self._sync_from_state()  # the same total, shown in the other unit
+
+    def _current_length(self) -> int:
+        try:
+            frames = len(path_latents(self.path)) if len(self.path.anchors) >= 2 else 0
+        except LatentExplorerError:
+            frames = 0
+        return max(2, frames or round(4 * self.path.fps))
+
+    def _on_seconds_changed(self, seconds: float) -> None:
+        self._write("total_frames", max(2, round(seconds * self.path.fps)))
+
+    def _on_fps_changed(self, fps: float) -> None:
+        if self._syncing:
+            return
+        p = self.path
+        total = p.total_frames
+        if total is not None and self._total_unit == "seconds":
+            # A length given in seconds keeps its duration: more fps, more frames.
+            total = max(2, round(total / p.fps * fps))
+        p.fps = float(fps)
+        p.total_frames = total
 
     def _on_loop_toggled(self, checked: bool) -> None:
         if self._syncing:
