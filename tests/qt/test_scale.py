@@ -163,3 +163,17 @@ def test_small_maps_index_at_once(view: QtMapView, monkeypatch) -> None:  # type
     x, y = (float(v) for v in coords[42])
     _zoom(view, x, y, 0.01)
     assert view.nearest_point(QPointF(x, y)) == 42
+
+
+def test_new_layout_of_the_same_classes_keeps_the_legend(view: QtMapView) -> None:
+    coords, labels = _points(2_000)
+    view.set_points(coords, labels)
+    items = dict(view._legend_items)
+    assert sorted(items) == sorted(set(labels.tolist()))
+    view.set_points(coords[:, ::-1] * 2.0, labels)  # e.g. UMAP replacing PCA
+    assert view._legend_items == items  # the very same entries: no rebuild
+    view.set_points(coords, labels % 3)  # other classes: a new legend
+    assert sorted(view._legend_items) == [0, 1, 2]
+    assert all(item not in items.values() for item in view._legend_items.values())
+    view.set_points(coords, None)  # no labels: no legend entries
+    assert view._legend_items == {}

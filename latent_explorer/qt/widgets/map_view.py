@@ -27,8 +27,8 @@ from latent_explorer.qt.widgets.hover_card import QtHoverCard
 from latent_explorer.qt.widgets.point_cloud import PointCloudItem
 
 HOVER_RADIUS_PX = 8.0
-SYNC_INDEX_LIMIT = 150_000
-"""Up to this many points the hover index is built at once (a few tens of milliseconds)."""
+SYNC_INDEX_LIMIT = 20_000
+"""Up to this many points the hover index is built at once (a few milliseconds)."""
 
 
 class QtMapView(pg.PlotWidget):
@@ -60,6 +60,7 @@ class QtMapView(pg.PlotWidget):
         self._sampled: int | None = None
         self._status = ""
         self._legend_items: dict[int, pg.ScatterPlotItem] = {}
+        self._legend_entries: list[tuple[int, str]] = []
         self.cloud = PointCloudItem()
         self.cloud.on_mode_changed = self._update_status
         self._index_built.connect(self._adopt_index)
@@ -115,10 +116,6 @@ class QtMapView(pg.PlotWidget):
             generation = self._generation
             self._index_thread = build_in_background(
                 self.coords, lambda index: self._deliver_index(index, generation))
-        for item in self._legend_items.values():
-            self.removeItem(item)
-        self.legend.clear()
-        self._legend_items = {}
         if self.labels is None:
             classes = np.zeros(0, dtype=np.int64)
             index = np.zeros(len(self.coords), dtype=np.int64)
@@ -129,14 +126,7 @@ class QtMapView(pg.PlotWidget):
         self.cloud.set_data(self.coords, index, colors)
         if self._index is not None:
             self.cloud.set_draw_order(self._index.order)
-        if 0 < len(classes) <= 30:
-            for label, color in zip(classes, colors, strict=True):
-                # An empty item per class, only so the legend shows its colour and toggles it.
-                proxy = pg.ScatterPlotItem([], [], size=9, pen=None, brush=pg.mkBrush(color))
-                proxy.label_id = int(label)
-                self.addItem(proxy, ignoreBounds=True)
-                self._legend_items[int(label)] = proxy
-                self.legend.addItem(proxy, label_name(int(label)))
+        self._set_legend(classes, colors, label_name)
         self._on_hidden_labels_changed(self.state.hidden_labels)
         self._on_selected_index_changed(self.state.selected_index)
         if reset_view:
@@ -145,6 +135,30 @@ class QtMapView(pg.PlotWidget):
             centre = self.coords.mean(axis=0)
             self.probe.setPos(QPointF(float(centre[0]), float(centre[1])))
         self._update_status()
+
+    def _set_legend(self, classes: np.ndarray, colors: list[QColor],
+                    label_name: Callable[[int], str]) -> None:
+        """One legend entry per class (up to 30); kept as it is when the classes did not change.
+
+        A new projection of the same data keeps its legend, so showing it costs no rebuild.
+        """
+        entries = [(int(label), label_name(int(label))) for label in classes]
+        if len(entries) > 30:
+            entries = []
+        if entries == self._legend_entries:
+            return
+        for item in self._legend_items.values():
+            self.removeItem(item)
+        self.legend.clear()
+        self._legend_items = {}
+        self._legend_entries = entries
+        for (label, name), color in zip(entries, colors, strict=False):
+            # An empty item per class, only so the legend shows its colour and toggles it.
+            proxy = pg.ScatterPlotItem([], [], size=9, pen=None, brush=pg.mkBrush(color))
+            proxy.label_id = label
+            self.addItem(proxy, ignoreBounds=True)
+            self._legend_items[label] = proxy
+            self.legend.addItem(proxy, name)
 
     # --- the hover/click index and the status note -----------------------------------------
     def _deliver_index(self, index: GridIndex, generation: int) -> None:
