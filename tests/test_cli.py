@@ -111,3 +111,17 @@ def test_bench_prints_its_keys_as_json(capsys: pytest.CaptureFixture[str]) -> No
     for key in ("machine", "render_mp4_300x512_s", "render_decode_fps", "render_gif_300x512_s"):
         assert key in result
     assert result["render_mp4_300x512_s"] > 0
+
+
+def test_bench_gl_without_opengl_says_why(capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from latent_explorer.qt import gl_support
+
+    monkeypatch.setenv("LATENT_EXPLORER_NO_GL", "1")
+    monkeypatch.setattr(gl_support, "_cache", None)
+    assert main(["bench", "--quick", "--only", "gl", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["gl_renderer"].startswith("not measured: it was turned off")
+    assert "gl_frame_ms_100k" not in result

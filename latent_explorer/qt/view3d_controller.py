@@ -67,6 +67,8 @@ class View3DController(QObject):
         if self.available:
             self.view.thumbnail = self.window._thumbnail
             self.view.sample_clicked.connect(self.window.paths._on_sample_clicked)
+            self.view.status_changed.connect(
+                lambda note: self.window.statusBar().showMessage(note, 4000))
         self.stack.addWidget(self.view)
 
     def set_active(self, on: bool) -> None:

@@ -164,9 +164,13 @@ def test_shift_drag_moves_the_probe_in_the_plane_facing_the_camera(view) -> None
 def test_orbit_draws_a_sample_then_everything_and_png_export(view, qtbot,  # type: ignore[no-untyped-def]
                                                              tmp_path: Path) -> None:
     view.interactive_point_budget = 50
+    notes: list[str] = []
+    view.status_changed.connect(notes.append)
     view.orbit(20, 5)
+    view.orbit(5, 0)  # the same movement: said once
     QApplication.processEvents()
     assert view.points.drawn == 50
+    assert len(notes) == 1 and f"50 of {len(view.coords):,} points" in notes[0]
     qtbot.waitUntil(lambda: view.points.draw_count is None, timeout=2000)
     view.grabFramebuffer()
     assert view.points.drawn == len(view.coords)

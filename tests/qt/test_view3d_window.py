@@ -69,3 +69,18 @@ def test_3d_view_shares_selection_paths_and_probe(make_window, qtbot) -> None:  
     window.explorer.probe_position = tuple(float(v) for v in target)
     np.testing.assert_allclose(window.explorer.current_latent,
                                window.view3d.projector.inverse(target[None])[0], atol=1e-5)
+
+
+@needs_gl
+def test_bench_measures_the_3d_frame_time(qapp, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from latent_explorer.cli import main
+
+    ok, reason = gl_support.opengl_available()
+    if not ok:
+        pytest.skip(reason)
+    assert main(["bench", "--quick", "--only", "gl", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["gl_frame_ms_100k"] > 0 and result["gl_full_frame_ms_100k"] > 0
+    assert not result["gl_renderer"].startswith("not measured")

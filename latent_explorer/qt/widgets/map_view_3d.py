@@ -65,6 +65,8 @@ class QtMapView3D(gl.GLViewWidget):
 
     sample_clicked = Signal(int, object)
     """(sample index, keyboard modifiers) of a click on a point. Emitted on the GUI thread."""
+    status_changed = Signal(str)
+    """A note for the status bar when the camera starts moving with fewer points drawn."""
 
     def __init__(self, state: ExplorerState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -470,7 +472,13 @@ class QtMapView3D(gl.GLViewWidget):
 
     def _camera_moving(self) -> None:
         self.hover_card.hide_card()
-        self.points.draw_count = self.interactive_point_budget
+        budget = self.interactive_point_budget
+        if (budget is not None and len(self.coords) > budget
+                and not self._settle_timer.isActive()):  # says so once per movement
+            self.status_changed.emit(
+                f"Software OpenGL: {budget:,} of {len(self.coords):,} points are drawn while "
+                "the camera moves, all of them once it stops.")
+        self.points.draw_count = budget
         self._settle_timer.start()
 
     def _on_camera_settled(self) -> None:
