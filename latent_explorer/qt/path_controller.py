@@ -13,6 +13,7 @@ from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.export.map_overlay import MapBeside
 from latent_explorer.core.export.path_frames import path_latents
 from latent_explorer.core.export.sheet import sheet_indices
+from latent_explorer.core.export.turntable import Turntable
 from latent_explorer.core.models.base import to_uint8
 from latent_explorer.core.session.path_state import PathLibrary, PathState
 from latent_explorer.qt.bridges import JobRunner
@@ -175,7 +176,8 @@ class PathController(QObject):
         compare = self.window.models.compare_model
         dialog = QtExportDialog(self.path.name.replace(" ", "_").lower(), self.path.fps,
                                 len(self.frames), self.window,
-                                compare_name=None if compare is None else compare.name)
+                                compare_name=None if compare is None else compare.name,
+                                map_3d_available=self.window.view3d.has_map)
         if dialog.exec():
             self.export(dialog.settings())
 
@@ -193,7 +195,11 @@ class PathController(QObject):
 
             model = SideBySideModel(ws.model, compare)
         # The map is grabbed here, on the GUI thread: the job gets plain arrays, no Qt objects.
-        beside = self.map_beside(frames) if settings.map_beside else None
+        beside: MapBeside | Turntable | None = None
+        if settings.map_beside and settings.map_3d and self.window.view3d.has_map:
+            beside = self.window.view3d.turntable(frames)
+        elif settings.map_beside:
+            beside = self.map_beside(frames)
 
         def job(ctx: Any) -> Any:
             return render_latents(model, frames, settings.out, fps=settings.fps,

@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QStackedWidget
 
 from latent_explorer.core.compute.pipeline import project_cached
+from latent_explorer.core.export.turntable import Turntable
 
 if TYPE_CHECKING:
     from latent_explorer.core.compute.pipeline import Workspace
@@ -144,6 +145,34 @@ class View3DController(QObject):
         if paths.path.loop and len(curve) > 1:
             curve = np.concatenate([curve, curve[:1]])
         self.view.set_path(curve, self.projector.transform(paths.path.anchor_latents()))
+
+    @property
+    def has_map(self) -> bool:
+        """Whether a 3-D map of the current workspace is drawn (for the video export)."""
+        return (self.available and self.view is not None and self.projector is not None
+                and self._projector_ws is self.window.workspace and len(self.view.coords) > 0)
+
+    def turntable(self, frames: np.ndarray) -> Turntable:
+        """The 3-D map as drawn now (colours, hidden classes left out, camera) with ``frames``
+        placed in it, for a video with the map turning beside the output."""
+        assert self.has_map
+        view = self.view
+        rgba = view.points.palette[view.points.color_index]
+        shown = rgba[:, 3] > 0
+        anchors = self.window.paths.path.anchor_latents()
+        return Turntable(view.points.positions[shown], rgba[shown, :3],
+                         self._in_3d(self.projector.transform(frames)),
+                         anchors=self._in_3d(self.projector.transform(anchors))
+                         if len(anchors) else np.zeros((0, 3)),
+                         azimuth=float(view.opts["azimuth"]),
+                         elevation=float(view.opts["elevation"]))
+
+    @staticmethod
+    def _in_3d(points: np.ndarray) -> np.ndarray:
+        points = np.asarray(points, dtype=np.float64)
+        if points.shape[1] == 2:  # a 2-D projection lies flat in the 3-D view
+            points = np.column_stack([points, np.zeros(len(points))])
+        return points
 
     def inverse(self, position: np.ndarray) -> np.ndarray | None:
         """The latent at a 3-D map position (``None`` without a 3-D projection)."""

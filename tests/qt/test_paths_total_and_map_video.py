@@ -210,3 +210,20 @@ def test_dialog_settings_read_after_it_closed(qtbot) -> None:  # type: ignore[no
     alone = QtExportDialog("walk", 30.0, 61)
     qtbot.addWidget(alone)
     assert not alone.settings().side_by_side and not alone.settings().map_beside
+
+
+def test_the_turning_3d_map_needs_a_3d_map(qtbot) -> None:  # type: ignore[no-untyped-def]
+    dialog = QtExportDialog("walk", 30.0, 61)  # no 3-D map made yet
+    qtbot.addWidget(dialog)
+    assert not dialog.map_kind.isEnabled()
+    dialog.map_check.setChecked(True)
+    assert dialog.map_kind.isEnabled() and not dialog.map_kind.model().item(1).isEnabled()
+    assert "3-D view" in dialog.map_kind.model().item(1).toolTip()
+    assert not dialog.settings().map_3d
+    ready = QtExportDialog("walk", 30.0, 61, map_3d_available=True)
+    qtbot.addWidget(ready)
+    ready.map_check.setChecked(True)
+    ready.map_kind.setCurrentIndex(ready.map_kind.findData("3d"))
+    assert ready.settings().map_beside and ready.settings().map_3d
+    ready.map_check.setChecked(False)
+    assert not ready.settings().map_3d

@@ -84,3 +84,54 @@ def test_bench_measures_the_3d_frame_time(qapp, capsys) -> None:  # type: ignore
     result = json.loads(capsys.readouterr().out)
     assert result["gl_frame_ms_100k"] > 0 and result["gl_full_frame_ms_100k"] > 0
     assert not result["gl_renderer"].startswith("not measured")
+
+
+@needs_gl
+def test_video_with_the_3d_map_turning_beside_it(make_window, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from latent_explorer.core.export.map_overlay import MARKER_FILL
+    from latent_explorer.qt.dialogs.export_dialog import QtExportDialog
+
+    ok, reason = gl_support.opengl_available()
+    if not ok:
+        pytest.skip(reason)
+    window = make_window()
+    with qtbot.waitSignal(window.view3d.map3d_changed, timeout=30_000):
+        window.view3d.action.trigger()
+    ws = window.workspace
+    window.paths.path.add_anchor(ws.latents[1], 1)
+    window.paths.path.add_anchor(ws.latents[2], 2)
+    qtbot.waitUntil(lambda: len(window.paths.frames) == 31, timeout=5000)
+    window.explorer.hidden_labels = frozenset({0})  # hidden in 3-D: left out of the panel
+    out = tmp_path / "turn"
+
+    def fill_in() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QtExportDialog):
+            QTimer.singleShot(20, fill_in)
+            return
+        dialog.format_combo.setCurrentIndex(dialog.format_combo.findData("frames"))
+        dialog.path_edit.setText(str(out))
+        dialog.size_combo.setCurrentIndex(dialog.size_combo.findData(256))
+        dialog.map_check.setChecked(True)
+        assert dialog.map_kind.model().item(1).isEnabled()  # a 3-D map exists
+        dialog.map_kind.setCurrentIndex(dialog.map_kind.findData("3d"))
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, fill_in)
+    with qtbot.waitSignal(window.paths.export_finished, timeout=60_000) as blocker:
+        qtbot.mouseClick(window.paths.panel.export_button, Qt.MouseButton.LeftButton)
+    report = blocker.args[0]
+    files = sorted(out.iterdir())
+    assert len(files) == 31 and report.height == 256
+    frames = [np.asarray(Image.open(f).convert("RGB")) for f in files]
+    panel = lambda f: f[:, :256]  # noqa: E731  (a square panel at the frames' height)
+    assert all(np.all(panel(f) == MARKER_FILL, axis=2).any() for f in frames)
+    assert not np.array_equal(panel(frames[0]), panel(frames[15]))  # it turns
+    assert report.width > 2 * 256
+    shown = int((np.asarray(ws.dataset.labels) != 0).sum())
+    assert window.view3d.turntable(window.paths.frames).drawn == shown
+

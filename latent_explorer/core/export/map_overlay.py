@@ -6,6 +6,10 @@ the export job, which never touches Qt: :class:`MapBesideFrames` wraps the strea
 frames and, per frame, draws a marker at that frame's position on the scaled map and places
 the frame to its right, so :func:`~latent_explorer.core.export.video.write_export` writes the
 result like any other export.
+
+For a 3-D map, a :class:`~latent_explorer.core.export.turntable.Turntable` takes the place of
+:class:`MapBeside`: a square panel drawn anew for every frame, the map turning as the path
+plays, with the marker at the frame's place in 3-D.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import numpy.typing as npt
 
 from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.export.frames import Frame, FrameScaler, to_rgb
+from latent_explorer.core.export.turntable import BACKGROUND, Turntable
 
 GAP = 0.04
 """Width of the dark gap between map and frame, as a fraction of the height."""
@@ -105,7 +110,7 @@ class MapBesideFrames:
     frame_hw
         ``(height, width)`` of those frames; the map is scaled to that height.
     beside
-        The map picture and the marker positions.
+        The map picture and the marker positions, or a turning 3-D map (a square panel).
     even
         Make the total width even (MP4 and WebM need it) by widening the gap one pixel.
 
@@ -115,24 +120,30 @@ class MapBesideFrames:
         The layout: ``width == map_width + gap + frame width``.
     """
 
-    def __init__(self, frames: Iterable[Frame], frame_hw: tuple[int, int], beside: MapBeside,
-                 *, even: bool = True) -> None:
+    def __init__(self, frames: Iterable[Frame], frame_hw: tuple[int, int],
+                 beside: MapBeside | Turntable, *, even: bool = True) -> None:
         self.frames = frames
         self.beside = beside
         self.height, self.frame_width = int(frame_hw[0]), int(frame_hw[1])
-        source_h, source_w = beside.background.shape[:2]
+        if isinstance(beside, Turntable):
+            source_h, source_w = self.height, self.height
+        else:
+            source_h, source_w = beside.background.shape[:2]
         self.map_width = max(1, round(source_w * self.height / source_h))
         self.gap = max(1, round(self.height * GAP))
         if even and (self.map_width + self.gap + self.frame_width) % 2:
             self.gap += 1
         self.width = self.map_width + self.gap + self.frame_width
-        scaler = FrameScaler((source_h, source_w), (self.height, self.map_width),
-                             beside.map_scale)
         self.scale = (self.map_width / source_w, self.height / source_h)
         self.radius = max(5.0, self.height * MARKER_RADIUS)
         canvas = np.empty((self.height, self.width, 3), dtype=np.uint8)
         canvas[:] = GAP_COLOUR
-        canvas[:, : self.map_width] = scaler(np.ascontiguousarray(beside.background))
+        if isinstance(beside, Turntable):
+            canvas[:, : self.map_width] = BACKGROUND
+        else:
+            scaler = FrameScaler((source_h, source_w), (self.height, self.map_width),
+                                 beside.map_scale)
+            canvas[:, : self.map_width] = scaler(np.ascontiguousarray(beside.background))
         self.canvas = canvas
 
     def __len__(self) -> int:
@@ -140,6 +151,8 @@ class MapBesideFrames:
 
     def marker_at(self, index: int) -> tuple[float, float]:
         """Pixel ``(column, row)`` of frame ``index``'s marker centre in the output frame."""
+        if isinstance(self.beside, Turntable):
+            return self.beside.render(index, self.height, self.map_width)[1]
         x, y = self.beside.positions[index]
         # Output pixel i covers [i, i + 1): the continuous position u is nearest pixel u - 0.5.
         return (x * self.scale[0] - 0.5, y * self.scale[1] - 0.5)
@@ -157,7 +170,12 @@ class MapBesideFrames:
                                           f"{self.height}")
             out = self.canvas.copy()
             out[:, left:] = to_rgb(frame)
+            if isinstance(self.beside, Turntable):
+                panel, marker = self.beside.render(index, self.height, self.map_width)
+                out[:, : self.map_width] = panel
+            else:
+                marker = self.marker_at(index)
             # Drawn into the map's columns only: a marker at the edge is clipped, never spills
             # into the gap or the frame.
-            draw_marker(out[:, : self.map_width], *self.marker_at(index), self.radius)
+            draw_marker(out[:, : self.map_width], *marker, self.radius)
             yield out

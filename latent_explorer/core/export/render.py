@@ -20,6 +20,7 @@ from latent_explorer.core.export.frames import FrameScaler, FrameStream, output_
 from latent_explorer.core.export.map_overlay import MapBeside, MapBesideFrames
 from latent_explorer.core.export.path_file import PathFile
 from latent_explorer.core.export.sheet import save_contact_sheet, sheet_indices, sheet_path
+from latent_explorer.core.export.turntable import Turntable
 from latent_explorer.core.export.video import export_format, write_export
 from latent_explorer.core.interpolation.paths import PathSpec, sample_path, sample_path_at
 from latent_explorer.core.models.base import GenerativeModel
@@ -209,14 +210,16 @@ def render_latents(model: GenerativeModel, latents: npt.ArrayLike, out: str | Pa
                    preset: str = "veryfast", batch_size: int = 64,
                    ctx: JobContext | None = None,
                    notes: list[str] | None = None,
-                   beside: MapBeside | None = None) -> RenderReport:
+                   beside: MapBeside | Turntable | None = None) -> RenderReport:
     """Decode the frames ``latents`` ``(F, latent_dim)`` and write them to ``out``.
 
     The window uses this for paths it has already laid out (e.g. at an even speed); the other
     arguments are those of :func:`render_path`. With ``beside`` (one marker position per
     frame) each output frame is the map with a marker where the frame lies, then the frame
-    (see :mod:`~latent_explorer.core.export.map_overlay`); a contact sheet still shows the
-    frames alone. A failed or cancelled render leaves no file.
+    (see :mod:`~latent_explorer.core.export.map_overlay`); a
+    :class:`~latent_explorer.core.export.turntable.Turntable` puts a turning 3-D map there
+    instead. A contact sheet still shows the frames alone. A failed or cancelled render leaves
+    no file.
     """
     ctx = ctx or null_context()
     kind = export_format(out)
@@ -237,6 +240,8 @@ def render_latents(model: GenerativeModel, latents: npt.ArrayLike, out: str | Pa
         frames = MapBesideFrames(stream, stream.frame_hw, beside, even=even)
     result = write_export(frames, out, fps, total=len(path), crf=crf, preset=preset, ctx=ctx)
     all_notes = [*result.notes, *(notes or [])]
+    if isinstance(beside, Turntable) and beside.note:
+        all_notes.append(beside.note)
     sheet_file = None
     if sheet > 0:
         sheet_file = _write_sheet(stream, Path(out), scale_mode)

@@ -39,13 +39,16 @@ class ExportSettings:
     """Put the comparison model's frames beside the main model's (A/B video)."""
     map_beside: bool = False
     """Put the map, with the path and a marker moving along it, left of each frame."""
+    map_3d: bool = False
+    """With ``map_beside``: the 3-D map, turning once over the video, instead of the 2-D map."""
 
 
 class QtExportDialog(QDialog):
     """Asks where and how to export the active path."""
 
     def __init__(self, default_name: str, fps: float, frame_count: int,
-                 parent: QWidget | None = None, compare_name: str | None = None) -> None:
+                 parent: QWidget | None = None, compare_name: str | None = None,
+                 map_3d_available: bool = False) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export path")
         self.format_combo = QComboBox()
@@ -97,7 +100,24 @@ class QtExportDialog(QDialog):
         self.map_check = QCheckBox("Map beside the output")
         self.map_check.setToolTip("Each frame shows the map as it is now, with the path and a "
                                   "marker at the frame's place on it, left of the image")
-        form.addRow("", self.map_check)
+        self.map_kind = QComboBox()
+        self.map_kind.addItem("2-D map as shown", "2d")
+        self.map_kind.addItem("3-D map, turning once", "3d")
+        if not map_3d_available:
+            item = self.map_kind.model().item(1)  # type: ignore[attr-defined]
+            item.setEnabled(False)
+            item.setToolTip("Open the 3-D view (toolbar, 3) to make a 3-D map first")
+        self.map_kind.setToolTip(
+            "The 2-D map as the window shows it, or the 3-D map (as the 3-D view shows it: "
+            "colours, hidden classes, camera) turning once round while the path plays"
+            + ("" if map_3d_available else "; the 3-D map needs the 3-D view opened first"))
+        self.map_kind.setEnabled(False)
+        self.map_check.toggled.connect(self.map_kind.setEnabled)
+        map_row = QHBoxLayout()
+        map_row.addWidget(self.map_check)
+        map_row.addWidget(self.map_kind)
+        map_row.addStretch(1)
+        form.addRow("", map_row)
         self.summary = QLabel(f"{frame_count} frames")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.export_button = buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -138,4 +158,5 @@ class QtExportDialog(QDialog):
             # isHidden, not isVisible: after exec() the whole dialog is invisible.
             side_by_side=self.side_check.isChecked() and not self.side_check.isHidden(),
             map_beside=self.map_check.isChecked(),
+            map_3d=self.map_check.isChecked() and self.map_kind.currentData() == "3d",
         )
