@@ -177,6 +177,23 @@ def test_pickled_module_is_refused_without_trust_and_opens_with_it(tmp_path: Pat
     assert load_model(str(card), trust_code=True).latent_dim == 3
 
 
+@SCRIPT_IS_DEPRECATED
+def test_a_ts_file_opens_as_torchscript(tmp_path: Path) -> None:
+    torch.jit.script(ScriptedAutoencoder().eval()).save(str(tmp_path / "ae.ts"))
+    model = load_model(str(tmp_path / "ae.ts"))
+    assert model.latent_shape == (4,) and model.has_encoder
+
+
+def test_a_text_file_named_like_a_checkpoint_is_not_called_a_pickle(tmp_path: Path) -> None:
+    # The unpickler reads anything starting with "c" as a pickle; the message must not say
+    # "pickled module, needs trust" for a file that is plainly not a checkpoint.
+    for text in (b"cats and dogs\n", b"checkpoint: see README\n", b"\x00\x01garbage"):
+        (tmp_path / "notes.pt").write_bytes(text)
+        with pytest.raises(ModelError, match="is not a PyTorch checkpoint") as caught:
+            load_model(str(tmp_path / "notes.pt"), trust_code=True)
+        assert "notes.pt" in str(caught.value) and "pickled" not in str(caught.value)
+
+
 def test_unknown_specs_and_bad_cards(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="neither 'demo' nor an existing"):
         load_model(str(tmp_path / "nothing.pt"))

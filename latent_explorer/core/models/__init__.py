@@ -52,7 +52,7 @@ BUNDLED_MODELS = {
 }
 """Bundled model name -> its ``model.json`` (``demo-shapes``: a conv VAE for ``shapes``)."""
 
-_CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin")
+_CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin", ".ts")
 
 
 def load_model(
@@ -122,8 +122,8 @@ def _load_path(
         return _load_checkpoint(path, trust_code, options, source)
     raise SpecError(
         f"{path}: unknown kind of model file; expected a folder with model.json, a .json "
-        "model card, .safetensors, a TorchScript or PyTorch checkpoint (.pt, .pth, .ckpt), "
-        "or a Python adapter file (.py)"
+        "model card, .safetensors, a TorchScript or PyTorch checkpoint (.pt, .pth, .ckpt, "
+        ".bin, .ts), or a Python adapter file (.py)"
     )
 
 
@@ -138,6 +138,13 @@ def _load_checkpoint(
 
     if is_torchscript_archive(path):
         return load_torchscript(path, options, source=source)
+    from latent_explorer.core.models.detect import looks_like_torch_file
+
+    if not looks_like_torch_file(path):
+        # Checked before unpickling: the unpickler reads any file starting with "c" as a
+        # pickle, which would call a text file a pickled module.
+        raise ModelError(path, "is not a PyTorch checkpoint or TorchScript archive (neither a "
+                               "zip archive nor a pickle, as torch.save writes them)")
     try:
         torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:

@@ -250,7 +250,7 @@ def _detect_checkpoint(path: Path) -> Detection:
 
     if is_torchscript_archive(path):
         return _detect_torchscript(path)
-    if not _looks_like_torch_file(path):
+    if not looks_like_torch_file(path):
         reason = "neither a zip archive nor a pickle, as torch.save writes them"
         return _not_a_checkpoint(path, ValueError(reason))
     try:
@@ -278,7 +278,7 @@ def _detect_checkpoint(path: Path) -> Detection:
     return _with_earlier_card(Detection(path, ModelKind.STATE_DICT, summary))
 
 
-def _looks_like_torch_file(path: Path) -> bool:
+def looks_like_torch_file(path: Path) -> bool:
     """Whether ``path`` starts like a ``torch.save`` file (a zip with data.pkl, or pickle 2+).
 
     Checked first because the unpickler reads any file starting with ``c`` as a pickle.
