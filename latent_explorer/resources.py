@@ -1,9 +1,10 @@
 """Where the app's data files (demo model, icons) live, in a checkout and in a frozen bundle.
 
-In a source checkout (or an editable install) they are in ``<repository>/resources``. A bundle
-built by PyInstaller (``packaging/``) unpacks them to ``<sys._MEIPASS>/resources``. The
-environment variable ``LATENT_EXPLORER_RESOURCES`` overrides both, for distribution packages
-that install the files elsewhere (e.g. ``/usr/share/latent-explorer``).
+In a source checkout (or an editable install) they are in ``<repository>/resources``. A wheel
+(``pip install .``) installs them as data files to ``<prefix>/share/latent-explorer/resources``.
+A bundle built by PyInstaller (``packaging/``) unpacks them to ``<sys._MEIPASS>/resources``.
+The environment variable ``LATENT_EXPLORER_RESOURCES`` overrides all of these, for distribution
+packages that install the files elsewhere (e.g. ``/usr/share/latent-explorer``).
 
 Imports neither Qt nor torch.
 """
@@ -26,7 +27,11 @@ def resource_root() -> Path:
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle is not None:
         return Path(bundle) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
+    checkout = Path(__file__).resolve().parent.parent / "resources"
+    installed = Path(sys.prefix) / "share" / "latent-explorer" / "resources"
+    if not checkout.is_dir() and installed.is_dir():
+        return installed
+    return checkout
 
 
 def resource_path(*parts: str) -> Path:

@@ -159,6 +159,36 @@ def test_resource_path_in_a_bundle_and_with_an_override(
     assert resource_path("icons") == tmp_path / "share" / "icons"
 
 
+def test_an_installed_wheel_finds_its_data_files(monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path: Path) -> None:
+    import latent_explorer.resources as resources_module
+
+    monkeypatch.delenv(RESOURCES_ENV, raising=False)
+    monkeypatch.delattr(sys, "_MEIPASS", raising=False)
+    # As in site-packages: no resources folder beside the package, the data files under prefix.
+    monkeypatch.setattr(resources_module, "__file__",
+                        str(tmp_path / "site-packages" / "latent_explorer" / "resources.py"))
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "env"))
+    installed = tmp_path / "env" / "share" / "latent-explorer" / "resources"
+    (installed / "demo").mkdir(parents=True)
+    assert resource_path("demo", "model.json") == installed / "demo" / "model.json"
+
+
+def test_the_wheel_carries_the_demo_models_and_icons(tmp_path: Path) -> None:
+    import zipfile
+
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+                             str(tmp_path), str(REPO)], capture_output=True, text=True,
+                            check=False, timeout=600)
+    assert result.returncode == 0, result.stderr
+    (wheel,) = tmp_path.glob("latent_explorer-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    data = [n.split(".data/data/", 1)[1] for n in names if ".data/data/" in n]
+    for part in ("demo/model.json", "demo/model.safetensors", "demo-shapes/model.json",
+                 "demo-shapes/model.safetensors", f"icons/{APP_ID}.svg"):
+        assert f"share/latent-explorer/resources/{part}" in data, data
+
+
 def test_entry_script_runs_the_cli_and_guards_main() -> None:
     source = (PACKAGING / "entry.py").read_text(encoding="utf-8")
     guarded = source.split('if __name__ == "__main__":', 1)
