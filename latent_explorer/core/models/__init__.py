@@ -143,6 +143,10 @@ def _load_checkpoint(
     if not looks_like_torch_file(path):
         # Checked before unpickling: the unpickler reads any file starting with "c" as a
         # pickle, which would call a text file a pickled module.
+        with path.open("rb") as stream:
+            if stream.read(2) == b"PK":
+                raise ModelError(path, "cannot be read as a PyTorch checkpoint: its zip archive "
+                                       "is truncated or corrupt")
         raise ModelError(path, "is not a PyTorch checkpoint or TorchScript archive (neither a "
                                "zip archive nor a pickle, as torch.save writes them)")
     try:
