@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QStackedWidget,
+    QTabBar,
     QToolBar,
     QWidget,
 )
@@ -31,7 +32,7 @@ from latent_explorer.core.models.base import GenerativeModel
 from latent_explorer.core.session.autosave import RecoveryStore
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
-from latent_explorer.qt.settings import app_settings, recent_files, remember_file
+from latent_explorer.qt.settings import LAYOUT_VERSION, app_settings, recent_files, remember_file
 from latent_explorer.qt.widgets.decoder_view import QtDecoderView
 from latent_explorer.qt.widgets.latent_sliders import QtLatentSliders
 from latent_explorer.qt.widgets.map_view import QtMapView
@@ -39,7 +40,6 @@ from latent_explorer.qt.widgets.projection_panel import METHOD_NAMES, QtProjecti
 
 DATASET_FILTER = ("Datasets (*.gz *-ubyte *.idx *.npz *.npy);;All files (*)")
 MODEL_FILTER = ("Models (*.json *.safetensors *.pt *.pth *.ckpt *.ts *.py);;All files (*)")
-LAYOUT_VERSION = 2  # bumped when docks are added, so an old saved layout is not misapplied
 
 
 class MainWindow(QMainWindow):
@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
                                              Qt.DockWidgetArea.BottomDockWidgetArea)
         self.analysis_docks = [self._add_dock(*spec) for spec in self.analysis.dock_specs()]
         self.analysis.arrange_docks(self.analysis_docks)
+        self.readable_dock_tabs()
         self.resizeDocks([self.projection_dock, self.path_dock], [230, 520],
                          Qt.Orientation.Vertical)
         self.resizeDocks([self.filmstrip_dock], [140], Qt.Orientation.Vertical)
@@ -541,6 +542,20 @@ class MainWindow(QMainWindow):
             self.grab().save(path, "PNG")
 
     # --- layout ---------------------------------------------------------------------------
+    def restoreState(self, state: QByteArray | bytes, version: int = 0) -> bool:
+        """Restore a saved dock layout; the dock tabs then show whole titles."""
+        restored = super().restoreState(state, version)
+        self.readable_dock_tabs()
+        return restored
+
+    def readable_dock_tabs(self) -> None:
+        """Tabbed docks show their whole titles ("Selection", not "Sel..."), scrolling when
+        there are more tabs than fit."""
+        for bar in self.findChildren(QTabBar):
+            if bar.parent() is self:  # the main window's dock tabs, not those inside panels
+                bar.setElideMode(Qt.TextElideMode.ElideNone)
+                bar.setUsesScrollButtons(True)
+
     def _restore_layout(self) -> None:
         geometry = self.settings.value("window/geometry")
         state = self.settings.value("window/state")

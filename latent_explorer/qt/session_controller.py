@@ -22,6 +22,7 @@ from latent_explorer.core.session.data import (
 from latent_explorer.core.session.path_state import Anchor, PathState
 from latent_explorer.core.session.references import relocate
 from latent_explorer.core.session.store import load_session, save_session
+from latent_explorer.qt.settings import LAYOUT_VERSION
 
 if TYPE_CHECKING:
     from latent_explorer.core.compute.pipeline import Workspace
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 SESSION_FILTER = "Latent Explorer sessions (*.lxs);;All files (*)"
 AUTOSAVE_MS = 3000
-LAYOUT_VERSION = 2  # as in main_window: the dock layout's version
 
 
 class SessionController(QObject):

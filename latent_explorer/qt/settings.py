@@ -7,6 +7,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
+LAYOUT_VERSION = 3
+"""Version of the saved dock layout (window settings and sessions): bumped whenever docks are
+added or regrouped, so an older layout is not applied to docks it does not know."""
+
 CONFIG_ENV = "LATENT_EXPLORER_CONFIG"
 MAX_RECENT = 8
 

@@ -238,3 +238,24 @@ def test_next_and_previous_sample_keys(make_window, qtbot) -> None:  # type: ign
     qtbot.keyClick(window, Qt.Key.Key_P)
     qtbot.keyClick(window, Qt.Key.Key_P)
     assert window.explorer.selected_index == len(window.workspace.dataset) - 1
+
+
+def test_dock_tabs_show_whole_titles(make_window) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTabBar
+
+    window = make_window()
+    bars = [bar for bar in window.findChildren(QTabBar) if bar.parent() is window]
+    assert bars, "the default layout tabs docks together"
+    titles = []
+    for bar in bars:
+        assert bar.elideMode() == Qt.TextElideMode.ElideNone and bar.usesScrollButtons()
+        titles += [bar.tabText(i) for i in range(bar.count())]
+        assert bar.count() <= 4  # few tabs per group, so they fit beside each other
+    assert {"Path", "Colour", "Selection", "Latent sliders", "Neighbours"} <= set(titles)
+    # A restored layout (settings, sessions) keeps them readable too.
+    from latent_explorer.qt.settings import LAYOUT_VERSION
+
+    window.restoreState(window.saveState(LAYOUT_VERSION), LAYOUT_VERSION)
+    for bar in (b for b in window.findChildren(QTabBar) if b.parent() is window):
+        assert bar.elideMode() == Qt.TextElideMode.ElideNone
