@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -53,10 +54,16 @@ class QtPathPanel(QWidget):
 
         self.path_combo = QComboBox()
         self.path_combo.setToolTip("Paths kept in this session; each has its own anchors")
-        self.new_button = QPushButton("New")
+        self.path_combo.setMinimumContentsLength(10)
+        self.path_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        # Tool buttons: as wide as their words, so the path's name keeps the room.
+        self.new_button = QToolButton(text="New")
         self.new_button.setToolTip("Start a new, empty path")
-        self.rename_button = QPushButton("Rename")
-        self.delete_button = QPushButton("Delete")
+        self.rename_button = QToolButton(text="Rename")
+        self.rename_button.setToolTip("Give the path shown a new name")
+        self.delete_button = QToolButton(text="Delete")
+        self.delete_button.setToolTip("Delete the path shown (its anchors go with it)")
         top = QHBoxLayout()
         top.addWidget(self.path_combo, 1)
         for b in (self.new_button, self.rename_button, self.delete_button):
@@ -134,6 +141,7 @@ class QtPathPanel(QWidget):
         for c in (self.loop_check, self.pingpong_check, self.even_check):
             checks.addWidget(c)
         form = QFormLayout()
+        self._form = form
         form.addRow("Hold", self.hold_spin)
         form.addRow("Interpolation", self.interp_combo)
         form.addRow("Length", length_row)
@@ -230,6 +238,7 @@ class QtPathPanel(QWidget):
         self.frames_spin.setVisible(mode == "segment")
         self.total_spin.setVisible(mode == "frames")
         self.seconds_spin.setVisible(mode == "seconds")
+        self._form.setRowVisible(self.length_hint, p.total_frames is not None)
         if p.total_frames is None:
             self.length_hint.setText("")
             return
