@@ -177,3 +177,26 @@ def test_new_layout_of_the_same_classes_keeps_the_legend(view: QtMapView) -> Non
     assert all(item not in items.values() for item in view._legend_items.values())
     view.set_points(coords, None)  # no labels: no legend entries
     assert view._legend_items == {}
+
+
+def test_dimmed_points_darken_the_density_image(view: QtMapView) -> None:
+    # Zoomed out on 300,000 points: a selection (bright) must stand out from the rest (dimmed).
+    coords, labels = _points(300_000, seed=5)
+    view.set_points(coords, labels)
+    selected = coords[:, 0] < np.median(coords[:, 0])
+    view.cloud.set_colors([QColor(255, 255, 255), QColor(255, 255, 255, 40)])
+    view.cloud.set_color_index(np.where(selected, 0, 1))
+    view.viewport().repaint()
+    assert view.cloud.mode == "density"
+    image = view.cloud._cache_image
+    assert image is not None
+
+    def brightness(mask: np.ndarray) -> float:
+        values = []
+        for x, y in coords[mask][:400]:
+            p = view.view_to_widget(float(x), float(y))
+            colour = QColor(image.pixel(int(p.x()), int(p.y())))
+            values.append(colour.red() * colour.alphaF())
+        return float(np.mean(values))
+
+    assert brightness(selected) > 2.5 * brightness(~selected)

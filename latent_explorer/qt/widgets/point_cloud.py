@@ -9,8 +9,9 @@ viewport with vectorised numpy into one image:
 - **density** when zoomed out so far that many points share a pixel (more than
   :attr:`PointCloudItem.density_threshold` points per pixel of the view): one ``np.bincount``
   over flat pixel indices counts the points per pixel, two more sum their class colours, and
-  each pixel shows the mean class colour of *all* its points with an opacity that grows with
-  the log of the count. Nothing is sampled: every point contributes to the image.
+  each pixel shows the mean class colour of *all* its points (premultiplied by each point's
+  alpha, so dimmed points darken it) with an opacity that grows with the log of the count.
+  Nothing is sampled: every point contributes to the image.
 
 Setting data, recolouring and hiding classes are O(N) array operations; a frame costs about
 20 ms per million points. :meth:`PointCloudItem.set_draw_order` takes a spatially sorted order
@@ -256,7 +257,10 @@ class PointCloudItem(pg.GraphicsObject):
         if "weights" not in paint and density:
             bits_shift = channel_bits(len(paint["index"]))
             bits, shift = bits_shift if bits_shift is not None else (8, None)
-            rgb = np.array([[c.red(), c.green(), c.blue()] for c in self._colors], dtype=np.int64)
+            # Premultiplied by each colour's alpha: points dimmed (not selected) or faded by an
+            # opacity column darken their pixel, so a selection stands out when zoomed out too.
+            rgb = np.array([[c.red() * c.alpha() // 255, c.green() * c.alpha() // 255,
+                             c.blue() * c.alpha() // 255] for c in self._colors], dtype=np.int64)
             rgb = (rgb * ((1 << bits) - 1) + 127) // 255
             if shift is None:
                 paint["weights"] = tuple(rgb[:, k].astype(np.float64)[paint["index"]]
