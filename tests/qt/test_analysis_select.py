@@ -147,3 +147,25 @@ def test_isolate_reproject_show_all_and_named_selections(make_window, qtbot) -> 
     assert len(analysis.state.selection) == 0
     assert (cloud.color_index < len(cloud._colors)).all()
     assert len(cloud._colors) == 10  # no faint half without a selection
+
+
+def test_reproject_uses_the_projection_panels_method(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    analysis = window.analysis
+    labels = window.workspace.dataset.labels
+    chosen = np.isin(labels, (0, 6))
+    analysis.state.select(np.flatnonzero(chosen))
+    window.projection.method = "umap"  # chosen in the panel, not yet computed for the map
+    window.projection.n_neighbors = 10
+    panel = analysis.selection_panel
+    with qtbot.waitSignal(window.map_changed, timeout=180_000):
+        qtbot.mouseClick(panel.reproject_button, Qt.MouseButton.LeftButton)
+    projector = window.workspace.projector
+    assert projector.params.method == "umap" and projector.params.n_components == 2
+    assert np.isfinite(projector.coords).all() and len(projector.coords) == len(labels)
+    np.testing.assert_array_equal(window.map_view.cloud.visible, chosen)
+    # The two digits form two groups on the subset's own map.
+    zeros, sixes = projector.coords[labels == 0], projector.coords[labels == 6]
+    gap = np.linalg.norm(zeros.mean(axis=0) - sixes.mean(axis=0))
+    assert gap > 2 * max(zeros.std(axis=0).max(), sixes.std(axis=0).max())
+    assert "UMAP of the" in window.statusBar().currentMessage()

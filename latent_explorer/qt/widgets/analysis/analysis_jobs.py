@@ -234,8 +234,11 @@ class AnalysisJobs(QObject):
 
     # --- re-projection --------------------------------------------------------------------
     def reproject(self) -> None:
-        """A PCA map fitted on the selected samples only; the others are hidden."""
-        from latent_explorer.core.projection import fit_projection
+        """A map fitted on the selected samples only, with the projection panel's method
+        (PCA, UMAP or t-SNE and their settings, in 2-D); the others are hidden."""
+        import dataclasses
+
+        from latent_explorer.core.projection import fit_projection, projector_from_arrays
         from latent_explorer.core.projection.base import ProjectionParams
         from latent_explorer.core.projection.pca import PCAProjector
 
@@ -243,15 +246,30 @@ class AnalysisJobs(QObject):
         rows = self.c.state.selection.copy()
         if ws is None or len(rows) < 3:
             return
+        params = dataclasses.replace(self.c.window.projection.to_params(), n_components=2)
+        name = {"pca": "PCA", "umap": "UMAP", "tsne": "t-SNE"}.get(params.method, params.method)
 
-        def job(ctx: Any) -> PCAProjector:
-            params = ProjectionParams("pca", 2, 0)
+        def job(ctx: Any) -> Any:
+            if params.method == "pca":
+                pca = ProjectionParams("pca", 2, 0)
+                fitted = fit_projection(ws.latents[rows], pca, ctx)
+                assert isinstance(fitted, PCAProjector)
+                return PCAProjector(pca, fitted.mean, fitted.all_components,
+                                    fitted.all_explained_variance, fitted.transform(ws.latents))
             fitted = fit_projection(ws.latents[rows], params, ctx)
-            assert isinstance(fitted, PCAProjector)
-            return PCAProjector(params, fitted.mean, fitted.all_components,
-                                fitted.all_explained_variance, fitted.transform(ws.latents))
+            # The hidden samples are placed by their neighbours among the selected ones, so
+            # the map's inverse and "you are here" work anywhere, as on any map.
+            chosen = np.zeros(len(ws.latents), dtype=bool)
+            chosen[rows] = True
+            coords = np.empty((len(ws.latents), 2), dtype=np.float32)
+            coords[chosen] = fitted.coords[:, :2]
+            if not chosen.all():
+                ctx.progress(None, f"placing the other {int((~chosen).sum()):,} samples")
+                coords[~chosen] = fitted.transform(ws.latents[~chosen])[:, :2]
+            return projector_from_arrays(params, {"coords": coords, "latents": ws.latents,
+                                                  "sampled": np.array(-1)})
 
-        def done(projector: PCAProjector) -> None:
+        def done(projector: Any) -> None:
             if self.c.window.workspace is not ws:
                 return
             if self.c._saved_projector is None:
@@ -260,9 +278,9 @@ class AnalysisJobs(QObject):
             ws.projector = projector
             self.c.state.isolated = True
             self.c.window._show_map(ws)
-            self.c.report(f"PCA of the {len(rows):,} selected samples; Show all goes back")
+            self.c.report(f"{name} of the {len(rows):,} selected samples; Show all goes back")
 
-        self.other.start(f"Re-projecting {len(rows):,} samples", job, done)
+        self.other.start(f"Re-projecting {len(rows):,} samples ({name})", job, done)
 
     def restore_projection(self) -> None:
         """Back to the map shown before :meth:`reproject`."""

@@ -62,7 +62,8 @@ class QtSelectionPanel(QWidget):
         self.isolate_button = QPushButton("Isolate")
         self.isolate_button.setToolTip("Show only the selected samples on the map")
         self.reproject_button = QPushButton("Re-project")
-        self.reproject_button.setToolTip("A PCA map of the selected samples only")
+        self.reproject_button.setToolTip("A map of the selected samples only, made with the "
+                                         "method chosen in the Projection panel")
         self.show_all_button = QPushButton("Show all")
         self.clear_button = QPushButton("Clear")
         self.export_button = QPushButton("Export...")
