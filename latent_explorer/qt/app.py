@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
@@ -18,7 +19,7 @@ SCREENSHOT_TIMEOUT_S = 600
 
 def make_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication (created once), named so settings and window titles are right."""
-    app = QApplication.instance()
+    app = cast("QApplication | None", QApplication.instance())
     if app is None:
         app = QApplication(argv or [sys.argv[0]])
     app.setApplicationName("Latent Explorer")
@@ -33,7 +34,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     icon = resource_path("icons", "io.github.latent_explorer.svg")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    return app  # type: ignore[return-value]
+    return app
 
 
 class ScreenshotTaker(QObject):
@@ -114,7 +115,7 @@ def _print_timings(window: MainWindow) -> None:
     QTimer.singleShot(0, lambda: print(f"timing window_visible {time.time()}", file=sys.stderr,
                                        flush=True))
     pane = window.decoder_view.decoded_pane
-    done = []
+    done: list[bool] = []
 
     def on_painted() -> None:
         if pane.array is not None and not done:

@@ -53,7 +53,9 @@ def _lasso(coords: np.ndarray, shift: float) -> np.ndarray:
     radius = (hi - lo) * np.array([0.32 + shift, 0.62])
     angles = np.linspace(0, 2 * np.pi, 64, endpoint=False)
     wobble = 1.0 + 0.04 * np.sin(7 * angles)
-    return centre + np.stack([np.cos(angles), np.sin(angles)], axis=1) * radius * wobble[:, None]
+    circle = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    loop: np.ndarray = centre + circle * radius * wobble[:, None]
+    return loop
 
 
 def bench_analysis(quick: bool = False) -> dict[str, Any]:

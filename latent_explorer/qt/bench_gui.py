@@ -117,6 +117,7 @@ def _big_workspace(window: Any, count: int) -> Any:
     latents = np.tile(base, (reps, 1))[:count]
     latents = latents + rng.normal(0, 0.05, latents.shape).astype(np.float32)
     images = np.tile(digits.images, (reps, 1, 1, 1))[:count]
+    assert digits.labels is not None
     labels = np.tile(digits.labels, reps)[:count]
     dataset = ArrayDataset(f"digits x{reps}", "bench", images, labels, digits.label_names)
     projector = fit_projection(latents, ProjectionParams("pca", 2))

@@ -339,7 +339,8 @@ class MainWindow(QMainWindow):
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction("(nothing yet)").setEnabled(False)
 
-    def _install_workspace(self, ws: Workspace, dataset: str | None, model: str | None) -> None:
+    def _install_workspace(self, ws: Workspace, dataset: str | None,
+                           model: str | GenerativeModel | None) -> None:
         self.workspace = ws
         if isinstance(dataset, str):
             remember_file(self.settings, "datasets", dataset)
@@ -524,7 +525,7 @@ class MainWindow(QMainWindow):
         try:
             import torch
 
-            torch_version = torch.__version__
+            torch_version: str = torch.__version__
         except ImportError:  # pragma: no cover - torch is a dependency
             torch_version = "not installed"
         return (f"<b>Latent Explorer {__version__}</b><br>A live map of a dataset in a "
@@ -542,7 +543,8 @@ class MainWindow(QMainWindow):
             self.grab().save(path, "PNG")
 
     # --- layout ---------------------------------------------------------------------------
-    def restoreState(self, state: QByteArray | bytes, version: int = 0) -> bool:
+    def restoreState(self, state: QByteArray | bytes | bytearray | memoryview,
+                     version: int | None = 0) -> bool:
         """Restore a saved dock layout; the dock tabs then show whole titles."""
         restored = super().restoreState(state, version)
         self.readable_dock_tabs()

@@ -183,8 +183,8 @@ class SessionController(QObject):
             if pr.coords is not None and len(pr.coords) == len(ws.latents):
                 from latent_explorer.core.projection import projector_from_arrays
 
-                arrays = {"coords": pr.coords, "latents": ws.latents,
-                          "sampled": np.array(-1, dtype=np.int64)}
+                arrays: dict[str, np.ndarray] = {"coords": pr.coords, "latents": ws.latents,
+                                                 "sampled": np.array(-1, dtype=np.int64)}
                 ws.projector = projector_from_arrays(p.to_params(), arrays)
                 w._show_map(ws)
                 w.projection_panel.show_idle(f"{pr.method.upper()} map restored")

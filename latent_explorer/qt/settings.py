@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QSettings
 
@@ -33,7 +35,7 @@ def recent_files(settings: QSettings, kind: str) -> list[str]:
     value = settings.value(f"recent/{kind}", [])
     if isinstance(value, str):
         value = [value]
-    return [str(v) for v in (value or [])]
+    return [str(v) for v in cast("Iterable[object]", value or [])]
 
 
 def remember_file(settings: QSettings, kind: str, spec: str) -> None:

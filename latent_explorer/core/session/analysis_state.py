@@ -8,7 +8,7 @@ attribute vectors are tuples of small values that a session saves and restores.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -16,6 +16,28 @@ from psygnal import evented
 
 from latent_explorer.core.analysis.attributes import AttributeVector
 from latent_explorer.core.session.data import Selection
+
+if TYPE_CHECKING:
+    from psygnal import SignalGroup, SignalInstance
+
+    class AnalysisEvents(SignalGroup):
+        """For the type checker: the signals ``@evented`` adds to :class:`AnalysisState`."""
+
+        selection: SignalInstance
+        colour_by: SignalInstance
+        opacity_by: SignalInstance
+        filter_text: SignalInstance
+        isolated: SignalInstance
+        tool: SignalInstance
+        neighbor_k: SignalInstance
+        neighbor_metric: SignalInstance
+        neighbor_source: SignalInstance
+        outlier_score: SignalInstance
+        outlier_count: SignalInstance
+        cluster_method: SignalInstance
+        cluster_param: SignalInstance
+        named_selections: SignalInstance
+        attributes: SignalInstance
 
 IntArray = npt.NDArray[np.int64]
 SelectMode = Literal["replace", "add", "remove", "toggle"]
@@ -38,6 +60,9 @@ def _mask(indices: IntArray, size: int) -> npt.NDArray[np.bool_]:
 @dataclass
 class AnalysisState:
     """What the user selected, how the map is coloured and filtered, and the tools' settings."""
+
+    if TYPE_CHECKING:
+        events: ClassVar[AnalysisEvents]
 
     selection: IntArray = field(default_factory=_empty)
     """Selected sample indices, sorted and unique (int64)."""

@@ -8,12 +8,30 @@ several named paths and says which one is active.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 from psygnal import Signal, evented
 
 from latent_explorer.core.errors import LatentExplorerError
+
+if TYPE_CHECKING:
+    from psygnal import SignalGroup, SignalInstance
+
+    class PathEvents(SignalGroup):
+        """For the type checker: the signals ``@evented`` adds to :class:`PathState`."""
+
+        name: SignalInstance
+        anchors: SignalInstance
+        interp: SignalInstance
+        frames_per_segment: SignalInstance
+        total_frames: SignalInstance
+        easing: SignalInstance
+        loop: SignalInstance
+        pingpong: SignalInstance
+        even_speed: SignalInstance
+        fps: SignalInstance
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +51,9 @@ class Anchor:
 @dataclass
 class PathState:
     """One path: its anchors and how frames are laid between them."""
+
+    if TYPE_CHECKING:
+        events: ClassVar[PathEvents]
 
     name: str = "Path 1"
     anchors: tuple[Anchor, ...] = ()

@@ -8,6 +8,7 @@ it never keeps the canonical value itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -15,11 +16,37 @@ from psygnal import evented
 
 from latent_explorer.core.projection.base import ProjectionParams
 
+if TYPE_CHECKING:
+    from psygnal import SignalGroup, SignalInstance
+
+    class ExplorerEvents(SignalGroup):
+        """For the type checker: the signals ``@evented`` adds to :class:`ExplorerState`."""
+
+        current_latent: SignalInstance
+        probe_position: SignalInstance
+        selected_index: SignalInstance
+        condition_label: SignalInstance
+        hidden_labels: SignalInstance
+        slider_basis: SignalInstance
+
+    class ProjectionEvents(SignalGroup):
+        """For the type checker: the signals ``@evented`` adds to :class:`ProjectionState`."""
+
+        method: SignalInstance
+        n_components: SignalInstance
+        n_neighbors: SignalInstance
+        min_dist: SignalInstance
+        perplexity: SignalInstance
+        seed: SignalInstance
+
 
 @evented
 @dataclass
 class ExplorerState:
     """What the user is looking at right now."""
+
+    if TYPE_CHECKING:
+        events: ClassVar[ExplorerEvents]
 
     current_latent: npt.NDArray[np.float32] | None = None
     """The latent shown in the decoder view (flat, ``(latent_dim,)``)."""
@@ -39,6 +66,9 @@ class ExplorerState:
 @dataclass
 class ProjectionState:
     """The projection the user chose in the side panel."""
+
+    if TYPE_CHECKING:
+        events: ClassVar[ProjectionEvents]
 
     method: str = "pca"
     """``pca``, ``umap`` or ``tsne``."""

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHeaderView,
     QMainWindow,
+    QMenu,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -19,7 +20,7 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str]]:
     rows = []
     for menu_action in window.menuBar().actions():
         menu = menu_action.menu()
-        if menu is None:
+        if not isinstance(menu, QMenu):
             continue
         for action in menu.actions():
             if isinstance(action, QAction) and not action.shortcut().isEmpty():

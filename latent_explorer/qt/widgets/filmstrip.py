@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from latent_explorer.qt.images import array_to_qimage
@@ -19,7 +19,7 @@ class ThumbnailStrip(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.images: list[np.ndarray] = []
-        self._qimages: list = []
+        self._qimages: list[QImage] = []
         self.frame_indices: list[int] = []
         self.frame_count = 0
         self.playhead = 0

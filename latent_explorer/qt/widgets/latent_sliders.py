@@ -117,8 +117,9 @@ class QtLatentSliders(QWidget):
     def _build_rows(self, dim: int) -> None:
         while self._grid.count():
             item = self._grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self.sliders, self._value_labels = [], []
         for i in range(dim):
             name = QLabel()
@@ -141,7 +142,9 @@ class QtLatentSliders(QWidget):
         ranges = self.stats.ranges[basis]
         for i, slider in enumerate(self.sliders):
             slider.histogram = self.stats.histograms[basis][i]
-            name = self._grid.itemAtPosition(i, 0).widget()
+            item = self._grid.itemAtPosition(i, 0)
+            name = item.widget() if item is not None else None
+            assert isinstance(name, QLabel)
             if basis == "raw":
                 name.setText(f"z{i}")
                 tip = f"Latent dimension {i}; the band shows where the data lies"
@@ -159,7 +162,8 @@ class QtLatentSliders(QWidget):
         """The slider step of ``value`` along dimension ``dim`` in the current basis."""
         assert self.stats is not None
         lo, hi = self.stats.ranges[self.state.slider_basis][dim]
-        return round((float(value) - lo) / (hi - lo) * STEPS)
+        step: int = round((float(value) - lo) / (hi - lo) * STEPS)
+        return step
 
     def step_to_value(self, dim: int, step: int) -> float:
         """The value at slider step ``step`` along dimension ``dim`` in the current basis."""

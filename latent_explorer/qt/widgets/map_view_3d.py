@@ -100,7 +100,8 @@ class QtMapView3D(gl.GLViewWidget):
         self.setMouseTracking(True)
         self.setMinimumSize(120, 120)
 
-        background = QColor(MAP_BACKGROUND).getRgbF()[:3]
+        colour = QColor(MAP_BACKGROUND)
+        background = (colour.redF(), colour.greenF(), colour.blueF())
         self.points = GLPointsItem()
         self.points.background = background
         self.grid = GLPointsItem(mode="lines")
@@ -247,7 +248,7 @@ class QtMapView3D(gl.GLViewWidget):
             painter = QPainter(image)
             self.legend.render(painter, self.legend.pos())
             painter.end()
-        return image.save(str(path), "PNG")
+        return bool(image.save(str(path), "PNG"))
 
     def _build_grid(self) -> None:
         if not len(self.coords):

@@ -58,11 +58,14 @@ class QtPathPanel(QWidget):
         self.path_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         # Tool buttons: as wide as their words, so the path's name keeps the room.
-        self.new_button = QToolButton(text="New")
+        self.new_button = QToolButton()
+        self.new_button.setText("New")
         self.new_button.setToolTip("Start a new, empty path")
-        self.rename_button = QToolButton(text="Rename")
+        self.rename_button = QToolButton()
+        self.rename_button.setText("Rename")
         self.rename_button.setToolTip("Give the path shown a new name")
-        self.delete_button = QToolButton(text="Delete")
+        self.delete_button = QToolButton()
+        self.delete_button.setText("Delete")
         self.delete_button.setToolTip("Delete the path shown (its anchors go with it)")
         top = QHBoxLayout()
         top.addWidget(self.path_combo, 1)

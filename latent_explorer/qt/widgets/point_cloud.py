@@ -124,7 +124,8 @@ def density_image(flat: np.ndarray, weights: tuple[np.ndarray, ...], bits: int, 
         counts = np.bincount(flat, minlength=size + 1)[:size]
         nz = np.flatnonzero(counts)
         count = counts[nz].astype(np.float64)
-        r_sum, g_sum, b_sum = (np.bincount(flat, weights=w, minlength=size + 1)[:size][nz]
+        # numpy's stub types bincount as intp even with weights; at runtime these are float64.
+        r_sum, g_sum, b_sum = (np.bincount(flat, weights=w, minlength=size + 1)[:size][nz]  # type: ignore[assignment]
                                for w in weights)
     buffer = np.zeros(size, dtype=np.uint32)
     if len(nz) == 0:

@@ -93,7 +93,8 @@ class AnalysisJobs(QObject):
         ws = self.c.window.workspace
         if ws is None or name not in self.scores:
             return
-        latents, notes = ws.latents, []
+        latents = ws.latents
+        notes: list[str] = []
         state = self.c.state
         if name == "cluster":
             method, param = state.cluster_method, state.cluster_param

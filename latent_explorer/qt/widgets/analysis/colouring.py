@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -67,7 +68,7 @@ def is_categorical(values: np.ndarray) -> bool:
 
 
 def categorical_scheme(title: str, values: np.ndarray,
-                       name: Callable[[object], str] = str) -> ColourScheme:
+                       name: Callable[[Any], str] = str) -> ColourScheme:
     """One colour per distinct value; negative integers (noise, missing) are grey."""
     values = np.asarray(values)
     if values.dtype.kind in "iu" and len(values) and values.min() >= 0 \
@@ -134,7 +135,7 @@ def numeric_scheme(title: str, values: np.ndarray) -> ColourScheme:
 
 
 def scheme_for(title: str, values: np.ndarray,
-               name: Callable[[object], str] = str) -> ColourScheme:
+               name: Callable[[Any], str] = str) -> ColourScheme:
     """The categorical or numeric scheme that suits ``values``."""
     values = np.asarray(values)
     if is_categorical(values):

@@ -74,7 +74,7 @@ def points_in_polygon(x: np.ndarray, y: np.ndarray, polygon: npt.ArrayLike,
     state = np.zeros((width, width), dtype=np.int8)
     state[1:-1, 1:-1] = _cell_states(poly, grid, (x0, y0), (sx, sy)).reshape(grid, grid)
     per_point = state.reshape(-1)[cell]
-    inside = per_point == 1
+    inside: BoolArray = per_point == 1
     near = np.flatnonzero(per_point == 2)
     if len(near):
         inside[near] = even_odd(x[near], y[near], poly)
@@ -83,7 +83,7 @@ def points_in_polygon(x: np.ndarray, y: np.ndarray, polygon: npt.ArrayLike,
 
 def _axis_cells(values: np.ndarray, origin: float, scale: float, grid: int) -> np.ndarray:
     """Padded grid column (or row) of each value: 0 before the box, ``grid + 1`` after it."""
-    f = np.subtract(values, np.float32(origin), dtype=np.float32)
+    f: npt.NDArray[np.float32] = np.subtract(values, np.float32(origin), dtype=np.float32)
     f *= np.float32(scale)
     f += np.float32(1.0)
     np.clip(f, 0.0, grid + 1.0, out=f)
@@ -146,7 +146,8 @@ class QtSelectionTool(QObject):
 
     def _to_view(self, pos: QPointF) -> QPointF:
         scene = self.view.mapToScene(pos.toPoint())
-        return self.view.getPlotItem().getViewBox().mapSceneToView(scene)
+        point: QPointF = self.view.getPlotItem().getViewBox().mapSceneToView(scene)
+        return point
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
