@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QTabBar,
-    QToolBar,
     QWidget,
 )
 
@@ -31,12 +30,14 @@ from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.models.base import GenerativeModel
 from latent_explorer.core.session.autosave import RecoveryStore
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
+from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
 from latent_explorer.qt.settings import LAYOUT_VERSION, app_settings, recent_files, remember_file
 from latent_explorer.qt.widgets.decoder_view import QtDecoderView
 from latent_explorer.qt.widgets.latent_sliders import QtLatentSliders
 from latent_explorer.qt.widgets.map_view import QtMapView
 from latent_explorer.qt.widgets.projection_panel import METHOD_NAMES, QtProjectionPanel
+from latent_explorer.qt.window_menus import build_menus, build_toolbar
 
 DATASET_FILTER = ("Datasets (*.gz *-ubyte *.idx *.npz *.npy);;All files (*)")
 MODEL_FILTER = ("Models (*.json *.safetensors *.pt *.pth *.ckpt *.ts *.py);;All files (*)")
@@ -54,6 +55,26 @@ class MainWindow(QMainWindow):
     """A new :class:`Workspace` is shown. Emitted on the GUI thread."""
     map_changed = Signal()
     """The map's points were redrawn (new data or projection). Emitted on the GUI thread."""
+
+    # Made by window_menus.build_menus / build_toolbar.
+    open_session_action: QAction
+    save_session_action: QAction
+    open_dataset_action: QAction
+    open_model_action: QAction
+    recent_menu: QMenu
+    compare_action: QAction
+    place_image_action: QAction
+    export_path_action: QAction
+    save_path_action: QAction
+    screenshot_action: QAction
+    reset_view_action: QAction
+    box_zoom_action: QAction
+    add_keyframe_action: QAction
+    play_action: QAction
+    next_sample_action: QAction
+    previous_sample_action: QAction
+    bookmarks: BookmarkController
+    _default_state: QByteArray
 
     def __init__(self, settings: QSettings | None = None, use_cache: bool = True,
                  recovery: RecoveryStore | None = None, parent: QWidget | None = None) -> None:
@@ -122,8 +143,8 @@ class MainWindow(QMainWindow):
         self.sessions = SessionController(self, recovery)
         self.info_label = QLabel("Nothing loaded")
         self.statusBar().addPermanentWidget(self.info_label)
-        self._build_menus()
-        self._build_toolbar()
+        build_menus(self)
+        build_toolbar(self)
         self._connect()
         self._restore_layout()
 
@@ -137,111 +158,6 @@ class MainWindow(QMainWindow):
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(area, dock)
         return dock
-
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.open_session_action = file_menu.addAction("&Open Session...")
-        self.open_session_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.open_session_action.triggered.connect(lambda: self.sessions.open_dialog())
-        self.save_session_action = file_menu.addAction("&Save Session")
-        self.save_session_action.setShortcut(QKeySequence.StandardKey.Save)
-        self.save_session_action.triggered.connect(lambda: self.sessions.save_dialog())
-        save_as = file_menu.addAction("Save Session &As...")
-        save_as.setShortcut(QKeySequence("Ctrl+Shift+S"))
-        save_as.triggered.connect(lambda: self.sessions.save_dialog(force_ask=True))
-        file_menu.addSeparator()
-        self.open_dataset_action = file_menu.addAction("Open &Dataset...")
-        self.open_dataset_action.setShortcut(QKeySequence("Ctrl+D"))
-        self.open_dataset_action.triggered.connect(self.open_dataset_dialog)
-        self.open_model_action = file_menu.addAction("Open &Model...")
-        self.open_model_action.setShortcut(QKeySequence("Ctrl+M"))
-        self.open_model_action.triggered.connect(self.open_model_dialog)
-        self.recent_menu = QMenu("Open &Recent", self)
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addMenu(self.recent_menu)
-        self.compare_action = file_menu.addAction("Open &Comparison Model (A/B)...")
-        self.compare_action.triggered.connect(lambda: self.models.open_compare_dialog())
-        close_compare = file_menu.addAction("Close Comparison Model")
-        close_compare.triggered.connect(lambda: self.models.set_compare(None))
-        self.place_image_action = file_menu.addAction("&Place Image on Map...")
-        self.place_image_action.setToolTip("Encode an image (or, without an encoder, search "
-                                           "the latent space for it) and mark it on the map")
-        self.place_image_action.triggered.connect(lambda: self.models.place_image_dialog())
-        file_menu.addSeparator()
-        demo = file_menu.addAction("Open the &Built-in Demo")
-        demo.triggered.connect(lambda: self.open("digits", "demo"))
-        file_menu.addSeparator()
-        self.export_path_action = file_menu.addAction("&Export Path...")
-        self.export_path_action.setShortcut(QKeySequence("Ctrl+E"))
-        self.export_path_action.triggered.connect(lambda: self.paths.export_dialog())
-        self.save_path_action = file_menu.addAction("Save Path &File...")
-        self.save_path_action.triggered.connect(lambda: self.paths.save_path_file())
-        file_menu.addAction(self.analysis.export_selection_action)
-        file_menu.addAction(self.analysis.export_png_action)
-        file_menu.addAction(self.analysis.export_svg_action)
-        self.screenshot_action = file_menu.addAction("Save &Screenshot...")
-        self.screenshot_action.triggered.connect(self._save_screenshot_dialog)
-        file_menu.addSeparator()
-        quit_action = file_menu.addAction("&Quit")
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-
-        view_menu = self.menuBar().addMenu("&View")
-        self.reset_view_action = view_menu.addAction("&Reset Map View")
-        self.reset_view_action.setShortcut(QKeySequence("Home"))
-        self.reset_view_action.triggered.connect(self.map_view.reset_view)
-        self.box_zoom_action = view_menu.addAction("&Box Zoom")
-        self.box_zoom_action.setCheckable(True)
-        self.box_zoom_action.setShortcut(QKeySequence("Z"))
-        self.box_zoom_action.setToolTip("Left-drag draws a rectangle to zoom into (Z)")
-        self.box_zoom_action.toggled.connect(self.map_view.set_box_zoom)
-        from latent_explorer.qt.bookmarks import BookmarkController
-
-        self.bookmarks = BookmarkController(self)
-        self.menuBar().addMenu(self.bookmarks.menu)
-        path_menu = self.menuBar().addMenu("&Path")
-        self.add_keyframe_action = path_menu.addAction("&Add Keyframe")
-        self.add_keyframe_action.setShortcut(QKeySequence("K"))
-        self.add_keyframe_action.triggered.connect(lambda: self.paths.add_keyframe())
-        self.play_action = path_menu.addAction("&Play / Pause")
-        self.play_action.setShortcut(QKeySequence("Space"))
-        self.play_action.triggered.connect(lambda: self.paths.filmstrip.play_button.toggle())
-        path_menu.addAction(self.export_path_action)
-        view_menu.addSeparator()
-        for dock in (self.decoder_dock, self.sliders_dock, self.projection_dock, self.path_dock,
-                     self.filmstrip_dock, *self.analysis_docks):
-            view_menu.addAction(dock.toggleViewAction())
-        view_menu.addSeparator()
-        for action in self.analysis.tool_actions.values():
-            view_menu.addAction(action)
-        restore = view_menu.addAction("Restore Default &Layout")
-        restore.triggered.connect(self._restore_default_layout)
-
-        self.next_sample_action = view_menu.addAction("&Next Sample")
-        self.next_sample_action.setShortcut(QKeySequence("N"))
-        self.next_sample_action.triggered.connect(lambda: self.step_sample(1))
-        self.previous_sample_action = view_menu.addAction("&Previous Sample")
-        self.previous_sample_action.setShortcut(QKeySequence("P"))
-        self.previous_sample_action.triggered.connect(lambda: self.step_sample(-1))
-
-        help_menu = self.menuBar().addMenu("&Help")
-        shortcuts = help_menu.addAction("&Keyboard Shortcuts")
-        shortcuts.setShortcut(QKeySequence("F1"))
-        shortcuts.triggered.connect(self._show_shortcuts)
-        about = help_menu.addAction("&About Latent Explorer")
-        about.triggered.connect(self._show_about)
-
-    def _build_toolbar(self) -> None:
-        bar = QToolBar("Map", self)
-        bar.setObjectName("map_toolbar")
-        bar.setMovable(False)
-        bar.addAction(self.reset_view_action)
-        bar.addAction(self.box_zoom_action)
-        bar.addSeparator()
-        bar.addAction(self.view3d.action)
-        self.addToolBar(bar)
-        self.addToolBar(self.analysis.toolbar)
-        self._default_state = self.saveState(LAYOUT_VERSION)
 
     def _connect(self) -> None:
         ev = self.explorer.events
