@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.errors import LatentExplorerError
+from latent_explorer.core.export.markers import draw_marker
 
 BACKGROUND = (22, 24, 29)
 PATH_COLOUR = (235, 235, 235)
@@ -145,7 +146,8 @@ class Turntable:
             if len(self.anchors):
                 a_cols, a_rows, _ = self.project(self.anchors, index, height, width)
                 for x, y in zip(a_cols, a_rows, strict=True):
-                    _draw_disc(image, x, y, max(3.0, height / 90), ANCHOR_COLOUR)
+                    draw_marker(image, float(x), float(y), max(3.0, height / 90),
+                                ANCHOR_COLOUR, ANCHOR_COLOUR, ANCHOR_COLOUR)
             at = min(index, len(cols) - 1)
             marker = (float(cols[at]), float(rows[at]))
         else:
@@ -181,20 +183,6 @@ def _point_size(n: int, height: int) -> int:
     """Square dot size in pixels: bigger for few points and big panels."""
     base = 3 if n < 40_000 else 2 if n < 300_000 else 1
     return max(1, round(base * height / 512))
-
-
-def _draw_disc(image: npt.NDArray[np.uint8], x: float, y: float, radius: float,
-               colour: tuple[int, int, int]) -> None:
-    if not (np.isfinite(x) and np.isfinite(y)):
-        return
-    height, width = image.shape[:2]
-    top, bottom = max(0, int(y - radius)), min(height, int(y + radius) + 2)
-    left, right = max(0, int(x - radius)), min(width, int(x + radius) + 2)
-    if top >= bottom or left >= right:
-        return
-    rows = np.arange(top, bottom)[:, None] - y
-    cols = np.arange(left, right)[None, :] - x
-    image[top:bottom, left:right][rows**2 + cols**2 <= radius**2] = colour
 
 
 def _draw_polyline(image: npt.NDArray[np.uint8], cols: npt.NDArray[np.float64],
