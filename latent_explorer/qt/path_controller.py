@@ -195,16 +195,18 @@ class PathController(QObject):
 
             model = SideBySideModel(ws.model, compare)
         # The map is grabbed here, on the GUI thread: the job gets plain arrays, no Qt objects.
-        beside: MapBeside | Turntable | None = None
+        beside: MapBeside | None = None
+        turntable: dict[str, Any] | None = None
         if settings.map_beside and settings.map_3d and self.window.view3d.has_map:
-            beside = self.window.view3d.turntable(frames)
+            turntable = self.window.view3d.turntable_parts(frames)
         elif settings.map_beside:
             beside = self.map_beside(frames)
 
         def job(ctx: Any) -> Any:
             return render_latents(model, frames, settings.out, fps=settings.fps,
                                   size=settings.size, scale_mode=settings.scale_mode,
-                                  label=label, sheet=settings.sheet, ctx=ctx, beside=beside)
+                                  label=label, sheet=settings.sheet, ctx=ctx,
+                                  beside=beside if turntable is None else Turntable(**turntable))
 
         dialog = QProgressDialog(f"Exporting {len(frames)} frames to {settings.out.name}",
                                  "Cancel", 0, 1000, self.window)

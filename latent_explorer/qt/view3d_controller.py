@@ -155,17 +155,22 @@ class View3DController(QObject):
     def turntable(self, frames: np.ndarray) -> Turntable:
         """The 3-D map as drawn now (colours, hidden classes left out, camera) with ``frames``
         placed in it, for a video with the map turning beside the output."""
+        return Turntable(**self.turntable_parts(frames))
+
+    def turntable_parts(self, frames: np.ndarray) -> dict[str, Any]:
+        """The plain arrays and camera angles :class:`Turntable` is made of, taken from the
+        view on the GUI thread (the export job builds the turntable from them)."""
         assert self.has_map
         view = self.view
         rgba = view.points.palette[view.points.color_index]
         shown = rgba[:, 3] > 0
         anchors = self.window.paths.path.anchor_latents()
-        return Turntable(view.points.positions[shown], rgba[shown, :3],
-                         self._in_3d(self.projector.transform(frames)),
-                         anchors=self._in_3d(self.projector.transform(anchors))
-                         if len(anchors) else np.zeros((0, 3)),
-                         azimuth=float(view.opts["azimuth"]),
-                         elevation=float(view.opts["elevation"]))
+        return {"points": view.points.positions[shown], "colors": rgba[shown, :3],
+                "positions": self._in_3d(self.projector.transform(frames)),
+                "anchors": self._in_3d(self.projector.transform(anchors))
+                if len(anchors) else np.zeros((0, 3)),
+                "azimuth": float(view.opts["azimuth"]),
+                "elevation": float(view.opts["elevation"])}
 
     @staticmethod
     def _in_3d(points: np.ndarray) -> np.ndarray:
