@@ -10,13 +10,29 @@ import os
 
 import numpy as np
 import pytest
+from PIL import Image
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
+from latent_explorer.core.export.map_overlay import MARKER_FILL
 from latent_explorer.qt import gl_support
+from latent_explorer.qt.dialogs.export_dialog import QtExportDialog
 from tests.qt.conftest import click, wait_decoded
 
 needs_gl = pytest.mark.gl(pytest.mark.skipif(
     not os.environ.get("DISPLAY"),
     reason="needs OpenGL on a display: xvfb-run -a env QT_QPA_PLATFORM=xcb pytest -m gl"))
+
+
+def _window_in_3d(make_window, qtbot):  # type: ignore[no-untyped-def]
+    """A window on the demo with the 3-D view switched on and its map drawn."""
+    ok, reason = gl_support.opengl_available()
+    if not ok:
+        pytest.skip(reason)
+    window = make_window()
+    with qtbot.waitSignal(window.view3d.map3d_changed, timeout=30_000):
+        window.view3d.action.trigger()
+    return window
 
 
 def test_without_opengl_the_toggle_explains_and_the_map_keeps_working(  # type: ignore[no-untyped-def]
@@ -39,12 +55,7 @@ def test_without_opengl_the_toggle_explains_and_the_map_keeps_working(  # type: 
 
 @needs_gl
 def test_3d_view_shares_selection_paths_and_probe(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
-    ok, reason = gl_support.opengl_available()
-    if not ok:
-        pytest.skip(reason)
-    window = make_window()
-    with qtbot.waitSignal(window.view3d.map3d_changed, timeout=30_000):
-        window.view3d.action.trigger()
+    window = _window_in_3d(make_window, qtbot)
     view = window.view3d.view
     ws = window.workspace
     coords = window.view3d.projector.coords
@@ -88,19 +99,7 @@ def test_bench_measures_the_3d_frame_time(qapp, capsys) -> None:  # type: ignore
 
 @needs_gl
 def test_video_with_the_3d_map_turning_beside_it(make_window, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from PIL import Image
-    from PySide6.QtCore import Qt, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from latent_explorer.core.export.map_overlay import MARKER_FILL
-    from latent_explorer.qt.dialogs.export_dialog import QtExportDialog
-
-    ok, reason = gl_support.opengl_available()
-    if not ok:
-        pytest.skip(reason)
-    window = make_window()
-    with qtbot.waitSignal(window.view3d.map3d_changed, timeout=30_000):
-        window.view3d.action.trigger()
+    window = _window_in_3d(make_window, qtbot)
     ws = window.workspace
     window.paths.path.add_anchor(ws.latents[1], 1)
     window.paths.path.add_anchor(ws.latents[2], 2)
