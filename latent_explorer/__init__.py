@@ -1,3 +1,5 @@
 """Latent Explorer: a live map of a dataset in a generative model's latent space."""
 
-__version__ = "0.1.0"
+from latent_explorer._version import __version__
+
+__all__ = ["__version__"]

@@ -47,11 +47,11 @@ def test_importing_the_package_stays_light() -> None:
     assert out.stdout.strip() == ""
 
 
-def test_only_qt_package_imports_qt() -> None:
+def test_only_qt_and_bench_import_qt() -> None:
     offenders = []
     for path in PACKAGE_DIR.rglob("*.py"):
         rel = path.relative_to(PACKAGE_DIR)
-        if rel.parts[0] in ("qt",):
+        if rel.parts[0] in ("qt", "bench"):  # the benchmarks drive real windows
             continue
         text = path.read_text(encoding="utf-8")
         for line in text.splitlines():
@@ -60,3 +60,84 @@ def test_only_qt_package_imports_qt() -> None:
                                     "from pyqtgraph", "from superqt", "import superqt")):
                 offenders.append(f"{rel}: {stripped}")
     assert offenders == []
+
+
+# --- the layers, import-linter style: every import, lazy ones included, read from the source ---
+
+_LAYER_RULES = {
+    # package -> packages of latent_explorer it must never import
+    "latent_explorer.core": ("latent_explorer.qt", "latent_explorer.cli", "latent_explorer.bench"),
+    "latent_explorer.qt": ("latent_explorer.cli", "latent_explorer.bench"),
+    "latent_explorer.bench": ("latent_explorer.cli",),
+}
+_BOTTOM = ("latent_explorer.core.jobs", "latent_explorer.core.errors",
+           "latent_explorer.core.fileio")
+
+
+def _imports() -> dict[str, set[str]]:
+    """Module name -> the latent_explorer modules it imports (anywhere in its source)."""
+    import ast
+
+    graph: dict[str, set[str]] = {}
+    for path in PACKAGE_DIR.rglob("*.py"):
+        parts = ("latent_explorer", *path.relative_to(PACKAGE_DIR).with_suffix("").parts)
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets.add(node.module)
+            elif isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+        graph[name] = {t for t in targets if t.startswith("latent_explorer")}
+    return graph
+
+
+def _within(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def test_layers_import_downwards_only() -> None:
+    offenders = []
+    for module, targets in _imports().items():
+        for package, banned in _LAYER_RULES.items():
+            if not _within(module, package):
+                continue
+            offenders += [f"{module} -> {t}" for t in targets
+                          if any(_within(t, b) for b in banned)]
+        if module == "latent_explorer" or module.startswith("latent_explorer.__"):
+            continue
+        if any(t == "latent_explorer" for t in targets):
+            offenders.append(f"{module} -> latent_explorer (the facade sits on top)")
+        if module in _BOTTOM:
+            offenders += [f"{module} -> {t}" for t in targets
+                          if t not in _BOTTOM]
+    assert offenders == []
+
+
+def _group(name: str) -> str:
+    """The unit of the no-circles rule: core's sub-packages, or a top-level package."""
+    parts = name.split(".")
+    if len(parts) > 2 and parts[1] == "core":
+        return ".".join(parts[:3])
+    return ".".join(parts[:2])
+
+
+def test_no_import_circles_between_packages() -> None:
+    edges: dict[str, set[str]] = {}
+    for module, targets in _imports().items():
+        if module == "latent_explorer":
+            continue  # the facade imports lazily from everything below it
+        edges.setdefault(_group(module), set()).update(
+            _group(t) for t in targets if _group(t) != _group(module) and t != "latent_explorer")
+    circles = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        for nxt in sorted(edges.get(node, ())):
+            if nxt in trail:
+                circles.append(" -> ".join([*trail[trail.index(nxt):], nxt]))
+            elif len(trail) < 12:
+                visit(nxt, [*trail, nxt])
+
+    for start in sorted(edges):
+        visit(start, [start])
+    assert circles == []

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from latent_explorer.cli_render import add_render_parser, cmd_render
+from latent_explorer.cli.render import add_render_parser, cmd_render
 from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.models import DEMO_MODEL_PATH
 from tests.core.test_export_video import probe_video

@@ -51,6 +51,10 @@ class SpecError(LatentExplorerError):
     """A ``--dataset`` / ``--model`` specification names nothing that can be opened."""
 
 
+class ExportError(LatentExplorerError):
+    """An output could not be written (unknown format, encoder failure, unwritable folder)."""
+
+
 class JobCancelled(LatentExplorerError):  # noqa: N818 - reads better at the raise site
     """A long job stopped because the user asked it to."""
 

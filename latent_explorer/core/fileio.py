@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from latent_explorer.core.errors import ExportError
+
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 
 
@@ -78,3 +80,39 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write ``text`` as UTF-8 to ``path`` atomically and return the path."""
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def reserve_temp_file(target: Path) -> Path:
+    """Create an empty, uniquely named hidden file beside ``target`` and return its path.
+
+    Unlike :func:`tempfile.mkstemp` (mode 0600) the file gets the permissions of a normally
+    created file (0666 less the umask), which it keeps once renamed onto ``target``.
+    """
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(100):
+            candidate = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+            try:
+                os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            except FileExistsError:
+                continue
+            return candidate
+    except OSError as exc:
+        raise ExportError(f"{target}: cannot write here ({exc.strerror or exc})") from exc
+    raise ExportError(f"{target}: cannot find a free temporary name beside it")
+
+
+def reserve_temp_dir(target: Path) -> Path:
+    """Like :func:`reserve_temp_file`, for a folder (permissions 0777 less the umask)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(100):
+            candidate = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+            try:
+                candidate.mkdir(0o777)
+            except FileExistsError:
+                continue
+            return candidate
+    except OSError as exc:
+        raise ExportError(f"{target}: cannot write here ({exc.strerror or exc})") from exc
+    raise ExportError(f"{target}: cannot find a free temporary name beside it")

@@ -16,8 +16,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from latent_explorer.core.compute.decoder import DecodeResult, LatestWinsDecoder
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.errors import JobCancelled, LatentExplorerError
+from latent_explorer.core.jobs import JobContext
 from latent_explorer.core.models.base import GenerativeModel
 
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from latent_explorer import __version__
+from latent_explorer._version import __version__
 from latent_explorer.core.compute.cache import ResultCache
 from latent_explorer.core.compute.decoder import DecodeResult
 from latent_explorer.core.compute.pipeline import Workspace, open_workspace, project_cached

@@ -10,8 +10,8 @@ from latent_explorer.core.analysis.clusters import (
     hdbscan_labels,
     kmeans_labels,
 )
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.errors import JobCancelled
+from latent_explorer.core.jobs import JobContext
 
 
 def _blobs(sizes: tuple[int, ...] = (300, 200, 100), dim: int = 6, seed: int = 0):

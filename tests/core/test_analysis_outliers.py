@@ -11,9 +11,9 @@ from latent_explorer.core.analysis.outliers import (
     reconstruction_error,
     top_outliers,
 )
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.datasets.base import ArrayDataset
 from latent_explorer.core.errors import IncompatibleError, JobCancelled
+from latent_explorer.core.jobs import JobContext
 from tests.core.fakes import LinearModel
 
 

@@ -13,7 +13,7 @@ from latent_explorer.core.analysis.selection_export import (
     export_selection_npz,
 )
 from latent_explorer.core.datasets.base import ArrayDataset
-from latent_explorer.core.export.video import ExportError
+from latent_explorer.core.errors import ExportError
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ import pytest
 from latent_explorer.core.analysis.latent_stats import compute_latent_stats
 from latent_explorer.core.compute.cache import ResultCache
 from latent_explorer.core.compute.encoding import encode_dataset
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.compute.pipeline import encode_cached, project_cached
 from latent_explorer.core.datasets.base import ArrayDataset
 from latent_explorer.core.errors import IncompatibleError, JobCancelled
+from latent_explorer.core.jobs import JobContext
 from latent_explorer.core.projection.base import ProjectionParams
 from tests.core.fakes import LinearModel
 

@@ -10,9 +10,9 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.datasets.idx import labels_path_for, load_idx_dataset, looks_like_idx
 from latent_explorer.core.errors import DatasetError
+from latent_explorer.core.jobs import JobContext
 
 MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mnist"
 

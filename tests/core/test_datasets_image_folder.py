@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.datasets.image_folder import ROOT_LABEL, find_images, load_image_folder
 from latent_explorer.core.errors import DatasetError, JobCancelled
+from latent_explorer.core.jobs import JobContext
 
 
 def save(path: Path, image: Image.Image) -> Path:

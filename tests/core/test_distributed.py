@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from latent_explorer.core.compute.encoding import encode_dataset
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.compute.latent_store import (
     LatentStoreError,
     create_latent_store,
@@ -17,6 +16,7 @@ from latent_explorer.core.compute.latent_store import (
     quick_pca,
 )
 from latent_explorer.core.datasets import load_dataset
+from latent_explorer.core.jobs import JobContext
 from latent_explorer.core.models import load_model
 from latent_explorer.core.projection import ProjectionParams, fit_projection
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.errors import JobCancelled, LatentExplorerError, ModelOutputError
 from latent_explorer.core.export.frames import FrameScaler, FrameStream, output_size, to_rgb
 from latent_explorer.core.export.video import (
@@ -18,6 +17,7 @@ from latent_explorer.core.export.video import (
     webm_codec,
     write_export,
 )
+from latent_explorer.core.jobs import JobContext
 from tests.core.fakes import LinearModel
 
 

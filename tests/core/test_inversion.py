@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from latent_explorer.core.analysis.inversion import invert_image
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.errors import IncompatibleError, JobCancelled
+from latent_explorer.core.jobs import JobContext
 from latent_explorer.core.models import load_model
 
 

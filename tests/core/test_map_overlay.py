@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from latent_explorer.core.compute.jobs import JobCancelled, JobContext
 from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.export.map_overlay import (
     MARKER_FILL,
@@ -19,6 +18,7 @@ from latent_explorer.core.export.map_overlay import (
     draw_marker,
 )
 from latent_explorer.core.export.render import render_latents
+from latent_explorer.core.jobs import JobCancelled, JobContext
 from tests.core.fakes import LinearModel
 from tests.core.test_export_video import probe_video
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from latent_explorer.core.errors import ExportError
 from latent_explorer.core.export.map_svg import MapLabel, map_svg, write_map_svg
-from latent_explorer.core.export.video import ExportError
 
 NS = "{http://www.w3.org/2000/svg}"
 

@@ -15,9 +15,9 @@ import torch
 from sklearn.datasets import load_digits
 from sklearn.neighbors import KNeighborsClassifier
 
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.datasets.base import ArrayDataset
 from latent_explorer.core.errors import IncompatibleError, JobCancelled, ModelError
+from latent_explorer.core.jobs import JobContext
 from latent_explorer.core.models import DEMO_MODEL_PATH, GenerativeModel, load_model
 from latent_explorer.core.models.training import save_vae, train_and_save, train_vae
 from latent_explorer.core.models.vae import VAEConfig, build_vae

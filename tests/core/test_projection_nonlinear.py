@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.errors import JobCancelled, LatentExplorerError
+from latent_explorer.core.jobs import JobContext
 from latent_explorer.core.projection import (
     ProjectionParams,
     TSNEProjector,

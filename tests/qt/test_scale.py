@@ -1,6 +1,6 @@
 """The map at scale: level of detail, a background hover index, cheap recolouring, honest notes.
 
-No timing assertions (the figures live in ``latent_explorer.qt.bench_scale``); the sizes are
+No timing assertions (the figures live in ``latent_explorer.bench.scale``); the sizes are
 the smallest that exercise each path.
 """
 
@@ -13,8 +13,8 @@ import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
 
+from latent_explorer.bench.scale import clustered_latents
 from latent_explorer.core.session.state import ExplorerState
-from latent_explorer.qt.bench_scale import clustered_latents
 from latent_explorer.qt.widgets import map_view as map_view_module
 from latent_explorer.qt.widgets.map_view import QtMapView
 from latent_explorer.qt.widgets.point_cloud import channel_bits, density_image

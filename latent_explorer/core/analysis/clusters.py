@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from latent_explorer.core.compute.jobs import JobContext, null_context
+from latent_explorer.core.jobs import JobContext, null_context
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]

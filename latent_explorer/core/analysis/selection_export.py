@@ -18,7 +18,8 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.datasets.base import Dataset
-from latent_explorer.core.export.video import ExportError, reserve_temp_file
+from latent_explorer.core.errors import ExportError
+from latent_explorer.core.fileio import reserve_temp_file
 
 Columns = Mapping[str, npt.NDArray[np.generic]]
 

@@ -25,9 +25,9 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.compute.encoding import check_compatible
-from latent_explorer.core.compute.jobs import JobContext, null_context
 from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.errors import JobCancelled, LatentExplorerError, ModelOutputError
+from latent_explorer.core.jobs import JobContext, null_context
 from latent_explorer.core.models.base import GenerativeModel
 
 _TARGET_BATCH_VALUES = 4_000_000

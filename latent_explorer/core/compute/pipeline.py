@@ -12,9 +12,9 @@ import numpy.typing as npt
 from latent_explorer.core.analysis.latent_stats import LatentStats
 from latent_explorer.core.compute.cache import ResultCache, cache_key
 from latent_explorer.core.compute.encoding import encode_dataset
-from latent_explorer.core.compute.jobs import JobContext, null_context
 from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.errors import LatentExplorerError
+from latent_explorer.core.jobs import JobContext, null_context
 from latent_explorer.core.models.base import GenerativeModel
 from latent_explorer.core.projection.base import ProjectionParams, Projector
 

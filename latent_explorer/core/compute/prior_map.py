@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from latent_explorer.core.compute.jobs import JobContext, null_context
 from latent_explorer.core.datasets.base import ArrayDataset
 from latent_explorer.core.errors import SpecError
+from latent_explorer.core.jobs import JobContext, null_context
 from latent_explorer.core.models.base import GenerativeModel, sample_prior, to_uint8
 
 PRIOR_PREFIX = "prior:"

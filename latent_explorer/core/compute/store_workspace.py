@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from latent_explorer.core.compute.jobs import JobContext, null_context
 from latent_explorer.core.datasets.base import ArrayDataset
 from latent_explorer.core.errors import IncompatibleError
+from latent_explorer.core.jobs import JobContext, null_context
 from latent_explorer.core.models.base import GenerativeModel, to_uint8
 
 

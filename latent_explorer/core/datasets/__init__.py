@@ -12,7 +12,6 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.datasets.arrays import NPY_MAGIC, ZIP_MAGICS, load_array_dataset
 from latent_explorer.core.datasets.base import ArrayDataset, Dataset
 from latent_explorer.core.datasets.digits import load_digits_dataset
@@ -20,6 +19,7 @@ from latent_explorer.core.datasets.idx import load_idx_dataset, looks_like_idx
 from latent_explorer.core.datasets.image_folder import load_image_folder
 from latent_explorer.core.datasets.shapes import load_shapes_dataset
 from latent_explorer.core.errors import DatasetError, SpecError
+from latent_explorer.core.jobs import JobContext
 
 __all__ = [
     "ACCEPTED_SPECS",

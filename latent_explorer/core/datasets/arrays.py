@@ -18,10 +18,10 @@ from typing import IO, Literal
 import numpy as np
 import numpy.typing as npt
 
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.datasets.base import ArrayDataset
 from latent_explorer.core.datasets.conversion import to_images, to_labels
 from latent_explorer.core.errors import DatasetError
+from latent_explorer.core.jobs import JobContext
 
 IMAGE_KEYS = ("images", "x", "X", "data")
 LABEL_KEYS = ("labels", "y", "Y")

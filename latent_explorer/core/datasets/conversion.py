@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.errors import DatasetError
+from latent_explorer.core.jobs import JobContext
 
 _CHUNK = 4096
 """Images converted at a time, so a float copy of a huge array never exists all at once."""

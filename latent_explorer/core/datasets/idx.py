@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.datasets.base import ArrayDataset
 from latent_explorer.core.datasets.conversion import to_images, to_labels
 from latent_explorer.core.errors import DatasetError
+from latent_explorer.core.jobs import JobContext
 
 IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801

@@ -15,9 +15,9 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.datasets.base import ArrayDataset
 from latent_explorer.core.errors import DatasetError
+from latent_explorer.core.jobs import JobContext
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 ROOT_LABEL = "(root)"

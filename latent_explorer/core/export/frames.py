@@ -14,8 +14,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from latent_explorer.core.compute.jobs import JobContext, null_context
 from latent_explorer.core.errors import LatentExplorerError, ModelOutputError
+from latent_explorer.core.jobs import JobContext, null_context
 from latent_explorer.core.models.base import GenerativeModel, to_uint8
 
 ScaleMode = Literal["nearest", "smooth"]

@@ -27,7 +27,7 @@ def save_png(path: str | Path, image: npt.NDArray[np.uint8], scale: int = 1) -> 
     array = upscale_nearest(np.asarray(image, dtype=np.uint8), scale)
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
-    from latent_explorer.core.export.video import reserve_temp_file
+    from latent_explorer.core.fileio import reserve_temp_file
 
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = reserve_temp_file(target)

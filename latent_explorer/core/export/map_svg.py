@@ -17,7 +17,8 @@ from xml.sax.saxutils import escape
 import numpy as np
 import numpy.typing as npt
 
-from latent_explorer.core.export.video import ExportError, reserve_temp_file
+from latent_explorer.core.errors import ExportError
+from latent_explorer.core.fileio import reserve_temp_file
 
 Range = tuple[tuple[float, float], tuple[float, float]]
 

@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.errors import InputFileError
-from latent_explorer.core.export.video import reserve_temp_file
+from latent_explorer.core.fileio import reserve_temp_file
 from latent_explorer.core.interpolation.easing import EASINGS
 from latent_explorer.core.interpolation.paths import INTERPOLATIONS
 

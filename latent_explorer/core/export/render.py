@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from latent_explorer.core.compute.jobs import JobContext, null_context
 from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.export.frames import FrameScaler, FrameStream, output_size
 from latent_explorer.core.export.map_overlay import MapBeside, MapBesideFrames
@@ -23,6 +22,7 @@ from latent_explorer.core.export.sheet import save_contact_sheet, sheet_indices,
 from latent_explorer.core.export.turntable import Turntable
 from latent_explorer.core.export.video import export_format, write_export
 from latent_explorer.core.interpolation.paths import PathSpec, sample_path, sample_path_at
+from latent_explorer.core.jobs import JobContext, null_context
 from latent_explorer.core.models.base import GenerativeModel
 
 SHEET_TILE = 256

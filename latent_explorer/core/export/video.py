@@ -30,8 +30,9 @@ from typing import IO, TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from latent_explorer.core.compute.jobs import JobContext, null_context
-from latent_explorer.core.errors import LatentExplorerError
+from latent_explorer.core.errors import ExportError
+from latent_explorer.core.fileio import reserve_temp_dir, reserve_temp_file
+from latent_explorer.core.jobs import JobContext, null_context
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
@@ -48,10 +49,6 @@ FORMATS_HELP = (
 
 _PATTERN = re.compile(r"%0?(\d*)d|#+")
 _GIF_MAX_FPS = 50.0
-
-
-class ExportError(LatentExplorerError):
-    """An export could not be written (unknown format, encoder failure, unwritable folder)."""
 
 
 @dataclass(frozen=True)
@@ -394,42 +391,6 @@ def _swap_folder(staging: Path, folder: Path) -> None:
 
 
 # -- shared helpers ---------------------------------------------------------------------------
-
-
-def reserve_temp_file(target: Path) -> Path:
-    """Create an empty, uniquely named hidden file beside ``target`` and return its path.
-
-    Unlike :func:`tempfile.mkstemp` (mode 0600) the file gets the permissions of a normally
-    created file (0666 less the umask), which it keeps once renamed onto ``target``.
-    """
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        for _ in range(100):
-            candidate = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
-            try:
-                os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-            except FileExistsError:
-                continue
-            return candidate
-    except OSError as exc:
-        raise ExportError(f"{target}: cannot write here ({exc.strerror or exc})") from exc
-    raise ExportError(f"{target}: cannot find a free temporary name beside it")
-
-
-def reserve_temp_dir(target: Path) -> Path:
-    """Like :func:`reserve_temp_file`, for a folder (permissions 0777 less the umask)."""
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        for _ in range(100):
-            candidate = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
-            try:
-                candidate.mkdir(0o777)
-            except FileExistsError:
-                continue
-            return candidate
-    except OSError as exc:
-        raise ExportError(f"{target}: cannot write here ({exc.strerror or exc})") from exc
-    raise ExportError(f"{target}: cannot find a free temporary name beside it")
 
 
 class _atomic_path:  # noqa: N801 - used like a function in ``with``

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from latent_explorer.core.compute.jobs import JobContext, null_context
 from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.errors import IncompatibleError
+from latent_explorer.core.jobs import JobContext, null_context
 from latent_explorer.core.models.vae import VAEConfig, build_vae
 from latent_explorer.core.models.vae_io import save_vae
 

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.errors import LatentExplorerError
+from latent_explorer.core.jobs import JobContext
 from latent_explorer.core.projection.base import METHODS, ProjectionParams, Projector
 from latent_explorer.core.projection.neighbor_projector import NeighborProjector
 from latent_explorer.core.projection.pca import PCAProjector, fit_pca

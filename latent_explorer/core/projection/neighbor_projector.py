@@ -14,8 +14,8 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.errors import LatentExplorerError
+from latent_explorer.core.jobs import JobContext
 from latent_explorer.core.projection.base import ProjectionParams
 from latent_explorer.core.projection.neighbors import NeighborMap
 

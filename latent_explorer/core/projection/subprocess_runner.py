@@ -34,8 +34,8 @@ from typing import Any, NoReturn
 import numpy as np
 import numpy.typing as npt
 
-from latent_explorer.core.compute.jobs import JobContext
 from latent_explorer.core.errors import JobCancelled, LatentExplorerError
+from latent_explorer.core.jobs import JobContext
 
 ChildFunction = Callable[..., dict[str, npt.NDArray[Any]]]
 """``fn(arrays, **kwargs) -> arrays``, importable by its qualified name in the child."""

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from latent_explorer.core.compute.jobs import JobContext, null_context
 from latent_explorer.core.errors import LatentExplorerError
+from latent_explorer.core.jobs import JobContext, null_context
 from latent_explorer.core.projection.base import ProjectionParams
 from latent_explorer.core.projection.checks import check_latents, check_params
 from latent_explorer.core.projection.neighbor_projector import (

@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
-from latent_explorer import __version__
+from latent_explorer._version import __version__
 from latent_explorer.core.errors import InputFileError, LatentExplorerError
 
 LOG_ENV = "LATENT_EXPLORER_LOG"

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from latent_explorer import __version__
+from latent_explorer._version import __version__
 from latent_explorer.core.errors import InputFileError
 from latent_explorer.core.session.data import SessionData
 

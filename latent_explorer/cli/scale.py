@@ -1,10 +1,7 @@
 """Command-line pieces for working at scale: ``latent-explorer encode-distributed``.
 
-``cli.py`` wires them in::
-
-    from latent_explorer.cli_scale import add_scale_commands, SCALE_HANDLERS
-    add_scale_commands(sub)            # after the other sub.add_parser(...) calls
-    handlers.update(SCALE_HANDLERS)    # in main()
+:mod:`latent_explorer.cli.main` adds the subcommand (``add_scale_commands``) and its handler
+(``SCALE_HANDLERS``).
 """
 
 from __future__ import annotations
@@ -44,8 +41,8 @@ def add_scale_commands(sub: Any) -> None:
 
 def run_encode_distributed(args: argparse.Namespace) -> int:
     """Handler of ``encode-distributed``; prints a one-line summary."""
+    from latent_explorer.cli.terminal import TerminalProgress
     from latent_explorer.core.compute.distributed import encode_distributed
-    from latent_explorer.terminal import TerminalProgress
 
     bar = TerminalProgress()
     try:

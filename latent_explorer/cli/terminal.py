@@ -6,7 +6,7 @@ import sys
 import time
 from typing import TextIO
 
-from latent_explorer.core.compute.jobs import JobContext
+from latent_explorer.core.jobs import JobContext
 
 
 class TerminalProgress:

@@ -86,22 +86,22 @@ def machine_description() -> str:
 
 def _groups() -> dict[str, Callable[[bool], dict[str, Any]]]:
     def window(quick: bool) -> dict[str, Any]:
-        from latent_explorer.qt.bench_gui import bench_window
+        from latent_explorer.bench.window import bench_window
 
         return bench_window(quick)
 
     def startup(quick: bool) -> dict[str, Any]:
-        from latent_explorer.qt.bench_gui import bench_cold_start
+        from latent_explorer.bench.window import bench_cold_start
 
         return bench_cold_start(quick)
 
     def analysis(quick: bool) -> dict[str, Any]:
-        from latent_explorer.qt.bench_analysis import bench_analysis
+        from latent_explorer.bench.analysis import bench_analysis
 
         return bench_analysis(quick)
 
     def scale(quick: bool) -> dict[str, Any]:
-        from latent_explorer.qt.bench_scale import bench_scale
+        from latent_explorer.bench.scale import bench_scale
 
         return bench_scale(quick)
 
@@ -115,8 +115,8 @@ def bench_3d(quick: bool = False) -> dict[str, Any]:
     Without OpenGL (e.g. on the offscreen platform) nothing is measured and ``gl_renderer``
     says why, so the other groups still report.
     """
+    from latent_explorer.bench.gl import bench_gl
     from latent_explorer.qt.app import make_application
-    from latent_explorer.qt.bench_gl import bench_gl
     from latent_explorer.qt.gl_support import opengl_available
 
     make_application()

@@ -17,7 +17,7 @@ Every figure is measured in one run on this machine, in a real Qt event loop:
 - ``encode_images_per_s`` (demo model, 8x8 digits) and ``encode_images_per_s_64px`` (a conv
   encoder of realistic size on 64x64 RGB), batched on all cores.
 
-Run ``python -m latent_explorer.qt.bench_scale [--quick]`` or ``latent-explorer bench --only
+Run ``python -m latent_explorer.bench.scale [--quick]`` or ``latent-explorer bench --only
 scale``.
 """
 
@@ -239,7 +239,7 @@ def napari_ratios(sizes: list[int], steps: int) -> dict[str, Any]:
     if importlib.util.find_spec("napari") is None:
         return {"napari_note": "napari not installed: napari keys skipped "
                                "(pip install napari to measure it; it is not a dependency)"}
-    command = [sys.executable, "-m", "latent_explorer.qt.bench_scale", _NAPARI_FLAG,
+    command = [sys.executable, "-m", "latent_explorer.bench.scale", _NAPARI_FLAG,
                ",".join(str(n) for n in sizes), str(steps)]
     env = dict(os.environ)
     if not env.get("DISPLAY"):
@@ -307,7 +307,7 @@ def bench_map(quick: bool) -> dict[str, Any]:
         np.save(Path(tmp) / "labels.npy", labels)
         del latents
         # In a fresh process, so the load time and the peak memory are the app's alone.
-        proc = subprocess.run([sys.executable, "-m", "latent_explorer.qt.bench_scale",
+        proc = subprocess.run([sys.executable, "-m", "latent_explorer.bench.scale",
                                _LOAD_FLAG, tmp], capture_output=True, text=True, timeout=600,
                               check=False)
         lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
@@ -403,7 +403,7 @@ def bench_scale(quick: bool = False) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m latent_explorer.qt.bench_scale [--quick] [--only map,umap,encode]``."""
+    """``python -m latent_explorer.bench.scale [--quick] [--only map,umap,encode]``."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == _LOAD_FLAG:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

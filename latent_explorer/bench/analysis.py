@@ -62,8 +62,8 @@ def bench_analysis(quick: bool = False) -> dict[str, Any]:
     """Lasso, recolour and nearest-neighbour timings on 1,000,000 points (milliseconds)."""
     from PySide6.QtWidgets import QApplication
 
+    from latent_explorer.bench.window import _big_workspace
     from latent_explorer.core.analysis.nearest import NeighborIndex
-    from latent_explorer.qt.bench_gui import _big_workspace
 
     repeats = 3 if quick else 7
     results: dict[str, Any] = {}

@@ -1,7 +1,7 @@
 """The ``latent-explorer render`` subcommand: a walk through latent space as video or frames.
 
 ``add_render_parser(subparsers)`` adds the subcommand to the main parser and
-``cmd_render(args)`` runs it; both are wired into :mod:`latent_explorer.cli`.
+``cmd_render(args)`` runs it; both are wired into :mod:`latent_explorer.cli.main`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ _EASING_NAMES = ("linear", "ease-in", "ease-out", "ease-in-out", "cosine")
 
 def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``render`` subcommand to ``subparsers`` (from ``add_subparsers``)."""
-    from latent_explorer.cli import DATASET_HELP, MODEL_HELP
+    from latent_explorer.cli.common import DATASET_HELP, MODEL_HELP
 
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "render", help="render a walk through latent space as a video, GIF or PNG frames",
@@ -168,7 +168,7 @@ def _replace(spec: Any, **changes: Any) -> Any:
 
 
 def _run(job: Any) -> Any:
-    from latent_explorer.terminal import TerminalProgress
+    from latent_explorer.cli.terminal import TerminalProgress
 
     bar = TerminalProgress()
     try:
