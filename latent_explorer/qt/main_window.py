@@ -32,12 +32,14 @@ from latent_explorer.core.session.autosave import RecoveryStore
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
+from latent_explorer.qt.path_controller import PathController
 from latent_explorer.qt.settings import LAYOUT_VERSION, app_settings, recent_files, remember_file
 from latent_explorer.qt.widgets.decoder_view import QtDecoderView
 from latent_explorer.qt.widgets.latent_sliders import QtLatentSliders
 from latent_explorer.qt.widgets.map_view import QtMapView
 from latent_explorer.qt.widgets.projection_panel import METHOD_NAMES, QtProjectionPanel
 from latent_explorer.qt.window_menus import build_menus, build_toolbar
+from latent_explorer.qt.window_services import WindowServices
 
 DATASET_FILTER = ("Datasets (*.gz *-ubyte *.idx *.npz *.npy);;All files (*)")
 MODEL_FILTER = ("Models (*.json *.safetensors *.pt *.pth *.ckpt *.ts *.py);;All files (*)")
@@ -110,9 +112,14 @@ class MainWindow(QMainWindow):
                                            Qt.DockWidgetArea.RightDockWidgetArea)
         self.projection_dock = self._add_dock("Projection", self.projection_panel,
                                               Qt.DockWidgetArea.LeftDockWidgetArea)
-        from latent_explorer.qt.path_controller import PathController
-
-        self.paths = PathController(self)
+        self.services = WindowServices(self, lambda: self.workspace, self.show_status,
+                                       self.report_error, self.workspace_changed,
+                                       self.map_changed)
+        self.paths = PathController(
+            self.services, self.explorer, self.map_view,
+            compare_model=lambda: self.models.compare_model,
+            has_map_3d=lambda: self.view3d.has_map,
+            turntable_parts=lambda frames: self.view3d.turntable_parts(frames))
         from latent_explorer.qt.model_controller import ModelController
 
         self.models = ModelController(self)
@@ -123,6 +130,7 @@ class MainWindow(QMainWindow):
         from latent_explorer.qt.view3d_controller import View3DController
 
         self.view3d = View3DController(self, self.map_stack)
+        self.paths.redrawn.connect(self.view3d.draw_path)
         self.path_dock = self._add_dock("Path", self.paths.panel,
                                         Qt.DockWidgetArea.LeftDockWidgetArea)
         self.filmstrip_dock = self._add_dock("Filmstrip", self.paths.filmstrip,
@@ -383,6 +391,10 @@ class MainWindow(QMainWindow):
         """Show ``message`` in the status bar (and remember it for tests and the log)."""
         self.last_error = message
         self.statusBar().showMessage(message, 15000)
+
+    def show_status(self, message: str, msecs: int = 0) -> None:
+        """Show a note in the status bar for ``msecs`` milliseconds (0: until the next)."""
+        self.statusBar().showMessage(message, msecs)
 
     # --- helpers --------------------------------------------------------------------------
     def _sample_caption(self, index: int) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -14,17 +15,16 @@ from latent_explorer.core.export.map_overlay import MapBeside
 from latent_explorer.core.export.path_frames import path_latents
 from latent_explorer.core.export.sheet import sheet_indices
 from latent_explorer.core.export.turntable import Turntable
-from latent_explorer.core.models.base import to_uint8
+from latent_explorer.core.models.base import GenerativeModel, to_uint8
 from latent_explorer.core.session.path_state import PathLibrary, PathState
+from latent_explorer.core.session.state import ExplorerState
 from latent_explorer.qt.bridges import JobRunner
 from latent_explorer.qt.dialogs.export_dialog import ExportSettings, QtExportDialog
 from latent_explorer.qt.images import qimage_to_array
 from latent_explorer.qt.widgets.filmstrip import QtFilmstrip
-from latent_explorer.qt.widgets.map_view import PathOverlay
+from latent_explorer.qt.widgets.map_view import PathOverlay, QtMapView
 from latent_explorer.qt.widgets.path_panel import QtPathPanel
-
-if TYPE_CHECKING:
-    from latent_explorer.qt.main_window import MainWindow
+from latent_explorer.qt.window_services import WindowServices
 
 THUMBNAILS = 10
 
@@ -38,14 +38,31 @@ class PathController(QObject):
     """The filmstrip's thumbnails were decoded and shown. Emitted on the GUI thread."""
     export_finished = Signal(object)
     """A :class:`RenderReport` of a completed export. Emitted on the GUI thread."""
+    redrawn = Signal()
+    """The active path was drawn again on the 2-D map (new frames or a new projection), so
+    other views of it can follow. Emitted on the GUI thread."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, services: WindowServices, explorer: ExplorerState, map_view: QtMapView,
+                 compare_model: Callable[[], GenerativeModel | None],
+                 has_map_3d: Callable[[], bool],
+                 turntable_parts: Callable[[np.ndarray], dict[str, Any]]) -> None:
+        """Paths over ``map_view``, anchored at ``explorer``'s current latent.
+
+        ``compare_model()`` is the A/B comparison model (``None`` without one);
+        ``has_map_3d()`` says whether a 3-D map is drawn, and ``turntable_parts(frames)``
+        takes that map's arrays for a video with the map turning beside the output.
+        """
+        super().__init__(services.parent)
+        self.services = services
+        self.explorer = explorer
+        self.map_view = map_view
+        self.compare_model = compare_model
+        self.has_map_3d = has_map_3d
+        self.turntable_parts = turntable_parts
         self.library = PathLibrary()
         self.panel = QtPathPanel(self.library)
         self.filmstrip = QtFilmstrip()
-        self.overlay = PathOverlay(window.map_view)
+        self.overlay = PathOverlay(map_view)
         self.frames = np.zeros((0, 0), dtype=np.float32)
         self.thumbs = JobRunner(self)
         self.exporter = JobRunner(self)
@@ -60,8 +77,8 @@ class PathController(QObject):
         self.panel.add_keyframe_requested.connect(self.add_keyframe)
         self.panel.export_requested.connect(self.export_dialog)
         self.filmstrip.frame_changed.connect(self._on_frame_changed)
-        window.map_view.sample_clicked.connect(self._on_sample_clicked)
-        window.map_changed.connect(self.redraw)
+        map_view.sample_clicked.connect(self.on_sample_clicked)
+        services.map_changed.connect(self.redraw)
         self.exporter.progress.connect(self._on_export_progress)
         self.exporter.failed.connect(self._on_export_failed)
         self.exporter.cancelled.connect(self._on_export_cancelled)
@@ -74,12 +91,13 @@ class PathController(QObject):
 
     def add_keyframe(self) -> None:
         """Add the current latent (probe, sliders, selection) as an anchor."""
-        latent = self.window.explorer.current_latent
+        latent = self.explorer.current_latent
         if latent is not None:
-            self.path.add_anchor(latent, self.window.explorer.selected_index)
+            self.path.add_anchor(latent, self.explorer.selected_index)
 
-    def _on_sample_clicked(self, index: int, modifiers: Any) -> None:
-        ws = self.window.workspace
+    def on_sample_clicked(self, index: int, modifiers: Any) -> None:
+        """A sample clicked on a map: ctrl-click adds it as an anchor."""
+        ws = self.services.workspace()
         if ws is not None and modifiers & Qt.KeyboardModifier.ControlModifier:
             self.path.add_anchor(ws.latents[index], index)
 
@@ -95,10 +113,10 @@ class PathController(QObject):
     # --- frames, map and filmstrip --------------------------------------------------------
     def recompute(self) -> None:
         """Lay out the active path's frames; draw it; decode thumbnails in the background."""
-        ws = self.window.workspace
+        ws = self.services.workspace()
         path = self.path
         model = ws.model if ws is not None else None
-        label = self.window.explorer.condition_label
+        label = self.explorer.condition_label
         if (ws is None or len(path.anchors) < 1
                 or len(path.anchors[0].latent) != ws.model.latent_dim):
             # No path yet, or one made for a model with another latent size.
@@ -113,7 +131,7 @@ class PathController(QObject):
                 self.frames = path_latents(path)
             except LatentExplorerError as exc:  # e.g. a total too short for the holds
                 self.frames = np.zeros((0, 0), dtype=np.float32)
-                self.window.statusBar().showMessage(f"Path length: {exc}", 10000)
+                self.services.show_status(f"Path length: {exc}", 10000)
         self._on_frames_ready(self.frames)
 
     def _on_frames_ready(self, frames: np.ndarray) -> None:
@@ -126,27 +144,25 @@ class PathController(QObject):
 
     def redraw(self) -> None:
         """Draw the active path on the map (after a new path or a new projection)."""
-        ws = self.window.workspace
-        view3d = getattr(self.window, "view3d", None)
-        if view3d is not None:
-            view3d.draw_path()
+        ws = self.services.workspace()
         if ws is None or len(self.frames) == 0:
             self.overlay.set_path(None, None)
-            return
-        transform = ws.projector.transform
-        curve = transform(self.frames)
-        if self.path.loop and len(curve) > 1:
-            curve = np.concatenate([curve, curve[:1]])
-        self.overlay.set_path(curve, transform(self.path.anchor_latents()))
+        else:
+            transform = ws.projector.transform
+            curve = transform(self.frames)
+            if self.path.loop and len(curve) > 1:
+                curve = np.concatenate([curve, curve[:1]])
+            self.overlay.set_path(curve, transform(self.path.anchor_latents()))
+        self.redrawn.emit()
 
     def _decode_thumbnails(self) -> None:
-        ws = self.window.workspace
+        ws = self.services.workspace()
         frames = self.frames
         if ws is None or len(frames) == 0:
             self.filmstrip.strip.set_thumbnails([], [], 0)
             return
         picks = sheet_indices(len(frames), min(THUMBNAILS, len(frames)))
-        model, label = ws.model, self.window.explorer.condition_label
+        model, label = ws.model, self.explorer.condition_label
 
         def job(ctx: Any) -> tuple[list[int], list[np.ndarray], int]:
             labels = None if label is None else np.full(len(picks), label, dtype=np.int64)
@@ -164,20 +180,20 @@ class PathController(QObject):
 
     def _on_frame_changed(self, frame: int) -> None:
         if 0 <= frame < len(self.frames):
-            self.window.explorer.current_latent = self.frames[frame].copy()
+            self.explorer.current_latent = self.frames[frame].copy()
 
     # --- export ---------------------------------------------------------------------------
     def export_dialog(self) -> None:
         """Ask for export settings, then render the active path in the background."""
-        if len(self.frames) < 2 or self.window.workspace is None:
-            self.window.statusBar().showMessage(
+        if len(self.frames) < 2 or self.services.workspace() is None:
+            self.services.show_status(
                 "A path needs two anchors or more: ctrl-click points on the map", 6000)
             return
-        compare = self.window.models.compare_model
+        compare = self.compare_model()
         dialog = QtExportDialog(self.path.name.replace(" ", "_").lower(), self.path.fps,
-                                len(self.frames), self.window,
+                                len(self.frames), self.services.parent,
                                 compare_name=None if compare is None else compare.name,
-                                map_3d_available=self.window.view3d.has_map)
+                                map_3d_available=self.has_map_3d())
         if dialog.exec():
             self.export(dialog.settings())
 
@@ -185,11 +201,11 @@ class PathController(QObject):
         """Render the active path's frames with ``settings`` (a job with progress/Cancel)."""
         from latent_explorer.core.export.render import render_latents
 
-        ws = self.window.workspace
+        ws = self.services.workspace()
         assert ws is not None
-        frames, label = self.frames.copy(), self.window.explorer.condition_label
+        frames, label = self.frames.copy(), self.explorer.condition_label
         model: Any = ws.model
-        compare = self.window.models.compare_model
+        compare = self.compare_model()
         if settings.side_by_side and compare is not None:
             from latent_explorer.core.models.side_by_side import SideBySideModel
 
@@ -197,8 +213,8 @@ class PathController(QObject):
         # The map is grabbed here, on the GUI thread: the job gets plain arrays, no Qt objects.
         beside: MapBeside | None = None
         turntable: dict[str, Any] | None = None
-        if settings.map_beside and settings.map_3d and self.window.view3d.has_map:
-            turntable = self.window.view3d.turntable_parts(frames)
+        if settings.map_beside and settings.map_3d and self.has_map_3d():
+            turntable = self.turntable_parts(frames)
         elif settings.map_beside:
             beside = self.map_beside(frames)
 
@@ -209,7 +225,7 @@ class PathController(QObject):
                                   beside=beside if turntable is None else Turntable(**turntable))
 
         dialog = QProgressDialog(f"Exporting {len(frames)} frames to {settings.out.name}",
-                                 "Cancel", 0, 1000, self.window)
+                                 "Cancel", 0, 1000, self.services.parent)
         dialog.setWindowTitle("Export")
         dialog.setMinimumDuration(300)
         dialog.setAutoClose(False)
@@ -220,9 +236,9 @@ class PathController(QObject):
 
     def map_beside(self, frames: np.ndarray) -> MapBeside:
         """A picture of the 2-D map as shown now and each frame's pixel position on it."""
-        ws = self.window.workspace
+        ws = self.services.workspace()
         assert ws is not None
-        view = self.window.map_view
+        view = self.map_view
         picture = qimage_to_array(view.grab().toImage())
         points = np.asarray(ws.projector.transform(frames), dtype=np.float64)[:, :2]
         # The map is linear in x and y, so three points give its whole affine mapping.
@@ -253,31 +269,31 @@ class PathController(QObject):
     def _on_exported(self, report: Any) -> None:
         self._close_progress()
         notes = ("; " + "; ".join(report.notes)) if report.notes else ""
-        self.window.statusBar().showMessage(
+        self.services.show_status(
             f"Exported {report.frames} frames ({report.width}x{report.height}) to "
             f"{report.path}{notes}", 15000)
         self.export_finished.emit(report)
 
     def _on_export_failed(self, title: str, message: str, details: str) -> None:
         self._close_progress()
-        self.window.report_error(f"Export failed: {message}")
+        self.services.report_error(f"Export failed: {message}")
 
     def _on_export_cancelled(self, title: str) -> None:
         self._close_progress()
-        self.window.statusBar().showMessage("Export cancelled; no file was written", 8000)
+        self.services.show_status("Export cancelled; no file was written", 8000)
 
     def save_path_file(self) -> None:
         """Save the active path as a path file that ``latent-explorer render`` can replay."""
         from latent_explorer.core.export.path_file import PathFile, save_path_file
 
-        ws = self.window.workspace
+        ws = self.services.workspace()
         path = self.path
         if ws is None or len(path.anchors) < 2:
-            self.window.statusBar().showMessage("A path needs two anchors or more", 6000)
+            self.services.show_status("A path needs two anchors or more", 6000)
             return
         target, _ = QFileDialog.getSaveFileName(
-            self.window, "Save path", str(Path.cwd() / f"{path.name.replace(' ', '_')}.json"),
-            "Path files (*.json)")
+            self.services.parent, "Save path",
+            str(Path.cwd() / f"{path.name.replace(' ', '_')}.json"), "Path files (*.json)")
         if not target:
             return
         indices = tuple(a.index for a in path.anchors)
@@ -286,10 +302,10 @@ class PathController(QObject):
                         frames=total, frames_per_segment=None if total else path.frames_per_segment,
                         easing=path.easing, loop=path.loop, pingpong=path.pingpong,
                         hold=tuple(a.hold for a in path.anchors), fps=path.fps, size=512,
-                        scale="nearest", label=self.window.explorer.condition_label,
+                        scale="nearest", label=self.explorer.condition_label,
                         dataset=ws.dataset.source, model=ws.model.source, extra={})
         save_path_file(target, spec)
-        self.window.statusBar().showMessage(f"Saved {target}; render it with "
+        self.services.show_status(f"Saved {target}; render it with "
                                             f"latent-explorer render --path-file", 10000)
 
     def shutdown(self) -> None:

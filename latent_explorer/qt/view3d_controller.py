@@ -67,7 +67,7 @@ class View3DController(QObject):
         self.available = isinstance(self.view, QtMapView3D)
         if self.available:
             self.view.thumbnail = self.window._thumbnail
-            self.view.sample_clicked.connect(self.window.paths._on_sample_clicked)
+            self.view.sample_clicked.connect(self.window.paths.on_sample_clicked)
             self.view.status_changed.connect(
                 lambda note: self.window.statusBar().showMessage(note, 4000))
         self.stack.addWidget(self.view)
