@@ -32,6 +32,7 @@ from latent_explorer.core.session.autosave import RecoveryStore
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
+from latent_explorer.qt.model_controller import IMAGE_SUFFIXES, ModelController
 from latent_explorer.qt.path_controller import PathController
 from latent_explorer.qt.settings import LAYOUT_VERSION, app_settings, recent_files, remember_file
 from latent_explorer.qt.widgets.decoder_view import QtDecoderView
@@ -120,9 +121,8 @@ class MainWindow(QMainWindow):
             compare_model=lambda: self.models.compare_model,
             has_map_3d=lambda: self.view3d.has_map,
             turntable_parts=lambda frames: self.view3d.turntable_parts(frames))
-        from latent_explorer.qt.model_controller import ModelController
-
-        self.models = ModelController(self)
+        self.models = ModelController(self.services, self.explorer, self.map_view,
+                                      self.decoder_view)
         from latent_explorer.qt.analysis_controller import AnalysisController
 
         self.analysis = AnalysisController(self)
@@ -526,8 +526,6 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _dropped_image(event: QDragEnterEvent | QDropEvent) -> str | None:
-        from latent_explorer.qt.model_controller import IMAGE_SUFFIXES
-
         for url in event.mimeData().urls():
             if url.isLocalFile() and url.toLocalFile().lower().endswith(IMAGE_SUFFIXES):
                 return str(url.toLocalFile())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -13,10 +13,11 @@ from PySide6.QtWidgets import QFileDialog
 from latent_explorer.core.compute.decoder import DecodeResult
 from latent_explorer.core.errors import IncompatibleError, InputFileError
 from latent_explorer.core.models.base import GenerativeModel
+from latent_explorer.core.session.state import ExplorerState
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
-
-if TYPE_CHECKING:
-    from latent_explorer.qt.main_window import MainWindow
+from latent_explorer.qt.widgets.decoder_view import QtDecoderView
+from latent_explorer.qt.widgets.map_view import QtMapView
+from latent_explorer.qt.window_services import WindowServices
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;All files (*)"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
@@ -51,30 +52,33 @@ class ModelController(QObject):
     image_placed = Signal(object, float)
     """(latent, reconstruction error) of a placed image. Emitted on the GUI thread."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, services: WindowServices, explorer: ExplorerState, map_view: QtMapView,
+                 decoder_view: QtDecoderView) -> None:
+        """Compares in ``decoder_view`` and marks placed images on ``map_view``."""
+        super().__init__(services.parent)
+        self.services = services
+        self.explorer = explorer
+        self.decoder_view = decoder_view
         self.compare_model: GenerativeModel | None = None
         self.compare_decoder = DecoderBridge(None, self)
         self.compare_decoder.decoded.connect(self._on_compare_decoded)
         self.jobs = JobRunner(self)
-        self.jobs.failed.connect(lambda t, message, d: window.report_error(message))
-        self.jobs.progress.connect(
-            lambda f, m: window.statusBar().showMessage(m, 3000) if m else None)
+        self.jobs.failed.connect(lambda t, message, d: services.report_error(message))
+        self.jobs.progress.connect(lambda f, m: services.show_status(m, 3000) if m else None)
         self.placed_item = pg.ScatterPlotItem(size=18, symbol="d", pen=pg.mkPen("#111", width=1.5),
                                               brush=pg.mkBrush("#2ec4b6"))
         self.placed_item.setZValue(35)
-        window.map_view.addItem(self.placed_item, ignoreBounds=True)
+        map_view.addItem(self.placed_item, ignoreBounds=True)
         self.placed_latent: np.ndarray | None = None
-        window.explorer.events.current_latent.connect(self._on_current_latent_changed)
-        window.explorer.events.condition_label.connect(
-            lambda _: self._on_current_latent_changed(window.explorer.current_latent))
-        window.map_changed.connect(self._redraw_placed)
+        explorer.events.current_latent.connect(self._on_current_latent_changed)
+        explorer.events.condition_label.connect(
+            lambda _: self._on_current_latent_changed(explorer.current_latent))
+        services.map_changed.connect(self._redraw_placed)
 
     # --- A/B comparison -------------------------------------------------------------------
     def open_compare_dialog(self) -> None:
         """Ask for a second model and show it beside the first."""
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open comparison model", "",
+        path, _ = QFileDialog.getOpenFileName(self.services.parent, "Open comparison model", "",
                                               "Models (*.json *.safetensors *.pt *.pth *.ts);;"
                                               "All files (*)")
         if path:
@@ -86,7 +90,7 @@ class ModelController(QObject):
 
         def job(ctx: Any) -> GenerativeModel:
             model = load_model(spec, trust_code=trust_code)
-            ws = self.window.workspace
+            ws = self.services.workspace()
             if ws is not None and model.latent_dim != ws.model.latent_dim:
                 raise IncompatibleError(
                     f"{model.name} takes {model.latent_dim} latent values but {ws.model.name} "
@@ -99,9 +103,9 @@ class ModelController(QObject):
         """Compare with ``model`` (``None`` ends the comparison)."""
         self.compare_model = model
         self.compare_decoder.set_model(model)
-        self.window.decoder_view.set_compare(None if model is None else model.name)
+        self.decoder_view.set_compare(None if model is None else model.name)
         self.compare_changed.emit(model)
-        self._on_current_latent_changed(self.window.explorer.current_latent)
+        self._on_current_latent_changed(self.explorer.current_latent)
 
     def _on_current_latent_changed(self, latent: np.ndarray | None) -> None:
         if self.compare_model is None or latent is None:
@@ -109,16 +113,16 @@ class ModelController(QObject):
         if len(latent) != self.compare_model.latent_dim:
             self.set_compare(None)  # the main model changed to another latent size
             return
-        label = self.window.explorer.condition_label if self.compare_model.num_classes else None
+        label = self.explorer.condition_label if self.compare_model.num_classes else None
         self.compare_decoder.submit(latent, label, tag="compare")
 
     def _on_compare_decoded(self, result: DecodeResult) -> None:
-        self.window.decoder_view.show_compare(result.image, result.error)
+        self.decoder_view.show_compare(result.image, result.error)
 
     # --- placing an image -----------------------------------------------------------------
     def place_image_dialog(self) -> None:
         """Ask for an image file and place it on the map."""
-        path, _ = QFileDialog.getOpenFileName(self.window, "Place an image on the map", "",
+        path, _ = QFileDialog.getOpenFileName(self.services.parent, "Place an image on the map", "",
                                               IMAGE_FILTER)
         if path:
             self.place_image(path)
@@ -127,10 +131,10 @@ class ModelController(QObject):
         """Encode ``path`` (or, for a decoder-only model, invert it) and mark it on the map."""
         from latent_explorer.core.analysis.inversion import invert_image
 
-        ws = self.window.workspace
+        ws = self.services.workspace()
         if ws is None:
             return
-        model, label = ws.model, self.window.explorer.condition_label
+        model, label = ws.model, self.explorer.condition_label
 
         def job(ctx: Any) -> tuple[np.ndarray, float]:
             pixels = read_image_for(model, path)
@@ -148,13 +152,13 @@ class ModelController(QObject):
     def _on_placed(self, name: str, latent: np.ndarray, error: float) -> None:
         self.placed_latent = latent
         self._redraw_placed()
-        self.window.explorer.current_latent = latent.astype(np.float32)
-        self.window.statusBar().showMessage(
+        self.explorer.current_latent = latent.astype(np.float32)
+        self.services.show_status(
             f"Placed {name} on the map (reconstruction error {error:.4f})", 15000)
         self.image_placed.emit(latent, error)
 
     def _redraw_placed(self) -> None:
-        ws = self.window.workspace
+        ws = self.services.workspace()
         if self.placed_latent is None or ws is None or \
                 len(self.placed_latent) != ws.model.latent_dim:
             self.placed_item.setData([], [])
