@@ -35,6 +35,7 @@ from latent_explorer.qt.bridges import DecoderBridge, JobRunner
 from latent_explorer.qt.model_controller import IMAGE_SUFFIXES, ModelController
 from latent_explorer.qt.path_controller import PathController
 from latent_explorer.qt.settings import LAYOUT_VERSION, app_settings, recent_files, remember_file
+from latent_explorer.qt.view3d_controller import View3DController
 from latent_explorer.qt.widgets.decoder_view import QtDecoderView
 from latent_explorer.qt.widgets.latent_sliders import QtLatentSliders
 from latent_explorer.qt.widgets.map_view import QtMapView
@@ -127,10 +128,12 @@ class MainWindow(QMainWindow):
 
         self.analysis = AnalysisController(self)
         self.setAcceptDrops(True)
-        from latent_explorer.qt.view3d_controller import View3DController
-
-        self.view3d = View3DController(self, self.map_stack)
+        self.view3d = View3DController(
+            self.services, self.explorer, self.projection, self.cache, self.map_stack,
+            self.map_view, self.projection_panel, self._thumbnail,
+            active_path=lambda: (self.paths.frames, self.paths.path))
         self.paths.redrawn.connect(self.view3d.draw_path)
+        self.view3d.sample_clicked.connect(self.paths.on_sample_clicked)
         self.path_dock = self._add_dock("Path", self.paths.panel,
                                         Qt.DockWidgetArea.LeftDockWidgetArea)
         self.filmstrip_dock = self._add_dock("Filmstrip", self.paths.filmstrip,
