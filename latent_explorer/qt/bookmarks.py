@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QInputDialog, QMenu
 
 from latent_explorer.core.session.data import Bookmark
-
-if TYPE_CHECKING:
-    from latent_explorer.qt.main_window import MainWindow
+from latent_explorer.core.session.state import ExplorerState
+from latent_explorer.qt.widgets.map_view import QtMapView
+from latent_explorer.qt.window_services import WindowServices
 
 
 class BookmarkController(QObject):
@@ -21,11 +19,15 @@ class BookmarkController(QObject):
     changed = Signal()
     """Bookmarks were added, removed or replaced. Emitted on the GUI thread."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, services: WindowServices, explorer: ExplorerState,
+                 map_view: QtMapView) -> None:
+        """Bookmarks of ``explorer``'s current latent and ``map_view``'s view range."""
+        super().__init__(services.parent)
+        self.services = services
+        self.explorer = explorer
+        self.map_view = map_view
         self.bookmarks: list[Bookmark] = []
-        self.menu = QMenu("&Bookmarks", window)
+        self.menu = QMenu("&Bookmarks", services.parent)
         self.add_action = self.menu.addAction("&Add Bookmark...")
         self.add_action.setShortcut(QKeySequence("Ctrl+B"))
         self.add_action.setToolTip("Remember the current latent and map view by name")
@@ -34,35 +36,35 @@ class BookmarkController(QObject):
 
     def add_dialog(self) -> None:
         """Ask for a name and bookmark the current latent and view."""
-        name, ok = QInputDialog.getText(self.window, "Add bookmark", "Name:",
+        name, ok = QInputDialog.getText(self.services.parent, "Add bookmark", "Name:",
                                         text=f"Bookmark {len(self.bookmarks) + 1}")
         if ok and name.strip():
             self.add(name.strip())
 
     def add(self, name: str) -> Bookmark | None:
         """Bookmark the current latent and the 2-D map's view range as ``name``."""
-        latent = self.window.explorer.current_latent
+        latent = self.explorer.current_latent
         if latent is None:
             return None
-        (x0, x1), (y0, y1) = self.window.map_view.view_box.viewRange()
+        (x0, x1), (y0, y1) = self.map_view.view_box.viewRange()
         mark = Bookmark(name, np.array(latent, dtype=np.float32),
                         ((float(x0), float(x1)), (float(y0), float(y1))))
         self.bookmarks.append(mark)
         self.changed.emit()
-        self.window.statusBar().showMessage(f"Bookmarked {name}", 5000)
+        self.services.show_status(f"Bookmarked {name}", 5000)
         return mark
 
     def go(self, index: int) -> None:
         """Return to bookmark ``index``: its latent is decoded and its view restored."""
         mark = self.bookmarks[index]
-        ws = self.window.workspace
+        ws = self.services.workspace()
         if ws is None or len(mark.latent) != ws.model.latent_dim:
-            self.window.report_error(f"Bookmark {mark.name} was made with another latent size")
+            self.services.report_error(f"Bookmark {mark.name} was made with another latent size")
             return
         if mark.view_range is not None and len(mark.view_range) >= 2:
             (x0, x1), (y0, y1) = mark.view_range[:2]
-            self.window.map_view.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
-        self.window.explorer.current_latent = mark.latent.copy()
+            self.map_view.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        self.explorer.current_latent = mark.latent.copy()
 
     def remove(self, index: int) -> None:
         """Forget bookmark ``index``."""

@@ -77,7 +77,6 @@ class MainWindow(QMainWindow):
     play_action: QAction
     next_sample_action: QAction
     previous_sample_action: QAction
-    bookmarks: BookmarkController
     _default_state: QByteArray
 
     def __init__(self, settings: QSettings | None = None, use_cache: bool = True,
@@ -152,6 +151,7 @@ class MainWindow(QMainWindow):
         from latent_explorer.qt.session_controller import SessionController
 
         self.sessions = SessionController(self, recovery)
+        self.bookmarks = BookmarkController(self.services, self.explorer, self.map_view)
         self.info_label = QLabel("Nothing loaded")
         self.statusBar().addPermanentWidget(self.info_label)
         build_menus(self)

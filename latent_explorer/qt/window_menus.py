@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar
 
-from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.settings import LAYOUT_VERSION
 
 if TYPE_CHECKING:
@@ -72,7 +71,6 @@ def build_menus(window: MainWindow) -> None:
     window.box_zoom_action.setShortcut(QKeySequence("Z"))
     window.box_zoom_action.setToolTip("Left-drag draws a rectangle to zoom into (Z)")
     window.box_zoom_action.toggled.connect(window.map_view.set_box_zoom)
-    window.bookmarks = BookmarkController(window)
     window.menuBar().addMenu(window.bookmarks.menu)
     path_menu = window.menuBar().addMenu("&Path")
     window.add_keyframe_action = path_menu.addAction("&Add Keyframe")
