@@ -9,18 +9,20 @@ Everything slow (scores, clusters, decoding thumbnails, the neighbour index) run
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence
-from PySide6.QtWidgets import QToolBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QToolBar, QWidget
 
 from latent_explorer.core.analysis.filters import FilterError, parse_filter
 from latent_explorer.core.analysis.nearest import NeighborIndex
 from latent_explorer.core.analysis.outliers import top_outliers
 from latent_explorer.core.session.analysis_state import AnalysisState
+from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.qt.bridges import JobRunner
 from latent_explorer.qt.widgets.analysis import colouring
 from latent_explorer.qt.widgets.analysis.analysis_jobs import AnalysisJobs
@@ -32,11 +34,12 @@ from latent_explorer.qt.widgets.analysis.neighbors_panel import QtNeighborsPanel
 from latent_explorer.qt.widgets.analysis.outliers_view import QtOutliersView
 from latent_explorer.qt.widgets.analysis.prototype_strip import QtPrototypeStrip
 from latent_explorer.qt.widgets.analysis.selection_panel import QtSelectionPanel
+from latent_explorer.qt.widgets.map_view import PathOverlay, QtMapView
+from latent_explorer.qt.window_services import WindowServices
 
 if TYPE_CHECKING:
     from latent_explorer.core.compute.pipeline import Workspace
     from latent_explorer.core.session.data import SessionData
-    from latent_explorer.qt.main_window import MainWindow
 
 THUMBNAILS = 48
 """Selected samples shown as thumbnails."""
@@ -56,9 +59,23 @@ class AnalysisController(QObject):
     columns_changed = Signal()
     """A column was computed or joined (or the workspace changed). Emitted on the GUI thread."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, services: WindowServices, explorer: ExplorerState,
+                 projection: ProjectionState, map_view: QtMapView, path_overlay: PathOverlay,
+                 show_map: Callable[[Workspace], None], image_placed: SignalInstance) -> None:
+        """Research tools drawing on ``map_view`` (and exporting it with ``path_overlay``).
+
+        ``projection`` gives the settings for re-projecting a selection, shown with
+        ``show_map(workspace)``; ``image_placed`` emits (latent, error) of an image placed on
+        the map, a query for the nearest neighbours.
+        """
+        super().__init__(services.parent)
+        self.services = services
+        self.explorer = explorer
+        self.projection = projection
+        self.map_view = map_view
+        self.path_overlay = path_overlay
+        self.show_map = show_map
+        self.image_placed = image_placed
         self.state = AnalysisState()
         self.computed: dict[str, np.ndarray] = {}
         """Scores computed in this window: ``cluster``, ``error``, ``density``."""
@@ -88,8 +105,8 @@ class AnalysisController(QObject):
         self.prototype_strip = QtPrototypeStrip()
         self.outliers_view = QtOutliersView(self.state)
         self.exporter = JobRunner(self)
-        self.jobs = AnalysisJobs(self)
-        view = window.map_view
+        self.jobs = AnalysisJobs(self, self)
+        view = map_view
         self.tool = QtSelectionTool(self.state, view)
         self.rings = pg.ScatterPlotItem(size=13, symbol="o", pen=pg.mkPen(RING, width=2),
                                         brush=None)
@@ -104,13 +121,13 @@ class AnalysisController(QObject):
 
     # --- construction ---------------------------------------------------------------------
     def _build_actions(self) -> None:
-        self.toolbar = QToolBar("Select and filter", self.window)
+        self.toolbar = QToolBar("Select and filter", self.services.parent)
         self.toolbar.setObjectName("analysis_toolbar")
         self.tool_actions: dict[str, QAction] = {}
         group = QActionGroup(self)
         for tool, text, key in (("pan", "Pan", "Esc"), ("lasso", "Lasso", "L"),
                                 ("rectangle", "Rectangle", "R")):
-            action = QAction(text, self.window)
+            action = QAction(text, self.services.parent)
             action.setCheckable(True)
             action.setShortcut(QKeySequence(key))
             action.setToolTip(f"{text}: left drag on the map ({key})")
@@ -121,11 +138,11 @@ class AnalysisController(QObject):
         self.tool_actions["pan"].setChecked(True)
         self.toolbar.addSeparator()
         self.toolbar.addWidget(self.filter_bar)
-        self.export_selection_action = QAction("Export &Selection...", self.window)
+        self.export_selection_action = QAction("Export &Selection...", self.services.parent)
         self.export_selection_action.triggered.connect(lambda: self.export_selection_dialog())
-        self.export_png_action = QAction("Export Map as &PNG...", self.window)
+        self.export_png_action = QAction("Export Map as &PNG...", self.services.parent)
         self.export_png_action.triggered.connect(lambda: self.export_map_dialog("png"))
-        self.export_svg_action = QAction("Export Map as S&VG...", self.window)
+        self.export_svg_action = QAction("Export Map as S&VG...", self.services.parent)
         self.export_svg_action.triggered.connect(lambda: self.export_map_dialog("svg"))
 
     def dock_specs(self) -> list[tuple[str, QWidget, Qt.DockWidgetArea]]:
@@ -140,22 +157,23 @@ class AnalysisController(QObject):
                 ("Cluster prototypes", self.prototype_strip,
                  Qt.DockWidgetArea.BottomDockWidgetArea)]
 
-    def arrange_docks(self, docks: list[Any]) -> None:
+    def arrange_docks(self, docks: list[QDockWidget], path_dock: QDockWidget,
+                      sliders_dock: QDockWidget, filmstrip_dock: QDockWidget,
+                      tabify: Callable[[QDockWidget, QDockWidget], None]) -> None:
         """Tab the docks beside the window's: colour and selection with the Path dock,
         attributes, neighbours and outliers with the latent sliders, prototypes with the
-        filmstrip (few tabs per group, so their titles stay readable)."""
-        w = self.window
+        filmstrip (few tabs per group, so their titles stay readable). ``tabify(first,
+        second)`` is the window's ``tabifyDockWidget``."""
         self.docks = {dock.windowTitle(): dock for dock in docks}
-        beside = {"Colour": w.path_dock, "Selection": w.path_dock,
-                  "Attributes": w.sliders_dock, "Neighbours": w.sliders_dock,
-                  "Outliers": w.sliders_dock, "Cluster prototypes": w.filmstrip_dock}
+        beside = {"Colour": path_dock, "Selection": path_dock,
+                  "Attributes": sliders_dock, "Neighbours": sliders_dock,
+                  "Outliers": sliders_dock, "Cluster prototypes": filmstrip_dock}
         for title, dock in self.docks.items():
-            w.tabifyDockWidget(beside[title], dock)
-        for dock in (w.path_dock, w.sliders_dock, w.filmstrip_dock):
+            tabify(beside[title], dock)
+        for dock in (path_dock, sliders_dock, filmstrip_dock):
             dock.raise_()
 
     def _connect(self) -> None:
-        w = self.window
         ev = self.state.events
         ev.selection.connect(self._on_selection_changed)
         ev.colour_by.connect(self._on_colour_by_changed)
@@ -168,13 +186,13 @@ class AnalysisController(QObject):
         ev.outlier_score.connect(self.update_outliers)
         ev.outlier_count.connect(self.update_outliers)
         ev.attributes.connect(lambda _: self._forget_attribute_base())
-        w.workspace_changed.connect(self._on_workspace_changed)
-        w.map_changed.connect(self._on_map_changed)
-        w.map_view.sample_clicked.connect(self._on_sample_clicked)
-        w.explorer.events.hidden_labels.connect(lambda _: self.apply_visibility())
-        w.explorer.events.selected_index.connect(self._on_selected_index_changed)
-        w.explorer.events.current_latent.connect(self._on_current_latent_changed)
-        w.models.image_placed.connect(self._on_image_placed)
+        self.services.workspace_changed.connect(self._on_workspace_changed)
+        self.services.map_changed.connect(self._on_map_changed)
+        self.map_view.sample_clicked.connect(self._on_sample_clicked)
+        self.explorer.events.hidden_labels.connect(lambda _: self.apply_visibility())
+        self.explorer.events.selected_index.connect(self._on_selected_index_changed)
+        self.explorer.events.current_latent.connect(self._on_current_latent_changed)
+        self.image_placed.connect(self._on_image_placed)
         self.tool.polygon_finished.connect(self.select_polygon)
         self.colour_panel.compute_requested.connect(self.compute)
         self.colour_panel.cancel_requested.connect(self.jobs.cancel)
@@ -194,7 +212,7 @@ class AnalysisController(QObject):
     # --- columns --------------------------------------------------------------------------
     def columns(self) -> dict[str, np.ndarray]:
         """Every per-sample column: label, index, metadata, joined and computed ones."""
-        ws = self.window.workspace
+        ws = self.services.workspace()
         if ws is None:
             return {}
         found: dict[str, np.ndarray] = {}
@@ -218,7 +236,7 @@ class AnalysisController(QObject):
 
     # --- colour ---------------------------------------------------------------------------
     def _scheme_for(self, name: str) -> colouring.ColourScheme:
-        ws = self.window.workspace
+        ws = self.services.workspace()
         assert ws is not None
         columns = self.columns()
         if name == "label" and ws.dataset.labels is not None:
@@ -232,7 +250,7 @@ class AnalysisController(QObject):
                                       [QColor(colouring.MISSING)], [])
 
     def _on_colour_by_changed(self, name: str) -> None:
-        if self.window.workspace is None:
+        if self.services.workspace() is None:
             return
         if name in COMPUTED and name not in self.computed:
             self.compute(name)  # e.g. restored from a session: compute it again
@@ -240,7 +258,7 @@ class AnalysisController(QObject):
         scheme = self._scheme
         self.colour_panel.show_legend(scheme.legend if not scheme.numeric else [])
         self.colour_panel.show_colour_bar(scheme.title, scheme.colours[:-1], scheme.value_range)
-        self.window.map_view.legend.setVisible(name == "label")
+        self.map_view.legend.setVisible(name == "label")
         self.recolour()
 
     def _on_opacity_changed(self, name: str) -> None:
@@ -250,11 +268,11 @@ class AnalysisController(QObject):
 
     def recolour(self) -> None:
         """Fold colour, opacity and selection into the map's palette and colour index."""
-        ws = self.window.workspace
+        ws = self.services.workspace()
         if ws is None or self._scheme is None:
             return
         index, palette = colouring.compose(self._scheme, self._opacity, self._selected_mask)
-        cloud = self.window.map_view.cloud
+        cloud = self.map_view.cloud
         if len(index) != len(cloud.coords):
             return  # a projection of other points is being swapped in
         self.palette, self.color_index = palette, index
@@ -265,7 +283,7 @@ class AnalysisController(QObject):
     # --- visibility: legend x filter x isolate ----------------------------------------------
     def apply_visibility(self) -> None:
         """Show the points that the legend, the filter and "Isolate" all let through."""
-        view = self.window.map_view
+        view = self.map_view
         if not len(view.coords):
             return
         mask = view.visible_mask()
@@ -277,7 +295,7 @@ class AnalysisController(QObject):
         view.cloud.set_visible_mask(mask)
 
     def _on_filter_changed(self, text: str) -> None:
-        ws = self.window.workspace
+        ws = self.services.workspace()
         if ws is None:
             return
         if not text:
@@ -304,7 +322,7 @@ class AnalysisController(QObject):
     # --- selection ------------------------------------------------------------------------
     def select_polygon(self, polygon: np.ndarray, mode: str = "replace") -> None:
         """Select the shown points inside ``polygon`` ``(V, 2)`` (map coordinates)."""
-        view = self.window.map_view
+        view = self.map_view
         coords = view.coords
         if not len(coords):
             return
@@ -320,11 +338,9 @@ class AnalysisController(QObject):
         action = self.tool_actions.get(tool)
         if action is not None:
             action.setChecked(True)
-        if tool != "pan" and self.window.box_zoom_action.isChecked():
-            self.window.box_zoom_action.setChecked(False)
 
     def _on_selection_changed(self, selection: np.ndarray) -> None:
-        ws = self.window.workspace
+        ws = self.services.workspace()
         n = 0 if ws is None else len(ws.dataset)
         if len(selection) and n:
             mask = np.zeros(n, dtype=bool)
@@ -341,7 +357,7 @@ class AnalysisController(QObject):
         self.selection_shown.emit()
 
     def _show_selection(self, selection: np.ndarray) -> None:
-        ws = self.window.workspace
+        ws = self.services.workspace()
         panel = self.selection_panel
         if ws is None or not len(selection):
             panel.grid.set_items([], [])
@@ -350,7 +366,7 @@ class AnalysisController(QObject):
         first = selection[:THUMBNAILS]
         images = [ws.dataset.images[int(i)] for i in first]
         panel.grid.set_items(list(first), images, paired=True)
-        panel.grid.set_highlight(self.window.explorer.selected_index)
+        panel.grid.set_highlight(self.explorer.selected_index)
         if ws.dataset.labels is not None:
             counts = np.bincount(np.asarray(ws.dataset.labels)[selection])
             top = np.argsort(counts)[::-1][:6]
@@ -368,7 +384,7 @@ class AnalysisController(QObject):
             self.state.select(top_outliers(scores, self.state.outlier_count))
 
     def _show_sample(self, index: int) -> None:
-        self.window.explorer.selected_index = int(index)
+        self.explorer.selected_index = int(index)
 
     def _on_selected_index_changed(self, index: int | None) -> None:
         for grid in (self.selection_panel.grid, self.neighbors_panel.grid,
@@ -399,8 +415,8 @@ class AnalysisController(QObject):
 
     def neighbor_query(self) -> tuple[np.ndarray | None, int | None, str]:
         """(query latent, index to leave out, what it is in words) for the chosen source."""
-        ws = self.window.workspace
-        e = self.window.explorer
+        ws = self.services.workspace()
+        e = self.explorer
         source = self.state.neighbor_source
         if ws is None:
             return None, None, ""
@@ -416,7 +432,7 @@ class AnalysisController(QObject):
 
     def update_neighbors(self) -> None:
         """Find and show the nearest neighbours of the chosen query."""
-        ws = self.window.workspace
+        ws = self.services.workspace()
         query, exclude, what = self.neighbor_query()
         panel = self.neighbors_panel
         if ws is None or self.index is None or query is None or len(query) != self.index.dim:
@@ -432,10 +448,10 @@ class AnalysisController(QObject):
                                             exclude)
         self.neighbors = found
         panel.grid.set_items(list(found), [ws.dataset.images[int(i)] for i in found])
-        panel.grid.set_highlight(self.window.explorer.selected_index)
+        panel.grid.set_highlight(self.explorer.selected_index)
         spread = f"; distance {distances[0]:.3g} to {distances[-1]:.3g}" if len(found) else ""
         panel.show_status(f"{len(found)} nearest to {what} ({s.neighbor_metric}{spread})")
-        coords = self.window.map_view.coords
+        coords = self.map_view.coords
         if len(coords) == len(ws.latents):
             self.rings.setData(coords[found, 0].astype(float), coords[found, 1].astype(float))
         self.neighbors_shown.emit()
@@ -443,7 +459,7 @@ class AnalysisController(QObject):
     # --- outliers -------------------------------------------------------------------------
     def update_outliers(self, *_: object) -> None:
         """Show the top outliers by the chosen score (or say it needs computing)."""
-        ws = self.window.workspace
+        ws = self.services.workspace()
         score = self.state.outlier_score
         scores = self.computed.get(score)
         view = self.outliers_view
@@ -465,7 +481,7 @@ class AnalysisController(QObject):
         self.attribute_panel.reset_amounts(emit=False)
 
     def _on_amounts_changed(self, amounts: dict[str, float]) -> None:
-        current = self.window.explorer.current_latent
+        current = self.explorer.current_latent
         if current is None:
             return
         if self._attr_base is None:
@@ -476,12 +492,12 @@ class AnalysisController(QObject):
             if name in vectors and len(vectors[name]) == len(latent):
                 latent += np.float32(amount) * vectors[name]
         self._written = latent
-        self.window.explorer.current_latent = latent
+        self.explorer.current_latent = latent
 
     def _on_prototype_clicked(self, cluster: int) -> None:
         latent = self.jobs.prototype_latent(cluster)
         if latent is not None:
-            self.window.explorer.current_latent = latent.copy()
+            self.explorer.current_latent = latent.copy()
 
     # --- scores ---------------------------------------------------------------------------
     def compute(self, name: str) -> None:
@@ -527,7 +543,7 @@ class AnalysisController(QObject):
         self.jobs.find_metadata(ws)
 
     def _on_map_changed(self) -> None:
-        ws = self.window.workspace
+        ws = self.services.workspace()
         if ws is not None and ws.projector is not self._subset_projector:
             self._saved_projector = self._subset_projector = None
         self.recolour()
@@ -565,9 +581,9 @@ class AnalysisController(QObject):
     def report(self, message: str, error: bool = False) -> None:
         """A message for the user: the status bar (errors are remembered by the window)."""
         if error:
-            self.window.report_error(message)
+            self.services.report_error(message)
         else:
-            self.window.statusBar().showMessage(message, 8000)
+            self.services.show_status(message, 8000)
 
     def shutdown(self) -> None:
         """Stop every background job."""

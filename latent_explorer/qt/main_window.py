@@ -30,6 +30,7 @@ from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.models.base import GenerativeModel
 from latent_explorer.core.session.autosave import RecoveryStore
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
+from latent_explorer.qt.analysis_controller import AnalysisController
 from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
 from latent_explorer.qt.model_controller import IMAGE_SUFFIXES, ModelController
@@ -123,9 +124,9 @@ class MainWindow(QMainWindow):
             turntable_parts=lambda frames: self.view3d.turntable_parts(frames))
         self.models = ModelController(self.services, self.explorer, self.map_view,
                                       self.decoder_view)
-        from latent_explorer.qt.analysis_controller import AnalysisController
-
-        self.analysis = AnalysisController(self)
+        self.analysis = AnalysisController(
+            self.services, self.explorer, self.projection, self.map_view, self.paths.overlay,
+            self._show_map, self.models.image_placed)
         self.setAcceptDrops(True)
         self.view3d = View3DController(
             self.services, self.explorer, self.projection, self.cache, self.map_stack,
@@ -138,7 +139,8 @@ class MainWindow(QMainWindow):
         self.filmstrip_dock = self._add_dock("Filmstrip", self.paths.filmstrip,
                                              Qt.DockWidgetArea.BottomDockWidgetArea)
         self.analysis_docks = [self._add_dock(*spec) for spec in self.analysis.dock_specs()]
-        self.analysis.arrange_docks(self.analysis_docks)
+        self.analysis.arrange_docks(self.analysis_docks, self.path_dock, self.sliders_dock,
+                                    self.filmstrip_dock, self.tabifyDockWidget)
         self.readable_dock_tabs()
         self.resizeDocks([self.projection_dock, self.path_dock], [230, 520],
                          Qt.Orientation.Vertical)

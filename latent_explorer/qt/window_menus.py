@@ -71,6 +71,9 @@ def build_menus(window: MainWindow) -> None:
     window.box_zoom_action.setShortcut(QKeySequence("Z"))
     window.box_zoom_action.setToolTip("Left-drag draws a rectangle to zoom into (Z)")
     window.box_zoom_action.toggled.connect(window.map_view.set_box_zoom)
+    # A selection tool and box zoom both want the left drag: picking a tool ends box zoom.
+    window.analysis.state.events.tool.connect(
+        lambda tool: window.box_zoom_action.setChecked(False) if tool != "pan" else None)
     window.menuBar().addMenu(window.bookmarks.menu)
     path_menu = window.menuBar().addMenu("&Path")
     window.add_keyframe_action = path_menu.addAction("&Add Keyframe")

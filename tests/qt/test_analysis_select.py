@@ -169,3 +169,15 @@ def test_reproject_uses_the_projection_panels_method(make_window, qtbot) -> None
     gap = np.linalg.norm(zeros.mean(axis=0) - sixes.mean(axis=0))
     assert gap > 2 * max(zeros.std(axis=0).max(), sixes.std(axis=0).max())
     assert "UMAP of the" in window.statusBar().currentMessage()
+
+
+def test_picking_a_selection_tool_ends_box_zoom(make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(dataset=None)
+    window.box_zoom_action.trigger()
+    assert window.box_zoom_action.isChecked()
+    window.analysis.tool_actions["lasso"].trigger()
+    assert window.analysis.state.tool == "lasso"
+    assert not window.box_zoom_action.isChecked()
+    window.box_zoom_action.trigger()
+    window.analysis.tool_actions["pan"].trigger()
+    assert window.box_zoom_action.isChecked()  # panning and box zoom get along

@@ -8,23 +8,57 @@ Nothing here decodes on the GUI thread.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFileDialog
 
 from latent_explorer.core.analysis.nearest import NeighborIndex
 from latent_explorer.core.models.base import to_uint8
+from latent_explorer.core.session.analysis_state import AnalysisState
+from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.qt.bridges import JobRunner
+from latent_explorer.qt.widgets.analysis.colour_panel import QtColourPanel
+from latent_explorer.qt.widgets.analysis.prototype_strip import QtPrototypeStrip
+from latent_explorer.qt.widgets.map_view import PathOverlay, QtMapView
+from latent_explorer.qt.window_services import WindowServices
 
 if TYPE_CHECKING:
     from latent_explorer.core.compute.pipeline import Workspace
-    from latent_explorer.qt.analysis_controller import AnalysisController
     from latent_explorer.qt.widgets.analysis.thumbnail_grid import QtThumbnailGrid
 
 SELECTION_FILTER = "CSV table (*.csv);;NumPy archive (*.npz)"
+
+
+class AnalysisHost(Protocol):
+    """What the jobs read and hand their results to (the analysis controller)."""
+
+    services: WindowServices
+    state: AnalysisState
+    explorer: ExplorerState
+    projection: ProjectionState
+    map_view: QtMapView
+    path_overlay: PathOverlay
+    show_map: Callable[[Workspace], None]
+    colour_panel: QtColourPanel
+    prototype_strip: QtPrototypeStrip
+    exporter: JobRunner
+    computed: dict[str, np.ndarray]
+    extra: dict[str, np.ndarray]
+    index: NeighborIndex | None
+    palette: list[QColor]
+    color_index: np.ndarray
+    _saved_projector: Any
+    _subset_projector: Any
+
+    def report(self, message: str, error: bool = False) -> None: ...
+    def adopt_column(self, name: str, values: np.ndarray, colour: bool = True) -> None: ...
+    def update_neighbors(self) -> None: ...
+    def _refresh_columns(self) -> None: ...
 
 
 class AnalysisJobs(QObject):
@@ -41,8 +75,8 @@ class AnalysisJobs(QObject):
     exported = Signal(object)
     """The path of a finished export. Emitted on the GUI thread."""
 
-    def __init__(self, controller: AnalysisController) -> None:
-        super().__init__(controller)
+    def __init__(self, controller: AnalysisHost, parent: QObject) -> None:
+        super().__init__(parent)
         self.c = controller
         self.scores = {name: JobRunner(self) for name in ("cluster", "error", "density")}
         self.index_job = JobRunner(self)
@@ -90,7 +124,7 @@ class AnalysisJobs(QObject):
         """Compute ``cluster``, ``error`` or ``density`` for the workspace shown."""
         from latent_explorer.core.analysis import clusters, outliers
 
-        ws = self.c.window.workspace
+        ws = self.c.services.workspace()
         if ws is None or name not in self.scores:
             return
         latents = ws.latents
@@ -118,7 +152,7 @@ class AnalysisJobs(QObject):
                 return outliers.density_scores(latents, ctx=ctx, notes=notes)
 
         def done(values: np.ndarray) -> None:
-            if self.c.window.workspace is not ws:
+            if self.c.services.workspace() is not ws:
                 return
             extra = ("; " + "; ".join(notes)) if notes else ""
             self.c.colour_panel.show_idle(f"{title}: done{extra}")
@@ -133,7 +167,7 @@ class AnalysisJobs(QObject):
         """Decode every cluster's mean latent (a job) and show them in the strip."""
         from latent_explorer.core.analysis.clusters import cluster_prototypes
 
-        label = self.c.window.explorer.condition_label
+        label = self.c.explorer.condition_label
         model = ws.model
 
         def job(ctx: Any) -> tuple[np.ndarray, np.ndarray, list[np.ndarray | None], list[int]]:
@@ -148,7 +182,7 @@ class AnalysisJobs(QObject):
         def done(result: tuple[np.ndarray, np.ndarray, list[np.ndarray | None], list[int]]) \
                 -> None:
             ids, centroids, images, sizes = result
-            if self.c.window.workspace is not ws:
+            if self.c.services.workspace() is not ws:
                 return
             self.prototypes = {int(i): c for i, c in zip(ids, centroids, strict=True)}
             self.c.prototype_strip.set_prototypes([int(i) for i in ids], images, sizes,
@@ -164,7 +198,7 @@ class AnalysisJobs(QObject):
     # --- thumbnails -----------------------------------------------------------------------
     def reconstruct(self, grid: QtThumbnailGrid, indices: np.ndarray) -> None:
         """Decode the latents of samples ``indices`` and show them as ``grid``'s second images."""
-        ws = self.c.window.workspace
+        ws = self.c.services.workspace()
         if ws is None or not len(indices) or len(ws.model.image_shape) != 3:
             return
         runner = self.recon_jobs.setdefault(id(grid), JobRunner(self))
@@ -174,7 +208,7 @@ class AnalysisJobs(QObject):
         if model.num_classes:
             known = ws.dataset.labels
             labels = (np.asarray(known)[rows] if known is not None
-                      else np.full(len(rows), self.c.window.explorer.condition_label or 0))
+                      else np.full(len(rows), self.c.explorer.condition_label or 0))
 
         def job(ctx: Any) -> list[np.ndarray]:
             return list(to_uint8(model.decode(latents[rows], labels)))
@@ -192,7 +226,7 @@ class AnalysisJobs(QObject):
         latents = ws.latents
 
         def done(index: NeighborIndex) -> None:
-            if self.c.window.workspace is ws:
+            if self.c.services.workspace() is ws:
                 self.c.index = index
                 self.c.update_neighbors()
                 self.index_ready.emit()
@@ -209,7 +243,7 @@ class AnalysisJobs(QObject):
 
     def metadata_dialog(self) -> None:
         """Ask for a metadata CSV and join it."""
-        path, _ = QFileDialog.getOpenFileName(self.c.window, "Join metadata", "",
+        path, _ = QFileDialog.getOpenFileName(self.c.services.parent, "Join metadata", "",
                                               "CSV files (*.csv *.tsv *.txt);;All files (*)")
         if path:
             self.join_metadata(path)
@@ -218,13 +252,13 @@ class AnalysisJobs(QObject):
         """Read a metadata CSV (a job) and offer its columns for colour and filter."""
         from latent_explorer.core.analysis.metadata import read_metadata_csv
 
-        ws = self.c.window.workspace
+        ws = self.c.services.workspace()
         if ws is None:
             return
         notes: list[str] = []
 
         def done(columns: dict[str, np.ndarray]) -> None:
-            if self.c.window.workspace is not ws:
+            if self.c.services.workspace() is not ws:
                 return
             self.c.extra.update(columns)
             self.c._refresh_columns()
@@ -243,11 +277,11 @@ class AnalysisJobs(QObject):
         from latent_explorer.core.projection.base import ProjectionParams
         from latent_explorer.core.projection.pca import PCAProjector
 
-        ws = self.c.window.workspace
+        ws = self.c.services.workspace()
         rows = self.c.state.selection.copy()
         if ws is None or len(rows) < 3:
             return
-        params = dataclasses.replace(self.c.window.projection.to_params(), n_components=2)
+        params = dataclasses.replace(self.c.projection.to_params(), n_components=2)
         name = {"pca": "PCA", "umap": "UMAP", "tsne": "t-SNE"}.get(params.method, params.method)
 
         def job(ctx: Any) -> Any:
@@ -271,26 +305,26 @@ class AnalysisJobs(QObject):
                                                   "sampled": np.array(-1)})
 
         def done(projector: Any) -> None:
-            if self.c.window.workspace is not ws:
+            if self.c.services.workspace() is not ws:
                 return
             if self.c._saved_projector is None:
                 self.c._saved_projector = ws.projector
             self.c._subset_projector = projector
             ws.projector = projector
             self.c.state.isolated = True
-            self.c.window._show_map(ws)
+            self.c.show_map(ws)
             self.c.report(f"{name} of the {len(rows):,} selected samples; Show all goes back")
 
         self.other.start(f"Re-projecting {len(rows):,} samples ({name})", job, done)
 
     def restore_projection(self) -> None:
         """Back to the map shown before :meth:`reproject`."""
-        ws = self.c.window.workspace
+        ws = self.c.services.workspace()
         saved = self.c._saved_projector
         self.c._saved_projector = self.c._subset_projector = None
         if ws is not None and saved is not None:
             ws.projector = saved
-            self.c.window._show_map(ws)
+            self.c.show_map(ws)
 
     # --- attribute vectors ----------------------------------------------------------------
     def make_difference(self, a: str, b: str) -> None:
@@ -310,7 +344,7 @@ class AnalysisJobs(QObject):
     def _make(self, fn: Any, a: str, b: str) -> None:
         from latent_explorer.core.errors import LatentExplorerError
 
-        ws = self.c.window.workspace
+        ws = self.c.services.workspace()
         sa, sb = self.c.state.selection_named(a), self.c.state.selection_named(b)
         if ws is None or sa is None or sb is None:
             self.c.report("Choose saved selections first", error=True)
@@ -326,7 +360,7 @@ class AnalysisJobs(QObject):
         if not len(self.c.state.selection):
             self.c.report("Select samples first (lasso, rectangle or Shift+click)")
             return
-        path, chosen = QFileDialog.getSaveFileName(self.c.window, "Export selection",
+        path, chosen = QFileDialog.getSaveFileName(self.c.services.parent, "Export selection",
                                                    str(Path.cwd() / "selection.csv"),
                                                    SELECTION_FILTER)
         if path:
@@ -342,7 +376,7 @@ class AnalysisJobs(QObject):
             export_selection_npz,
         )
 
-        ws = self.c.window.workspace
+        ws = self.c.services.workspace()
         if ws is None:
             return
         rows = self.c.state.selection.copy()
@@ -359,7 +393,8 @@ class AnalysisJobs(QObject):
 
     def export_map_dialog(self, kind: str) -> None:
         """Ask for a file and save the map as ``png`` or ``svg``."""
-        path, _ = QFileDialog.getSaveFileName(self.c.window, f"Export map as {kind.upper()}",
+        path, _ = QFileDialog.getSaveFileName(self.c.services.parent,
+                                              f"Export map as {kind.upper()}",
                                               str(Path.cwd() / f"map.{kind}"),
                                               f"{kind.upper()} images (*.{kind})")
         if path:
@@ -367,7 +402,7 @@ class AnalysisJobs(QObject):
 
     def export_map_png(self, path: str | Path) -> None:
         """Save the map exactly as shown (a screen grab) as PNG."""
-        if not self.c.window.map_view.grab().save(str(path), "PNG"):
+        if not self.c.map_view.grab().save(str(path), "PNG"):
             self.c.report(f"{path}: cannot be written", error=True)
             return
         self.c.report(f"Saved the map to {path}")
@@ -377,7 +412,7 @@ class AnalysisJobs(QObject):
         """Save the map as a vector SVG (a job): visible points, colours, the path."""
         from latent_explorer.core.export.map_svg import MapLabel, write_map_svg
 
-        view = self.c.window.map_view
+        view = self.c.map_view
         coords = view.coords.copy()
         if not len(coords):
             return
@@ -387,10 +422,10 @@ class AnalysisJobs(QObject):
             else np.zeros(len(coords), dtype=np.int64)
         colours = palette[np.clip(index, 0, len(palette) - 1)]
         (x0, x1), (y0, y1) = view.view_box.viewRange()
-        curve_x, curve_y = self.c.window.paths.overlay.curve.getData()
+        curve_x, curve_y = self.c.path_overlay.curve.getData()
         curve = None if curve_x is None or not len(curve_x) else np.stack([curve_x, curve_y], 1)
         labels = [MapLabel(float(t.pos().x()), float(t.pos().y()), t.toPlainText())
-                  for t in self.c.window.paths.overlay.labels]
+                  for t in self.c.path_overlay.labels]
         visible = view.cloud.visible.copy()
         size = (max(1, view.width()), max(1, view.height()))
 
