@@ -35,6 +35,7 @@ from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
 from latent_explorer.qt.model_controller import IMAGE_SUFFIXES, ModelController
 from latent_explorer.qt.path_controller import PathController
+from latent_explorer.qt.session_controller import SessionController, SessionParts
 from latent_explorer.qt.settings import LAYOUT_VERSION, app_settings, recent_files, remember_file
 from latent_explorer.qt.view3d_controller import View3DController
 from latent_explorer.qt.widgets.decoder_view import QtDecoderView
@@ -150,10 +151,13 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.projection_dock], [230], Qt.Orientation.Horizontal)
         self.resizeDocks([self.decoder_dock, self.sliders_dock], [380, 480],
                          Qt.Orientation.Vertical)
-        from latent_explorer.qt.session_controller import SessionController
-
-        self.sessions = SessionController(self, recovery)
         self.bookmarks = BookmarkController(self.services, self.explorer, self.map_view)
+        self.sessions = SessionController(SessionParts(
+            self.services, self.explorer, self.projection, self.paths.library, self.bookmarks,
+            self.analysis, self.projection_panel, lambda: self.dataset_labels,
+            lambda: self.trust_code, self.open, self._show_map, self.compute_projection,
+            self.saveState, self.saveGeometry, self.restoreState, self.name_session,
+            self._update_info), recovery)
         self.info_label = QLabel("Nothing loaded")
         self.statusBar().addPermanentWidget(self.info_label)
         build_menus(self)
@@ -424,6 +428,11 @@ class MainWindow(QMainWindow):
         self.info_label.setText(
             f"{ws.dataset.name}: {len(ws.dataset):,} images {h}x{w}  |  {ws.model.name}: "
             f"latent {ws.model.latent_dim}  |  {method}, {len(ws.projector.coords):,} points")
+        self.update_title()
+
+    def name_session(self, name: str) -> None:
+        """Show the session ``name`` in the window title."""
+        self.session_name = name
         self.update_title()
 
     def update_title(self) -> None:

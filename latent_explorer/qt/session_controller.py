@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QObject, QTimer, Signal
@@ -19,17 +21,75 @@ from latent_explorer.core.session.data import (
     SessionData,
     SessionPath,
 )
-from latent_explorer.core.session.path_state import Anchor, PathState
+from latent_explorer.core.session.path_state import Anchor, PathLibrary, PathState
 from latent_explorer.core.session.references import relocate
+from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.core.session.store import load_session, save_session
+from latent_explorer.qt.analysis_controller import AnalysisController
+from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.settings import LAYOUT_VERSION
+from latent_explorer.qt.widgets.projection_panel import QtProjectionPanel
+from latent_explorer.qt.window_services import WindowServices
 
 if TYPE_CHECKING:
     from latent_explorer.core.compute.pipeline import Workspace
-    from latent_explorer.qt.main_window import MainWindow
 
 SESSION_FILTER = "Latent Explorer sessions (*.lxs);;All files (*)"
 AUTOSAVE_MS = 3000
+
+
+class OpenRequest(Protocol):
+    """Opens a dataset and a model in the background (the window's ``open``)."""
+
+    def __call__(self, dataset: str | None = None, model: str | None = None,
+                 trust_code: bool | None = None, labels: str | None = None,
+                 on_ready: Callable[[Workspace], None] | None = None) -> None: ...
+
+
+@dataclass(frozen=True)
+class SessionParts:
+    """What a session is taken from and put back into.
+
+    Attributes
+    ----------
+    services
+        The window's workspace, status bar and dialog parent.
+    explorer, projection, library, bookmarks, analysis
+        The state a session saves: current latent and selection, map settings, paths,
+        bookmarks, and the research tools' selections, attributes and colouring.
+    projection_panel
+        Says when a saved map is restored.
+    dataset_labels, trust_code
+        The labels file of the open dataset and whether its model's code was trusted.
+    open
+        Opens a session's dataset and model.
+    show_map, compute_projection
+        Show a workspace's map again; compute the map chosen in the projection settings.
+    save_state, save_geometry, restore_state
+        The window's dock layout and geometry (``QMainWindow.saveState`` and friends).
+    name_session
+        Shows a session's name in the window title.
+    update_info
+        Refreshes the status bar's summary of the data, model and map.
+    """
+
+    services: WindowServices
+    explorer: ExplorerState
+    projection: ProjectionState
+    library: PathLibrary
+    bookmarks: BookmarkController
+    analysis: AnalysisController
+    projection_panel: QtProjectionPanel
+    dataset_labels: Callable[[], str | None]
+    trust_code: Callable[[], bool]
+    open: OpenRequest
+    show_map: Callable[[Workspace], None]
+    compute_projection: Callable[[], None]
+    save_state: Callable[[int], QByteArray]
+    save_geometry: Callable[[], QByteArray]
+    restore_state: Callable[[QByteArray, int], bool]
+    name_session: Callable[[str], None]
+    update_info: Callable[[], None]
 
 
 class SessionController(QObject):
@@ -40,9 +100,11 @@ class SessionController(QObject):
     saved = Signal(object)
     """A session file was written (its path). Emitted on the GUI thread."""
 
-    def __init__(self, window: MainWindow, recovery: RecoveryStore | None) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, parts: SessionParts, recovery: RecoveryStore | None) -> None:
+        """Sessions of ``parts``; autosaved to ``recovery`` (``None``: no autosave)."""
+        super().__init__(parts.services.parent)
+        self.parts = parts
+        self.services = parts.services
         self.recovery = recovery
         self.path: Path | None = None
         self.timer = QTimer(self)
@@ -54,21 +116,21 @@ class SessionController(QObject):
     # --- snapshot -------------------------------------------------------------------------
     def snapshot(self) -> SessionData:
         """Everything the user made, as a :class:`SessionData`."""
-        w = self.window
-        ws = w.workspace
+        w = self.parts
+        ws = self.services.workspace()
         dataset = DatasetRef("digits")
         model = ModelRef("demo")
         coords = None
         if ws is not None:
-            dataset = DatasetRef(ws.dataset.source, w.dataset_labels, ws.dataset.fingerprint())
-            model = ModelRef(ws.model.source, w.trust_code, ws.model.fingerprint())
+            dataset = DatasetRef(ws.dataset.source, w.dataset_labels(), ws.dataset.fingerprint())
+            model = ModelRef(ws.model.source, w.trust_code(), ws.model.fingerprint())
             if ws.projector.params.method != "pca":
                 coords = np.asarray(ws.projector.coords, dtype=np.float32)
         p = w.projection
         projection = ProjectionSettings(p.method, p.n_components, p.n_neighbors, p.min_dist,
                                         p.perplexity, p.seed, coords)
         e = w.explorer
-        library = w.paths.library
+        library = w.library
         paths = [_to_session_path(path) for path in library.paths if path.anchors]
         active = library.active_index if library.active.anchors else None
         if active is not None:
@@ -90,8 +152,8 @@ class SessionController(QObject):
             condition_label=e.condition_label, selections=selections,
             bookmarks=bookmarks, attributes=attributes, paths=paths,
             active_path=active, colour_by=colour_by,
-            dock_state=base64.b64encode(bytes(w.saveState(LAYOUT_VERSION).data())).decode("ascii"),
-            window_geometry=base64.b64encode(bytes(w.saveGeometry().data())).decode("ascii"))
+            dock_state=base64.b64encode(bytes(w.save_state(LAYOUT_VERSION).data())).decode("ascii"),
+            window_geometry=base64.b64encode(bytes(w.save_geometry().data())).decode("ascii"))
 
     # --- files ----------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
@@ -99,7 +161,7 @@ class SessionController(QObject):
         target = save_session(path, self.snapshot())
         self.path = target
         self._update_title()
-        self.window.statusBar().showMessage(f"Saved session {target}", 6000)
+        self.services.show_status(f"Saved session {target}", 6000)
         self.saved.emit(target)
         return target
 
@@ -108,14 +170,15 @@ class SessionController(QObject):
         if self.path is not None and not force_ask:
             self.save(self.path)
             return
-        target, _ = QFileDialog.getSaveFileName(self.window, "Save session",
+        target, _ = QFileDialog.getSaveFileName(self.services.parent, "Save session",
                                                 str(Path.cwd() / "session.lxs"), SESSION_FILTER)
         if target:
             self.save(target if target.endswith(".lxs") else target + ".lxs")
 
     def open_dialog(self) -> None:
         """Ask for a session file and open it."""
-        target, _ = QFileDialog.getOpenFileName(self.window, "Open session", "", SESSION_FILTER)
+        target, _ = QFileDialog.getOpenFileName(self.services.parent, "Open session", "",
+                                                SESSION_FILTER)
         if target:
             self.open_session(target)
 
@@ -124,7 +187,7 @@ class SessionController(QObject):
         try:
             session = load_session(path)
         except LatentExplorerError as exc:
-            self.window.report_error(str(exc))
+            self.services.report_error(str(exc))
             return
         self.path = Path(path)
         self.restore(session)
@@ -132,12 +195,12 @@ class SessionController(QObject):
     # --- restore --------------------------------------------------------------------------
     def restore(self, session: SessionData) -> None:
         """Open the session's dataset and model, then put back everything the user made."""
-        w = self.window
+        w = self.parts
         trust = False
         if session.model.trust_code:
             # The file said the user trusted this model once; ask again rather than obey.
             answer = QMessageBox.warning(
-                w, "This session's model runs code",
+                self.services.parent, "This session's model runs code",
                 f"{session.model.spec} runs Python code when opened. Open it?",
                 QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel)
             if answer != QMessageBox.StandardButton.Open:
@@ -148,7 +211,8 @@ class SessionController(QObject):
             if _looks_like_path(ref) and not Path(ref).exists():
                 new = self._ask_relocate(kind, ref)
                 if new is None:
-                    w.report_error(f"{ref}: the session's {kind} is missing; nothing was opened")
+                    self.services.report_error(
+                        f"{ref}: the session's {kind} is missing; nothing was opened")
                     return
                 session = relocate(session, ref, new)
         spec = session.dataset.spec
@@ -158,16 +222,16 @@ class SessionController(QObject):
 
     def _ask_relocate(self, kind: str, spec: str) -> str | None:
         answer = QMessageBox.question(
-            self.window, f"The {kind} has moved",
+            self.services.parent, f"The {kind} has moved",
             f"The session's {kind} {spec} no longer exists. Locate it?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:
             return None
-        target, _ = QFileDialog.getOpenFileName(self.window, f"Locate {kind}", "")
+        target, _ = QFileDialog.getOpenFileName(self.services.parent, f"Locate {kind}", "")
         return target or None
 
     def _apply(self, session: SessionData, ws: Workspace) -> None:
-        w = self.window
+        w = self.parts
         notes = []
         if session.dataset.fingerprint and session.dataset.fingerprint != ws.dataset.fingerprint():
             notes.append(f"{ws.dataset.name} has changed since the session was saved")
@@ -186,7 +250,7 @@ class SessionController(QObject):
                 arrays: dict[str, np.ndarray] = {"coords": pr.coords, "latents": ws.latents,
                                                  "sampled": np.array(-1, dtype=np.int64)}
                 ws.projector = projector_from_arrays(p.to_params(), arrays)
-                w._show_map(ws)
+                w.show_map(ws)
                 w.projection_panel.show_idle(f"{pr.method.upper()} map restored")
             else:
                 w.compute_projection()
@@ -199,7 +263,7 @@ class SessionController(QObject):
             e.selected_index = session.selected_index
         if session.current_latent is not None and len(session.current_latent) == dim:
             e.current_latent = session.current_latent.astype(np.float32)
-        library = w.paths.library
+        library = w.library
         restored = [_to_path_state(sp) for sp in session.paths if sp.anchors.shape[1] == dim]
         if restored:
             library.paths = restored
@@ -207,22 +271,22 @@ class SessionController(QObject):
             active = session.active_path if session.active_path is not None else 0
             library.set_active(min(max(active, 0), len(restored) - 1), force=True)
         if session.dock_state:
-            w.restoreState(QByteArray(base64.b64decode(session.dock_state)), LAYOUT_VERSION)
+            w.restore_state(QByteArray(base64.b64decode(session.dock_state)), LAYOUT_VERSION)
         self._update_title()
-        w._update_info()
+        w.update_info()
         message = "Session restored" + ("; " + "; ".join(notes) if notes else "")
-        w.statusBar().showMessage(message, 10000)
+        self.services.show_status(message, 10000)
         self.restored.emit(session)
 
     # --- autosave and recovery ------------------------------------------------------------
     def autosave(self) -> bool:
         """Write the recovery file if anything changed; returns whether it wrote."""
-        if self.recovery is None or self.window.workspace is None:
+        if self.recovery is None or self.services.workspace() is None:
             return False
         try:
             return self.recovery.write(self.snapshot())
         except (OSError, LatentExplorerError) as exc:
-            self.window.report_error(f"Autosave failed: {exc}")
+            self.services.report_error(f"Autosave failed: {exc}")
             return False
 
     def offer_recovery(self, ask: bool = True) -> bool:
@@ -234,7 +298,7 @@ class SessionController(QObject):
             return False
         if ask:
             answer = QMessageBox.question(
-                self.window, "Restore your last session?",
+                self.services.parent, "Restore your last session?",
                 "Latent Explorer did not close properly last time. Restore what you were "
                 "working on?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
             if answer != QMessageBox.StandardButton.Yes:
@@ -243,7 +307,7 @@ class SessionController(QObject):
         try:
             session = self.recovery.take(pending)
         except LatentExplorerError as exc:
-            self.window.report_error(f"The recovery file could not be read: {exc}")
+            self.services.report_error(f"The recovery file could not be read: {exc}")
             return False
         self.restore(session)
         return True
@@ -256,8 +320,7 @@ class SessionController(QObject):
 
     def _update_title(self) -> None:
         if self.path is not None:
-            self.window.session_name = self.path.stem
-            self.window.update_title()
+            self.parts.name_session(self.path.stem)
 
 
 def _to_session_path(path: PathState) -> SessionPath:
