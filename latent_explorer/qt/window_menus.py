@@ -2,18 +2,73 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QMenu, QToolBar
+from PySide6.QtCore import QByteArray
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMenu, QMenuBar, QToolBar
 
+from latent_explorer.qt.analysis_controller import AnalysisController
+from latent_explorer.qt.bookmarks import BookmarkController
+from latent_explorer.qt.model_controller import ModelController
+from latent_explorer.qt.path_controller import PathController
+from latent_explorer.qt.session_controller import SessionController
 from latent_explorer.qt.settings import LAYOUT_VERSION
+from latent_explorer.qt.view3d_controller import View3DController
+from latent_explorer.qt.widgets.map_view import QtMapView
 
-if TYPE_CHECKING:
-    from latent_explorer.qt.main_window import MainWindow
+
+class MenuHost(Protocol):
+    """The window the menus are built for: the parts its actions call, and where the actions
+    are kept (the main window)."""
+
+    sessions: SessionController
+    models: ModelController
+    paths: PathController
+    analysis: AnalysisController
+    view3d: View3DController
+    bookmarks: BookmarkController
+    map_view: QtMapView
+    decoder_dock: QDockWidget
+    sliders_dock: QDockWidget
+    projection_dock: QDockWidget
+    path_dock: QDockWidget
+    filmstrip_dock: QDockWidget
+    analysis_docks: list[QDockWidget]
+    open_session_action: QAction
+    save_session_action: QAction
+    open_dataset_action: QAction
+    open_model_action: QAction
+    recent_menu: QMenu
+    compare_action: QAction
+    place_image_action: QAction
+    export_path_action: QAction
+    save_path_action: QAction
+    screenshot_action: QAction
+    reset_view_action: QAction
+    box_zoom_action: QAction
+    add_keyframe_action: QAction
+    play_action: QAction
+    next_sample_action: QAction
+    previous_sample_action: QAction
+    _default_state: QByteArray
+
+    def menuBar(self) -> QMenuBar: ...
+    def addToolBar(self, toolbar: QToolBar) -> None: ...
+    def saveState(self, version: int = 0) -> QByteArray: ...
+    def close(self) -> bool: ...
+    def open(self, dataset: str | None = None, model: str | None = None) -> None: ...
+    def open_dataset_dialog(self) -> None: ...
+    def open_model_dialog(self) -> None: ...
+    def step_sample(self, step: int) -> None: ...
+    def _fill_recent_menu(self) -> None: ...
+    def _save_screenshot_dialog(self) -> None: ...
+    def _restore_default_layout(self) -> None: ...
+    def _show_shortcuts(self) -> None: ...
+    def _show_about(self) -> None: ...
 
 
-def build_menus(window: MainWindow) -> None:
+def build_menus(window: MenuHost) -> None:
     """The menu bar: File, View, Bookmarks, Path and Help, with their shortcuts."""
     file_menu = window.menuBar().addMenu("&File")
     window.open_session_action = file_menu.addAction("&Open Session...")
@@ -32,7 +87,7 @@ def build_menus(window: MainWindow) -> None:
     window.open_model_action = file_menu.addAction("Open &Model...")
     window.open_model_action.setShortcut(QKeySequence("Ctrl+M"))
     window.open_model_action.triggered.connect(window.open_model_dialog)
-    window.recent_menu = QMenu("Open &Recent", window)
+    window.recent_menu = QMenu("Open &Recent", file_menu)
     window.recent_menu.aboutToShow.connect(window._fill_recent_menu)
     file_menu.addMenu(window.recent_menu)
     window.compare_action = file_menu.addAction("Open &Comparison Model (A/B)...")
@@ -107,9 +162,9 @@ def build_menus(window: MainWindow) -> None:
     about = help_menu.addAction("&About Latent Explorer")
     about.triggered.connect(window._show_about)
 
-def build_toolbar(window: MainWindow) -> None:
+def build_toolbar(window: MenuHost) -> None:
     """The map toolbar and the analysis toolbar; then the default dock layout is taken."""
-    bar = QToolBar("Map", window)
+    bar = QToolBar("Map")  # the window adopts it
     bar.setObjectName("map_toolbar")
     bar.setMovable(False)
     bar.addAction(window.reset_view_action)
