@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 
 from latent_explorer._version import __version__
 from latent_explorer.core.compute.cache import ResultCache
-from latent_explorer.core.compute.decoder import DecodeResult
 from latent_explorer.core.compute.pipeline import Workspace, open_workspace, project_cached
 from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.models.base import GenerativeModel
@@ -33,6 +32,7 @@ from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.qt.analysis_controller import AnalysisController
 from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
+from latent_explorer.qt.decode_controller import DecodeController, sample_caption
 from latent_explorer.qt.model_controller import IMAGE_SUFFIXES, ModelController
 from latent_explorer.qt.path_controller import PathController
 from latent_explorer.qt.session_controller import SessionController, SessionParts
@@ -158,6 +158,9 @@ class MainWindow(QMainWindow):
             lambda: self.trust_code, self.open, self._show_map, self.compute_projection,
             self.saveState, self.saveGeometry, self.restoreState, self.name_session,
             self._update_info), recovery)
+        self.decoding = DecodeController(
+            self.services, self.explorer, self.decoder, self.decoder_view, self.map_view,
+            self.sliders, self.view3d.inverse, self.view3d.update_here)
         self.info_label = QLabel("Nothing loaded")
         self.statusBar().addPermanentWidget(self.info_label)
         build_menus(self)
@@ -177,17 +180,9 @@ class MainWindow(QMainWindow):
         return dock
 
     def _connect(self) -> None:
-        ev = self.explorer.events
-        ev.current_latent.connect(self._on_current_latent_changed)
-        ev.probe_position.connect(self._on_probe_position_changed)
-        ev.selected_index.connect(self._on_selected_index_changed)
-        ev.condition_label.connect(lambda _: self._on_current_latent_changed(
-            self.explorer.current_latent))
-        self.decoder.decoded.connect(self._on_decoded)
         # Never silent about level of detail: "density view", "fitted on a sample", "indexing".
         self.map_view.status_changed.connect(
             lambda note: self.statusBar().showMessage(note, 10000) if note else None)
-        self.sliders.reset_requested.connect(self._on_reset_requested)
         self.projection_panel.apply_requested.connect(self.compute_projection)
         self.projection_panel.cancel_requested.connect(self.jobs.cancel)
         self.projection_panel.prior_samples_requested.connect(
@@ -308,7 +303,7 @@ class MainWindow(QMainWindow):
         self.map_view.set_points(ws.projector.coords, ws.dataset.labels,
                                  ws.dataset.label_name, reset_view=reset_view,
                                  sampled=getattr(ws.projector, "sampled", None))
-        self._on_current_latent_changed(self.explorer.current_latent)
+        self.decoding.show_current(self.explorer.current_latent)
         self.map_changed.emit()
 
     # --- projection -----------------------------------------------------------------------
@@ -340,53 +335,6 @@ class MainWindow(QMainWindow):
 
         self.jobs.start(f"Computing {name} of {len(ws.latents):,} points", job, done)
 
-    # --- state -> decoding ----------------------------------------------------------------
-    def _on_probe_position_changed(self, position: tuple[float, ...] | None) -> None:
-        if position is None or self.workspace is None:
-            return
-        point = np.asarray(position, dtype=np.float32)
-        if len(point) == 3:  # the 3-D view's probe
-            latent = self.view3d.inverse(point)
-            if latent is None:
-                return
-        else:
-            latent = self.workspace.projector.inverse(point[None, :2])[0]
-        self.explorer.current_latent = latent.astype(np.float32)
-
-    def _on_selected_index_changed(self, index: int | None) -> None:
-        ws = self.workspace
-        if ws is None or index is None:
-            self.decoder_view.show_original(None)
-            return
-        self.explorer.current_latent = ws.latents[index].copy()
-        self.decoder_view.show_original(ws.dataset.images[index], self._sample_caption(index))
-
-    def _on_reset_requested(self) -> None:
-        ws = self.workspace
-        if ws is None:
-            return
-        index = self.explorer.selected_index
-        self.explorer.current_latent = (ws.latents[index].copy() if index is not None
-                                        else ws.stats.mean.copy())
-
-    def _on_current_latent_changed(self, latent: np.ndarray | None) -> None:
-        ws = self.workspace
-        if latent is None or ws is None:
-            self.map_view.set_here(None)
-            return
-        self.decoder.submit(latent, self.explorer.condition_label, tag="current")
-        self.map_view.set_here(ws.projector.transform(latent[None, :])[0])
-        self.view3d.update_here(latent)
-        self.decoder_view.show_latent(latent)
-
-    def _on_decoded(self, result: DecodeResult) -> None:
-        if result.error is not None or result.image is None:
-            message = result.error or "nothing decoded"
-            self.decoder_view.show_error(message)
-            self.report_error(message)
-            return
-        self.decoder_view.show_decoded(result.image, "Decoded")
-
     # --- jobs and errors ------------------------------------------------------------------
     def _on_job_failed(self, title: str, message: str, details: str) -> None:
         self.projection_panel.show_idle(f"Failed: {message}")
@@ -406,17 +354,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, msecs)
 
     # --- helpers --------------------------------------------------------------------------
-    def _sample_caption(self, index: int) -> str:
-        ws = self.workspace
-        assert ws is not None
-        if ws.dataset.labels is None:
-            return f"#{index}"
-        return f"#{index}  label {ws.dataset.label_name(int(ws.dataset.labels[index]))}"
-
     def _thumbnail(self, index: int) -> tuple[np.ndarray, str]:
         ws = self.workspace
         assert ws is not None
-        return ws.dataset.images[index], self._sample_caption(index)
+        return ws.dataset.images[index], sample_caption(ws, index)
 
     def _update_info(self) -> None:
         ws = self.workspace
