@@ -141,3 +141,94 @@ def test_no_import_circles_between_packages() -> None:
     for start in sorted(edges):
         visit(start, [start])
     assert circles == []
+
+
+# --- inside qt/: the window is built from controllers that never reach back into it ---
+
+def _module_graph(package: str) -> dict[str, set[str]]:
+    """Module -> the modules under ``package`` it imports: every import in its source (lazy
+    ones and those under ``TYPE_CHECKING`` included), ``from a.b import c`` read as ``a.b.c``
+    when ``c`` is a module."""
+    import ast
+
+    sources: dict[str, Path] = {}
+    for path in PACKAGE_DIR.rglob("*.py"):
+        parts = ("latent_explorer", *path.relative_to(PACKAGE_DIR).with_suffix("").parts)
+        is_init = parts[-1] == "__init__"
+        sources[".".join(parts[:-1] if is_init else parts)] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in sources.items():
+        if not _within(name, package):
+            continue
+        here = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = here.split(".")[:len(here.split(".")) - node.level + 1]
+                    base = ".".join([*anchor, base] if base else anchor)
+                for alias in node.names:
+                    full = f"{base}.{alias.name}"
+                    targets.add(full if full in sources else base)
+        graph[name] = {t for t in targets if _within(t, package) and t != name}
+    return graph
+
+
+def test_only_the_app_imports_the_main_window() -> None:
+    graph = _module_graph("latent_explorer.qt")
+    assert "latent_explorer.qt.main_window" in graph
+    allowed = {"latent_explorer.qt.main_window", "latent_explorer.qt.app"}
+    offenders = sorted(m for m, targets in graph.items()
+                       if "latent_explorer.qt.main_window" in targets and m not in allowed)
+    assert offenders == [], ("controllers and widgets get the parts they drive, never the "
+                             f"window: {offenders}")
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_circles_inside_qt() -> None:
+    graph = _module_graph("latent_explorer.qt")
+    assert len(graph) > 20
+    assert _circles(graph) == []
+
+
+def test_the_circle_finder_finds_circles() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": {"e"}}
+    assert _circles(graph) == [["a", "b", "c"]]
+    assert _circles({"a": {"b"}, "b": set()}) == []
