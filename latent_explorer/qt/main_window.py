@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from latent_explorer._version import __version__
 from latent_explorer.core.compute.cache import ResultCache
 from latent_explorer.core.compute.pipeline import Workspace, open_workspace, project_cached
+from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.models.base import GenerativeModel
 from latent_explorer.core.session.autosave import RecoveryStore
@@ -193,14 +194,35 @@ class MainWindow(QMainWindow):
         self.jobs.cancelled.connect(self._on_job_cancelled)
 
     # --- opening things -------------------------------------------------------------------
-    def open(self, dataset: str | None = None, model: str | GenerativeModel | None = None,
-             trust_code: bool | None = None, labels: str | None = None,
+    def open(self, dataset: str | Dataset | None = None,
+             model: str | GenerativeModel | None = None, trust_code: bool | None = None,
+             labels: str | None = None,
              on_ready: Callable[[Workspace], None] | None = None) -> None:
-        """Open a dataset and/or a model (``None`` keeps the current one) in the background.
+        """Open a dataset and/or a model in the background and show them.
 
-        ``labels`` is a separate labels file for the dataset; ``on_ready(workspace)`` runs on
-        the GUI thread once the new workspace is shown.
+        Parameters
+        ----------
+        dataset
+            A dataset spec (a file or folder, ``digits``, ``prior:N``...) or a
+            :class:`~latent_explorer.core.datasets.base.Dataset` already in memory;
+            ``None`` keeps the current one.
+        model
+            A model spec (a file, ``demo``...) or a :class:`GenerativeModel` already in
+            memory; ``None`` keeps the current one.
+        trust_code
+            Run the model file's code (adapter files, pickled modules); ``None`` keeps the
+            current choice.
+        labels
+            A separate labels file for a dataset given as a spec.
+        on_ready
+            ``on_ready(workspace)`` runs on the GUI thread once the new workspace is shown.
+
+        Only specs are remembered in File > Open Recent. Failures are reported in the status
+        bar (see :meth:`report_error`); the window keeps what it showed.
         """
+        if labels is not None and dataset is not None and not isinstance(dataset, str):
+            raise ValueError("labels= names a labels file for a dataset file; a Dataset "
+                             "object carries its own labels")
         if trust_code is not None:
             self.trust_code = trust_code
         if dataset is not None:
@@ -267,7 +289,7 @@ class MainWindow(QMainWindow):
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction("(nothing yet)").setEnabled(False)
 
-    def _install_workspace(self, ws: Workspace, dataset: str | None,
+    def _install_workspace(self, ws: Workspace, dataset: str | Dataset | None,
                            model: str | GenerativeModel | None) -> None:
         self.workspace = ws
         if isinstance(dataset, str):

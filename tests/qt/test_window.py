@@ -259,3 +259,34 @@ def test_dock_tabs_show_whole_titles(make_window) -> None:  # type: ignore[no-un
     window.restoreState(window.saveState(LAYOUT_VERSION), LAYOUT_VERSION)
     for bar in (b for b in window.findChildren(QTabBar) if b.parent() is window):
         assert bar.elideMode() == Qt.TextElideMode.ElideNone
+
+
+def test_open_takes_a_dataset_and_a_model_already_in_memory(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from latent_explorer.core.datasets import load_dataset
+    from latent_explorer.core.datasets.base import ArrayDataset
+    from latent_explorer.core.models import load_model
+    from latent_explorer.qt.settings import recent_files
+
+    digits = load_dataset("digits")
+    images = np.asarray(digits.images)[::3]  # a strided view, as a user's slice would be
+    assert not images.flags.c_contiguous
+    labels = None if digits.labels is None else np.asarray(digits.labels)[::3]
+    data = ArrayDataset("my digits", "my digits", images, labels)
+    model = load_model("demo")
+    window = make_window(dataset=None)
+    with qtbot.waitSignal(window.workspace_changed, timeout=60_000):
+        window.open(dataset=data, model=model)
+    wait_decoded(qtbot, window)
+    ws = window.workspace
+    assert ws.dataset is data and ws.model is model
+    assert len(window.map_view.coords) == len(images)
+    assert window.decoder_view.decoded_pane.array is not None
+    assert "my digits" in window.info_label.text()
+    assert recent_files(window.settings, "datasets") == []  # objects are not files
+    assert recent_files(window.settings, "models") == []
+    with pytest.raises(ValueError, match="labels"):
+        window.open(dataset=data, labels="labels.csv")
+    with qtbot.waitSignal(window.workspace_changed, timeout=60_000):
+        window.open(dataset="digits")  # a spec keeps the model in memory and is remembered
+    assert window.workspace.model is model
+    assert recent_files(window.settings, "datasets") == ["digits"]
