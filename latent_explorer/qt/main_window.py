@@ -11,18 +11,14 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QStackedWidget,
-    QTabBar,
     QWidget,
 )
 
-from latent_explorer._version import __version__
 from latent_explorer.core.compute.cache import ResultCache
 from latent_explorer.core.compute.pipeline import Workspace, open_workspace, project_cached
 from latent_explorer.core.datasets.base import Dataset
@@ -34,6 +30,7 @@ from latent_explorer.qt.analysis_controller import AnalysisController
 from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
 from latent_explorer.qt.decode_controller import DecodeController, sample_caption
+from latent_explorer.qt.dialogs.about_dialog import about_text, show_about
 from latent_explorer.qt.model_controller import IMAGE_SUFFIXES, ModelController
 from latent_explorer.qt.path_controller import PathController
 from latent_explorer.qt.session_controller import SessionController, SessionParts
@@ -43,6 +40,7 @@ from latent_explorer.qt.widgets.decoder_view import QtDecoderView
 from latent_explorer.qt.widgets.latent_sliders import QtLatentSliders
 from latent_explorer.qt.widgets.map_view import QtMapView
 from latent_explorer.qt.widgets.projection_panel import METHOD_NAMES, QtProjectionPanel
+from latent_explorer.qt.window_layout import add_dock, readable_dock_tabs, size_default_docks
 from latent_explorer.qt.window_menus import build_menus, build_toolbar
 from latent_explorer.qt.window_services import WindowServices
 
@@ -54,8 +52,10 @@ class MainWindow(QMainWindow):
     """The explorer window.
 
     The window owns the evented state (:class:`ExplorerState`, :class:`ProjectionState`), the
-    decode worker and the job runner, and wires them to thin widgets. Everything slow (loading,
-    encoding, projecting, decoding) runs off the GUI thread.
+    decode worker and the job runner; it builds the widgets and the controllers, giving each
+    controller the parts it drives (state, widgets, :class:`WindowServices`, small callables),
+    and wires them. Everything slow (loading, encoding, projecting, decoding) runs off the GUI
+    thread. :meth:`open` takes specs or objects already in memory.
     """
 
     workspace_changed = Signal(object)
@@ -110,12 +110,10 @@ class MainWindow(QMainWindow):
         self.decoder_view = QtDecoderView(self.explorer)
         self.sliders = QtLatentSliders(self.explorer)
         self.projection_panel = QtProjectionPanel(self.projection)
-        self.decoder_dock = self._add_dock("Decoder", self.decoder_view,
-                                           Qt.DockWidgetArea.RightDockWidgetArea)
-        self.sliders_dock = self._add_dock("Latent sliders", self.sliders,
-                                           Qt.DockWidgetArea.RightDockWidgetArea)
-        self.projection_dock = self._add_dock("Projection", self.projection_panel,
-                                              Qt.DockWidgetArea.LeftDockWidgetArea)
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        self.decoder_dock = add_dock(self, "Decoder", self.decoder_view, right)
+        self.sliders_dock = add_dock(self, "Latent sliders", self.sliders, right)
+        self.projection_dock = add_dock(self, "Projection", self.projection_panel, left)
         self.services = WindowServices(self, lambda: self.workspace, self.show_status,
                                        self.report_error, self.workspace_changed,
                                        self.map_changed)
@@ -136,22 +134,15 @@ class MainWindow(QMainWindow):
             active_path=lambda: (self.paths.frames, self.paths.path))
         self.paths.redrawn.connect(self.view3d.draw_path)
         self.view3d.sample_clicked.connect(self.paths.on_sample_clicked)
-        self.path_dock = self._add_dock("Path", self.paths.panel,
-                                        Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.filmstrip_dock = self._add_dock("Filmstrip", self.paths.filmstrip,
-                                             Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.analysis_docks = [self._add_dock(*spec) for spec in self.analysis.dock_specs()]
+        self.path_dock = add_dock(self, "Path", self.paths.panel, left)
+        self.filmstrip_dock = add_dock(self, "Filmstrip", self.paths.filmstrip,
+                                       Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.analysis_docks = [add_dock(self, *spec) for spec in self.analysis.dock_specs()]
         self.analysis.arrange_docks(self.analysis_docks, self.path_dock, self.sliders_dock,
                                     self.filmstrip_dock, self.tabifyDockWidget)
-        self.readable_dock_tabs()
-        self.resizeDocks([self.projection_dock, self.path_dock], [230, 520],
-                         Qt.Orientation.Vertical)
-        self.resizeDocks([self.filmstrip_dock], [140], Qt.Orientation.Vertical)
-        self.resizeDocks([self.decoder_dock, self.sliders_dock], [420, 420],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([self.projection_dock], [230], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.decoder_dock, self.sliders_dock], [380, 480],
-                         Qt.Orientation.Vertical)
+        readable_dock_tabs(self)
+        size_default_docks(self, self.projection_dock, self.path_dock, self.filmstrip_dock,
+                           self.decoder_dock, self.sliders_dock)
         self.bookmarks = BookmarkController(self.services, self.explorer, self.map_view)
         self.sessions = SessionController(SessionParts(
             self.services, self.explorer, self.projection, self.paths.library, self.bookmarks,
@@ -170,16 +161,6 @@ class MainWindow(QMainWindow):
         self._restore_layout()
 
     # --- construction ---------------------------------------------------------------------
-    def _add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(title.lower().replace(" ", "_") + "_dock")
-        dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.addDockWidget(area, dock)
-        return dock
-
     def _connect(self) -> None:
         # Never silent about level of detail: "density view", "fitted on a sample", "indexing".
         self.map_view.status_changed.connect(
@@ -422,24 +403,10 @@ class MainWindow(QMainWindow):
 
     def about_text(self) -> str:
         """The About box's text: versions of the app, torch, Qt and Python."""
-        import platform
-
-        from PySide6 import __version__ as pyside_version
-        from PySide6.QtCore import qVersion
-
-        try:
-            import torch
-
-            torch_version: str = torch.__version__
-        except ImportError:  # pragma: no cover - torch is a dependency
-            torch_version = "not installed"
-        return (f"<b>Latent Explorer {__version__}</b><br>A live map of a dataset in a "
-                f"generative model's latent space, decoded wherever you point.<br><br>"
-                f"PyTorch {torch_version}<br>Qt {qVersion()} (PySide6 {pyside_version})<br>"
-                f"Python {platform.python_version()}")
+        return about_text()
 
     def _show_about(self) -> None:
-        QMessageBox.about(self, "About Latent Explorer", self.about_text())
+        show_about(self)
 
     def _save_screenshot_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "latent-explorer.png",
@@ -452,16 +419,8 @@ class MainWindow(QMainWindow):
                      version: int | None = 0) -> bool:
         """Restore a saved dock layout; the dock tabs then show whole titles."""
         restored = super().restoreState(state, version)
-        self.readable_dock_tabs()
+        readable_dock_tabs(self)
         return restored
-
-    def readable_dock_tabs(self) -> None:
-        """Tabbed docks show their whole titles ("Selection", not "Sel..."), scrolling when
-        there are more tabs than fit."""
-        for bar in self.findChildren(QTabBar):
-            if bar.parent() is self:  # the main window's dock tabs, not those inside panels
-                bar.setElideMode(Qt.TextElideMode.ElideNone)
-                bar.setUsesScrollButtons(True)
 
     def _restore_layout(self) -> None:
         geometry = self.settings.value("window/geometry")

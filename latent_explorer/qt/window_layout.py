@@ -1,0 +1,41 @@
+"""The main window's docks: how each is made, their first sizes, and tabs that show whole
+titles."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QWidget
+
+
+def add_dock(window: QMainWindow, title: str, widget: QWidget,
+             area: Qt.DockWidgetArea) -> QDockWidget:
+    """Put ``widget`` in a movable, floatable, closable dock named after ``title``."""
+    dock = QDockWidget(title, window)
+    dock.setObjectName(title.lower().replace(" ", "_") + "_dock")
+    dock.setWidget(widget)
+    dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                     | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                     | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+    window.addDockWidget(area, dock)
+    return dock
+
+
+def size_default_docks(window: QMainWindow, projection: QDockWidget, path: QDockWidget,
+                       filmstrip: QDockWidget, decoder: QDockWidget,
+                       sliders: QDockWidget) -> None:
+    """The first layout's sizes: a short projection panel over a tall path panel, a low
+    filmstrip, and the decoder beside the sliders."""
+    window.resizeDocks([projection, path], [230, 520], Qt.Orientation.Vertical)
+    window.resizeDocks([filmstrip], [140], Qt.Orientation.Vertical)
+    window.resizeDocks([decoder, sliders], [420, 420], Qt.Orientation.Horizontal)
+    window.resizeDocks([projection], [230], Qt.Orientation.Horizontal)
+    window.resizeDocks([decoder, sliders], [380, 480], Qt.Orientation.Vertical)
+
+
+def readable_dock_tabs(window: QMainWindow) -> None:
+    """Tabbed docks show their whole titles ("Selection", not "Sel..."), scrolling when there
+    are more tabs than fit."""
+    for bar in window.findChildren(QTabBar):
+        if bar.parent() is window:  # the main window's dock tabs, not those inside panels
+            bar.setElideMode(Qt.TextElideMode.ElideNone)
+            bar.setUsesScrollButtons(True)
