@@ -96,7 +96,7 @@ class DecodeController(QObject):
         self.decoder.submit(latent, self.explorer.condition_label, tag="current")
         self.map_view.set_here(ws.projector.transform(latent[None, :])[0])
         self.here_3d(latent)
-        self.decoder_view.show_latent(latent)
+        self.decoder_view.show_latent(latent, ws.model.latent_shape)
 
     def _on_decoded(self, result: DecodeResult) -> None:
         if result.error is not None or result.image is None:

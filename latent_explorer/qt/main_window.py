@@ -36,10 +36,12 @@ from latent_explorer.qt.path_controller import PathController
 from latent_explorer.qt.session_controller import SessionController, SessionParts
 from latent_explorer.qt.settings import LAYOUT_VERSION, app_settings, recent_files, remember_file
 from latent_explorer.qt.view3d_controller import View3DController
+from latent_explorer.qt.widgets.channel_view import QtChannelView
 from latent_explorer.qt.widgets.decoder_view import QtDecoderView
 from latent_explorer.qt.widgets.latent_sliders import QtLatentSliders
 from latent_explorer.qt.widgets.map_view import QtMapView
 from latent_explorer.qt.widgets.projection_panel import METHOD_NAMES, QtProjectionPanel
+from latent_explorer.qt.widgets.status_bar import QtStatusBar
 from latent_explorer.qt.window_layout import add_dock, readable_dock_tabs, size_default_docks
 from latent_explorer.qt.window_menus import build_menus, build_toolbar
 from latent_explorer.qt.window_services import WindowServices
@@ -109,11 +111,15 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.map_stack)
         self.decoder_view = QtDecoderView(self.explorer)
         self.sliders = QtLatentSliders(self.explorer)
+        self.channels = QtChannelView(self.explorer)
         self.projection_panel = QtProjectionPanel(self.projection)
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self.decoder_dock = add_dock(self, "Decoder", self.decoder_view, right)
         self.sliders_dock = add_dock(self, "Latent sliders", self.sliders, right)
         self.projection_dock = add_dock(self, "Projection", self.projection_panel, left)
+        self.channels_dock = add_dock(self, "Channels", self.channels, right)
+        self.tabifyDockWidget(self.sliders_dock, self.channels_dock)
+        self.channels_dock.hide()  # shown for models with spatial latents
         self.services = WindowServices(self, lambda: self.workspace, self.show_status,
                                        self.report_error, self.workspace_changed,
                                        self.map_changed)
@@ -153,6 +159,7 @@ class MainWindow(QMainWindow):
         self.decoding = DecodeController(
             self.services, self.explorer, self.decoder, self.decoder_view, self.map_view,
             self.sliders, self.view3d.inverse, self.view3d.update_here)
+        self.setStatusBar(QtStatusBar(self))
         self.info_label = QLabel("Nothing loaded")
         self.statusBar().addPermanentWidget(self.info_label)
         build_menus(self)
@@ -282,6 +289,11 @@ class MainWindow(QMainWindow):
         self.explorer.hidden_labels = frozenset()
         self.explorer.probe_position = None
         self.sliders.set_stats(ws.stats)
+        self.channels.set_latent_shape(ws.model.latent_shape, ws.stats)
+        # Channel maps only mean something for spatial latents: the dock shows for those.
+        self.channels_dock.setVisible(self.channels.spatial)
+        if self.channels.spatial:
+            self.channels_dock.raise_()
         self.decoder_view.set_classes(ws.model.num_classes)
         prior = ws.dataset.source.startswith("prior:")
         self.projection_panel.prior_row.setVisible(prior)

@@ -31,6 +31,7 @@ class MenuHost(Protocol):
     map_view: QtMapView
     decoder_dock: QDockWidget
     sliders_dock: QDockWidget
+    channels_dock: QDockWidget
     projection_dock: QDockWidget
     path_dock: QDockWidget
     filmstrip_dock: QDockWidget
@@ -139,8 +140,9 @@ def build_menus(window: MenuHost) -> None:
     window.play_action.triggered.connect(lambda: window.paths.filmstrip.play_button.toggle())
     path_menu.addAction(window.export_path_action)
     view_menu.addSeparator()
-    for dock in (window.decoder_dock, window.sliders_dock, window.projection_dock, window.path_dock,
-                 window.filmstrip_dock, *window.analysis_docks):
+    for dock in (window.decoder_dock, window.sliders_dock, window.channels_dock,
+                 window.projection_dock, window.path_dock, window.filmstrip_dock,
+                 *window.analysis_docks):
         view_menu.addAction(dock.toggleViewAction())
     view_menu.addSeparator()
     for action in window.analysis.tool_actions.values():

@@ -116,7 +116,7 @@ def test_click_selects_and_hover_shows_the_original(make_window, qtbot) -> None:
     wait_decoded(qtbot, window)
     np.testing.assert_array_equal(window.explorer.current_latent, ws.latents[index])
     np.testing.assert_array_equal(window.decoder_view.original_pane.array, ws.dataset.images[index])
-    assert "z = [" in window.decoder_view.latent_label.text()
+    assert "z = [" in window.decoder_view.latent_readout()
     # The reconstruction of a selected demo digit resembles its original.
     recon = _shown(window).astype(float)
     original = ws.dataset.images[index].astype(float)

@@ -2,19 +2,34 @@
 
 For a conditional decoder a class selector sits on top; with a comparison model open, a third
 pane shows what model B makes of the same latent; a model whose output is a 1-D signal is drawn
-as a line plot instead of an image.
+as a line plot instead of an image. Below the images, the latent code: its values (in three
+significant digits) up to :data:`LIST_VALUES_UP_TO` values, a summary (shape, norm, range)
+beyond; the readout never takes more than a few lines, so the image keeps its room.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from latent_explorer.core.session.state import ExplorerState
 from latent_explorer.qt.widgets.image_pane import QtImagePane
+
+LIST_VALUES_UP_TO = 64
+"""Latents of up to this many values are listed; longer ones are summarised."""
+READOUT_LINES = 3
+"""Lines of text the latent readout may take (it scrolls beyond)."""
 
 
 class QtDecoderView(QWidget):
@@ -43,14 +58,21 @@ class QtDecoderView(QWidget):
         row.addWidget(QLabel("Class"))
         row.addWidget(self.class_combo, 1)
         self.class_row.setVisible(False)
-        self.latent_label = QLabel("")
-        self.latent_label.setWordWrap(True)
-        self.latent_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.latent_text = QPlainTextEdit()
+        self.latent_text.setReadOnly(True)
+        self.latent_text.setFrameShape(QFrame.Shape.NoFrame)
+        self.latent_text.viewport().setAutoFillBackground(False)
+        self.latent_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
         mono.setPointSizeF(max(7.0, mono.pointSizeF() * 0.9))
-        self.latent_label.setFont(mono)
-        self.latent_label.setToolTip("The current latent code (select to copy)")
+        self.latent_text.setFont(mono)
+        line = self.latent_text.fontMetrics().lineSpacing()
+        margins = self.latent_text.contentsMargins()
+        self.latent_text.setFixedHeight(READOUT_LINES * line + 2 * int(
+            self.latent_text.document().documentMargin()) + margins.top() + margins.bottom())
+        self.latent_text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.latent_text.setToolTip("The current latent code (select to copy)")
         panes = QHBoxLayout()
         panes.setSpacing(6)
         panes.addWidget(self.decoded_pane, 1)
@@ -61,7 +83,7 @@ class QtDecoderView(QWidget):
         layout.addWidget(self.class_row)
         layout.addLayout(panes, 1)
         layout.addWidget(self.signal_plot, 1)
-        layout.addWidget(self.latent_label)
+        layout.addWidget(self.latent_text)
         self.class_combo.currentIndexChanged.connect(self._on_class_combo_changed)
         if state is not None:
             state.events.condition_label.connect(self._on_condition_label_changed)
@@ -114,15 +136,17 @@ class QtDecoderView(QWidget):
         """Show the selected sample's original image (``None`` clears it)."""
         self.original_pane.set_image(image, caption)
 
-    def show_latent(self, latent: np.ndarray | None) -> None:
-        """Show the current latent code as text."""
-        if latent is None:
-            self.latent_label.setText("")
-            return
-        flat = np.asarray(latent).reshape(-1)
-        values = ", ".join(f"{v:+.2f}" for v in flat[:64])
-        more = "" if flat.size <= 64 else f", ... ({flat.size} values)"
-        self.latent_label.setText(f"z = [{values}{more}]")
+    def show_latent(self, latent: np.ndarray | None,
+                    shape: tuple[int, ...] | None = None) -> None:
+        """Show the current latent code: its values, or a summary when it is long.
+
+        ``shape`` is the latent's shape inside the network (``(4, 32, 32)``), for the summary.
+        """
+        self.latent_text.setPlainText("" if latent is None else describe_latent(latent, shape))
+
+    def latent_readout(self) -> str:
+        """The latent readout's text."""
+        return self.latent_text.toPlainText()
 
     # --- state ----------------------------------------------------------------------------
     def _on_class_combo_changed(self, index: int) -> None:
@@ -135,3 +159,18 @@ class QtDecoderView(QWidget):
         self.class_combo.blockSignals(True)
         self.class_combo.setCurrentIndex(max(0, self.class_combo.findData(label)))
         self.class_combo.blockSignals(False)
+
+
+def describe_latent(latent: np.ndarray, shape: tuple[int, ...] | None = None) -> str:
+    """The latent as text: listed up to :data:`LIST_VALUES_UP_TO` values, else summarised.
+
+    Numbers keep three significant digits, so a latent of tiny values does not read 0.00.
+    """
+    flat = np.asarray(latent, dtype=np.float64).reshape(-1)
+    if flat.size <= LIST_VALUES_UP_TO:
+        return "z = [" + ", ".join(f"{v:+.3g}" for v in flat) + "]"
+    dims = shape if shape is not None and int(np.prod(shape)) == flat.size else (flat.size,)
+    size = "\u00d7".join(str(n) for n in dims)
+    return (f"z: {size} ({flat.size:,} values)  norm {np.linalg.norm(flat):.3g}  "
+            f"range {flat.min():+.3g} to {flat.max():+.3g}  mean {flat.mean():+.3g}  "
+            f"std {flat.std():.3g}")

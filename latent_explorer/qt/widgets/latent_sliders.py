@@ -1,4 +1,9 @@
-"""One slider per latent dimension, each over a histogram of where the data lies."""
+"""One slider per latent dimension, each over a histogram of where the data lies.
+
+Latents of more than :data:`AUTO_DIRECTIONS_ABOVE` values (spatial latents of image
+autoencoders hold thousands) start on the principal directions of the data, the first
+:data:`MAX_DIRECTION_SLIDERS` of them; the raw dimensions remain a choice.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,10 @@ from latent_explorer.core.analysis.latent_stats import LatentStats
 from latent_explorer.core.session.state import ExplorerState
 
 STEPS = 1000
+AUTO_DIRECTIONS_ABOVE = 64
+"""Latents with more values than this start on principal directions instead of raw values."""
+MAX_DIRECTION_SLIDERS = 64
+"""At most this many principal directions get a slider (they carry most of the variance)."""
 
 
 class HistogramSlider(QSlider):
@@ -92,10 +101,14 @@ class QtLatentSliders(QWidget):
         scroll.setWidget(self._rows)
         self.empty_label = QLabel("Load a model to get one slider per latent dimension.")
         self.empty_label.setWordWrap(True)
+        self.note_label = QLabel("")
+        self.note_label.setWordWrap(True)
+        self.note_label.setVisible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.empty_label)
+        layout.addWidget(self.note_label)
         layout.addWidget(scroll, 1)
 
         self.basis_combo.currentIndexChanged.connect(self._on_basis_combo_changed)
@@ -106,13 +119,26 @@ class QtLatentSliders(QWidget):
 
     # --- setup ----------------------------------------------------------------------------
     def set_stats(self, stats: LatentStats | None) -> None:
-        """Build one slider per dimension for latents summarised by ``stats``."""
+        """Build the sliders for latents summarised by ``stats``.
+
+        Latents of more than :data:`AUTO_DIRECTIONS_ABOVE` values switch the state to
+        principal directions (a slider per raw value of a 4x32x32 latent says little).
+        """
         self.stats = stats
         dim = 0 if stats is None else stats.dim
-        if dim != len(self.sliders):
-            self._build_rows(dim)
         self.empty_label.setVisible(dim == 0)
-        self._apply_basis()
+        if dim > AUTO_DIRECTIONS_ABOVE and self.state.slider_basis == "raw":
+            self.state.slider_basis = "pca"  # its event rebuilds the rows
+        else:
+            self._apply_basis()
+
+    def slider_count(self) -> int:
+        """How many sliders the current basis shows."""
+        if self.stats is None:
+            return 0
+        if self.state.slider_basis == "pca":
+            return min(self.stats.dim, MAX_DIRECTION_SLIDERS)
+        return self.stats.dim
 
     def _build_rows(self, dim: int) -> None:
         while self._grid.count():
@@ -121,11 +147,13 @@ class QtLatentSliders(QWidget):
             if widget is not None:
                 widget.deleteLater()
         self.sliders, self._value_labels = [], []
+        for row in range(self._grid.rowCount()):
+            self._grid.setRowStretch(row, 0)
         for i in range(dim):
             name = QLabel()
             slider = HistogramSlider()
-            value = QLabel("0.00")
-            value.setMinimumWidth(44)
+            value = QLabel("0")
+            value.setMinimumWidth(52)
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             slider.valueChanged.connect(lambda v, i=i: self._on_slider_moved(i, v))
             self._grid.addWidget(name, i, 0)
@@ -137,8 +165,24 @@ class QtLatentSliders(QWidget):
 
     def _apply_basis(self) -> None:
         if self.stats is None:
+            if self.sliders:
+                self._build_rows(0)
+            self.note_label.setVisible(False)
             return
         basis = self.state.slider_basis
+        if self.slider_count() != len(self.sliders):
+            self._build_rows(self.slider_count())
+        shown = len(self.sliders)
+        if basis == "pca" and shown < self.stats.dim:
+            share = float(self.stats.explained[:shown].sum()) * 100
+            self.note_label.setText(
+                f"The first {shown} of {self.stats.dim:,} principal directions "
+                f"({share:.0f}% of the data's variance); the others keep their values.")
+        elif basis == "pca" and self.stats.dim > AUTO_DIRECTIONS_ABOVE:
+            self.note_label.setText(f"{self.stats.dim:,} principal directions of the data.")
+        else:
+            self.note_label.setText("")
+        self.note_label.setVisible(bool(self.note_label.text()))
         ranges = self.stats.ranges[basis]
         for i, slider in enumerate(self.sliders):
             slider.histogram = self.stats.histograms[basis][i]
@@ -178,7 +222,7 @@ class QtLatentSliders(QWidget):
         if len(self._values) != self.stats.dim:
             self._values = np.zeros(self.stats.dim, dtype=np.float32)
         self._values[dim] = self.step_to_value(dim, step)
-        self._value_labels[dim].setText(f"{self._values[dim]:.2f}")
+        self._value_labels[dim].setText(format_value(self._values[dim]))
         self.state.current_latent = self.stats.from_basis(self._values, self.state.slider_basis)
 
     def _on_random_clicked(self) -> None:
@@ -204,8 +248,13 @@ class QtLatentSliders(QWidget):
         self._values = self.stats.to_basis(latent, self.state.slider_basis)
         self._syncing = True
         try:
-            for i, slider in enumerate(self.sliders):
+            for i, slider in enumerate(self.sliders[:len(self._values)]):
                 slider.setValue(max(0, min(STEPS, self.value_to_step(i, self._values[i]))))
-                self._value_labels[i].setText(f"{self._values[i]:.2f}")
+                self._value_labels[i].setText(format_value(self._values[i]))
         finally:
             self._syncing = False
+
+
+def format_value(value: float) -> str:
+    """A slider's value in three significant digits (tiny values do not all read 0.00)."""
+    return f"{float(value):.3g}"
