@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from latent_explorer.core.compute.atlas import LEVELS, AtlasBuilder, AtlasLevel, Inverse, Rect
 from latent_explorer.core.compute.decoder import DecodeResult, LatestWinsDecoder
 from latent_explorer.core.errors import JobCancelled, LatentExplorerError
 from latent_explorer.core.jobs import JobContext
@@ -32,6 +33,7 @@ class DecoderBridge(QObject):
     def __init__(self, model: GenerativeModel | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self._last_delivered = 0
+        self._newest_only = False
         self._raw_result.connect(self._deliver)
         self.worker = LatestWinsDecoder(model, self._raw_result.emit)
 
@@ -47,13 +49,58 @@ class DecoderBridge(QObject):
         """Stop the worker thread."""
         self.worker.close()
 
+    def hold_until_newest(self) -> None:
+        """Deliver only the newest request's result from now on (until it arrives).
+
+        Used while a preview of the newest latent is shown: a result for an older latent
+        would be a step back from the preview.
+        """
+        self._newest_only = True
+
     def _deliver(self, result: DecodeResult) -> None:
         # Results arrive in order from one worker, but a model swap or a slow queue could let an
         # older one through late: never show an image older than one already shown.
         if result.request_id <= self._last_delivered:
             return
+        if self._newest_only and result.request_id < self.worker.latest_id:
+            return
+        self._newest_only = False
         self._last_delivered = result.request_id
         self.decoded.emit(result)
+
+
+class AtlasBridge(QObject):
+    """Owns the decoded-atlas worker and delivers its grids on the GUI thread."""
+
+    level_ready = Signal(object)
+    """An :class:`AtlasLevel` of the newest request. Emitted on the GUI thread."""
+    failed = Signal(str)
+    """Why the atlas stopped (the model raised). Emitted on the GUI thread."""
+    _raw_level = Signal(object)
+    _raw_error = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._raw_level.connect(self._deliver)
+        self._raw_error.connect(self.failed)
+        self.worker = AtlasBuilder(self._raw_level.emit, self._raw_error.emit)
+
+    def start(self, model: GenerativeModel, inverse: Inverse, rect: Rect,
+              levels: tuple[int, ...] = LEVELS, label: int | None = None) -> int:
+        """Build the atlas of ``rect`` in the background (cancelling the one in progress)."""
+        return self.worker.start(model, inverse, rect, levels, label)
+
+    def cancel(self) -> None:
+        """Stop building; grids of the cancelled request are no longer delivered."""
+        self.worker.cancel()
+
+    def close(self) -> None:
+        """Stop the worker thread."""
+        self.worker.close()
+
+    def _deliver(self, level: AtlasLevel) -> None:
+        if level.request.request_id == self.worker.latest_id:  # not cancelled meanwhile
+            self.level_ready.emit(level)
 
 
 class JobRunner(QObject):

@@ -27,6 +27,7 @@ from latent_explorer.core.models.base import GenerativeModel
 from latent_explorer.core.session.autosave import RecoveryStore
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.qt.analysis_controller import AnalysisController
+from latent_explorer.qt.atlas_controller import AtlasController
 from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
 from latent_explorer.qt.decode_controller import DecodeController, sample_caption
@@ -156,6 +157,8 @@ class MainWindow(QMainWindow):
             lambda: self.trust_code, self.open, self._show_map, self.compute_projection,
             self.saveState, self.saveGeometry, self.restoreState, self.name_session,
             self._update_info), recovery)
+        self.atlas = AtlasController(self.services, self.explorer, self.map_view, self.decoder,
+                                     self.decoder_view)
         self.decoding = DecodeController(
             self.services, self.explorer, self.decoder, self.decoder_view, self.map_view,
             self.sliders, self.view3d.inverse, self.view3d.update_here)
@@ -458,6 +461,7 @@ class MainWindow(QMainWindow):
         self.paths.shutdown()
         self.models.shutdown()
         self.view3d.jobs.shutdown()
+        self.atlas.shutdown()
         self.analysis.shutdown()
         self.decoder.close()
         self.map_view.hover_card.hide_card()

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMenu, QMenuBar, QToolBar
 
 from latent_explorer.qt.analysis_controller import AnalysisController
+from latent_explorer.qt.atlas_controller import AtlasController
 from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.model_controller import ModelController
 from latent_explorer.qt.path_controller import PathController
@@ -27,6 +28,7 @@ class MenuHost(Protocol):
     paths: PathController
     analysis: AnalysisController
     view3d: View3DController
+    atlas: AtlasController
     bookmarks: BookmarkController
     map_view: QtMapView
     decoder_dock: QDockWidget
@@ -111,6 +113,7 @@ def build_menus(window: MenuHost) -> None:
     file_menu.addAction(window.analysis.export_selection_action)
     file_menu.addAction(window.analysis.export_png_action)
     file_menu.addAction(window.analysis.export_svg_action)
+    file_menu.addAction(window.atlas.export_action)
     window.screenshot_action = file_menu.addAction("Save &Screenshot...")
     window.screenshot_action.triggered.connect(window._save_screenshot_dialog)
     file_menu.addSeparator()
@@ -127,6 +130,8 @@ def build_menus(window: MenuHost) -> None:
     window.box_zoom_action.setShortcut(QKeySequence("Z"))
     window.box_zoom_action.setToolTip("Left-drag draws a rectangle to zoom into (Z)")
     window.box_zoom_action.toggled.connect(window.map_view.set_box_zoom)
+    view_menu.addAction(window.atlas.show_action)
+    view_menu.addAction(window.atlas.instead_action)
     # A selection tool and box zoom both want the left drag: picking a tool ends box zoom.
     window.analysis.state.events.tool.connect(
         lambda tool: window.box_zoom_action.setChecked(False) if tool != "pan" else None)
@@ -171,6 +176,7 @@ def build_toolbar(window: MenuHost) -> None:
     bar.setMovable(False)
     bar.addAction(window.reset_view_action)
     bar.addAction(window.box_zoom_action)
+    bar.addAction(window.atlas.show_action)
     bar.addSeparator()
     bar.addAction(window.view3d.action)
     window.addToolBar(bar)

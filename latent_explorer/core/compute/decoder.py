@@ -126,6 +126,16 @@ class LatestWinsDecoder:
         self._thread.join(timeout)
 
     @property
+    def busy(self) -> bool:
+        """Whether a decode is running now (a new request would have to wait for it)."""
+        return self._busy
+
+    @property
+    def latest_id(self) -> int:
+        """The id of the newest request submitted."""
+        return self._next_id
+
+    @property
     def is_alive(self) -> bool:
         """Whether the worker thread still runs."""
         return self._thread.is_alive()

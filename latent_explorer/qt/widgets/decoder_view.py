@@ -28,6 +28,8 @@ from latent_explorer.qt.widgets.image_pane import QtImagePane
 
 LIST_VALUES_UP_TO = 64
 """Latents of up to this many values are listed; longer ones are summarised."""
+PREVIEW_CAPTION = "Preview (atlas blend), decoding\u2026"
+"""The caption of a preview while the true image is decoded."""
 READOUT_LINES = 3
 """Lines of text the latent readout may take (it scrolls beyond)."""
 
@@ -38,6 +40,7 @@ class QtDecoderView(QWidget):
     def __init__(self, state: ExplorerState | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.state = state
+        self.showing_preview = False
         self.decoded_pane = QtImagePane("Decoded", "Drag the probe or a slider to decode")
         self.original_pane = QtImagePane("Original", "Click a point to compare with its original")
         self.compare_pane = QtImagePane("Model B", "")
@@ -113,12 +116,18 @@ class QtDecoderView(QWidget):
 
     # --- results --------------------------------------------------------------------------
     def show_decoded(self, image: np.ndarray, caption: str) -> None:
-        """Show a freshly decoded image (or signal)."""
+        """Show a freshly decoded image (or signal); it replaces any preview."""
+        self.showing_preview = False
         if image.ndim == 1:
             values = np.asarray(image, dtype=np.float32) / 255.0
             self.signal_curve.setData(np.arange(len(values)), values)
             self.decoded_pane.array = np.asarray(image)
             return
+        self.decoded_pane.set_image(image, caption)
+
+    def show_preview(self, image: np.ndarray, caption: str = PREVIEW_CAPTION) -> None:
+        """Show a stand-in for an image still being decoded, marked as a preview."""
+        self.showing_preview = True
         self.decoded_pane.set_image(image, caption)
 
     def show_compare(self, image: np.ndarray | None, error: str | None = None) -> None:

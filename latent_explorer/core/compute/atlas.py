@@ -1,0 +1,262 @@
+"""The decoded atlas: the map's visible region decoded on a grid, coarse to fine.
+
+A slow decoder (a second per image) cannot follow a dragged probe. The atlas decodes a grid of
+places on the visible map in the background, 4x4 first, then 8x8, 16x16 as time allows, so
+the window can show at once what lies anywhere on the map: as a mosaic layer under or instead
+of the points (the classic "decoded manifold" picture), and, while the true decode of the
+probe's latent is pending, as a blend of the nearest tiles marked as a preview.
+
+:class:`AtlasBuilder` owns one worker thread; a new request (the view moved, another model)
+cancels the build in progress at its next batch. Decoding and the conversion to uint8 happen
+on that thread; results are small frozen values handed to a callback.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from latent_explorer.core.models.base import GenerativeModel, to_uint8
+
+LEVELS = (4, 8, 16)
+"""Grid sides decoded one after the other, coarse to fine."""
+MOSAIC_MAX_SIDE = 2048
+"""Largest side of a level's mosaic in pixels: finer grids store smaller tiles."""
+BATCH_PIXELS = 4 * 256 * 256
+"""Pixels decoded per batch: a new request waits for at most one batch."""
+
+Rect = tuple[float, float, float, float]
+"""``(x0, y0, x1, y1)``: a region of the map, x0 < x1 and y0 < y1."""
+Inverse = Callable[[npt.NDArray[np.float32]], npt.NDArray[np.float32]]
+"""Map positions ``(N, 2)`` -> latents ``(N, latent_dim)`` (the projector's inverse)."""
+
+
+def grid_centres(rect: Rect, side: int) -> npt.NDArray[np.float32]:
+    """Map positions ``(side, side, 2)`` of a grid's cell centres; row 0 is the top (largest y),
+    as in a picture."""
+    x0, y0, x1, y1 = rect
+    xs = x0 + (np.arange(side, dtype=np.float64) + 0.5) * (x1 - x0) / side
+    ys = y1 - (np.arange(side, dtype=np.float64) + 0.5) * (y1 - y0) / side
+    gx, gy = np.meshgrid(xs, ys)
+    return np.stack([gx, gy], axis=-1).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class AtlasRequest:
+    """Decode ``rect`` of the map at each grid side in ``levels`` (with class ``label``)."""
+
+    request_id: int
+    rect: Rect
+    levels: tuple[int, ...] = LEVELS
+    label: int | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class AtlasLevel:
+    """One finished grid of the atlas.
+
+    ``tiles`` is uint8 ``(side, side, th, tw, C)``, row 0 at the top of the map region;
+    ``mosaic`` the tiles joined into one picture ``(side*th, side*tw, C)``.
+    """
+
+    request: AtlasRequest
+    side: int
+    tiles: npt.NDArray[np.uint8]
+    seconds: float
+
+    @property
+    def rect(self) -> Rect:
+        """The map region the grid covers."""
+        return self.request.rect
+
+    @property
+    def mosaic(self) -> npt.NDArray[np.uint8]:
+        """The tiles as one picture (top row first)."""
+        s, _, th, tw, c = self.tiles.shape
+        return np.ascontiguousarray(self.tiles.transpose(0, 2, 1, 3, 4).reshape(s * th, s * tw, c))
+
+    def covers(self, point: Sequence[float]) -> bool:
+        """Whether map position ``point`` lies inside the grid's region."""
+        x0, y0, x1, y1 = self.rect
+        return x0 <= float(point[0]) <= x1 and y0 <= float(point[1]) <= y1
+
+    def blend(self, point: Sequence[float]) -> npt.NDArray[np.uint8]:
+        """The bilinear blend of the four tiles nearest to map position ``point``.
+
+        A cheap stand-in for the true decode at ``point`` (uint8, integer arithmetic: well
+        under a millisecond for 256 px tiles); outside the region the border tiles are used.
+        """
+        x0, y0, x1, y1 = self.rect
+        side = self.side
+        fx = (float(point[0]) - x0) / (x1 - x0) * side - 0.5
+        fy = (y1 - float(point[1])) / (y1 - y0) * side - 0.5
+        fx, fy = min(max(fx, 0.0), side - 1.0), min(max(fy, 0.0), side - 1.0)
+        c0, r0 = int(fx), int(fy)
+        c1, r1 = min(c0 + 1, side - 1), min(r0 + 1, side - 1)
+        wx, wy = round((fx - c0) * 256), round((fy - r0) * 256)
+        t = self.tiles
+        top = t[r0, c0].astype(np.uint32) * (256 - wx) + t[r0, c1].astype(np.uint32) * wx
+        bottom = t[r1, c0].astype(np.uint32) * (256 - wx) + t[r1, c1].astype(np.uint32) * wx
+        mixed = (top * (256 - wy) + bottom * wy + (1 << 15)) >> 16
+        image: npt.NDArray[np.uint8] = mixed.astype(np.uint8)
+        return image
+
+
+def tile_side(image_side: int, grid_side: int) -> int:
+    """Pixels per tile side of a grid: the image's own, or less to keep the mosaic bounded."""
+    return max(1, min(int(image_side), MOSAIC_MAX_SIDE // max(1, grid_side)))
+
+
+def shrink(images: npt.NDArray[np.uint8], size: tuple[int, int]) -> npt.NDArray[np.uint8]:
+    """Images ``(B, H, W, C)`` made ``size`` (area average when H and W divide evenly)."""
+    _, h, w, _ = images.shape
+    th, tw = size
+    if (th, tw) == (h, w):
+        return images
+    if h % th == 0 and w % tw == 0:
+        b, c = images.shape[0], images.shape[3]
+        blocks = images.reshape(b, th, h // th, tw, w // tw, c).astype(np.float32)
+        averaged: npt.NDArray[np.uint8] = (blocks.mean(axis=(2, 4)) + 0.5).astype(np.uint8)
+        return averaged
+    rows = (np.arange(th) * h // th).astype(np.intp)
+    cols = (np.arange(tw) * w // tw).astype(np.intp)
+    return images[:, rows][:, :, cols]
+
+
+def decode_level(
+    model: GenerativeModel,
+    inverse: Inverse,
+    request: AtlasRequest,
+    side: int,
+    stop: Callable[[], bool] = lambda: False,
+) -> AtlasLevel | None:
+    """Decode one grid of ``request``; ``None`` if ``stop()`` turned true between batches."""
+    started = time.perf_counter()
+    points = grid_centres(request.rect, side).reshape(-1, 2)
+    latents = np.asarray(inverse(points), dtype=np.float32).reshape(len(points), -1)
+    h, w = int(model.image_shape[0]), int(model.image_shape[1])
+    th = tile_side(h, side)
+    tw = max(1, round(w * th / h))
+    channels = int(model.image_shape[2]) if len(model.image_shape) == 3 else 1
+    batch = max(1, BATCH_PIXELS // max(1, h * w))
+    labels_all = None if request.label is None else np.full(len(latents), request.label,
+                                                           dtype=np.int64)
+    tiles = np.zeros((len(latents), th, tw, channels), dtype=np.uint8)
+    for start in range(0, len(latents), batch):
+        if stop():
+            return None
+        stop_at = min(start + batch, len(latents))
+        labels = None if labels_all is None else labels_all[start:stop_at]
+        images = to_uint8(model.decode(latents[start:stop_at], labels))
+        tiles[start:stop_at] = shrink(images.reshape(len(images), h, w, channels), (th, tw))
+    return AtlasLevel(request, side, tiles.reshape(side, side, th, tw, channels),
+                      time.perf_counter() - started)
+
+
+class AtlasBuilder:
+    """One worker thread that builds the newest requested atlas, coarse to fine.
+
+    Parameters
+    ----------
+    on_level
+        Called with each finished :class:`AtlasLevel`, **from the worker thread**.
+    on_error
+        Called with a one-line message when the model fails (worker thread).
+    """
+
+    def __init__(self, on_level: Callable[[AtlasLevel], None],
+                 on_error: Callable[[str], None] = lambda message: None) -> None:
+        self._on_level = on_level
+        self._on_error = on_error
+        self._cond = threading.Condition()
+        self._pending: tuple[AtlasRequest, GenerativeModel, Inverse] | None = None
+        self._closed = False
+        self._busy = False
+        self._next_id = 0
+        self._thread = threading.Thread(target=self._run, name="latent-atlas", daemon=True)
+        self._thread.start()
+
+    def start(self, model: GenerativeModel, inverse: Inverse, rect: Rect,
+              levels: tuple[int, ...] = LEVELS, label: int | None = None) -> int:
+        """Build the atlas of ``rect``, cancelling the build in progress. Returns its id."""
+        x0, y0, x1, y1 = (float(v) for v in rect)
+        if not (x1 > x0 and y1 > y0):
+            raise ValueError(f"an atlas needs a region of positive size, got {rect}")
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("the atlas builder is closed")
+            self._next_id += 1
+            request = AtlasRequest(self._next_id, (x0, y0, x1, y1), tuple(levels), label)
+            self._pending = (request, model, inverse)
+            self._cond.notify_all()
+            return self._next_id
+
+    def cancel(self) -> None:
+        """Stop the build in progress (at its next batch) and drop any waiting one."""
+        with self._cond:
+            self._next_id += 1
+            self._pending = None
+            self._cond.notify_all()
+
+    @property
+    def latest_id(self) -> int:
+        """The id of the newest request (or cancellation)."""
+        return self._next_id
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until nothing builds or waits (for tests and benchmarks). True if idle."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._pending is not None or self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop the worker after its current batch."""
+        with self._cond:
+            self._closed = True
+            self._pending = None
+            self._cond.notify_all()
+        self._thread.join(timeout)
+
+    def _stale(self, request_id: int) -> bool:
+        return self._closed or self._next_id != request_id
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._pending is None and not self._closed:
+                    self._cond.wait()
+                if self._closed:
+                    return
+                assert self._pending is not None
+                (request, model, inverse), self._pending = self._pending, None
+                self._busy = True
+            try:
+                self._build(request, model, inverse)
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def _build(self, request: AtlasRequest, model: GenerativeModel, inverse: Inverse) -> None:
+        def stop() -> bool:
+            return self._stale(request.request_id)
+
+        for side in request.levels:
+            try:
+                level = decode_level(model, inverse, request, side, stop)
+            except Exception as exc:  # a user's model can raise anything; keep the worker
+                self._on_error(f"The decoded atlas stopped: {model.name}: {exc}")
+                return
+            if level is None or stop():
+                return
+            self._on_level(level)
