@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--screenshot", metavar="FILE.png",
                      help="open the window, wait until the map and the decoded image are "
                      "drawn, save a screenshot of the whole window and exit")
+    gui.add_argument("--atlas", choices=("under", "instead"), default=None,
+                     help="show the decoded atlas (the visible map decoded on a grid) under "
+                     "the points or instead of them (View > Decoded Atlas in the window)")
     gui.add_argument("--view", choices=("2d", "3d"), default="2d",
                      help="start on the flat map (2d, the default) or the 3-D map (needs OpenGL)")
     gui.add_argument("--session", metavar="FILE.lxs",

@@ -53,6 +53,7 @@ class ScreenshotTaker(QObject):
         self.exit_code: int | None = None
         window.decoder_view.decoded_pane.painted.connect(self._check)
         window.map_changed.connect(self._check)
+        window.atlas.level_shown.connect(self._check)
         window.jobs.failed.connect(self._on_failed)
         self._timeout = QTimer(self)
         self._timeout.setSingleShot(True)
@@ -69,7 +70,7 @@ class ScreenshotTaker(QObject):
                 and self.window.decoder_view.decoded_pane.array is not None
                 and not self.window.jobs.running and not self.window.paths.thumbs.running
                 and not self.window.view3d.jobs.running
-                and ready_3d)
+                and self.window.atlas.settled and ready_3d)
 
     def _on_restored(self, session: object) -> None:
         self.waiting_for_session = False
@@ -137,6 +138,8 @@ def run_app(args: argparse.Namespace) -> int:
     install_crash_handler(window)
     if args.projection:
         window.projection.method = args.projection
+    if getattr(args, "atlas", None):
+        window.atlas.set_mode(args.atlas)
     taker = None
     if args.screenshot:
         width, _, height = args.size.partition("x")

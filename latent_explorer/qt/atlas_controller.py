@@ -106,6 +106,24 @@ class AtlasController(QObject):
         """Whether an atlas is kept: the layer is shown, or decoding is slow (for previews)."""
         return self.show_action.isChecked() or self.decode_ms > SLOW_DECODE_MS
 
+    def set_mode(self, mode: str) -> None:
+        """``off``, ``under`` (the points drawn over the atlas) or ``instead`` (no points)."""
+        if mode not in ("off", "under", "instead"):
+            raise ValueError(f"atlas mode must be off, under or instead, got {mode!r}")
+        self.instead_action.setChecked(mode == "instead")
+        self.show_action.setChecked(mode != "off")
+
+    @property
+    def settled(self) -> bool:
+        """Whether the shown atlas is complete: its finest grid of the region in view (always
+        true when the atlas is hidden)."""
+        if not self.show_action.isChecked() or self.workspace() is None:
+            return True
+        level = self.level
+        return (level is not None and level.side == self.levels[-1]
+                and not self._restart_timer.isActive()
+                and np.allclose(level.rect, self.visible_rect()))
+
     def visible_rect(self) -> tuple[float, float, float, float]:
         """The map region in view ``(x0, y0, x1, y1)``."""
         (x0, x1), (y0, y1) = self.map_view.view_box.viewRange()
@@ -152,7 +170,9 @@ class AtlasController(QObject):
     def _apply_visibility(self, *_: Any) -> None:
         shown = self.show_action.isChecked()
         self.layer.setVisible(shown and self.level is not None)
-        self.map_view.cloud.setVisible(not (shown and self.instead_action.isChecked()))
+        points = not (shown and self.instead_action.isChecked())
+        self.map_view.cloud.setVisible(points)
+        self.map_view.legend.setVisible(points)  # the legend names the points' colours
 
     def _on_level_ready(self, level: AtlasLevel) -> None:
         self.level = level
@@ -163,7 +183,7 @@ class AtlasController(QObject):
 
     # --- previews -------------------------------------------------------------------------
     def _on_decoded(self, result: DecodeResult) -> None:
-        if result.error is None and result.decode_ms > 0:
+        if result.final and result.error is None and result.decode_ms > 0:
             slow_before = self.decode_ms > SLOW_DECODE_MS
             self.decode_ms = result.decode_ms
             if not slow_before and self.decode_ms > SLOW_DECODE_MS and self.level is None:

@@ -26,16 +26,18 @@ class DecoderBridge(QObject):
     """Owns the newest-wins decode worker and delivers its results on the GUI thread."""
 
     decoded = Signal(object)
-    """A :class:`DecodeResult` newer than any delivered before. Emitted on the GUI thread."""
+    """A :class:`DecodeResult` newer than any delivered before (a request's half-resolution
+    first look comes before its full picture, never after). Emitted on the GUI thread."""
     _raw_result = Signal(object)
     """Internal: emitted from the worker thread; queued over to the GUI thread."""
 
     def __init__(self, model: GenerativeModel | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self._last_delivered = 0
+        self._last_key = (0, 0)
         self._newest_only = False
         self._raw_result.connect(self._deliver)
-        self.worker = LatestWinsDecoder(model, self._raw_result.emit)
+        self.worker = LatestWinsDecoder(model, self._raw_result.emit, progressive=True)
 
     def set_model(self, model: GenerativeModel | None) -> None:
         """Decode later requests with ``model``."""
@@ -60,12 +62,15 @@ class DecoderBridge(QObject):
     def _deliver(self, result: DecodeResult) -> None:
         # Results arrive in order from one worker, but a model swap or a slow queue could let an
         # older one through late: never show an image older than one already shown.
-        if result.request_id <= self._last_delivered:
+        key = (result.request_id, 1 if result.final else 0)
+        if key <= self._last_key:
             return
         if self._newest_only and result.request_id < self.worker.latest_id:
             return
-        self._newest_only = False
-        self._last_delivered = result.request_id
+        self._last_key = key
+        if result.final:
+            self._newest_only = False
+            self._last_delivered = result.request_id
         self.decoded.emit(result)
 
 

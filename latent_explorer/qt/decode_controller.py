@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject
 from latent_explorer.core.compute.decoder import DecodeResult
 from latent_explorer.core.session.state import ExplorerState
 from latent_explorer.qt.bridges import DecoderBridge
-from latent_explorer.qt.widgets.decoder_view import QtDecoderView
+from latent_explorer.qt.widgets.decoder_view import REDUCED_CAPTION, QtDecoderView
 from latent_explorer.qt.widgets.latent_sliders import QtLatentSliders
 from latent_explorer.qt.widgets.map_view import QtMapView
 from latent_explorer.qt.window_services import WindowServices
@@ -99,6 +99,9 @@ class DecodeController(QObject):
         self.decoder_view.show_latent(latent, ws.model.latent_shape)
 
     def _on_decoded(self, result: DecodeResult) -> None:
+        if not result.final and result.image is not None:
+            self.decoder_view.show_preview(result.image, REDUCED_CAPTION)
+            return
         if result.error is not None or result.image is None:
             message = result.error or "nothing decoded"
             self.decoder_view.show_error(message)

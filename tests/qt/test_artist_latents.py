@@ -9,8 +9,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from tests.core.fakes import LinearModel
+from tests.core.spatial_models import shapes_npz, spatial_conv_model
 from tests.qt.conftest import drag, wait_decoded
-from tests.qt.spatial_models import shapes_npz, spatial_conv_model
 
 
 def test_a_128_value_latent_starts_on_principal_directions(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]

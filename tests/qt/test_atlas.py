@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QFileDialog
 from latent_explorer.core.compute.atlas import grid_centres
 from latent_explorer.core.compute.decoder import decode_one
 from latent_explorer.core.models import load_model
+from tests.core.spatial_models import GatedModel, shapes_npz
 from tests.qt.conftest import wait_decoded
-from tests.qt.spatial_models import GatedModel, shapes_npz
 
 
 def _wait_level(qtbot, window, side: int, rect=None) -> None:  # type: ignore[no-untyped-def]
@@ -106,3 +106,43 @@ def test_preview_while_a_slow_decode_is_pending(make_window, qtbot, tmp_path: Pa
     truth = decode_one(ws.model, ws.projector.inverse(np.array([second], np.float32))[0])
     np.testing.assert_array_equal(view.decoded_pane.array, truth)
     assert atlas.preview_count == 1
+
+
+def test_a_fully_convolutional_decoder_shows_half_resolution_first(make_window, qtbot,
+                                                                  tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from latent_explorer.core.compute.progressive import decode_reduced
+    from latent_explorer.core.models.torch_adapter import TorchModel
+    from tests.core.spatial_models import spatial_conv_model
+
+    base = spatial_conv_model(4, 8)
+    network = base.network[1]
+    hold_full = threading.Event()
+    release = threading.Event()
+
+    def decode_fn(z):  # type: ignore[no-untyped-def]
+        if z.shape[-1] == 8 and len(z) == 1 and hold_full.is_set():
+            assert release.wait(10)
+        return network(z)
+
+    model = TorchModel(decode_fn, encode_fn=base.network[0], name="conv AE", source="test",
+                       latent_shape=(4, 8, 8), image_shape=(32, 32, 3), channels_first=True,
+                       encoder_layout="nchw")
+    window = make_window(shapes_npz(tmp_path), model)
+    view = window.decoder_view
+    stages: list[tuple[int, str]] = []
+    window.decoder.decoded.connect(lambda r: stages.append((r.request_id, r.stage)))
+    hold_full.set()
+    latent = window.workspace.latents[5] * 3
+    window.explorer.current_latent = latent
+    newest = window.decoder.worker.latest_id
+    # The half-resolution picture is shown while the full decode is held.
+    qtbot.waitUntil(lambda: stages == [(newest, "reduced")], timeout=10_000)
+    assert view.showing_preview and "half resolution" in view.decoded_pane.caption
+    np.testing.assert_array_equal(view.decoded_pane.array, decode_reduced(model, latent))
+    release.set()
+    wait_decoded(qtbot, window)
+    assert stages == [(newest, "reduced"), (newest, "full")]
+    assert not view.showing_preview
+    np.testing.assert_array_equal(view.decoded_pane.array, decode_one(model, latent))

@@ -5,6 +5,11 @@ While the user drags the probe or a slider, requests arrive far faster than a mo
 the one still waiting, so at most one decode runs and one waits, and the image shown is always
 that of the newest position the worker could reach. Results carry the request id; a consumer
 drops any result older than one it has already shown.
+
+With ``progressive=True``, a fully convolutional decoder first gives a half-resolution picture
+(``stage == "reduced"``, see :mod:`~latent_explorer.core.compute.progressive`), then the full
+one, unless a newer request is already waiting: then the full decode of the older one is
+skipped and the newer one starts.
 """
 
 from __future__ import annotations
@@ -40,6 +45,13 @@ class DecodeResult:
     image: npt.NDArray[np.uint8] | None
     error: str | None = None
     decode_ms: float = 0.0
+    stage: str = "full"
+    """``full``, or ``reduced``: a half-resolution picture while the full one is decoded."""
+
+    @property
+    def final(self) -> bool:
+        """Whether this is the request's full picture (or its error), not a first look."""
+        return self.stage == "full"
 
     @property
     def request_id(self) -> int:
@@ -70,9 +82,13 @@ class LatestWinsDecoder:
     on_result
         Called with each :class:`DecodeResult`, **from the worker thread**. A Qt consumer
         forwards it through a queued signal.
+    progressive
+        Give fully convolutional decoders' half-resolution pictures first.
     """
 
-    def __init__(self, model: GenerativeModel | None, on_result: ResultCallback) -> None:
+    def __init__(self, model: GenerativeModel | None, on_result: ResultCallback,
+                 progressive: bool = False) -> None:
+        self.progressive = progressive
         self._model = model
         self._on_result = on_result
         self._cond = threading.Condition()
@@ -151,14 +167,34 @@ class LatestWinsDecoder:
                 model = self._model
                 self._busy = True
             assert request is not None
-            result = self._decode(model, request)
             try:
-                self._on_result(result)
+                if self._first_look(model, request):
+                    continue  # a newer request waits: its decode starts now
+                self._on_result(self._decode(model, request))
             finally:
                 with self._cond:
                     self._busy = False
                     self.decoded_count += 1
                     self._cond.notify_all()
+
+    def _first_look(self, model: GenerativeModel | None, request: DecodeRequest) -> bool:
+        """Deliver a half-resolution picture if the model allows; True if a newer request is
+        already waiting (the full decode of this one is then skipped)."""
+        if not self.progressive or model is None:
+            return False
+        from latent_explorer.core.compute.progressive import can_decode_reduced, decode_reduced
+
+        start = time.perf_counter()
+        try:
+            if not can_decode_reduced(model):
+                return False
+            image = decode_reduced(model, request.latent)
+        except Exception:  # the full decode below reports what is wrong
+            return False
+        self._on_result(DecodeResult(request, image, None, (time.perf_counter() - start) * 1e3,
+                                     stage="reduced"))
+        with self._cond:
+            return self._pending is not None or self._closed
 
     @staticmethod
     def _decode(model: GenerativeModel | None, request: DecodeRequest) -> DecodeResult:

@@ -232,6 +232,35 @@ class TorchModel:
             ) from exc
         return self._to_image_layout(raw, count)
 
+    def decode_maps(self, maps: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Decode channel maps ``(B, C, h, w)`` of a size other than ``latent_shape``.
+
+        A fully convolutional decoder takes any spatial size and returns a picture scaled
+        alike (a half-size latent gives a half-size picture); this is how a reduced-resolution
+        decode comes first while the full one runs. Returns ``(B, H', W', C)`` in [0, 1];
+        raises :class:`ModelOutputError` when the network does not take that size.
+        """
+        import torch
+
+        maps = np.ascontiguousarray(maps, dtype=np.float32)
+        if maps.ndim != 4 or len(self.latent_shape) != 3 or self.num_classes > 0:
+            raise ModelOutputError(f"{self.name} does not decode channel maps of {maps.shape}")
+        try:
+            with torch.inference_mode():
+                out = self._decode_fn(torch.from_numpy(maps.copy()))
+                raw = pick_output(out, self.output_index).detach().to(
+                    device="cpu", dtype=torch.float32).numpy()
+        except Exception as exc:  # the network may reject the size in any way
+            raise ModelOutputError(
+                f"{self.name} cannot decode latents of shape {maps.shape[1:]}: {exc}") from exc
+        if raw.ndim != 4 or raw.shape[0] != len(maps):
+            raise ModelOutputError(f"{self.name} returned {raw.shape} for channel maps")
+        channels_first = self._output_layout == "nchw"
+        images = raw.transpose(0, 2, 3, 1) if channels_first else raw
+        if not np.isfinite(images).all():
+            raise ModelOutputError(f"{self.name} returned NaN or infinite values")
+        return self.output_range.to_unit(np.ascontiguousarray(images))
+
     def _to_image_layout(self, raw: npt.NDArray[np.float32], count: int) -> npt.NDArray[np.float32]:
         if raw.ndim == 0 or raw.shape[0] != count:
             raise ModelOutputError(

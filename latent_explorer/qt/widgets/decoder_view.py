@@ -30,6 +30,8 @@ LIST_VALUES_UP_TO = 64
 """Latents of up to this many values are listed; longer ones are summarised."""
 PREVIEW_CAPTION = "Preview (atlas blend), decoding\u2026"
 """The caption of a preview while the true image is decoded."""
+REDUCED_CAPTION = "Preview (half resolution), decoding\u2026"
+"""The caption of a fully convolutional decoder's first, half-resolution picture."""
 READOUT_LINES = 3
 """Lines of text the latent readout may take (it scrolls beyond)."""
 
