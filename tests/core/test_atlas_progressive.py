@@ -55,9 +55,9 @@ def test_a_level_holds_the_decode_of_each_cell_centre() -> None:
 
 
 def test_blend_is_exact_at_a_tile_centre_and_mixes_between() -> None:
-    tiles = np.zeros((2, 2, 1, 1, 1), dtype=np.uint8)
-    tiles[0, 0], tiles[0, 1], tiles[1, 0], tiles[1, 1] = 0, 200, 100, 40
-    level = AtlasLevel(AtlasRequest(1, (0.0, 0.0, 2.0, 2.0)), 2, tiles, 0.0)
+    mosaic = np.array([[0, 200], [100, 40]], dtype=np.uint8)[:, :, None]
+    level = AtlasLevel(AtlasRequest(1, (0.0, 0.0, 2.0, 2.0)), 2, mosaic, 0.0)
+    assert level.tiles.shape == (2, 2, 1, 1, 1) and level.tiles[1, 0, 0, 0, 0] == 100
     assert level.blend((0.5, 1.5))[0, 0, 0] == 0  # top-left cell centre
     assert level.blend((1.5, 0.5))[0, 0, 0] == 40  # bottom-right
     assert level.blend((1.0, 1.5))[0, 0, 0] == 100  # half way along the top row

@@ -60,13 +60,14 @@ class AtlasRequest:
 class AtlasLevel:
     """One finished grid of the atlas.
 
-    ``tiles`` is uint8 ``(side, side, th, tw, C)``, row 0 at the top of the map region;
-    ``mosaic`` the tiles joined into one picture ``(side*th, side*tw, C)``.
+    ``mosaic`` is the grid's tiles joined into one uint8 picture ``(side*th, side*tw, C)``,
+    its first row at the top of the map region (made on the worker, so showing or saving it
+    costs the GUI thread no copy).
     """
 
     request: AtlasRequest
     side: int
-    tiles: npt.NDArray[np.uint8]
+    mosaic: npt.NDArray[np.uint8]
     seconds: float
 
     @property
@@ -75,10 +76,11 @@ class AtlasLevel:
         return self.request.rect
 
     @property
-    def mosaic(self) -> npt.NDArray[np.uint8]:
-        """The tiles as one picture (top row first)."""
-        s, _, th, tw, c = self.tiles.shape
-        return np.ascontiguousarray(self.tiles.transpose(0, 2, 1, 3, 4).reshape(s * th, s * tw, c))
+    def tiles(self) -> npt.NDArray[np.uint8]:
+        """The tiles ``(side, side, th, tw, C)``, row 0 at the top (a view of the mosaic)."""
+        h, w, c = self.mosaic.shape
+        s = self.side
+        return self.mosaic.reshape(s, h // s, s, w // s, c).transpose(0, 2, 1, 3, 4)
 
     def covers(self, point: Sequence[float]) -> bool:
         """Whether map position ``point`` lies inside the grid's region."""
@@ -146,16 +148,18 @@ def decode_level(
     batch = max(1, BATCH_PIXELS // max(1, h * w))
     labels_all = None if request.label is None else np.full(len(latents), request.label,
                                                            dtype=np.int64)
-    tiles = np.zeros((len(latents), th, tw, channels), dtype=np.uint8)
+    mosaic = np.zeros((side * th, side * tw, channels), dtype=np.uint8)
+    tiles = mosaic.reshape(side, th, side, tw, channels).transpose(0, 2, 1, 3, 4)
     for start in range(0, len(latents), batch):
         if stop():
             return None
         stop_at = min(start + batch, len(latents))
         labels = None if labels_all is None else labels_all[start:stop_at]
         images = to_uint8(model.decode(latents[start:stop_at], labels))
-        tiles[start:stop_at] = shrink(images.reshape(len(images), h, w, channels), (th, tw))
-    return AtlasLevel(request, side, tiles.reshape(side, side, th, tw, channels),
-                      time.perf_counter() - started)
+        small = shrink(images.reshape(len(images), h, w, channels), (th, tw))
+        for index, tile in zip(range(start, stop_at), small, strict=True):
+            tiles[index // side, index % side] = tile
+    return AtlasLevel(request, side, mosaic, time.perf_counter() - started)
 
 
 class AtlasBuilder:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
@@ -27,9 +26,9 @@ class AtlasLayer(pg.ImageItem):  # type: ignore[misc]
         if level is None:
             self.clear()
             return
-        # The mosaic's first row is the top of the region; the map's y axis points up, and an
-        # image's first row is drawn at the rectangle's smallest y: flip it.
-        self.setImage(np.ascontiguousarray(level.mosaic[::-1]), autoLevels=False,
-                      levels=(0, 255))
+        self.setImage(level.mosaic, autoLevels=False, levels=(0, 255))
+        # The mosaic's first row is the top of the region, and an image's first row is drawn
+        # at the rectangle's first y: start the rectangle at the top, with a negative height
+        # (the map's y axis points up), rather than copying the picture upside down.
         x0, y0, x1, y1 = level.rect
-        self.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.setRect(QRectF(x0, y1, x1 - x0, y0 - y1))
