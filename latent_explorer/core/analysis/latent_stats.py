@@ -14,6 +14,11 @@ import numpy as np
 import numpy.typing as npt
 
 BASES = ("raw", "pca")
+FULL_BASIS_UP_TO = 512
+"""Up to this many dimensions every principal direction is found (an exact eigen-solve);
+longer latents (spatial ones hold thousands) keep the :data:`LEADING_DIRECTIONS` leading
+directions, found by a randomised SVD in seconds instead of minutes."""
+LEADING_DIRECTIONS = 64
 
 
 @dataclass(frozen=True, eq=False)
@@ -23,13 +28,16 @@ class LatentStats:
     mean: npt.NDArray[np.float32]
     """Mean latent, ``(D,)``."""
     components: npt.NDArray[np.float32]
-    """Principal directions as rows, ``(D, D)``, orthonormal, by falling variance."""
+    """Principal directions as rows, ``(K, D)``, orthonormal, by falling variance; ``K`` is
+    ``D`` up to :data:`FULL_BASIS_UP_TO` dimensions, else the leading ones."""
     explained: npt.NDArray[np.float32]
-    """Fraction of the variance along each principal direction, ``(D,)``."""
+    """Fraction of the whole variance along each principal direction, ``(K,)``."""
     ranges: dict[str, npt.NDArray[np.float32]]
-    """Per basis, slider ranges ``(D, 2)`` (low, high) covering the data with some margin."""
+    """Per basis, slider ranges ``(D or K, 2)`` (low, high) covering the data with some
+    margin."""
     histograms: dict[str, npt.NDArray[np.float32]]
-    """Per basis, ``(D, bins)`` histograms over each range, scaled so each row peaks at 1."""
+    """Per basis, ``(D or K, bins)`` histograms over each range, scaled so each row peaks
+    at 1."""
 
     @property
     def dim(self) -> int:
@@ -43,12 +51,21 @@ class LatentStats:
             return latent.copy()
         return ((latent - self.mean) @ self.components.T).astype(np.float32)
 
-    def from_basis(self, values: npt.NDArray[np.float32], basis: str) -> npt.NDArray[np.float32]:
-        """The latent whose slider values in ``basis`` are ``values``."""
+    def from_basis(self, values: npt.NDArray[np.float32], basis: str,
+                   like: npt.NDArray[np.float32] | None = None) -> npt.NDArray[np.float32]:
+        """The latent whose slider values in ``basis`` are ``values``.
+
+        With only the leading principal directions known, ``like`` (the current latent)
+        supplies the rest: the result differs from it only along the directions.
+        """
         values = np.asarray(values, dtype=np.float32).reshape(-1)
         if basis == "raw":
             return values.copy()
-        return (self.mean + values @ self.components).astype(np.float32)
+        if like is None:
+            return (self.mean + values @ self.components).astype(np.float32)
+        like = np.asarray(like, dtype=np.float32).reshape(-1)
+        return (like + (values - self.to_basis(like, basis)) @ self.components).astype(
+            np.float32)
 
 
 def compute_latent_stats(
@@ -63,15 +80,18 @@ def compute_latent_stats(
         data = data[np.sort(rows)]
     mean = data.mean(axis=0)
     centred = data - mean
-    # Eigen-decomposition of the D x D scatter matrix gives a full orthonormal basis of
-    # principal directions whatever N is (an SVD of the N x D data would build N x N factors).
-    scatter = centred.astype(np.float64).T @ centred.astype(np.float64)
-    eigenvalues, eigenvectors = np.linalg.eigh(scatter)
-    order = np.argsort(eigenvalues)[::-1]
-    variance = np.clip(eigenvalues[order], 0.0, None)
-    vt = eigenvectors[:, order].T
-    explained = variance / max(variance.sum(), 1e-12)
-    components = vt.astype(np.float32)
+    if data.shape[1] <= FULL_BASIS_UP_TO:
+        # Eigen-decomposition of the D x D scatter matrix gives a full orthonormal basis of
+        # principal directions whatever N is (an SVD of the N x D data would build N x N
+        # factors).
+        scatter = centred.astype(np.float64).T @ centred.astype(np.float64)
+        eigenvalues, eigenvectors = np.linalg.eigh(scatter)
+        order = np.argsort(eigenvalues)[::-1]
+        variance = np.clip(eigenvalues[order], 0.0, None)
+        explained = variance / max(variance.sum(), 1e-12)
+        components = eigenvectors[:, order].T.astype(np.float32)
+    else:
+        components, explained = _leading_directions(centred, seed)
     ranges: dict[str, npt.NDArray[np.float32]] = {}
     histograms: dict[str, npt.NDArray[np.float32]] = {}
     for basis, values in (("raw", data), ("pca", centred @ components.T)):
@@ -87,3 +107,21 @@ def compute_latent_stats(
         histograms[basis] = hist
     return LatentStats(mean.astype(np.float32), components, explained.astype(np.float32),
                        ranges, histograms)
+
+
+def _leading_directions(
+    centred: npt.NDArray[np.float32], seed: int
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64]]:
+    """The :data:`LEADING_DIRECTIONS` leading principal directions ``(K, D)`` of centred data
+    and their shares of the whole variance (a randomised SVD of at most 20,000 rows)."""
+    from sklearn.utils.extmath import randomized_svd
+
+    rows = centred
+    if len(rows) > 20_000:
+        pick = np.random.default_rng(seed).choice(len(rows), 20_000, replace=False)
+        rows = rows[np.sort(pick)]
+    k = max(1, min(LEADING_DIRECTIONS, rows.shape[0], rows.shape[1]))
+    _, singular, vt = randomized_svd(rows, k, n_iter=4, random_state=seed)
+    total = float(np.square(rows, dtype=np.float64).sum())
+    explained = np.square(singular.astype(np.float64)) / max(total, 1e-12)
+    return vt.astype(np.float32), explained

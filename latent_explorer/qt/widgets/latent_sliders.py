@@ -137,7 +137,7 @@ class QtLatentSliders(QWidget):
         if self.stats is None:
             return 0
         if self.state.slider_basis == "pca":
-            return min(self.stats.dim, MAX_DIRECTION_SLIDERS)
+            return min(len(self.stats.components), MAX_DIRECTION_SLIDERS)
         return self.stats.dim
 
     def _build_rows(self, dim: int) -> None:
@@ -219,11 +219,12 @@ class QtLatentSliders(QWidget):
     def _on_slider_moved(self, dim: int, step: int) -> None:
         if self._syncing or self.stats is None:
             return
-        if len(self._values) != self.stats.dim:
-            self._values = np.zeros(self.stats.dim, dtype=np.float32)
+        if len(self._values) < len(self.sliders):
+            self._values = np.zeros(len(self.sliders), dtype=np.float32)
         self._values[dim] = self.step_to_value(dim, step)
         self._value_labels[dim].setText(format_value(self._values[dim]))
-        self.state.current_latent = self.stats.from_basis(self._values, self.state.slider_basis)
+        self.state.current_latent = self.stats.from_basis(self._values, self.state.slider_basis,
+                                                          like=self.state.current_latent)
 
     def _on_random_clicked(self) -> None:
         if self.stats is None:
