@@ -34,6 +34,9 @@ GOALS = {
     "speedup_vs_napari_load_1m": "> 1",
     "speedup_vs_napari_frame_1m": "> 1",
     "gl_frame_ms_100k": "<= 33 (orbiting, software OpenGL)",
+    "probe_preview_heavy_ms": "p95 <= 16 (decoder >= 300 ms per image)",
+    "ui_block_heavy_ms": "max <= 50 while dragging with that decoder",
+    "atlas_8x8_taesd256_s": "report",
 }
 
 
@@ -100,13 +103,18 @@ def _groups() -> dict[str, Callable[[bool], dict[str, Any]]]:
 
         return bench_analysis(quick)
 
+    def heavy(quick: bool) -> dict[str, Any]:
+        from latent_explorer.bench.heavy import bench_heavy
+
+        return bench_heavy(quick)
+
     def scale(quick: bool) -> dict[str, Any]:
         from latent_explorer.bench.scale import bench_scale
 
         return bench_scale(quick)
 
     return {"window": window, "startup": startup, "render": bench_render, "analysis": analysis,
-            "gl": bench_3d, "scale": scale}
+            "gl": bench_3d, "scale": scale, "heavy": heavy}
 
 
 def bench_3d(quick: bool = False) -> dict[str, Any]:
@@ -128,7 +136,7 @@ def bench_3d(quick: bool = False) -> dict[str, Any]:
     return bench_gl()
 
 
-DEFAULT_GROUPS = ("window", "startup", "render", "analysis", "gl")
+DEFAULT_GROUPS = ("window", "startup", "render", "analysis", "gl", "heavy")
 """What plain ``bench`` runs; ``--scale`` adds the ten-minute ``scale`` group."""
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 from latent_explorer._version import __version__
 from latent_explorer.cli import commands
+from latent_explorer.cli.atlas import add_atlas_parser, cmd_atlas
 from latent_explorer.cli.common import DATASET_HELP, add_data_args
 from latent_explorer.cli.render import add_render_parser
 from latent_explorer.cli.scale import SCALE_HANDLERS, add_scale_commands
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("--out", required=True, metavar="FILE.png")
 
     add_render_parser(sub)
+    add_atlas_parser(sub)
     add_scale_commands(sub)
 
     bench = sub.add_parser("bench", help="measure the app's speed",
@@ -128,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "gui": commands.cmd_gui, "info": commands.cmd_info, "encode": commands.cmd_encode,
         "project": commands.cmd_project, "train": commands.cmd_train,
         "decode": commands.cmd_decode, "bench": commands.cmd_bench,
-        "render": commands.cmd_render,
+        "render": commands.cmd_render, "atlas": cmd_atlas,
     }
     from latent_explorer.core.errors import LatentExplorerError
 

@@ -97,7 +97,9 @@ class AtlasController(QObject):
         services.map_changed.connect(self.reset)
         map_view.view_box.sigRangeChanged.connect(self._on_view_changed)
         decoder.decoded.connect(self._on_decoded)
-        state.events.probe_position.connect(self._on_probe_position_changed)
+        # Before the other views (sliders, readout, map marker) react to the move: the preview
+        # is on screen first.
+        state.events.probe_position.connect(self._on_probe_position_changed, priority=10)
         state.events.condition_label.connect(lambda _: self._on_view_changed())
 
     # --- building -------------------------------------------------------------------------
@@ -197,6 +199,7 @@ class AtlasController(QObject):
             return  # the true image will be there within a frame
         self.decoder.hold_until_newest()
         self.decoder_view.show_preview(level.blend(position))
+        self.decoder_view.decoded_pane.repaint()  # now, not after the other views' updates
         self.preview_count += 1
 
     # --- export ---------------------------------------------------------------------------
