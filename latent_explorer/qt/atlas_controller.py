@@ -66,7 +66,8 @@ class AtlasController(QObject):
         self.workspace = services.workspace
         self.show_status = services.show_status
         self.parent_widget = parent
-        self.bridge = AtlasBridge(self)
+        # Finer grids wait while the decoder works on the picture the user waits for.
+        self.bridge = AtlasBridge(self, yield_to=lambda: decoder.worker.busy)
         self.layer = AtlasLayer()
         map_view.addItem(self.layer, ignoreBounds=True)
         self.level: AtlasLevel | None = None

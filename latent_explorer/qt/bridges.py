@@ -84,11 +84,12 @@ class AtlasBridge(QObject):
     _raw_level = Signal(object)
     _raw_error = Signal(str)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None,
+                 yield_to: Callable[[], bool] = lambda: False) -> None:
         super().__init__(parent)
         self._raw_level.connect(self._deliver)
         self._raw_error.connect(self.failed)
-        self.worker = AtlasBuilder(self._raw_level.emit, self._raw_error.emit)
+        self.worker = AtlasBuilder(self._raw_level.emit, self._raw_error.emit, yield_to)
 
     def start(self, model: GenerativeModel, inverse: Inverse, rect: Rect,
               levels: tuple[int, ...] = LEVELS, label: int | None = None) -> int:

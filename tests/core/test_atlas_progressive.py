@@ -157,3 +157,27 @@ def test_progressive_worker_orders_first_looks_and_skips_stale_full_decodes() ->
     assert [(r.request_id, r.stage) for r in results] == [
         (first, "reduced"), (second, "reduced"), (second, "full")]
     np.testing.assert_array_equal(results[-1].image, decode_one(model, np.zeros(256, np.float32)))
+
+
+def test_finer_grids_wait_while_the_decoder_is_busy() -> None:
+    model = LinearModel(latent_dim=3, side=4)
+    busy = threading.Event()
+    busy.set()
+    waited = threading.Event()
+
+    def yield_to() -> bool:
+        if busy.is_set():
+            waited.set()
+        return busy.is_set()
+
+    levels: list[AtlasLevel] = []
+    builder = AtlasBuilder(levels.append, yield_to=yield_to)
+    try:
+        builder.start(model, _linear_inverse(model), (0.0, 0.0, 1.0, 1.0), (2, 4))
+        assert waited.wait(5)
+        assert [level.side for level in levels] == [2]  # the coarse grid never waits
+        busy.clear()
+        assert builder.wait_idle(10)
+    finally:
+        builder.close()
+    assert [level.side for level in levels] == [2, 4]

@@ -30,6 +30,9 @@ MOSAIC_MAX_SIDE = 2048
 BATCH_PIXELS = 4 * 256 * 256
 """Pixels decoded per batch: a new request waits for at most one batch."""
 
+PAUSE_POLL_S = 0.02
+"""How often a paused build looks whether it may go on."""
+
 Rect = tuple[float, float, float, float]
 """``(x0, y0, x1, y1)``: a region of the map, x0 < x1 and y0 < y1."""
 Inverse = Callable[[npt.NDArray[np.float32]], npt.NDArray[np.float32]]
@@ -136,8 +139,12 @@ def decode_level(
     request: AtlasRequest,
     side: int,
     stop: Callable[[], bool] = lambda: False,
+    pause: Callable[[], bool] = lambda: False,
 ) -> AtlasLevel | None:
-    """Decode one grid of ``request``; ``None`` if ``stop()`` turned true between batches."""
+    """Decode one grid of ``request``; ``None`` if ``stop()`` turned true between batches.
+
+    While ``pause()`` is true no new batch starts (the true decode of the probe goes first).
+    """
     started = time.perf_counter()
     points = grid_centres(request.rect, side).reshape(-1, 2)
     latents = np.asarray(inverse(points), dtype=np.float32).reshape(len(points), -1)
@@ -151,6 +158,8 @@ def decode_level(
     mosaic = np.zeros((side * th, side * tw, channels), dtype=np.uint8)
     tiles = mosaic.reshape(side, th, side, tw, channels).transpose(0, 2, 1, 3, 4)
     for start in range(0, len(latents), batch):
+        while pause() and not stop():
+            time.sleep(PAUSE_POLL_S)
         if stop():
             return None
         stop_at = min(start + batch, len(latents))
@@ -171,12 +180,19 @@ class AtlasBuilder:
         Called with each finished :class:`AtlasLevel`, **from the worker thread**.
     on_error
         Called with a one-line message when the model fails (worker thread).
+    yield_to
+        While it returns true, grids after the first wait between batches: the window's
+        decoder is busy with the picture the user waits for, and two decodes at once on a
+        few cores would slow it down. The first (coarsest) grid never waits, so previews
+        exist early.
     """
 
     def __init__(self, on_level: Callable[[AtlasLevel], None],
-                 on_error: Callable[[str], None] = lambda message: None) -> None:
+                 on_error: Callable[[str], None] = lambda message: None,
+                 yield_to: Callable[[], bool] = lambda: False) -> None:
         self._on_level = on_level
         self._on_error = on_error
+        self._yield_to = yield_to
         self._cond = threading.Condition()
         self._pending: tuple[AtlasRequest, GenerativeModel, Inverse] | None = None
         self._closed = False
@@ -255,9 +271,10 @@ class AtlasBuilder:
         def stop() -> bool:
             return self._stale(request.request_id)
 
-        for side in request.levels:
+        for number, side in enumerate(request.levels):
+            pause = self._yield_to if number else (lambda: False)
             try:
-                level = decode_level(model, inverse, request, side, stop)
+                level = decode_level(model, inverse, request, side, stop, pause)
             except Exception as exc:  # a user's model can raise anything; keep the worker
                 self._on_error(f"The decoded atlas stopped: {model.name}: {exc}")
                 return
