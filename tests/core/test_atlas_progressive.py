@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 
 import numpy as np
@@ -181,3 +183,18 @@ def test_finer_grids_wait_while_the_decoder_is_busy() -> None:
     finally:
         builder.close()
     assert [level.side for level in levels] == [2, 4]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
+def test_the_atlas_worker_runs_at_a_lower_priority() -> None:
+    levels: list[AtlasLevel] = []
+    builder = AtlasBuilder(levels.append)
+    try:
+        tid = builder._thread.native_id
+        model = LinearModel()
+        builder.start(model, _linear_inverse(model), (0.0, 0.0, 1.0, 1.0), (2,))
+        assert builder.wait_idle(5) and levels  # the worker has run: its priority is set
+        nice = os.getpriority(os.PRIO_PROCESS, tid)
+        assert nice > os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    finally:
+        builder.close()

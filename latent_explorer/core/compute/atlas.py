@@ -13,6 +13,8 @@ on that thread; results are small frozen values handed to a callback.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -30,6 +32,9 @@ MOSAIC_MAX_SIDE = 2048
 BATCH_PIXELS = 4 * 256 * 256
 """Pixels decoded per batch: a new request waits for at most one batch."""
 
+BACKGROUND_NICENESS = 10
+"""How much lower the atlas worker's CPU priority is (Linux): the GUI thread and the decoder
+of the picture the user waits for go first; the atlas takes what is left."""
 PAUSE_POLL_S = 0.02
 """How often a paused build looks whether it may go on."""
 
@@ -251,6 +256,7 @@ class AtlasBuilder:
         return self._closed or self._next_id != request_id
 
     def _run(self) -> None:
+        lower_thread_priority(BACKGROUND_NICENESS)
         while True:
             with self._cond:
                 while self._pending is None and not self._closed:
@@ -281,3 +287,15 @@ class AtlasBuilder:
             if level is None or stop():
                 return
             self._on_level(level)
+
+
+def lower_thread_priority(step: int) -> None:
+    """Make the calling thread ``step`` nicer (Linux: niceness is per thread, and the threads
+    torch starts from it inherit it). Elsewhere, or when not allowed, nothing happens."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + step))
+    except OSError:
+        pass
