@@ -36,10 +36,13 @@ class QtChannelGrid(QWidget):
         self.update()
 
     def columns(self) -> int:
-        """Number of columns of the grid."""
+        """Number of columns of the grid: the one that makes the maps largest."""
         count = max(1, len(self._images))
-        return min(count, max(1, math.ceil(math.sqrt(count * max(1.0, self.width()
-                                                                 / max(self.height(), 1))))))
+
+        def side(cols: int) -> float:
+            return min(self.width() / cols, self.height() / math.ceil(count / cols))
+
+        return max(range(1, count + 1), key=side)
 
     def cell_rect(self, channel: int) -> QRect:
         """Where ``channel``'s map is drawn."""

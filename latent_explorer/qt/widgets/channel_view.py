@@ -171,9 +171,10 @@ class QtChannelView(QWidget):
         self._draw(self.state.current_latent)
 
     def gain_offset(self) -> tuple[float, float]:
-        """The gain and offset the sliders show."""
-        span = float(self.limits[self.channel, 1] - self.limits[self.channel, 0]) \
-            if len(self.limits) else 1.0
+        """The gain and offset the sliders show (the offset in the channel's value units)."""
+        span = 1.0
+        if len(self.limits) > self.channel:
+            span = float(self.limits[self.channel, 1] - self.limits[self.channel, 0])
         return (self.gain_slider.value() / GAIN_STEPS,
                 self.offset_slider.value() / OFFSET_STEPS * span)
 
@@ -182,8 +183,7 @@ class QtChannelView(QWidget):
         self.gain_value.setText(f"{gain:.3g}")
         self.offset_value.setText(f"{offset:+.3g}")
         latent = self.state.current_latent
-        if not self.spatial or latent is None or self.base is None or latent.size != np.prod(
-                self.shape):
+        if latent is None or not self._fits(latent) or self.base is None:
             return
         self._writing = True
         try:
@@ -202,15 +202,18 @@ class QtChannelView(QWidget):
 
     def _on_dab(self, row: float, col: float, lower: bool) -> None:
         latent = self.state.current_latent
-        if not self.spatial or latent is None or latent.size != np.prod(self.shape):
+        if latent is None or not self._fits(latent):
             return
         # A brushed latent is a new starting point: the gain and offset re-anchor on it.
         self.state.current_latent = brush_dab(latent, self.shape, self.channel, row, col,
                                               self.brush(lower))
 
     # --- state -> view --------------------------------------------------------------------
+    def _fits(self, latent: np.ndarray | None) -> bool:
+        return self.spatial and latent is not None and latent.size == np.prod(self.shape)
+
     def _on_current_latent_changed(self, latent: np.ndarray | None) -> None:
-        if not self.spatial or latent is None or latent.size != np.prod(self.shape):
+        if not self._fits(latent):
             return
         if not self._writing:
             self._anchor(latent)
