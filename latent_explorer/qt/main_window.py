@@ -43,7 +43,13 @@ from latent_explorer.qt.widgets.latent_sliders import QtLatentSliders
 from latent_explorer.qt.widgets.map_view import QtMapView
 from latent_explorer.qt.widgets.projection_panel import METHOD_NAMES, QtProjectionPanel
 from latent_explorer.qt.widgets.status_bar import QtStatusBar
-from latent_explorer.qt.window_layout import add_dock, readable_dock_tabs, size_default_docks
+from latent_explorer.qt.window_layout import (
+    add_channels_dock,
+    add_dock,
+    readable_dock_tabs,
+    show_channels,
+    size_default_docks,
+)
 from latent_explorer.qt.window_menus import build_menus, build_toolbar
 from latent_explorer.qt.window_services import WindowServices
 
@@ -118,9 +124,7 @@ class MainWindow(QMainWindow):
         self.decoder_dock = add_dock(self, "Decoder", self.decoder_view, right)
         self.sliders_dock = add_dock(self, "Latent sliders", self.sliders, right)
         self.projection_dock = add_dock(self, "Projection", self.projection_panel, left)
-        self.channels_dock = add_dock(self, "Channels", self.channels, right)
-        self.tabifyDockWidget(self.sliders_dock, self.channels_dock)
-        self.channels_dock.hide()  # shown for models with spatial latents
+        self.channels_dock = add_channels_dock(self, self.channels, self.sliders_dock)
         self.services = WindowServices(self, lambda: self.workspace, self.show_status,
                                        self.report_error, self.workspace_changed,
                                        self.map_changed)
@@ -292,11 +296,7 @@ class MainWindow(QMainWindow):
         self.explorer.hidden_labels = frozenset()
         self.explorer.probe_position = None
         self.sliders.set_stats(ws.stats)
-        self.channels.set_latent_shape(ws.model.latent_shape, ws.stats)
-        # Channel maps only mean something for spatial latents: the dock shows for those.
-        self.channels_dock.setVisible(self.channels.spatial)
-        if self.channels.spatial:
-            self.channels_dock.raise_()
+        show_channels(self.channels_dock, self.channels, ws.model.latent_shape, ws.stats)
         self.decoder_view.set_classes(ws.model.num_classes)
         prior = ws.dataset.source.startswith("prior:")
         self.projection_panel.prior_row.setVisible(prior)

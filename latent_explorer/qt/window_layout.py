@@ -6,6 +6,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QWidget
 
+from latent_explorer.core.analysis.latent_stats import LatentStats
+from latent_explorer.qt.widgets.channel_view import QtChannelView
+
 
 def add_dock(window: QMainWindow, title: str, widget: QWidget,
              area: Qt.DockWidgetArea) -> QDockWidget:
@@ -39,3 +42,22 @@ def readable_dock_tabs(window: QMainWindow) -> None:
         if bar.parent() is window:  # the main window's dock tabs, not those inside panels
             bar.setElideMode(Qt.TextElideMode.ElideNone)
             bar.setUsesScrollButtons(True)
+
+
+def add_channels_dock(window: QMainWindow, view: QtChannelView,
+                      beside: QDockWidget) -> QDockWidget:
+    """The Channels dock, tabbed with ``beside``; hidden until a model has spatial latents."""
+    dock = add_dock(window, "Channels", view, Qt.DockWidgetArea.RightDockWidgetArea)
+    window.tabifyDockWidget(beside, dock)
+    dock.hide()
+    return dock
+
+
+def show_channels(dock: QDockWidget, view: QtChannelView, latent_shape: tuple[int, ...],
+                  stats: LatentStats | None) -> None:
+    """Set the channel view up for latents of ``latent_shape``; its dock shows (in front) for
+    spatial latents only, where channel maps mean something."""
+    view.set_latent_shape(latent_shape, stats)
+    dock.setVisible(view.spatial)
+    if view.spatial:
+        dock.raise_()
