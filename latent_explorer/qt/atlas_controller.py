@@ -152,6 +152,7 @@ class AtlasController(QObject):
         self.bridge.cancel()
         self.level = None
         self.layer.show_level(None)
+        self._apply_visibility()
         self.export_action.setEnabled(False)
         self.decode_ms = 0.0
         self._on_view_changed()

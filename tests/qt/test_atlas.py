@@ -146,3 +146,57 @@ def test_a_fully_convolutional_decoder_shows_half_resolution_first(make_window, 
     assert stages == [(newest, "reduced"), (newest, "full")]
     assert not view.showing_preview
     np.testing.assert_array_equal(view.decoded_pane.array, decode_one(model, latent))
+
+
+def test_the_atlas_controller_works_from_its_parts_alone(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QObject, Signal
+    from PySide6.QtWidgets import QWidget
+
+    from latent_explorer.core.analysis.latent_stats import compute_latent_stats
+    from latent_explorer.core.compute.pipeline import Workspace
+    from latent_explorer.core.datasets.base import ArrayDataset
+    from latent_explorer.core.projection import fit_projection
+    from latent_explorer.core.projection.base import ProjectionParams
+    from latent_explorer.core.session.state import ExplorerState
+    from latent_explorer.qt.atlas_controller import AtlasController
+    from latent_explorer.qt.bridges import DecoderBridge
+    from latent_explorer.qt.widgets.decoder_view import QtDecoderView
+    from latent_explorer.qt.widgets.map_view import QtMapView
+    from latent_explorer.qt.window_services import WindowServices
+    from tests.core.fakes import LinearModel
+
+    class Events(QObject):
+        workspace_changed = Signal(object)
+        map_changed = Signal()
+
+    model = LinearModel(latent_dim=3, side=4)
+    latents = np.random.default_rng(0).standard_normal((50, 3)).astype(np.float32)
+    images = (model.decode(latents) * 255).astype(np.uint8)
+    ws = Workspace(ArrayDataset("tiny", "test", images), model, latents, "tiny",
+                   fit_projection(latents, ProjectionParams("pca", 2)),
+                   compute_latent_stats(latents))
+    parent, events, notes = QWidget(), Events(), []
+    qtbot.addWidget(parent)
+    explorer = ExplorerState()
+    view, decoded = QtMapView(explorer), QtDecoderView(explorer)
+    qtbot.addWidget(view)
+    qtbot.addWidget(decoded)
+    view.resize(400, 400)
+    view.set_points(ws.projector.coords, None)
+    decoder = DecoderBridge(model, parent)
+    services = WindowServices(parent, lambda: ws, lambda m, ms: notes.append(m), notes.append,
+                              events.workspace_changed, events.map_changed)
+    atlas = AtlasController(services, explorer, view, decoder, decoded)
+    try:
+        atlas.show_action.trigger()
+        qtbot.waitUntil(lambda: atlas.level is not None and atlas.level.side == 16,
+                        timeout=30_000)
+        assert atlas.layer.isVisible() and atlas.level.mosaic.shape == (64, 64, 1)
+        assert atlas.export_png(tmp_path / "a.png").exists()
+        events.map_changed.emit()  # a new map: the old atlas goes, a new one is built
+        assert atlas.level is None and not atlas.layer.isVisible()
+        qtbot.waitUntil(lambda: atlas.level is not None and atlas.level.side == 16,
+                        timeout=30_000)
+    finally:
+        atlas.shutdown()
+        decoder.close()
