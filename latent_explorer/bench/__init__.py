@@ -34,6 +34,7 @@ GOALS = {
     "speedup_vs_napari_load_1m": "> 1",
     "speedup_vs_napari_frame_1m": "> 1",
     "gl_frame_ms_100k": "<= 33 (orbiting, software OpenGL)",
+    "train_epoch_10k_s": "<= 20 (2 cores)",
 }
 
 
@@ -105,8 +106,13 @@ def _groups() -> dict[str, Callable[[bool], dict[str, Any]]]:
 
         return bench_scale(quick)
 
+    def train(quick: bool) -> dict[str, Any]:
+        from latent_explorer.bench.train import bench_train
+
+        return bench_train(quick)
+
     return {"window": window, "startup": startup, "render": bench_render, "analysis": analysis,
-            "gl": bench_3d, "scale": scale}
+            "gl": bench_3d, "scale": scale, "train": train}
 
 
 def bench_3d(quick: bool = False) -> dict[str, Any]:
@@ -128,7 +134,7 @@ def bench_3d(quick: bool = False) -> dict[str, Any]:
     return bench_gl()
 
 
-DEFAULT_GROUPS = ("window", "startup", "render", "analysis", "gl")
+DEFAULT_GROUPS = ("window", "startup", "render", "analysis", "gl", "train")
 """What plain ``bench`` runs; ``--scale`` adds the ten-minute ``scale`` group."""
 
 
