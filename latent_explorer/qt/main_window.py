@@ -155,8 +155,24 @@ class MainWindow(QMainWindow):
             self.sliders, self.view3d.inverse, self.view3d.update_here)
         self.info_label = QLabel("Nothing loaded")
         self.statusBar().addPermanentWidget(self.info_label)
+        from latent_explorer.qt.train_controller import TrainController
+
+        self.training = TrainController(
+            self, self.decoder_view, lambda: self.workspace,
+            lambda spec, ready: self.open(model=spec, on_ready=ready),
+            lambda message, ms: self.statusBar().showMessage(message, ms), self.settings)
         build_menus(self)
         build_toolbar(self)
+        from latent_explorer.qt.decoder_only import DecoderOnlyParts
+
+        self.decoder_only = DecoderOnlyParts(
+            [self.sliders_dock, self.path_dock, self.filmstrip_dock,
+             *(d for d in self.analysis_docks if d.windowTitle() == "Attributes")],
+            [self.compare_action, self.place_image_action, self.export_path_action,
+             self.save_path_action, self.add_keyframe_action, self.play_action],
+            self.map_view.probe, [self.analysis.colour_panel.error_button],
+            instead=[d for d in self.analysis_docks
+                     if d.windowTitle() in ("Colour", "Neighbours")])
         self._connect()
         self._restore_layout()
 
@@ -275,9 +291,9 @@ class MainWindow(QMainWindow):
         self.workspace = ws
         if isinstance(dataset, str):
             remember_file(self.settings, "datasets", dataset)
-        if isinstance(model, str):
+        if isinstance(model, str) and ws.has_decoder:
             remember_file(self.settings, "models", model)
-        self.decoder.set_model(ws.model)
+        self.decoder.set_model(ws.model if ws.has_decoder else None)
         self.explorer.selected_index = None
         self.explorer.hidden_labels = frozenset()
         self.explorer.probe_position = None
@@ -288,9 +304,13 @@ class MainWindow(QMainWindow):
         if prior:
             self.projection_panel.prior_spin.setValue(len(ws.dataset))
         self.decoder_view.set_signal_mode(len(ws.model.image_shape) == 1)
+        self.decoder_view.set_decoding(ws.has_decoder)
+        self.decoder_only.set_available(ws.has_decoder, str(getattr(ws.model, "reason", "")))
+        self.training.show_workspace(ws)
         self.decoder_view.show_original(None)
         self._show_map(ws)
-        self.explorer.current_latent = ws.stats.mean.copy()
+        # With no decoder there is nothing at the mean to show: the star marks the sample picked.
+        self.explorer.current_latent = ws.stats.mean.copy() if ws.has_decoder else None
         settle_long_lived_objects()
         self._update_info()
         self.workspace_changed.emit(ws)
@@ -357,10 +377,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, msecs)
 
     # --- helpers --------------------------------------------------------------------------
-    def _thumbnail(self, index: int) -> tuple[np.ndarray, str]:
+    def _thumbnail(self, index: int) -> tuple[np.ndarray | None, str]:
         ws = self.workspace
         assert ws is not None
-        return ws.dataset.images[index], sample_caption(ws, index)
+        image = ws.dataset.images[index] if ws.has_images else None
+        return image, sample_caption(ws, index)
 
     def _update_info(self) -> None:
         ws = self.workspace
@@ -369,9 +390,12 @@ class MainWindow(QMainWindow):
             return
         h, w, _ = ws.dataset.image_shape
         method = ws.projector.params.method.upper().replace("TSNE", "t-SNE")
+        what = f"{len(ws.dataset):,} images {h}x{w}" if ws.has_images else \
+            f"{len(ws.dataset):,} vectors"
+        size = "latent" if ws.has_decoder else "vectors of"
         self.info_label.setText(
-            f"{ws.dataset.name}: {len(ws.dataset):,} images {h}x{w}  |  {ws.model.name}: "
-            f"latent {ws.model.latent_dim}  |  {method}, {len(ws.projector.coords):,} points")
+            f"{ws.dataset.name}: {what}  |  {ws.model.name}: "
+            f"{size} {ws.model.latent_dim}  |  {method}, {len(ws.projector.coords):,} points")
         self.update_title()
 
     def name_session(self, name: str) -> None:
@@ -443,6 +467,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the workers (called on close; tests call it too)."""
         self.jobs.shutdown()
+        self.training.shutdown()
         self.paths.shutdown()
         self.models.shutdown()
         self.view3d.jobs.shutdown()

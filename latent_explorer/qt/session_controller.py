@@ -344,5 +344,10 @@ def _to_path_state(sp: SessionPath) -> PathState:
 
 
 def _looks_like_path(spec: str) -> bool:
-    """Whether ``spec`` names a file (not a built-in such as ``digits``, ``demo``, ``prior:N``)."""
+    """Whether ``spec`` names a file (not a built-in such as ``digits``, ``demo``, ``prior:N``,
+    nor a map with no decoder, ``pixels`` or ``vectors:...``, which checks its own files)."""
+    from latent_explorer.core.compute.vectors_workspace import is_no_model_spec
+
+    if is_no_model_spec(spec):
+        return False
     return "/" in spec or "\\" in spec or Path(spec).suffix != ""

@@ -14,6 +14,7 @@ from latent_explorer.qt.model_controller import ModelController
 from latent_explorer.qt.path_controller import PathController
 from latent_explorer.qt.session_controller import SessionController
 from latent_explorer.qt.settings import LAYOUT_VERSION
+from latent_explorer.qt.train_controller import TrainController
 from latent_explorer.qt.view3d_controller import View3DController
 from latent_explorer.qt.widgets.map_view import QtMapView
 
@@ -28,6 +29,7 @@ class MenuHost(Protocol):
     analysis: AnalysisController
     view3d: View3DController
     bookmarks: BookmarkController
+    training: TrainController
     map_view: QtMapView
     decoder_dock: QDockWidget
     sliders_dock: QDockWidget
@@ -87,6 +89,7 @@ def build_menus(window: MenuHost) -> None:
     window.open_model_action = file_menu.addAction("Open &Model...")
     window.open_model_action.setShortcut(QKeySequence("Ctrl+M"))
     window.open_model_action.triggered.connect(window.open_model_dialog)
+    file_menu.addAction(window.training.action)
     window.recent_menu = QMenu("Open &Recent", file_menu)
     window.recent_menu.aboutToShow.connect(window._fill_recent_menu)
     file_menu.addMenu(window.recent_menu)

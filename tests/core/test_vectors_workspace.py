@@ -55,7 +55,7 @@ def test_an_array_of_embeddings_opens_without_a_decoder() -> None:
         ws.model.decode(z[:1])
     # Handed over in memory: the spec says so, and reopening it says what to do instead.
     assert VectorsSpec.parse(ws.model.source).latents is None
-    with pytest.raises(SpecError, match="numpy.save"):
+    with pytest.raises(SpecError, match=r"numpy\.save"):
         open_workspace("digits", ws.model.source)
 
 

@@ -165,7 +165,7 @@ class AnalysisJobs(QObject):
 
     def decode_prototypes(self, ws: Workspace, labels: np.ndarray, title: str) -> None:
         """Decode every cluster's mean latent (a job) and show them in the strip."""
-        from latent_explorer.core.analysis.clusters import cluster_prototypes
+        from latent_explorer.core.analysis.clusters import cluster_prototypes, nearest_member
 
         label = self.c.explorer.condition_label
         model = ws.model
@@ -174,7 +174,11 @@ class AnalysisJobs(QObject):
             ids, centroids = cluster_prototypes(ws.latents, labels)
             sizes = np.bincount(labels[labels >= 0])[ids].tolist() if len(ids) else []
             images: list[np.ndarray | None] = [None] * len(ids)
-            if len(ids) and len(model.image_shape) == 3:
+            if len(ids) and not ws.has_decoder and ws.has_images:
+                # Nothing decodes: each cluster's prototype is its real sample nearest the mean.
+                images = [ws.dataset.images[nearest_member(ws.latents, labels, int(i), c)]
+                          for i, c in zip(ids, centroids, strict=True)]
+            elif len(ids) and len(model.image_shape) == 3:
                 cond = None if not model.num_classes else np.full(len(ids), label or 0)
                 images = list(to_uint8(model.decode(centroids, cond)))
             return ids, centroids, images, sizes

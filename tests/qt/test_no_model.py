@@ -1,0 +1,227 @@
+"""Maps with no decoder in the real window: a folder of images with no model (the pixel map,
+then training a model on it), and embeddings from another network (with a metadata table),
+saved and reopened as sessions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QPointF, Qt
+
+from latent_explorer.cli.main import build_parser
+from latent_explorer.core.compute.pipeline import AUTO_MODEL_SPEC
+from latent_explorer.core.compute.vectors_workspace import VectorsSpec
+from latent_explorer.qt.app import first_inputs
+from latent_explorer.qt.main_window import MainWindow
+from latent_explorer.qt.settings import recent_files
+from tests.qt.conftest import wait_decoded
+from tests.qt.test_analysis_filter_neighbors import type_filter
+from tests.qt.test_analysis_select import draw
+
+pd = pytest.importorskip("pandas")
+
+
+def _folder(root: Path, count: int = 48, side: int = 10) -> Path:
+    """Grey ``side`` x ``side`` images in two classes (sub-folders), one stroke each."""
+    rng = np.random.default_rng(0)
+    for i in range(count):
+        kind = "bars" if i % 2 else "dots"
+        (root / kind).mkdir(parents=True, exist_ok=True)
+        image = np.zeros((side, side), dtype=np.uint8)
+        if kind == "bars":
+            image[:, rng.integers(0, side)] = 255
+        else:
+            image[rng.integers(0, side), rng.integers(0, side)] = 255
+        Image.fromarray(image).save(root / kind / f"{i:03d}.png")
+    return root
+
+
+def _open(qtbot, window: MainWindow, dataset: str | None, model: str) -> None:  # type: ignore[no-untyped-def]
+    """Open and wait until the new map is shown; a failed load fails the test with its message."""
+    failed: list[str] = []
+    window.jobs.failed.connect(lambda title, message, details: failed.append(message))
+    shown: list[object] = []
+    window.workspace_changed.connect(shown.append)
+    window.open(dataset, model)
+    qtbot.waitUntil(lambda: bool(failed or shown), timeout=60_000)
+    assert not failed, failed
+
+
+def _decoder_only_hidden(window: MainWindow) -> None:
+    assert not window.workspace.has_decoder
+    assert not window.decoder_view.decoded_pane.isVisibleTo(window)
+    assert not window.map_view.probe.isVisible()
+    reason = window.training.panel.reason_label
+    assert reason.isVisibleTo(window) and "No decoder" in reason.text()
+    for dock in (window.sliders_dock, window.path_dock, window.filmstrip_dock):
+        label = window.decoder_only.notice(dock)
+        assert label is not None and label.isVisibleTo(window)
+        assert "needs a model that decodes" in label.text()
+    for action in (window.compare_action, window.export_path_action, window.play_action,
+                   window.place_image_action, window.add_keyframe_action):
+        assert not action.isEnabled() and "Needs a decoder" in action.toolTip()
+
+
+def test_a_folder_with_no_model_shows_its_pixels_and_trains_one(  # type: ignore[no-untyped-def]
+        make_window, qtbot, tmp_path: Path) -> None:
+    folder = _folder(tmp_path / "strokes")
+    window = make_window(None)
+    window.training.models_root = tmp_path / "models"
+    _open(qtbot, window, str(folder), AUTO_MODEL_SPEC)
+    ws = window.workspace
+    assert ws.model.source == "pixels" and ws.latents.shape == (48, 100)
+    assert len(window.map_view.coords) == 48
+    _decoder_only_hidden(window)
+    panel = window.training.panel
+    assert panel.train_button.isVisibleTo(window) and window.training.action.isEnabled()
+    assert "fully connected VAE" in panel.plan_label.text()
+    # Selecting a sample still shows its image.
+    window.explorer.selected_index = 5
+    assert window.decoder_view.original_pane.array is not None
+
+    # Cancel: a long training stops at once and leaves nothing behind.
+    window.training.epochs = 500
+    window.training.show_workspace(ws)
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    assert panel.running_row.isVisibleTo(window) and not panel.train_button.isEnabled()
+    qtbot.waitUntil(lambda: len(panel.losses) >= 1, timeout=30_000)
+    assert panel.progress.value() >= 0 and "left" in panel.eta_label.text()
+    with qtbot.waitSignal(window.training.jobs.cancelled, timeout=30_000):
+        qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    assert "cancelled" in panel.status_label.text()
+    assert not list((tmp_path / "models").glob("*/model.json"))
+    assert window.workspace is ws and not ws.has_decoder
+
+    # Train for real (3 epochs): the map switches to the model's latents.
+    window.training.epochs = 3
+    window.training.show_workspace(ws)
+    with qtbot.waitSignal(window.training.trained, timeout=120_000) as trained:
+        window.training.action.trigger()
+    model_json = Path(trained.args[0])
+    qtbot.waitUntil(lambda: window.workspace is not ws and window.workspace.has_decoder,
+                    timeout=60_000)
+    wait_decoded(qtbot, window)
+    new = window.workspace
+    assert model_json.is_file() and (model_json.parent / "model.safetensors").is_file()
+    meta = json.loads(model_json.read_text())
+    assert meta["training"]["epochs"] == 3 and len(meta["training"]["losses"]) == 3
+    assert "latent-explorer train" in meta["training"]["command"]
+    assert new.latents.shape == (48, 8) and new.dataset.source == str(folder)
+    assert str(model_json.parent) in window.statusBar().currentMessage()
+    assert str(model_json) in recent_files(window.settings, "models")
+    assert window.decoder_view.decoded_pane.isVisibleTo(window)
+    assert window.decoder_view.decoded_pane.array is not None
+    assert window.map_view.probe.isVisible() and window.compare_action.isEnabled()
+    assert not window.training.panel.isVisibleTo(window)
+    label = window.decoder_only.notice(window.sliders_dock)
+    assert label is not None and not label.isVisibleTo(window)
+
+    # The saved model reopens like any other.
+    again = make_window(None)
+    _open(qtbot, again, str(folder), str(model_json))
+    np.testing.assert_allclose(again.workspace.latents, new.latents, atol=1e-5)
+
+
+def _embeddings(tmp_path: Path, count: int = 90) -> tuple[Path, Path, Path]:
+    rng = np.random.default_rng(3)
+    centres = rng.standard_normal((3, 16)) * 5
+    z = (centres[np.arange(count) % 3] + rng.standard_normal((count, 16))).astype(np.float32)
+    np.save(tmp_path / "z.npy", z)
+    pics = tmp_path / "pics"
+    pics.mkdir()
+    for i in range(count):
+        Image.fromarray(np.full((6, 6, 3), (i * 7) % 256, np.uint8)).save(pics / f"{i}.png")
+    table = pd.DataFrame({"species": ["ant", "bee", "cat"][:1] * count,
+                          "label": np.array(["ant", "bee", "cat"])[np.arange(count) % 3],
+                          "size": np.linspace(1, 9, count),
+                          "file": [f"pics/{i}.png" for i in range(count)]})
+    table.to_csv(tmp_path / "meta.csv", index=False)
+    table.to_parquet(tmp_path / "meta.parquet")
+    return tmp_path / "z.npy", tmp_path / "meta.csv", tmp_path / "meta.parquet"
+
+
+@pytest.mark.parametrize("table", ["csv", "parquet"])
+def test_gui_latents_with_metadata_opens_a_map_without_decoder(  # type: ignore[no-untyped-def]
+        make_window, qtbot, tmp_path: Path, table: str) -> None:
+    if table == "parquet":
+        pytest.importorskip("pyarrow")
+    z_path, csv_path, parquet_path = _embeddings(tmp_path)
+    meta = csv_path if table == "csv" else parquet_path
+    args = build_parser().parse_args(["gui", "--latents", str(z_path), "--metadata", str(meta)])
+    dataset, model = first_inputs(args)
+    window = make_window(None)
+    _open(qtbot, window, dataset, model)
+    ws = window.workspace
+    assert ws.latents.shape == (90, 16) and ws.has_images
+    assert ws.dataset.label_names == ["ant", "bee", "cat"]
+    _decoder_only_hidden(window)
+    # Colour by a metadata column, filter by it, look at neighbours.
+    columns = window.analysis.columns()
+    assert {"size", "species", "file"} <= set(columns)
+    window.analysis.state.colour_by = "size"
+    type_filter(window, qtbot, "size > 5 and label == 1")
+    wanted = (ws.dataset.metadata["size"] > 5) & (ws.dataset.labels == 1)
+    np.testing.assert_array_equal(window.map_view.cloud.visible, wanted)
+    window.analysis.filter_bar.edit.clear()
+    qtbot.keyClick(window.analysis.filter_bar.edit, Qt.Key.Key_Return)
+    # Lasso: the selection panel shows the samples' own pictures, with no reconstructions.
+    assert window.map_view.cloud.visible is None or window.map_view.cloud.visible.all()
+    qtbot.keyClick(window.map_view, Qt.Key.Key_L)
+    rect = window.map_view.viewport().rect()
+    w, h = rect.width(), rect.height()
+    corners = [QPointF(w * x, h * y) for x, y in
+               ((0.02, 0.02), (0.5, 0.01), (0.98, 0.02), (0.98, 0.98), (0.02, 0.98))]
+    draw(window, corners)
+    selection = window.analysis.state.selection
+    assert len(selection) > 30
+    grid = window.analysis.selection_panel.grid
+    assert grid.keys[: len(selection)] == list(selection[:48]) and grid.second is None
+    assert grid.first[0] is not None
+    # Neighbours of a picked sample come from the vectors.
+    qtbot.waitUntil(lambda: window.analysis.index is not None, timeout=30_000)
+    with qtbot.waitSignal(window.analysis.neighbors_shown, timeout=10_000):
+        window.explorer.selected_index = 4
+    found = window.analysis.neighbors_panel.grid.keys
+    assert found and all(k % 3 == 4 % 3 for k in found[:5])  # the same cluster
+
+
+def test_sessions_reopen_maps_without_decoder(  # type: ignore[no-untyped-def]
+        make_window, qtbot, tmp_path: Path) -> None:
+    z_path, csv_path, _ = _embeddings(tmp_path)
+    window = make_window(None)
+    _open(qtbot, window, None, VectorsSpec(str(z_path), None, str(csv_path)).to_spec())
+    ws = window.workspace
+    window.analysis.state.selection = np.array([3, 6, 9, 12], dtype=np.int64)
+    window.analysis.state.save_selection("some ants")
+    window.analysis.state.colour_by = "size"
+    window.explorer.selected_index = 7
+    saved = window.sessions.save(tmp_path / "embeddings.lxs")
+
+    again = make_window(None)
+    with qtbot.waitSignal(again.sessions.restored, timeout=60_000):
+        again.sessions.open_session(saved)
+    restored = again.workspace
+    assert not restored.has_decoder and restored.model.source == ws.model.source
+    np.testing.assert_array_equal(restored.latents, ws.latents)
+    np.testing.assert_allclose(restored.projector.coords, ws.projector.coords, atol=1e-5)
+    assert again.explorer.selected_index == 7
+    assert again.analysis.state.colour_by == "size"
+    assert [s.name for s in again.analysis.state.named_selections] == ["some ants"]
+    assert again.analysis.state.named_selections[0].indices.tolist() == [3, 6, 9, 12]
+    assert "changed" not in again.statusBar().currentMessage()
+    _decoder_only_hidden(again)
+
+    # The pixel map of a folder reopens as a pixel map.
+    folder = _folder(tmp_path / "strokes", count=20)
+    _open(qtbot, window, str(folder), AUTO_MODEL_SPEC)
+    saved = window.sessions.save(tmp_path / "pixels.lxs")
+    third = make_window(None)
+    with qtbot.waitSignal(third.sessions.restored, timeout=60_000):
+        third.sessions.open_session(saved)
+    assert third.workspace.model.source == "pixels"
+    assert third.workspace.dataset.source == str(folder)
+    assert third.training.panel.train_button.isVisibleTo(third)
