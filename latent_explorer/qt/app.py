@@ -59,6 +59,7 @@ class ScreenshotTaker(QObject):
         self._timeout.timeout.connect(self._on_timeout)
         self._timeout.start(SCREENSHOT_TIMEOUT_S * 1000)
         self._scheduled = False
+        self._polling = False
 
     def _ready(self) -> bool:
         ws = self.window.workspace
@@ -81,6 +82,15 @@ class ScreenshotTaker(QObject):
             self._scheduled = True
             # Let pending paints (legend, docks) finish before grabbing.
             QTimer.singleShot(300, self._take)
+        elif not self._scheduled and self.window.workspace is not None and not self._polling:
+            # A map with no decoder paints no decoded image, the last signal the other cases
+            # wait for: look again shortly (its loading job may still be ending).
+            self._polling = True
+            QTimer.singleShot(250, self._poll)
+
+    def _poll(self) -> None:
+        self._polling = False
+        self._check()
 
     def _take(self) -> None:
         if not self._ready():  # something started meanwhile (a projection, a decode)
