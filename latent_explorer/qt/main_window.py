@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
     screenshot_action: QAction
     reset_view_action: QAction
     box_zoom_action: QAction
+    map_pictures_action: QAction
     add_keyframe_action: QAction
     play_action: QAction
     next_sample_action: QAction
@@ -104,6 +105,9 @@ class MainWindow(QMainWindow):
         self.jobs = JobRunner(self)
         self.map_view = QtMapView(self.explorer)
         self.map_view.thumbnail = self._thumbnail
+        from latent_explorer.qt.widgets.map_thumbnails import MapThumbnails
+
+        self.map_pictures = MapThumbnails(self.map_view)
         self.map_stack = QStackedWidget()
         self.map_stack.addWidget(self.map_view)
         self.setCentralWidget(self.map_stack)
@@ -305,6 +309,10 @@ class MainWindow(QMainWindow):
             self.projection_panel.prior_spin.setValue(len(ws.dataset))
         self.decoder_view.set_signal_mode(len(ws.model.image_shape) == 1)
         self.decoder_view.set_decoding(ws.has_decoder)
+        self.map_pictures_action.setEnabled(ws.has_images)
+        with_pictures = ws.has_images and not ws.has_decoder
+        if self.map_pictures_action.isChecked() != with_pictures:
+            self.map_pictures_action.setChecked(with_pictures)  # redrawn by _show_map below
         self.decoder_only.set_available(ws.has_decoder, str(getattr(ws.model, "reason", "")))
         self.training.show_workspace(ws)
         self.decoder_view.show_original(None)
@@ -326,8 +334,15 @@ class MainWindow(QMainWindow):
         self.map_view.set_points(ws.projector.coords, ws.dataset.labels,
                                  ws.dataset.label_name, reset_view=reset_view,
                                  sampled=getattr(ws.projector, "sampled", None))
+        self.show_map_pictures(self.map_pictures_action.isChecked())
         self.decoding.show_current(self.explorer.current_latent)
         self.map_changed.emit()
+
+    def show_map_pictures(self, shown: bool) -> None:
+        """Draw the samples' images on the map (where there is room), or only points."""
+        ws = self.workspace
+        on = shown and ws is not None and ws.has_images
+        self.map_pictures.set_images(ws.dataset.images if on and ws is not None else None)
 
     # --- projection -----------------------------------------------------------------------
     def compute_projection(self) -> None:

@@ -49,6 +49,7 @@ class MenuHost(Protocol):
     screenshot_action: QAction
     reset_view_action: QAction
     box_zoom_action: QAction
+    map_pictures_action: QAction
     add_keyframe_action: QAction
     play_action: QAction
     next_sample_action: QAction
@@ -62,6 +63,7 @@ class MenuHost(Protocol):
     def open(self, dataset: str | None = None, model: str | None = None) -> None: ...
     def open_dataset_dialog(self) -> None: ...
     def open_model_dialog(self) -> None: ...
+    def show_map_pictures(self, shown: bool) -> None: ...
     def step_sample(self, step: int) -> None: ...
     def _fill_recent_menu(self) -> None: ...
     def _save_screenshot_dialog(self) -> None: ...
@@ -132,6 +134,11 @@ def build_menus(window: MenuHost) -> None:
     # A selection tool and box zoom both want the left drag: picking a tool ends box zoom.
     window.analysis.state.events.tool.connect(
         lambda tool: window.box_zoom_action.setChecked(False) if tool != "pan" else None)
+    window.map_pictures_action = view_menu.addAction("&Pictures on the Map")
+    window.map_pictures_action.setCheckable(True)
+    window.map_pictures_action.setToolTip("Draw each sample's image on the map where there is "
+                                          "room (on by default for maps with no decoder)")
+    window.map_pictures_action.toggled.connect(window.show_map_pictures)
     window.menuBar().addMenu(window.bookmarks.menu)
     path_menu = window.menuBar().addMenu("&Path")
     window.add_keyframe_action = path_menu.addAction("&Add Keyframe")

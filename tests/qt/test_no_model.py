@@ -79,6 +79,13 @@ def test_a_folder_with_no_model_shows_its_pixels_and_trains_one(  # type: ignore
     panel = window.training.panel
     assert panel.train_button.isVisibleTo(window) and window.training.action.isEnabled()
     assert "fully connected VAE" in panel.plan_label.text()
+    # The map draws the images themselves where they fit.
+    pictures = window.map_pictures
+    assert window.map_pictures_action.isChecked() and pictures.enabled
+    qtbot.waitUntil(lambda: len(pictures.shown) > 0, timeout=5000)
+    canvas = pictures.item.image
+    assert canvas is not None and canvas[..., 3].any()
+    assert set(pictures.shown.tolist()) <= set(range(48))
     # Selecting a sample still shows its image.
     window.explorer.selected_index = 5
     assert window.decoder_view.original_pane.array is not None
@@ -117,6 +124,9 @@ def test_a_folder_with_no_model_shows_its_pixels_and_trains_one(  # type: ignore
     assert window.decoder_view.decoded_pane.array is not None
     assert window.map_view.probe.isVisible() and window.compare_action.isEnabled()
     assert not window.training.panel.isVisibleTo(window)
+    assert not pictures.enabled and not window.map_pictures_action.isChecked()
+    window.map_pictures_action.trigger()  # a map with a model can show its pictures too
+    assert pictures.enabled
     label = window.decoder_only.notice(window.sliders_dock)
     assert label is not None and not label.isVisibleTo(window)
 
