@@ -250,6 +250,32 @@ class MainWindow(QMainWindow):
         label = Path(what).name if isinstance(what, str) else getattr(what, "name", "data")
         self.jobs.start(f"Opening {label}", job, done)
 
+    def open_latents(self, latents: Any, dataset: Any = None, labels: Any = None,
+                     metadata: Any = None, name: str | None = None,
+                     on_ready: Callable[[Workspace], None] | None = None) -> None:
+        """Open vectors that have no decoder (embeddings) in the background.
+
+        The arguments are those of
+        :func:`~latent_explorer.core.compute.vectors_workspace.open_latents_workspace`
+        (arrays, tensors, DataFrames or files); ``on_ready(workspace)`` runs on the GUI thread
+        once the map is shown.
+        """
+        from latent_explorer.core.compute.vectors_workspace import open_latents_workspace
+
+        params = self.projection.to_params()
+        pca = type(params)("pca", params.n_components, params.seed)
+
+        def job(ctx: Any) -> Workspace:
+            return open_latents_workspace(latents, dataset, labels, metadata, params=pca,
+                                          cache=self.cache, ctx=ctx, name=name)
+
+        def done(ws: Workspace) -> None:
+            self._install_workspace(ws, None, None)
+            if on_ready is not None:
+                on_ready(ws)
+
+        self.jobs.start(f"Opening {name or 'vectors'}", job, done)
+
     def open_dataset_dialog(self) -> None:
         """Ask for a dataset file or folder and open it."""
         path, _ = QFileDialog.getOpenFileName(self, "Open dataset", "", DATASET_FILTER)
@@ -301,7 +327,8 @@ class MainWindow(QMainWindow):
         self.explorer.selected_index = None
         self.explorer.hidden_labels = frozenset()
         self.explorer.probe_position = None
-        self.sliders.set_stats(ws.stats)
+        # (no sliders for vectors nothing decodes: 512 of them would only cost time)
+        self.sliders.set_stats(ws.stats if ws.has_decoder else None)
         self.decoder_view.set_classes(ws.model.num_classes)
         prior = ws.dataset.source.startswith("prior:")
         self.projection_panel.prior_row.setVisible(prior)
@@ -491,6 +518,8 @@ class MainWindow(QMainWindow):
         self.map_view.hover_card.hide_card()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.workspace is not None and not self.workspace.has_decoder:
+            return  # placing an image needs a model (the map says why)
         if self._dropped_image(event) is not None:
             event.acceptProposedAction()
 

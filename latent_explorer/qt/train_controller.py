@@ -70,10 +70,12 @@ class TrainController(QObject):
         self.panel.train_requested.connect(self.start)
         self.panel.cancel_requested.connect(self.jobs.cancel)
         self.step.connect(self._on_step)
-        self.jobs.failed.connect(lambda t, message, d: self.panel.show_idle(
+        self.jobs.failed.connect(lambda t, message, d: self._stopped(
             f"Training failed: {message}"))
-        self.jobs.cancelled.connect(lambda t: self.panel.show_idle(
+        self.jobs.cancelled.connect(lambda t: self._stopped(
             "Training cancelled; nothing was saved."))
+        self.training = False
+        """Whether a training job is running (from its start to its end on the GUI thread)."""
         self.show_workspace(None)
 
     def show_workspace(self, ws: Workspace | None) -> None:
@@ -81,7 +83,7 @@ class TrainController(QObject):
         no_decoder = ws is not None and not ws.has_decoder
         self.panel.setVisible(no_decoder)
         can_train = no_decoder and ws is not None and ws.has_images
-        self.action.setEnabled(can_train and not self.jobs.running)
+        self.action.setEnabled(can_train and not self.training)
         if ws is None or not no_decoder:
             self.plan = None
             return
@@ -97,7 +99,7 @@ class TrainController(QObject):
     def start(self) -> None:
         """Train a VAE on the images shown, in the background."""
         ws = self.workspace()
-        if ws is None or ws.has_decoder or not ws.has_images or self.jobs.running:
+        if ws is None or ws.has_decoder or not ws.has_images or self.training:
             return
         dataset = ws.dataset
         plan = plan_training(dataset.image_shape, len(dataset), self.epochs)
@@ -109,12 +111,19 @@ class TrainController(QObject):
             return train_planned(dataset, plan, out, ctx, on_step=step.emit)
 
         self._started = time.perf_counter()
+        self.training = True
         self.panel.show_running()
         self.action.setEnabled(False)
         self.jobs.start(f"Training a model on {dataset.name}", job, self._on_trained)
 
+    def _stopped(self, note: str) -> None:
+        self.training = False
+        self.panel.show_idle(note)
+        ws = self.workspace()
+        self.action.setEnabled(ws is not None and not ws.has_decoder and ws.has_images)
+
     def _on_step(self, fraction: float, loss: float) -> None:
-        if self.plan is None or not self.jobs.running:
+        if self.plan is None or not self.training:
             return
         elapsed = time.perf_counter() - self._started
         left = elapsed * (1 - fraction) / fraction if fraction > 0 else None
@@ -122,6 +131,7 @@ class TrainController(QObject):
         self.panel.show_step(fraction * self.plan.epochs, loss, eta, fraction)
 
     def _on_trained(self, model_json: Path) -> None:
+        self.training = False
         folder = model_json.parent
         remember_file(self.settings, "models", str(model_json))
         took = _duration(time.perf_counter() - self._started)

@@ -99,7 +99,7 @@ def test_a_folder_with_no_model_shows_its_pixels_and_trains_one(  # type: ignore
     assert panel.progress.value() >= 0 and "left" in panel.eta_label.text()
     with qtbot.waitSignal(window.training.jobs.cancelled, timeout=30_000):
         qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
-    assert "cancelled" in panel.status_label.text()
+    assert "cancelled" in panel.status_label.text() and window.training.action.isEnabled()
     assert not list((tmp_path / "models").glob("*/model.json"))
     assert window.workspace is ws and not ws.has_decoder
 
@@ -235,3 +235,25 @@ def test_sessions_reopen_maps_without_decoder(  # type: ignore[no-untyped-def]
     assert third.workspace.model.source == "pixels"
     assert third.workspace.dataset.source == str(folder)
     assert third.training.panel.train_button.isVisibleTo(third)
+
+
+def test_vectors_from_python_objects_open_in_the_window(  # type: ignore[no-untyped-def]
+        make_window, qtbot) -> None:
+    """What the Python API hands over: arrays, text labels and a DataFrame of metadata."""
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal((60, 7)).astype(np.float32)
+    images = rng.integers(0, 256, (60, 9, 9, 3), dtype=np.uint8)
+    from latent_explorer.core.datasets.base import ArrayDataset
+
+    window = make_window(None)
+    frame = pd.DataFrame({"score": np.arange(60) / 10, "kind": ["x", "y", "z"] * 20})
+    with qtbot.waitSignal(window.workspace_changed, timeout=60_000):
+        window.open_latents(z.T.copy().T, ArrayDataset("pics", "", images),
+                            labels=["left", "right"] * 30, metadata=frame, name="clip")
+    ws = window.workspace
+    assert not ws.has_decoder and ws.has_images and ws.dataset.image_shape == (9, 9, 3)
+    assert ws.dataset.label_names == ["left", "right"] and ws.model.name == "no model (clip)"
+    assert ws.dataset.metadata["kind"][4] == "y" and ws.dataset.metadata["score"][10] == 1.0
+    window.explorer.selected_index = 3
+    np.testing.assert_array_equal(window.decoder_view.original_pane.array, images[3])
+    _decoder_only_hidden(window)
