@@ -69,3 +69,12 @@ def test_argument_mistakes_are_one_line_errors(capsys: pytest.CaptureFixture[str
     assert "--metadata goes with --latents" in capsys.readouterr().err
     assert main(["gui", "--latents", "z.npy", "--model", "demo"]) == 2
     assert "leave out --model" in capsys.readouterr().err
+
+
+def test_bench_train_reports_one_epoch(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["bench", "--quick", "--only", "train", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert results["train_epoch_10k_s"] > 0 and results["train_epoch_loss"] > 0
+    assert results["train_model"].startswith("mlp 256-128, latent 16")

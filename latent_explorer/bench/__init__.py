@@ -35,6 +35,7 @@ GOALS = {
     "speedup_vs_napari_frame_1m": "> 1",
     "gl_frame_ms_100k": "<= 33 (orbiting, software OpenGL)",
     "train_epoch_10k_s": "<= 20 (2 cores)",
+    "vectors_1m_frame_p95_ms": "<= 50",
 }
 
 
@@ -111,8 +112,13 @@ def _groups() -> dict[str, Callable[[bool], dict[str, Any]]]:
 
         return bench_train(quick)
 
+    def vectors(quick: bool) -> dict[str, Any]:
+        from latent_explorer.bench.vectors import bench_vectors
+
+        return bench_vectors(quick)
+
     return {"window": window, "startup": startup, "render": bench_render, "analysis": analysis,
-            "gl": bench_3d, "scale": scale, "train": train}
+            "gl": bench_3d, "scale": scale, "train": train, "vectors": vectors}
 
 
 def bench_3d(quick: bool = False) -> dict[str, Any]:
