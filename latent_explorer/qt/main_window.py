@@ -341,6 +341,7 @@ class MainWindow(QMainWindow):
         if self.map_pictures_action.isChecked() != with_pictures:
             self.map_pictures_action.setChecked(with_pictures)  # redrawn by _show_map below
         self.decoder_only.set_available(ws.has_decoder, str(getattr(ws.model, "reason", "")))
+        self.analysis.outliers_view.allow_error(ws.has_decoder)
         self.training.show_workspace(ws)
         self.decoder_view.show_original(None)
         self._show_map(ws)

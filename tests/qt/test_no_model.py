@@ -191,6 +191,13 @@ def test_gui_latents_with_metadata_opens_a_map_without_decoder(  # type: ignore[
     grid = window.analysis.selection_panel.grid
     assert grid.keys[: len(selection)] == list(selection[:48]) and grid.second is None
     assert grid.first[0] is not None
+    # Outliers by isolation (the reconstruction error needs a decoder).
+    outliers = window.analysis.outliers_view
+    assert window.analysis.state.outlier_score == "density"
+    with qtbot.waitSignal(window.analysis.jobs.computed, timeout=60_000):
+        qtbot.mouseClick(outliers.compute_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(outliers.grid.keys) > 0, timeout=10_000)
+    assert outliers.grid.second is None and outliers.grid.first[0] is not None
     # Neighbours of a picked sample come from the vectors.
     qtbot.waitUntil(lambda: window.analysis.index is not None, timeout=30_000)
     with qtbot.waitSignal(window.analysis.neighbors_shown, timeout=10_000):

@@ -38,7 +38,7 @@ class MapThumbnails:
         self.shown = np.zeros(0, dtype=np.int64)
         """The samples whose pictures are drawn now (for tests and hover)."""
         self._cache: dict[int, np.ndarray] = {}
-        self._timer = QTimer()
+        self._timer = QTimer(view)  # dies with the map, never fires on a closed window
         self._timer.setSingleShot(True)
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self.redraw)
