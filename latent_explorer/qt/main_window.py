@@ -162,9 +162,8 @@ class MainWindow(QMainWindow):
         from latent_explorer.qt.train_controller import TrainController
 
         self.training = TrainController(
-            self, self.decoder_view, lambda: self.workspace,
-            lambda spec, ready: self.open(model=spec, on_ready=ready),
-            lambda message, ms: self.statusBar().showMessage(message, ms), self.settings)
+            self.services, self.decoder_view,
+            lambda spec, ready: self.open(model=spec, on_ready=ready), self.settings)
         build_menus(self)
         build_toolbar(self)
         from latent_explorer.qt.decoder_only import DecoderOnlyParts
@@ -342,7 +341,6 @@ class MainWindow(QMainWindow):
             self.map_pictures_action.setChecked(with_pictures)  # redrawn by _show_map below
         self.decoder_only.set_available(ws.has_decoder, str(getattr(ws.model, "reason", "")))
         self.analysis.outliers_view.allow_error(ws.has_decoder)
-        self.training.show_workspace(ws)
         self.decoder_view.show_original(None)
         self._show_map(ws)
         # With no decoder there is nothing at the mean to show: the star marks the sample picked.

@@ -1,11 +1,11 @@
 """Training a model on the images of a map that has none, from the window.
 
-The controller gets the parts it drives (the decoder view it puts its panel into, how to read
-the workspace, open a model and show a note, the settings for recent models) and never the
-window. Training runs on its own :class:`JobRunner`, so computing a map meanwhile does not
-cancel it. When it finishes, the model (``model.json`` + weights) is in a new folder under the
-user's data folder, listed in **Open Recent**, named in the status bar, and opened: the map
-switches to the model's latents.
+The controller gets the parts it drives (the window's services, the decoder view it puts its
+panel into, how to open a model, the settings for recent models) and never the window.
+Training runs on its own :class:`JobRunner`, so computing a map meanwhile does not cancel it.
+When it finishes, the model (``model.json`` + weights) is in a new folder under the user's data
+folder, listed in **Open Recent**, named in the status bar, and opened: the map switches to the
+model's latents.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from latent_explorer.qt.bridges import JobRunner
 from latent_explorer.qt.settings import remember_file
 from latent_explorer.qt.widgets.decoder_view import QtDecoderView
 from latent_explorer.qt.widgets.train_panel import QtTrainPanel
+from latent_explorer.qt.window_services import WindowServices
 
 if TYPE_CHECKING:
     from latent_explorer.core.compute.pipeline import Workspace
@@ -42,16 +43,16 @@ class TrainController(QObject):
     trained = Signal(str)
     """The ``model.json`` of a finished training. Emitted on the GUI thread."""
 
-    def __init__(self, parent: QObject, decoder_view: QtDecoderView,
-                 workspace: Callable[[], Workspace | None],
+    def __init__(self, services: WindowServices, decoder_view: QtDecoderView,
                  open_model: Callable[[str, Callable[[Workspace], None]], None],
-                 show_status: Callable[[str, int], None], settings: QSettings) -> None:
+                 settings: QSettings) -> None:
         """``open_model(spec, on_ready)`` opens a model file for the data shown and calls
         ``on_ready(workspace)`` once its map is shown."""
-        super().__init__(parent)
-        self.workspace = workspace
+        super().__init__(services.parent)
+        parent = services.parent
+        self.workspace = services.workspace
         self.open_model = open_model
-        self.show_status = show_status
+        self.show_status = services.show_status
         self.settings = settings
         self.panel = QtTrainPanel()
         self.panel.setVisible(False)
@@ -77,6 +78,7 @@ class TrainController(QObject):
         self.training = False
         """Whether a training job is running (from its start to its end on the GUI thread)."""
         self.show_workspace(None)
+        services.workspace_changed.connect(self.show_workspace)
 
     def show_workspace(self, ws: Workspace | None) -> None:
         """Show the panel (and enable the action) for a map with no decoder."""
