@@ -264,3 +264,29 @@ def test_vectors_from_python_objects_open_in_the_window(  # type: ignore[no-unty
     window.explorer.selected_index = 3
     np.testing.assert_array_equal(window.decoder_view.original_pane.array, images[3])
     _decoder_only_hidden(window)
+
+
+def test_a_moved_embeddings_folder_is_relocated(  # type: ignore[no-untyped-def]
+        make_window, qtbot, tmp_path: Path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    first = tmp_path / "first"
+    first.mkdir()
+    z_path, csv_path, _ = _embeddings(first, count=30)
+    window = make_window(None)
+    _open(qtbot, window, None, VectorsSpec(str(z_path), None, str(csv_path)).to_spec())
+    saved = window.sessions.save(tmp_path / "moved.lxs")
+    first.rename(tmp_path / "second")
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(
+        lambda parent, title, text, *a: asked.append(text) or QMessageBox.StandardButton.Yes))
+    answers = iter([str(tmp_path / "second" / "z.npy"), str(tmp_path / "second" / "meta.csv")])
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (next(answers), "")))
+    again = make_window(None)
+    with qtbot.waitSignal(again.sessions.restored, timeout=60_000):
+        again.sessions.open_session(saved)
+    assert len(asked) == 2 and "z.npy" in asked[0] and "meta.csv" in asked[1]
+    np.testing.assert_array_equal(again.workspace.latents, window.workspace.latents)
+    assert "second" in again.workspace.model.source
+    assert set(again.workspace.dataset.metadata) >= {"size", "file"}
