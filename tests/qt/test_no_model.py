@@ -191,6 +191,9 @@ def test_gui_latents_with_metadata_opens_a_map_without_decoder(  # type: ignore[
     grid = window.analysis.selection_panel.grid
     assert grid.keys[: len(selection)] == list(selection[:48]) and grid.second is None
     assert grid.first[0] is not None
+    # Ctrl-click adds no path anchor: paths need a decoder.
+    window.paths.on_sample_clicked(5, Qt.KeyboardModifier.ControlModifier)
+    assert not window.paths.path.anchors
     # Outliers by isolation (the reconstruction error needs a decoder).
     outliers = window.analysis.outliers_view
     assert window.analysis.state.outlier_score == "density"
