@@ -191,6 +191,14 @@ def test_gui_latents_with_metadata_opens_a_map_without_decoder(  # type: ignore[
     grid = window.analysis.selection_panel.grid
     assert grid.keys[: len(selection)] == list(selection[:48]) and grid.second is None
     assert grid.first[0] is not None
+    # Export the selection: its vectors, labels, metadata and pictures.
+    target = tmp_path / "chosen.npz"
+    with qtbot.waitSignal(window.analysis.jobs.exported, timeout=30_000):
+        window.analysis.jobs.export_selection(target)
+    with np.load(target) as saved:
+        np.testing.assert_array_equal(saved["latents"], ws.latents[selection])
+        assert saved["meta_size"].tolist() == ws.dataset.metadata["size"][selection].tolist()
+        assert saved["images"].shape == (len(selection), 6, 6, 3)
     # Ctrl-click adds no path anchor: paths need a decoder.
     window.paths.on_sample_clicked(5, Qt.KeyboardModifier.ControlModifier)
     assert not window.paths.path.anchors

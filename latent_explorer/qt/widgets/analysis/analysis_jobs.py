@@ -386,14 +386,18 @@ class AnalysisJobs(QObject):
         rows = self.c.state.selection.copy()
         extra = {**self.c.extra, **self.c.computed}
         coords = np.asarray(ws.projector.coords)
-        writer = export_selection_npz if str(path).lower().endswith(".npz") \
-            else export_selection_csv
+        npz = str(path).lower().endswith(".npz")
+
+        def write(ctx: Any) -> Path:
+            if npz:  # (vectors that came without pictures export none)
+                return export_selection_npz(path, rows, ws.dataset, ws.latents, coords, extra,
+                                            images=ws.has_images)
+            return export_selection_csv(path, rows, ws.dataset, ws.latents, coords, extra)
 
         def done(written: Path) -> None:
             self.c.report(f"Exported {len(rows):,} samples to {written}")
 
-        self.c.exporter.start(f"Exporting {Path(path).name}", lambda ctx: writer(
-            path, rows, ws.dataset, ws.latents, coords, extra), done)
+        self.c.exporter.start(f"Exporting {Path(path).name}", write, done)
 
     def export_map_dialog(self, kind: str) -> None:
         """Ask for a file and save the map as ``png`` or ``svg``."""
