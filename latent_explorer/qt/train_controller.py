@@ -90,9 +90,7 @@ class TrainController(QObject):
             self.plan = None
             return
         reason = str(getattr(ws.model, "reason", "this map has no decoder"))
-        head = (f"No decoder: {reason}. The map, colours, selections, neighbours and "
-                "clusters work; decoding, latent sliders, paths and A/B comparison need a "
-                "model.")
+        head = f"No decoder: {reason}. Decoding, latent sliders and paths need a model."
         self.plan = (plan_training(ws.dataset.image_shape, len(ws.dataset), self.epochs)
                      if can_train else None)
         self.panel.set_reason(head, None if self.plan is None else self.plan.describe())

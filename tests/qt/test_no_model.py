@@ -79,6 +79,7 @@ def test_a_folder_with_no_model_shows_its_pixels_and_trains_one(  # type: ignore
     panel = window.training.panel
     assert panel.train_button.isVisibleTo(window) and window.training.action.isEnabled()
     assert "fully connected VAE" in panel.plan_label.text()
+    assert "need a model" in panel.reason_label.text()
     # The map draws the images themselves where they fit.
     pictures = window.map_pictures
     assert window.map_pictures_action.isChecked() and pictures.enabled
