@@ -236,9 +236,12 @@ class MainWindow(QMainWindow):
 
         labels_file = self.dataset_labels
 
+        # A dataset opened for the model shown: if that model cannot encode it, its pixels.
+        unfit_ok = dataset is not None and model is None
+
         def job(ctx: Any) -> Workspace:
             return open_workspace(ds, md, pca, self.cache, ctx, trust_code=trust,
-                                  labels=labels_file)
+                                  labels=labels_file, pixels_if_unfit=unfit_ok)
 
         def done(ws: Workspace) -> None:
             self._install_workspace(ws, dataset, model)

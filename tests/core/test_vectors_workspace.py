@@ -156,3 +156,16 @@ def test_pixel_vectors_of_small_grey_images_are_the_pixels() -> None:
     assert note == "28x28 pixels"
     ws = open_pixels_workspace(ArrayDataset("m", "m", images))
     assert ws.latents.shape == (5, 784)
+
+
+def test_a_model_that_cannot_encode_the_images_gives_their_pixels_when_asked(
+        tmp_path: Path) -> None:
+    from latent_explorer.core.errors import IncompatibleError
+    from latent_explorer.core.models import load_model
+
+    _image_folder(tmp_path / "imgs", 12, side=10)
+    demo = load_model("demo")
+    with pytest.raises(IncompatibleError, match="8x8x1"):
+        open_workspace(str(tmp_path / "imgs"), demo)
+    ws = open_workspace(str(tmp_path / "imgs"), demo, pixels_if_unfit=True)
+    assert ws.model.source == "pixels" and ws.model.reason.startswith("digits VAE works on")

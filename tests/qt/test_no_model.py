@@ -302,3 +302,15 @@ def test_a_moved_embeddings_folder_is_relocated(  # type: ignore[no-untyped-def]
     np.testing.assert_array_equal(again.workspace.latents, window.workspace.latents)
     assert "second" in again.workspace.model.source
     assert set(again.workspace.dataset.metadata) >= {"size", "file"}
+
+
+def test_opening_images_the_shown_model_cannot_encode_shows_their_pixels(  # type: ignore[no-untyped-def]
+        make_window, qtbot, tmp_path: Path) -> None:
+    window = make_window()  # the demo: digits and their VAE
+    folder = _folder(tmp_path / "strokes", count=20)
+    with qtbot.waitSignal(window.workspace_changed, timeout=60_000):
+        window.open(dataset=str(folder))  # what File > Open Dataset does
+    ws = window.workspace
+    assert ws.model.source == "pixels" and ws.dataset.source == str(folder)
+    assert "digits VAE works on 8x8x1" in window.training.panel.reason_label.text()
+    _decoder_only_hidden(window)

@@ -126,6 +126,7 @@ def open_workspace(
     ctx: JobContext | None = None,
     trust_code: bool = False,
     labels: str | None = None,
+    pixels_if_unfit: bool = False,
 ) -> Workspace:
     """Load (if given as specs), encode and project: everything the map needs.
 
@@ -136,7 +137,9 @@ def open_workspace(
     a ``vectors:`` spec (embeddings, see
     :func:`~latent_explorer.core.compute.vectors_workspace.open_latents_workspace`), or
     ``auto``: the demo model where it fits the dataset, else the pixels (what ``gui
-    --dataset`` does when no model is given).
+    --dataset`` does when no model is given). ``pixels_if_unfit``: a model that cannot encode
+    the dataset gives the map of its pixels instead of an error (the window does so when a
+    dataset is opened for the model already shown).
     """
     from latent_explorer.core.analysis.latent_stats import compute_latent_stats
     from latent_explorer.core.compute import vectors_workspace as vw
@@ -174,6 +177,16 @@ def open_workspace(
         if isinstance(dataset, str):
             ctx.progress(0.05, f"Reading {dataset}")
             dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.05, 0.25))
+        if pixels_if_unfit:
+            from latent_explorer.core.compute.encoding import check_compatible
+            from latent_explorer.core.compute.pixel_map import open_pixels_workspace
+            from latent_explorer.core.errors import IncompatibleError
+
+            try:
+                check_compatible(model, dataset)
+            except IncompatibleError as exc:
+                return open_pixels_workspace(dataset, params, cache, ctx.sub(0.25, 1.0),
+                                             why=str(exc))
         latents = encode_cached(model, dataset, cache, ctx.sub(0.25, 0.8))
     key = latents_key(model, dataset)
     projector = project_cached(latents, params or ProjectionParams(), cache,

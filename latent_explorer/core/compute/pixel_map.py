@@ -65,11 +65,13 @@ def open_pixels_workspace(
     cache: ResultCache | None = None,
     ctx: JobContext | None = None,
     labels: str | None = None,
+    why: str | None = None,
 ) -> Workspace:
     """The map of a dataset's own pixels, for images that no model fits yet.
 
     Each image is flattened (averaged down to at most :data:`PIXEL_VALUES` values) and the
     vectors are mapped like latents; nothing decodes. The model's ``source`` is ``pixels``.
+    ``why`` (e.g. the model that was open does not fit) begins the reason the window shows.
     """
     ctx = ctx or null_context()
     if isinstance(dataset, str):
@@ -81,6 +83,8 @@ def open_pixels_workspace(
     if len(values) < 2:
         raise InputFileError(Path(dataset.source), "needs at least 2 images for a map")
     key = cache_key("pixels", dataset.fingerprint(), str(values.shape[1]))
-    model = NoDecoder(values.shape[1], PIXELS_SPEC, "no model (pixels)",
-                      f"{NO_MODEL_REASON} ({note})", key)
+    reason = f"{NO_MODEL_REASON} ({note})"
+    if why:
+        reason = f"{why}; {reason.replace('no model yet: ', '')}"
+    model = NoDecoder(values.shape[1], PIXELS_SPEC, "no model (pixels)", reason, key)
     return finish_workspace(dataset, model, values, params, cache, ctx.sub(0.6, 1.0))
