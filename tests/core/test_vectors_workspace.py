@@ -113,9 +113,9 @@ def test_bad_inputs_say_what_and_where(tmp_path: Path) -> None:
         open_latents_workspace(z, metadata=tmp_path / "short.csv")
     bad = z.copy()
     bad[7, 3] = np.nan
-    with pytest.raises(InputFileError, match="row 7"):
+    with pytest.raises(SpecError, match=r"the vectors have NaN.*row 7"):
         open_latents_workspace(bad)
-    with pytest.raises(InputFileError, match=r"shape \(50,\)"):
+    with pytest.raises(SpecError, match=r"the vectors hold an array of shape \(50,\)"):
         open_latents_workspace(z[:, 0])
     pd.DataFrame({"name": ["a", "b"]}).to_csv(tmp_path / "words.csv", index=False)
     with pytest.raises(InputFileError, match="no column that can be the vector"):
@@ -169,3 +169,19 @@ def test_a_model_that_cannot_encode_the_images_gives_their_pixels_when_asked(
         open_workspace(str(tmp_path / "imgs"), demo)
     ws = open_workspace(str(tmp_path / "imgs"), demo, pixels_if_unfit=True)
     assert ws.model.source == "pixels" and ws.model.reason.startswith("digits VAE works on")
+
+
+def test_images_handed_over_as_arrays_tensors_or_pil_lists() -> None:
+    torch = pytest.importorskip("torch")
+    z = _vectors(count=20, dim=6)
+    rng = np.random.default_rng(2)
+    floats = rng.random((20, 3, 5, 5)).astype(np.float32)  # channel-first floats in [0, 1]
+    ws = open_latents_workspace(z, torch.from_numpy(floats))
+    assert ws.has_images and ws.dataset.image_shape == (5, 5, 3)
+    np.testing.assert_array_equal(ws.dataset.images[2], np.rint(
+        floats[2].transpose(1, 2, 0) * 255).astype(np.uint8))
+    pictures = [Image.fromarray((rng.random((4, 4)) * 255).astype(np.uint8)) for _ in range(20)]
+    ws = open_latents_workspace(z, pictures)
+    np.testing.assert_array_equal(ws.dataset.images[7, ..., 0], np.asarray(pictures[7]))
+    with pytest.raises(SpecError, match="19 images were given for 20 vectors"):
+        open_latents_workspace(z, pictures[:19])

@@ -119,8 +119,10 @@ def open_latents_workspace(
         vector columns plus labels, metadata and an image-path column), or a ``.zarr`` latent
         store.
     dataset
-        The N images the vectors belong to (a :class:`Dataset` or a dataset spec such as a
-        folder), shown in hover cards, thumbnails and prototypes. ``None``: the images of a
+        The N images the vectors belong to, shown on the map, in hover cards, thumbnails and
+        prototypes: a :class:`Dataset`, a dataset spec (a folder, an ``.npz``...), an array or
+        CPU tensor ``(N, H, W)``, ``(N, H, W, C)`` or ``(N, C, H, W)`` (uint8, or floats in
+        [0, 1]), or a list of images (arrays or PIL images). ``None``: the images of a
         table's image column, else no images.
     labels
         N class labels, whole numbers or text (text becomes class names); win over labels
@@ -280,27 +282,33 @@ def _to_numpy(values: Any) -> Any:
     return np.asarray(values)
 
 
+def _problem(where: str | Path, message: str) -> LatentExplorerError:
+    """An error naming the file (``where`` a path) or the object handed over (a phrase)."""
+    if isinstance(where, Path):
+        return InputFileError(where, message)
+    return SpecError(f"{where} {message}")
+
+
 def _as_vectors(values: Any, where: str | Path) -> npt.NDArray[np.float32]:
     array = _to_numpy(values)
-    source = Path(str(where))
     if array.ndim != 2 or array.shape[0] < 2 or array.shape[1] < 2:
-        raise InputFileError(source, f"holds an array of shape {array.shape}; vectors must be "
-                                     "(N, D) with N >= 2 samples and D >= 2 values")
+        raise _problem(where, f"hold an array of shape {array.shape}; vectors must be (N, D) "
+                              "with N >= 2 samples and D >= 2 values")
     if array.dtype.kind not in "fiub":
-        raise InputFileError(source, f"holds {array.dtype} values, not numbers")
+        raise _problem(where, f"hold {array.dtype} values, not numbers")
     vectors = np.ascontiguousarray(array, dtype=np.float32)
-    _check_finite(vectors, source)
+    _check_finite(vectors, where)
     return vectors
 
 
-def _check_finite(values: npt.NDArray[np.float32], where: Path) -> None:
+def _check_finite(values: npt.NDArray[np.float32], where: str | Path) -> None:
     step = 65_536
     for start in range(0, len(values), step):
         block = values[start:start + step]
         bad = ~np.isfinite(block).all(axis=1)
         if bad.any():
             row = start + int(np.flatnonzero(bad)[0])
-            raise InputFileError(where, f"has NaN or infinite values (the first in row {row})")
+            raise _problem(where, f"have NaN or infinite values (the first in row {row})")
 
 
 def _content_key(values: npt.NDArray[np.float32]) -> str:
@@ -311,10 +319,15 @@ def _content_key(values: npt.NDArray[np.float32]) -> str:
     return digest.hexdigest()[:40]
 
 
-def _check_rows(rows: int, count: int, what: str | Path) -> None:
-    if rows != count:
-        raise InputFileError(Path(str(what)), f"has {rows:,} rows but there are {count:,} "
-                                              "vectors; they must match one to one")
+def _check_rows(rows: int, count: int, what: str | Path, unit: str = "rows") -> None:
+    """``what`` (a file, or a plural noun for objects handed over) must have ``count`` rows."""
+    if rows == count:
+        return
+    if isinstance(what, Path):
+        raise InputFileError(what, f"has {rows:,} {unit} but there are {count:,} vectors; "
+                                   "they must match one to one")
+    raise SpecError(f"{rows:,} {what} were given for {count:,} vectors; they must match one "
+                    "to one")
 
 
 def _columns(metadata: Any, count: int) -> dict[str, npt.NDArray[np.generic]]:
@@ -345,10 +358,12 @@ def _images_for(dataset: Dataset | str | None, found: _Found, count: int,
 
         dataset = load_dataset(dataset, ctx=ctx)
         spec_files["dataset"] = dataset.source
+    elif dataset is not None and not isinstance(dataset, Dataset):
+        dataset = _images_from_objects(dataset, notes, ctx)
     if dataset is not None:
         if len(dataset) != count:
-            raise InputFileError(Path(dataset.source), f"has {len(dataset):,} images but there "
-                                 f"are {count:,} vectors; they must match one to one")
+            _check_rows(len(dataset), count,
+                        Path(dataset.source) if dataset.source else "images", "images")
         return dataset
     if found.image_paths is not None:
         from latent_explorer.core.datasets.image_list import read_image_files
@@ -357,6 +372,17 @@ def _images_for(dataset: Dataset | str | None, found: _Found, count: int,
         notes.extend(image_notes)
         return ArrayDataset("images", "", images)
     return None
+
+
+def _images_from_objects(images: Any, notes: list[str], ctx: JobContext) -> ArrayDataset:
+    """Images handed over in memory: an array or tensor ``(N, H, W[, C])`` / ``(N, C, H, W)``
+    of uint8 or floats, or a list of such images or of PIL images."""
+    from latent_explorer.core.datasets.conversion import to_images
+
+    if isinstance(images, (list, tuple)):
+        images = np.stack([np.asarray(image) for image in images])
+    array = _to_numpy(images)
+    return ArrayDataset("images", "", to_images(array, "the images", notes, ctx))
 
 
 def _vectors_dataset(images: Dataset | None, values: npt.NDArray[np.float32], found: _Found,
