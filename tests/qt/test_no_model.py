@@ -200,6 +200,21 @@ def test_gui_latents_with_metadata_opens_a_map_without_decoder(  # type: ignore[
         np.testing.assert_array_equal(saved["latents"], ws.latents[selection])
         assert saved["meta_size"].tolist() == ws.dataset.metadata["size"][selection].tolist()
         assert saved["images"].shape == (len(selection), 6, 6, 3)
+    # Clusters: each prototype is the real sample nearest its cluster's centre.
+    window.analysis.state.cluster_param = 3
+    with qtbot.waitSignal(window.analysis.jobs.prototypes_ready, timeout=60_000):
+        window.analysis.compute("cluster")
+    strip = window.analysis.prototype_strip.grid
+    assert len(strip.keys) == 3 and all(image is not None for image in strip.first)
+    clusters = window.analysis.computed["cluster"]
+    from latent_explorer.core.analysis.clusters import cluster_prototypes, nearest_member
+    from latent_explorer.qt.images import qimage_to_array
+
+    ids, centres = cluster_prototypes(ws.latents, clusters)
+    member = nearest_member(ws.latents, clusters, int(ids[0]), centres[0])
+    assert strip.keys[0] == int(ids[0])
+    np.testing.assert_array_equal(qimage_to_array(strip.first[0])[..., :3],
+                                  ws.dataset.images[member])
     # Ctrl-click adds no path anchor: paths need a decoder.
     window.paths.on_sample_clicked(5, Qt.KeyboardModifier.ControlModifier)
     assert not window.paths.path.anchors
