@@ -37,6 +37,8 @@ GOALS = {
     "probe_preview_heavy_ms": "p95 <= 16 (decoder >= 300 ms per image)",
     "ui_block_heavy_ms": "max <= 50 while dragging with that decoder",
     "atlas_8x8_taesd256_s": "report",
+    "train_epoch_10k_s": "<= 20 (2 cores)",
+    "vectors_1m_frame_p95_ms": "<= 50",
 }
 
 
@@ -113,8 +115,19 @@ def _groups() -> dict[str, Callable[[bool], dict[str, Any]]]:
 
         return bench_scale(quick)
 
+    def train(quick: bool) -> dict[str, Any]:
+        from latent_explorer.bench.train import bench_train
+
+        return bench_train(quick)
+
+    def vectors(quick: bool) -> dict[str, Any]:
+        from latent_explorer.bench.vectors import bench_vectors
+
+        return bench_vectors(quick)
+
     return {"window": window, "startup": startup, "render": bench_render, "analysis": analysis,
-            "gl": bench_3d, "scale": scale, "heavy": heavy}
+            "gl": bench_3d, "scale": scale, "heavy": heavy, "train": train,
+            "vectors": vectors}
 
 
 def bench_3d(quick: bool = False) -> dict[str, Any]:
@@ -136,7 +149,7 @@ def bench_3d(quick: bool = False) -> dict[str, Any]:
     return bench_gl()
 
 
-DEFAULT_GROUPS = ("window", "startup", "render", "analysis", "gl", "heavy")
+DEFAULT_GROUPS = ("window", "startup", "render", "analysis", "gl", "heavy", "train")
 """What plain ``bench`` runs; ``--scale`` adds the ten-minute ``scale`` group."""
 
 

@@ -22,6 +22,19 @@ Explore the latent space of a generative model: a live map of your dataset that 
 wherever you point. Without a subcommand it opens the window on the built-in demo
 (scikit-learn's handwritten digits and a small VAE that ships with the app)."""
 
+GUI_DESCRIPTION = """\
+Open the explorer window.
+
+  latent-explorer gui                                   the demo: digits and a small VAE
+  latent-explorer gui --dataset my_images/ --model my-vae/model.json
+  latent-explorer gui --dataset my_images/              no model yet: a map of the pixels,
+                                                        with "Train a model on these images"
+  latent-explorer gui --latents z.npy --metadata table.csv [--dataset my_images/]
+                                                        embeddings with no decoder
+
+A model that does not fit the dataset ends with a message and exit status 2."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -36,8 +49,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     gui = sub.add_parser("gui", help="open the explorer window (the default)",
-                         description="Open the explorer window.")
+                         description=GUI_DESCRIPTION,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
     add_data_args(gui)
+    # No default model: --dataset alone opens the demo model where it fits, else the images'
+    # own pixels (with a button to train a model on them).
+    gui.set_defaults(dataset=None, model=None)
+    gui.add_argument("--latents", metavar="FILE",
+                     help="open a map of vectors that have no decoder (embeddings from another "
+                     "network): an N x D .npy/.npz, or a .csv/.parquet table whose numeric "
+                     "columns are the vectors and whose other columns are metadata; "
+                     "--dataset then names the N images they belong to (optional)")
+    gui.add_argument("--metadata", metavar="TABLE",
+                     help="with --latents: a .csv/.parquet table of N rows to colour, filter "
+                     "and hover by (a 'label' column labels the points; an image-path column "
+                     "gives them pictures)")
     gui.add_argument("--projection", choices=("pca", "umap", "tsne"), default=None,
                      help="map layout to compute first (PCA is shown at once in any case)")
     gui.add_argument("--screenshot", metavar="FILE.png",
@@ -113,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="fewer repetitions (for tests)")
     bench.add_argument("--only", metavar="GROUP,...",
                        help="run only these groups (window, startup, render, analysis, gl, "
-                       "heavy, scale); gl needs OpenGL: run under xvfb-run or on a display")
+                       "heavy, train, vectors, scale); gl needs OpenGL: run under xvfb-run "
+                       "or on a display")
     bench.add_argument("--scale", action="store_true",
                        help="also run the scale group: a million points against naive "
                        "pyqtgraph and napari, UMAP at 70,000 points (about 10 minutes)")

@@ -364,8 +364,8 @@ class AnalysisController(QObject):
             panel.show_mix("")
             return
         first = selection[:THUMBNAILS]
-        images = [ws.dataset.images[int(i)] for i in first]
-        panel.grid.set_items(list(first), images, paired=True)
+        images = [_picture(ws, i) for i in first]
+        panel.grid.set_items(list(first), images, paired=ws.has_decoder)
         panel.grid.set_highlight(self.explorer.selected_index)
         if ws.dataset.labels is not None:
             counts = np.bincount(np.asarray(ws.dataset.labels)[selection])
@@ -447,7 +447,7 @@ class AnalysisController(QObject):
         found, distances = self.index.query(query, s.neighbor_k, s.neighbor_metric,  # type: ignore[arg-type]
                                             exclude)
         self.neighbors = found
-        panel.grid.set_items(list(found), [ws.dataset.images[int(i)] for i in found])
+        panel.grid.set_items(list(found), [_picture(ws, i) for i in found])
         panel.grid.set_highlight(self.explorer.selected_index)
         spread = f"; distance {distances[0]:.3g} to {distances[-1]:.3g}" if len(found) else ""
         panel.show_status(f"{len(found)} nearest to {what} ({s.neighbor_metric}{spread})")
@@ -469,8 +469,8 @@ class AnalysisController(QObject):
             return
         top = top_outliers(scores, self.state.outlier_count)
         captions = [f"#{i} {scores[i]:.3g}" for i in top]
-        view.grid.set_items(list(top), [ws.dataset.images[int(i)] for i in top], captions,
-                            paired=True)
+        view.grid.set_items(list(top), [_picture(ws, i) for i in top], captions,
+                            paired=ws.has_decoder)
         word = "reconstruction error" if score == "error" else "isolation"
         view.show_status(f"{len(top)} samples with the highest {word}", False)
         self.jobs.reconstruct(view.grid, top)
@@ -591,3 +591,7 @@ class AnalysisController(QObject):
         self.jobs.shutdown()
         self.exporter.shutdown()
 
+
+def _picture(ws: Workspace, index: object) -> np.ndarray | None:
+    """Sample ``index``'s image, or ``None`` for vectors that came without pictures."""
+    return ws.dataset.images[int(index)] if ws.has_images else None  # type: ignore[call-overload]

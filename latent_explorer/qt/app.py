@@ -60,6 +60,7 @@ class ScreenshotTaker(QObject):
         self._timeout.timeout.connect(self._on_timeout)
         self._timeout.start(SCREENSHOT_TIMEOUT_S * 1000)
         self._scheduled = False
+        self._polling = False
 
     def _ready(self) -> bool:
         ws = self.window.workspace
@@ -67,7 +68,8 @@ class ScreenshotTaker(QObject):
                     or self.window.view3d.projector is not None)
         return (ws is not None and not self.waiting_for_session
                 and ws.projector.params.method == self.window.projection.method
-                and self.window.decoder_view.decoded_pane.array is not None
+                and (not ws.has_decoder
+                     or self.window.decoder_view.decoded_pane.array is not None)
                 and not self.window.jobs.running and not self.window.paths.thumbs.running
                 and not self.window.view3d.jobs.running
                 and self.window.atlas.settled and ready_3d)
@@ -81,6 +83,15 @@ class ScreenshotTaker(QObject):
             self._scheduled = True
             # Let pending paints (legend, docks) finish before grabbing.
             QTimer.singleShot(300, self._take)
+        elif not self._scheduled and self.window.workspace is not None and not self._polling:
+            # A map with no decoder paints no decoded image, the last signal the other cases
+            # wait for: look again shortly (its loading job may still be ending).
+            self._polling = True
+            QTimer.singleShot(250, self._poll)
+
+    def _poll(self) -> None:
+        self._polling = False
+        self._check()
 
     def _take(self) -> None:
         if not self._ready():  # something started meanwhile (a projection, a decode)
@@ -129,6 +140,7 @@ def _print_timings(window: MainWindow) -> None:
 def run_app(args: argparse.Namespace) -> int:
     """Open the window on ``args.dataset`` / ``args.model`` and run until it closes."""
     started = time.perf_counter()
+    dataset, model = first_inputs(args)
     app = make_application()
     from latent_explorer.core.session.autosave import RecoveryStore
     from latent_explorer.qt.crash_handler import install_crash_handler
@@ -150,16 +162,30 @@ def run_app(args: argparse.Namespace) -> int:
     window.startup_s = time.perf_counter() - started  # type: ignore[attr-defined]
     if os.environ.get("LATENT_EXPLORER_TIMING"):
         _print_timings(window)
+    failed: list[str] = []
+
+    def first_load_failed(title: str, message: str, details: str) -> None:
+        # What the user named on the command line does not open (e.g. a model that does not
+        # fit the dataset): say so in one line and end with status 2, like every command.
+        window.jobs.failed.disconnect(first_load_failed)
+        failed.append(message)
+        if taker is None:  # the screenshot taker has printed the same line already
+            print(f"latent-explorer: error: {message}", file=sys.stderr)
+        window.close()
+        app.exit(2)
+
     def first_load() -> None:
         session = getattr(args, "session", None)
         if session:
             window.sessions.open_session(session)
         elif not window.sessions.offer_recovery():
             def ready(ws: object) -> None:
+                window.jobs.failed.disconnect(first_load_failed)
                 if args.view == "3d":
                     window.view3d.set_active(True)
 
-            window.open(args.dataset, args.model, args.trust_code, args.labels, on_ready=ready)
+            window.jobs.failed.connect(first_load_failed)
+            window.open(dataset, model, args.trust_code, args.labels, on_ready=ready)
 
     QTimer.singleShot(0, first_load)
     if not args.screenshot:
@@ -173,6 +199,39 @@ def run_app(args: argparse.Namespace) -> int:
         from latent_explorer.core.projection.umap_projector import shutdown_warm_umap
 
         shutdown_warm_umap()
+    if failed:
+        return 2
     if taker is not None and taker.exit_code is not None:
         return taker.exit_code
     return int(code)
+
+
+def first_inputs(args: argparse.Namespace) -> tuple[str | None, str]:
+    """The dataset and model specs that ``gui``'s arguments ask to open first.
+
+    ``--latents`` makes a ``vectors:`` spec (no decoder); ``--dataset`` without ``--model``
+    asks for ``auto`` (the demo model where it fits, else the images' own pixels); nothing
+    at all opens the demo.
+    """
+    from latent_explorer.core.compute.pipeline import AUTO_MODEL_SPEC
+    from latent_explorer.core.compute.vectors_workspace import VectorsSpec
+    from latent_explorer.core.errors import SpecError
+
+    dataset, model = getattr(args, "dataset", None), getattr(args, "model", None)
+    latents, metadata = getattr(args, "latents", None), getattr(args, "metadata", None)
+    if latents:
+        if model:
+            raise SpecError("--latents opens vectors that have no decoder; leave out --model "
+                            "(to decode latents of a model, give them as --dataset codes.zarr)")
+
+        def absolute(path: str | None) -> str | None:
+            return None if path is None else str(Path(path).expanduser().resolve())
+
+        return None, VectorsSpec(absolute(latents), absolute(dataset),
+                                 absolute(metadata)).to_spec()
+    if metadata:
+        raise SpecError("--metadata goes with --latents; for a dataset, put metadata.csv "
+                        "beside it or use Load metadata in the Colour panel")
+    if model:
+        return dataset or "digits", model
+    return (dataset, AUTO_MODEL_SPEC) if dataset else ("digits", "demo")

@@ -60,8 +60,8 @@ class DecodeController(QObject):
 
     def _on_probe_position_changed(self, position: tuple[float, ...] | None) -> None:
         ws = self.services.workspace()
-        if position is None or ws is None:
-            return
+        if position is None or ws is None or not ws.has_decoder:
+            return  # (with no decoder the probe is hidden and a position means nothing)
         point = np.asarray(position, dtype=np.float32)
         if len(point) == 3:  # the 3-D view's probe
             latent = self.inverse_3d(point)
@@ -76,8 +76,9 @@ class DecodeController(QObject):
         if ws is None or index is None:
             self.decoder_view.show_original(None)
             return
-        self.explorer.current_latent = ws.latents[index].copy()
-        self.decoder_view.show_original(ws.dataset.images[index], sample_caption(ws, index))
+        self.explorer.current_latent = np.array(ws.latents[index], dtype=np.float32)
+        self.decoder_view.show_original(ws.dataset.images[index] if ws.has_images else None,
+                                        sample_caption(ws, index))
 
     def _on_reset_requested(self) -> None:
         ws = self.services.workspace()
@@ -90,13 +91,15 @@ class DecodeController(QObject):
     def show_current(self, latent: np.ndarray | None) -> None:
         """Decode ``latent`` (the current one) and mark it on the maps."""
         ws = self.services.workspace()
-        if latent is None or ws is None:
+        if latent is None or ws is None or len(latent) != ws.model.latent_dim:
+            # (a latent of the data shown before, while another kind of map is installed)
             self.map_view.set_here(None)
             return
-        self.decoder.submit(latent, self.explorer.condition_label, tag="current")
+        if ws.has_decoder:  # a map with no decoder only marks where the vector lies
+            self.decoder.submit(latent, self.explorer.condition_label, tag="current")
+            self.decoder_view.show_latent(latent, ws.model.latent_shape)
         self.map_view.set_here(ws.projector.transform(latent[None, :])[0])
         self.here_3d(latent)
-        self.decoder_view.show_latent(latent, ws.model.latent_shape)
 
     def _on_decoded(self, result: DecodeResult) -> None:
         if not result.final and result.image is not None:

@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
     screenshot_action: QAction
     reset_view_action: QAction
     box_zoom_action: QAction
+    map_pictures_action: QAction
     add_keyframe_action: QAction
     play_action: QAction
     next_sample_action: QAction
@@ -113,6 +114,9 @@ class MainWindow(QMainWindow):
         self.jobs = JobRunner(self)
         self.map_view = QtMapView(self.explorer)
         self.map_view.thumbnail = self._thumbnail
+        from latent_explorer.qt.widgets.map_thumbnails import MapThumbnails
+
+        self.map_pictures = MapThumbnails(self.map_view)
         self.map_stack = QStackedWidget()
         self.map_stack.addWidget(self.map_view)
         self.setCentralWidget(self.map_stack)
@@ -169,8 +173,23 @@ class MainWindow(QMainWindow):
         self.setStatusBar(QtStatusBar(self))
         self.info_label = QLabel("Nothing loaded")
         self.statusBar().addPermanentWidget(self.info_label)
+        from latent_explorer.qt.train_controller import TrainController
+
+        self.training = TrainController(
+            self.services, self.decoder_view,
+            lambda spec, ready: self.open(model=spec, on_ready=ready), self.settings)
         build_menus(self)
         build_toolbar(self)
+        from latent_explorer.qt.decoder_only import DecoderOnlyParts
+
+        self.decoder_only = DecoderOnlyParts(
+            [self.sliders_dock, self.path_dock, self.filmstrip_dock,
+             *(d for d in self.analysis_docks if d.windowTitle() == "Attributes")],
+            [self.compare_action, self.place_image_action, self.export_path_action,
+             self.save_path_action, self.add_keyframe_action, self.play_action],
+            self.map_view.probe, [self.analysis.colour_panel.error_button],
+            instead=[d for d in self.analysis_docks
+                     if d.windowTitle() in ("Colour", "Neighbours")])
         self._connect()
         self._restore_layout()
 
@@ -231,9 +250,12 @@ class MainWindow(QMainWindow):
 
         labels_file = self.dataset_labels
 
+        # A dataset opened for the model shown: if that model cannot encode it, its pixels.
+        unfit_ok = dataset is not None and model is None
+
         def job(ctx: Any) -> Workspace:
             return open_workspace(ds, md, pca, self.cache, ctx, trust_code=trust,
-                                  labels=labels_file)
+                                  labels=labels_file, pixels_if_unfit=unfit_ok)
 
         def done(ws: Workspace) -> None:
             self._install_workspace(ws, dataset, model)
@@ -243,6 +265,32 @@ class MainWindow(QMainWindow):
         what = dataset if dataset is not None else model
         label = Path(what).name if isinstance(what, str) else getattr(what, "name", "data")
         self.jobs.start(f"Opening {label}", job, done)
+
+    def open_latents(self, latents: Any, dataset: Any = None, labels: Any = None,
+                     metadata: Any = None, name: str | None = None,
+                     on_ready: Callable[[Workspace], None] | None = None) -> None:
+        """Open vectors that have no decoder (embeddings) in the background.
+
+        The arguments are those of
+        :func:`~latent_explorer.core.compute.vectors_workspace.open_latents_workspace`
+        (arrays, tensors, DataFrames or files); ``on_ready(workspace)`` runs on the GUI thread
+        once the map is shown.
+        """
+        from latent_explorer.core.compute.vectors_workspace import open_latents_workspace
+
+        params = self.projection.to_params()
+        pca = type(params)("pca", params.n_components, params.seed)
+
+        def job(ctx: Any) -> Workspace:
+            return open_latents_workspace(latents, dataset, labels, metadata, params=pca,
+                                          cache=self.cache, ctx=ctx, name=name)
+
+        def done(ws: Workspace) -> None:
+            self._install_workspace(ws, None, None)
+            if on_ready is not None:
+                on_ready(ws)
+
+        self.jobs.start(f"Opening {name or 'vectors'}", job, done)
 
     def open_dataset_dialog(self) -> None:
         """Ask for a dataset file or folder and open it."""
@@ -289,23 +337,33 @@ class MainWindow(QMainWindow):
         self.workspace = ws
         if isinstance(dataset, str):
             remember_file(self.settings, "datasets", dataset)
-        if isinstance(model, str):
+        if isinstance(model, str) and ws.has_decoder:
             remember_file(self.settings, "models", model)
-        self.decoder.set_model(ws.model)
+        self.decoder.set_model(ws.model if ws.has_decoder else None)
         self.explorer.selected_index = None
         self.explorer.hidden_labels = frozenset()
         self.explorer.probe_position = None
-        self.sliders.set_stats(ws.stats)
-        show_channels(self.channels_dock, self.channels, ws.model.latent_shape, ws.stats)
+        # (no sliders for vectors nothing decodes: 512 of them would only cost time)
+        self.sliders.set_stats(ws.stats if ws.has_decoder else None)
+        show_channels(self.channels_dock, self.channels, ws.model.latent_shape,
+                      ws.stats if ws.has_decoder else None)
         self.decoder_view.set_classes(ws.model.num_classes)
         prior = ws.dataset.source.startswith("prior:")
         self.projection_panel.prior_row.setVisible(prior)
         if prior:
             self.projection_panel.prior_spin.setValue(len(ws.dataset))
         self.decoder_view.set_signal_mode(len(ws.model.image_shape) == 1)
+        self.decoder_view.set_decoding(ws.has_decoder)
+        self.map_pictures_action.setEnabled(ws.has_images)
+        with_pictures = ws.has_images and not ws.has_decoder
+        if self.map_pictures_action.isChecked() != with_pictures:
+            self.map_pictures_action.setChecked(with_pictures)  # redrawn by _show_map below
+        self.decoder_only.set_available(ws.has_decoder, str(getattr(ws.model, "reason", "")))
+        self.analysis.outliers_view.allow_error(ws.has_decoder)
         self.decoder_view.show_original(None)
         self._show_map(ws)
-        self.explorer.current_latent = ws.stats.mean.copy()
+        # With no decoder there is nothing at the mean to show: the star marks the sample picked.
+        self.explorer.current_latent = ws.stats.mean.copy() if ws.has_decoder else None
         settle_long_lived_objects()
         self._update_info()
         self.workspace_changed.emit(ws)
@@ -321,8 +379,15 @@ class MainWindow(QMainWindow):
         self.map_view.set_points(ws.projector.coords, ws.dataset.labels,
                                  ws.dataset.label_name, reset_view=reset_view,
                                  sampled=getattr(ws.projector, "sampled", None))
+        self.show_map_pictures(self.map_pictures_action.isChecked())
         self.decoding.show_current(self.explorer.current_latent)
         self.map_changed.emit()
+
+    def show_map_pictures(self, shown: bool) -> None:
+        """Draw the samples' images on the map (where there is room), or only points."""
+        ws = self.workspace
+        on = shown and ws is not None and ws.has_images
+        self.map_pictures.set_images(ws.dataset.images if on and ws is not None else None)
 
     # --- projection -----------------------------------------------------------------------
     def compute_projection(self) -> None:
@@ -372,10 +437,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, msecs)
 
     # --- helpers --------------------------------------------------------------------------
-    def _thumbnail(self, index: int) -> tuple[np.ndarray, str]:
+    def _thumbnail(self, index: int) -> tuple[np.ndarray | None, str]:
         ws = self.workspace
         assert ws is not None
-        return ws.dataset.images[index], sample_caption(ws, index)
+        image = ws.dataset.images[index] if ws.has_images else None
+        return image, sample_caption(ws, index)
 
     def _update_info(self) -> None:
         ws = self.workspace
@@ -384,9 +450,12 @@ class MainWindow(QMainWindow):
             return
         h, w, _ = ws.dataset.image_shape
         method = ws.projector.params.method.upper().replace("TSNE", "t-SNE")
+        what = f"{len(ws.dataset):,} images {h}x{w}" if ws.has_images else \
+            f"{len(ws.dataset):,} vectors"
+        size = "latent" if ws.has_decoder else "vectors of"
         self.info_label.setText(
-            f"{ws.dataset.name}: {len(ws.dataset):,} images {h}x{w}  |  {ws.model.name}: "
-            f"latent {ws.model.latent_dim}  |  {method}, {len(ws.projector.coords):,} points")
+            f"{ws.dataset.name}: {what}  |  {ws.model.name}: "
+            f"{size} {ws.model.latent_dim}  |  {method}, {len(ws.projector.coords):,} points")
         self.update_title()
 
     def name_session(self, name: str) -> None:
@@ -458,6 +527,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the workers (called on close; tests call it too)."""
         self.jobs.shutdown()
+        self.training.shutdown()
         self.paths.shutdown()
         self.models.shutdown()
         self.view3d.jobs.shutdown()
@@ -467,6 +537,8 @@ class MainWindow(QMainWindow):
         self.map_view.hover_card.hide_card()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.workspace is not None and not self.workspace.has_decoder:
+            return  # placing an image needs a model (the map says why)
         if self._dropped_image(event) is not None:
             event.acceptProposedAction()
 

@@ -98,7 +98,7 @@ class PathController(QObject):
     def on_sample_clicked(self, index: int, modifiers: Any) -> None:
         """A sample clicked on a map: ctrl-click adds it as an anchor."""
         ws = self.services.workspace()
-        if ws is not None and modifiers & Qt.KeyboardModifier.ControlModifier:
+        if ws is not None and ws.has_decoder and modifiers & Qt.KeyboardModifier.ControlModifier:
             self.path.add_anchor(ws.latents[index], index)
 
     def _on_active_changed(self, path: PathState) -> None:
@@ -117,9 +117,9 @@ class PathController(QObject):
         path = self.path
         model = ws.model if ws is not None else None
         label = self.explorer.condition_label
-        if (ws is None or len(path.anchors) < 1
+        if (ws is None or len(path.anchors) < 1 or not ws.has_decoder
                 or len(path.anchors[0].latent) != ws.model.latent_dim):
-            # No path yet, or one made for a model with another latent size.
+            # No path yet, one made for a model with another latent size, or no decoder.
             self.frames = np.zeros((0, 0), dtype=np.float32)
         elif path.even_speed:
             # Even speed decodes the path densely: do it off the GUI thread.

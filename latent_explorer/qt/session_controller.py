@@ -206,15 +206,14 @@ class SessionController(QObject):
             if answer != QMessageBox.StandardButton.Open:
                 return
             trust = True
-        spec = session.dataset.spec
-        for ref, kind in ((session.dataset.spec, "dataset"), (session.model.spec, "model")):
-            if _looks_like_path(ref) and not Path(ref).exists():
-                new = self._ask_relocate(kind, ref)
-                if new is None:
-                    self.services.report_error(
-                        f"{ref}: the session's {kind} is missing; nothing was opened")
-                    return
-                session = relocate(session, ref, new)
+        while (gone := _first_missing(session)) is not None:
+            ref, kind = gone
+            new = self._ask_relocate(kind, ref)
+            if new is None:
+                self.services.report_error(
+                    f"{ref}: the session's {kind} is missing; nothing was opened")
+                return
+            session = relocate(session, ref, new)
         spec = session.dataset.spec
         w.projection.method = "pca"  # the saved map is put back once the data is open
         w.open(spec, session.model.spec, trust, session.dataset.labels,
@@ -343,6 +342,22 @@ def _to_path_state(sp: SessionPath) -> PathState:
                      total_frames=sp.total_frames)
 
 
+def _first_missing(session: SessionData) -> tuple[str, str] | None:
+    """The first file the session names that is not there (and what it is), if any."""
+    from latent_explorer.core.compute.vectors_workspace import VectorsSpec, is_vectors_spec
+
+    refs = [(session.dataset.spec, "dataset"), (session.model.spec, "model")]
+    if is_vectors_spec(session.model.spec):
+        refs += [(path, "vectors file") for path in VectorsSpec.parse(session.model.spec).paths()]
+    return next(((ref, kind) for ref, kind in refs
+                 if _looks_like_path(ref) and not Path(ref).exists()), None)
+
+
 def _looks_like_path(spec: str) -> bool:
-    """Whether ``spec`` names a file (not a built-in such as ``digits``, ``demo``, ``prior:N``)."""
+    """Whether ``spec`` names a file (not a built-in such as ``digits``, ``demo``, ``prior:N``,
+    nor a map with no decoder, ``pixels`` or ``vectors:...``, which checks its own files)."""
+    from latent_explorer.core.compute.vectors_workspace import is_no_model_spec
+
+    if is_no_model_spec(spec):
+        return False
     return "/" in spec or "\\" in spec or Path(spec).suffix != ""

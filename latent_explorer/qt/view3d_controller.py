@@ -41,7 +41,7 @@ class View3DController(QObject):
     def __init__(self, services: WindowServices, explorer: ExplorerState,
                  projection: ProjectionState, cache: ResultCache, stack: QStackedWidget,
                  map_view: QtMapView, projection_panel: QtProjectionPanel,
-                 thumbnail: Callable[[int], tuple[np.ndarray, str]],
+                 thumbnail: Callable[[int], tuple[np.ndarray | None, str]],
                  active_path: Callable[[], tuple[np.ndarray, PathState]]) -> None:
         """A 3-D page for ``stack`` (beside the 2-D ``map_view``), fitted with ``projection``'s
         settings and reporting in ``projection_panel``.

@@ -15,6 +15,7 @@ from latent_explorer.qt.model_controller import ModelController
 from latent_explorer.qt.path_controller import PathController
 from latent_explorer.qt.session_controller import SessionController
 from latent_explorer.qt.settings import LAYOUT_VERSION
+from latent_explorer.qt.train_controller import TrainController
 from latent_explorer.qt.view3d_controller import View3DController
 from latent_explorer.qt.widgets.map_view import QtMapView
 
@@ -30,6 +31,7 @@ class MenuHost(Protocol):
     view3d: View3DController
     atlas: AtlasController
     bookmarks: BookmarkController
+    training: TrainController
     map_view: QtMapView
     decoder_dock: QDockWidget
     sliders_dock: QDockWidget
@@ -50,6 +52,7 @@ class MenuHost(Protocol):
     screenshot_action: QAction
     reset_view_action: QAction
     box_zoom_action: QAction
+    map_pictures_action: QAction
     add_keyframe_action: QAction
     play_action: QAction
     next_sample_action: QAction
@@ -63,6 +66,7 @@ class MenuHost(Protocol):
     def open(self, dataset: str | None = None, model: str | None = None) -> None: ...
     def open_dataset_dialog(self) -> None: ...
     def open_model_dialog(self) -> None: ...
+    def show_map_pictures(self, shown: bool) -> None: ...
     def step_sample(self, step: int) -> None: ...
     def _fill_recent_menu(self) -> None: ...
     def _save_screenshot_dialog(self) -> None: ...
@@ -90,6 +94,7 @@ def build_menus(window: MenuHost) -> None:
     window.open_model_action = file_menu.addAction("Open &Model...")
     window.open_model_action.setShortcut(QKeySequence("Ctrl+M"))
     window.open_model_action.triggered.connect(window.open_model_dialog)
+    file_menu.addAction(window.training.action)
     window.recent_menu = QMenu("Open &Recent", file_menu)
     window.recent_menu.aboutToShow.connect(window._fill_recent_menu)
     file_menu.addMenu(window.recent_menu)
@@ -135,6 +140,11 @@ def build_menus(window: MenuHost) -> None:
     # A selection tool and box zoom both want the left drag: picking a tool ends box zoom.
     window.analysis.state.events.tool.connect(
         lambda tool: window.box_zoom_action.setChecked(False) if tool != "pan" else None)
+    window.map_pictures_action = view_menu.addAction("&Pictures on the Map")
+    window.map_pictures_action.setCheckable(True)
+    window.map_pictures_action.setToolTip("Draw each sample's image on the map where there is "
+                                          "room (on by default for maps with no decoder)")
+    window.map_pictures_action.toggled.connect(window.show_map_pictures)
     window.menuBar().addMenu(window.bookmarks.menu)
     path_menu = window.menuBar().addMenu("&Path")
     window.add_keyframe_action = path_menu.addAction("&Add Keyframe")

@@ -177,6 +177,18 @@ def cluster_prototypes(
     return ids.astype(np.int64), centroids
 
 
+def nearest_member(latents: npt.ArrayLike, labels: npt.ArrayLike, cluster: int,
+                   centroid: npt.ArrayLike) -> int:
+    """The index of the sample of ``cluster`` nearest its ``centroid``: a real prototype,
+    for maps with nothing to decode the centroid itself."""
+    members = np.flatnonzero(np.asarray(labels, dtype=np.int64).reshape(-1) == cluster)
+    if not len(members):
+        raise ValueError(f"cluster {cluster} has no members")
+    rows = np.asarray(np.asarray(latents)[members], dtype=np.float32)
+    gaps = ((rows - np.asarray(centroid, dtype=np.float32)) ** 2).sum(axis=1)
+    return int(members[int(np.argmin(gaps))])
+
+
 def _assign_nearest(
     data: FloatArray, sample: IntArray, fitted: IntArray, ctx: JobContext
 ) -> IntArray:

@@ -19,6 +19,8 @@ from latent_explorer.core.models.base import GenerativeModel
 from latent_explorer.core.projection.base import ProjectionParams, Projector
 
 LATENTS_VERSION = "1"
+AUTO_MODEL_SPEC = "auto"
+"""The model spec for "the demo model if it fits the dataset, else a map of its pixels"."""
 PROJECTION_VERSION = "1"
 
 
@@ -105,6 +107,16 @@ class Workspace:
         self.projector = projector
         self.stats = stats
 
+    @property
+    def has_decoder(self) -> bool:
+        """Whether the model decodes (``False`` for embeddings or pixels with no model)."""
+        return bool(getattr(self.model, "has_decoder", True))
+
+    @property
+    def has_images(self) -> bool:
+        """Whether the samples have pictures (``False`` for vectors given alone)."""
+        return bool(getattr(self.dataset, "has_images", True))
+
 
 def open_workspace(
     dataset: Dataset | str,
@@ -114,13 +126,23 @@ def open_workspace(
     ctx: JobContext | None = None,
     trust_code: bool = False,
     labels: str | None = None,
+    pixels_if_unfit: bool = False,
 ) -> Workspace:
     """Load (if given as specs), encode and project: everything the map needs.
 
     ``params`` defaults to a 2-D PCA, which is instant; the window refines it with UMAP or
     t-SNE afterwards.
+
+    ``model`` may also name a map with no decoder: ``pixels`` (the dataset's own pixels),
+    a ``vectors:`` spec (embeddings, see
+    :func:`~latent_explorer.core.compute.vectors_workspace.open_latents_workspace`), or
+    ``auto``: the demo model where it fits the dataset, else the pixels (what ``gui
+    --dataset`` does when no model is given). ``pixels_if_unfit``: a model that cannot encode
+    the dataset gives the map of its pixels instead of an error (the window does so when a
+    dataset is opened for the model already shown).
     """
     from latent_explorer.core.analysis.latent_stats import compute_latent_stats
+    from latent_explorer.core.compute import vectors_workspace as vw
     from latent_explorer.core.compute.prior_map import (
         DEFAULT_PRIOR_SAMPLES,
         is_prior_spec,
@@ -131,6 +153,13 @@ def open_workspace(
     from latent_explorer.core.models import load_model
 
     ctx = ctx or null_context()
+    if model == AUTO_MODEL_SPEC:
+        dataset, model = _auto_model(dataset, ctx, labels)
+    elif getattr(model, "has_decoder", True) is False:
+        model = _reopen_spec(model, dataset)
+    if vw.is_no_model_spec(model):
+        assert isinstance(model, str)
+        return vw.open_spec_workspace(dataset, model, params, cache, ctx, labels)
     if isinstance(model, str):
         ctx.progress(0.0, f"Loading model {model}")
         model = load_model(model, trust_code=trust_code)
@@ -148,6 +177,16 @@ def open_workspace(
         if isinstance(dataset, str):
             ctx.progress(0.05, f"Reading {dataset}")
             dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.05, 0.25))
+        if pixels_if_unfit:
+            from latent_explorer.core.compute.encoding import check_compatible
+            from latent_explorer.core.compute.pixel_map import open_pixels_workspace
+            from latent_explorer.core.errors import IncompatibleError
+
+            try:
+                check_compatible(model, dataset)
+            except IncompatibleError as exc:
+                return open_pixels_workspace(dataset, params, cache, ctx.sub(0.25, 1.0),
+                                             why=str(exc))
         latents = encode_cached(model, dataset, cache, ctx.sub(0.25, 0.8))
     key = latents_key(model, dataset)
     projector = project_cached(latents, params or ProjectionParams(), cache,
@@ -155,3 +194,39 @@ def open_workspace(
     stats = compute_latent_stats(latents)
     ctx.progress(1.0, "Ready")
     return Workspace(dataset, model, latents, key, projector, stats)
+
+
+def _auto_model(dataset: Dataset | str, ctx: JobContext, labels: str | None
+                ) -> tuple[Dataset, GenerativeModel | str]:
+    """The demo model where it can encode ``dataset``, else ``pixels`` (no model)."""
+    from latent_explorer.core.compute.encoding import check_compatible
+    from latent_explorer.core.datasets import load_dataset
+    from latent_explorer.core.errors import IncompatibleError
+    from latent_explorer.core.models import load_model
+    from latent_explorer.core.models.no_decoder import PIXELS_SPEC
+
+    if isinstance(dataset, str):
+        ctx.progress(0.0, f"Reading {dataset}")
+        dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.0, 0.25))
+    demo = load_model("demo")
+    try:
+        check_compatible(demo, dataset)
+    except IncompatibleError:
+        return dataset, PIXELS_SPEC
+    return dataset, demo
+
+
+def _reopen_spec(model: object, dataset: Dataset | str) -> str:
+    """What to open when another dataset is opened while a map with no decoder is shown:
+    that dataset's pixels, or the same vectors with those images."""
+    from latent_explorer.core.compute.vectors_workspace import VectorsSpec, is_vectors_spec
+    from latent_explorer.core.models.no_decoder import PIXELS_SPEC
+
+    source = str(getattr(model, "source", PIXELS_SPEC))
+    if not is_vectors_spec(source):
+        return PIXELS_SPEC
+    spec = VectorsSpec.parse(source)
+    images = dataset if isinstance(dataset, str) else dataset.source
+    if images and images != spec.latents:
+        spec = VectorsSpec(spec.latents, images, spec.metadata)
+    return spec.to_spec()

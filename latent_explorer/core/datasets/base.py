@@ -65,6 +65,9 @@ class ArrayDataset:
     metadata: dict[str, npt.NDArray[np.generic]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     _fingerprint: str | None = field(default=None, repr=False)
+    has_images: bool = True
+    """``False`` for vectors that came without pictures: ``images`` is then a zero-size
+    stand-in ``(N, 1, 1, 1)`` and the window shows no thumbnails."""
 
     def __post_init__(self) -> None:
         if self.images.ndim != 4 or self.images.shape[-1] not in (1, 3):

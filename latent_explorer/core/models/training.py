@@ -16,6 +16,7 @@ reproducible only with the same thread count. Training runs on the CPU in float3
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,6 +97,7 @@ def train_vae(
     seed: int = 0,
     ctx: JobContext | None = None,
     threads: int | None = 1,
+    on_step: StepCallback | None = None,
 ) -> tuple[torch.nn.Module, TrainingHistory]:
     """Train a VAE with Adam and return the module (in eval mode) and its history.
 
@@ -116,6 +118,8 @@ def train_vae(
     threads
         CPU threads torch uses while training (restored afterwards); ``None`` keeps the
         current setting. Weights are reproducible for a fixed thread count.
+    on_step
+        Receives ``(fraction, running loss)`` a few times a second (the window's live loss).
 
     Raises
     ------
@@ -150,7 +154,7 @@ def train_vae(
         torch.set_num_threads(history.threads)
         try:
             module = build_vae(config).float()
-            _fit(module, dataset, history, ctx)
+            _fit(module, dataset, history, ctx, on_step)
         finally:
             torch.use_deterministic_algorithms(was_deterministic)
             torch.set_num_threads(was_threads)
@@ -158,32 +162,62 @@ def train_vae(
     return module.eval(), history
 
 
-def _fit(module: Any, dataset: Dataset, history: TrainingHistory, ctx: JobContext) -> None:
-    """Run the epochs; ``module`` is a VAE from ``build_vae`` (typed Any: built lazily)."""
+StepCallback = Callable[[float, float], None]
+"""``on_step(fraction, loss)``: how far training is (0..1) and the running mean loss per image
+of the current epoch; called from the training thread about every :data:`STEP_REPORT_S`."""
+STEP_REPORT_S = 0.25
+PRELOAD_BYTES = 1024**3
+"""Datasets up to this size (as float32) are converted once, not batch by batch."""
+
+
+def _fit(module: Any, dataset: Dataset, history: TrainingHistory, ctx: JobContext,
+         on_step: StepCallback | None = None) -> None:
+    """Run the epochs; ``module`` is a VAE from ``build_vae`` (typed Any: built lazily).
+
+    The images are converted to one float32 tensor up front when it fits in
+    :data:`PRELOAD_BYTES` (the same values as converting batch by batch, so the same weights),
+    which leaves each step with one tensor index and the network's own work.
+    """
     import torch
 
     order_rng = np.random.default_rng(history.seed)
     noise = torch.Generator().manual_seed(history.seed)
     optimizer = torch.optim.Adam(module.parameters(), lr=history.lr)
     count = len(dataset)
+    preloaded = None
+    if count * int(np.prod(dataset.image_shape)) * 4 <= PRELOAD_BYTES:
+        preloaded = torch.from_numpy(dataset.float_batch(0, count))
     module.train()
     ctx.progress(0.0, f"training a VAE on {count} images")
+    steps_per_epoch = -(-count // history.batch_size)
+    last_report = time.perf_counter()
     for epoch in range(history.epochs):
         order = order_rng.permutation(count)
-        total = 0.0
-        for start in range(0, count, history.batch_size):
+        total = torch.zeros((), dtype=torch.float64)
+        seen = 0
+        for step, start in enumerate(range(0, count, history.batch_size)):
             ctx.check()
             index = np.sort(order[start : start + history.batch_size])
-            pixels = np.asarray(dataset.images[index], dtype=np.float32) * np.float32(1 / 255)
-            x = torch.from_numpy(pixels)
+            if preloaded is not None:
+                x = preloaded[torch.from_numpy(index)]
+            else:
+                pixels = np.asarray(dataset.images[index], dtype=np.float32) * np.float32(1 / 255)
+                x = torch.from_numpy(pixels)
             mu, logvar = module.encode(x)
             z = mu + torch.randn(mu.shape, generator=noise) * (0.5 * logvar).exp()
             loss = vae_loss(module.decode(z), x, mu, logvar)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]
             optimizer.step()
-            total += float(loss.detach()) * len(index)
-        history.losses.append(total / count)
+            total += loss.detach().double() * len(index)
+            seen += len(index)
+            if on_step is not None and time.perf_counter() - last_report >= STEP_REPORT_S:
+                last_report = time.perf_counter()
+                on_step((epoch + (step + 1) / steps_per_epoch) / history.epochs,
+                        float(total) / seen)
+        history.losses.append(float(total) / count)
+        if on_step is not None:
+            on_step((epoch + 1) / history.epochs, history.losses[-1])
         ctx.progress(
             (epoch + 1) / history.epochs,
             f"epoch {epoch + 1}/{history.epochs}: loss {history.losses[-1]:.2f}",

@@ -161,5 +161,12 @@ def relocate(session: SessionData, old: str | Path, new: str | Path) -> SessionD
     dataset = session.dataset
     dataset = dataclasses.replace(dataset, spec=moved(dataset.spec) or dataset.spec,
                                   labels=moved(dataset.labels))
-    model = dataclasses.replace(session.model, spec=moved(session.model.spec) or "")
+    model_spec = session.model.spec
+    from latent_explorer.core.compute.vectors_workspace import VectorsSpec, is_vectors_spec
+
+    if is_vectors_spec(model_spec):  # a map with no decoder names its files inside its spec
+        files = VectorsSpec.parse(model_spec)
+        model_spec = VectorsSpec(moved(files.latents), moved(files.dataset),
+                                 moved(files.metadata)).to_spec()
+    model = dataclasses.replace(session.model, spec=moved(model_spec) or "")
     return dataclasses.replace(session, dataset=dataset, model=model)

@@ -110,6 +110,20 @@ class QtDecoderView(QWidget):
         self.signal_plot.setVisible(signal)
         self.decoded_pane.setVisible(not signal)
 
+    def add_notice(self, widget: QWidget) -> None:
+        """Put ``widget`` above the panes (shown while the map has no decoder)."""
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(0, widget)
+
+    def set_decoding(self, available: bool) -> None:
+        """Show the decoded image and latent code (a model), or only the original (none)."""
+        self.decoded_pane.setVisible(available and not self.signal_plot.isVisible())
+        self.latent_label.setVisible(available)
+        if not available:
+            self.signal_plot.setVisible(False)
+            self.class_row.setVisible(False)
+
     def set_compare(self, name: str | None) -> None:
         """Show the comparison pane titled ``name`` (``None`` hides it)."""
         self.compare_pane.setVisible(name is not None)

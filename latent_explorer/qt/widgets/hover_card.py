@@ -29,11 +29,20 @@ class QtHoverCard(QFrame):
         layout.addWidget(self.text_label)
         self.index: int | None = None
 
-    def show_sample(self, index: int, image: np.ndarray, text: str, global_pos: QPoint) -> None:
-        """Show sample ``index`` near ``global_pos`` (screen coordinates)."""
+    def show_sample(self, index: int, image: np.ndarray | None, text: str,
+                    global_pos: QPoint) -> None:
+        """Show sample ``index`` near ``global_pos`` (screen coordinates); ``image`` ``None``:
+        the caption alone (vectors without pictures)."""
         from PySide6.QtGui import QPixmap
 
         self.index = index
+        self.image_label.setVisible(image is not None)
+        if image is None:
+            self.text_label.setText(text)
+            self.adjustSize()
+            self.move(global_pos + QPoint(14, 14))
+            self.show()
+            return
         qimage = array_to_qimage(image)
         scale = max(1, self.THUMB // max(qimage.width(), qimage.height()))
         pixmap = QPixmap.fromImage(qimage).scaled(

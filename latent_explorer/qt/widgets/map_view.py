@@ -53,7 +53,7 @@ class QtMapView(pg.PlotWidget):
         self.state = state
         self.coords = np.zeros((0, 2), dtype=np.float32)
         self.labels: np.ndarray | None = None
-        self.thumbnail: Callable[[int], tuple[np.ndarray, str]] | None = None
+        self.thumbnail: Callable[[int], tuple[np.ndarray | None, str]] | None = None
         self._index: GridIndex | None = None
         self._index_thread: Any = None
         self._generation = 0

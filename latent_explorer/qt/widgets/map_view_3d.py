@@ -73,7 +73,7 @@ class QtMapView3D(gl.GLViewWidget):
         self.state = state
         self.coords = np.zeros((0, 3), dtype=np.float32)
         self.labels: np.ndarray | None = None
-        self.thumbnail: Callable[[int], tuple[np.ndarray, str]] | None = None
+        self.thumbnail: Callable[[int], tuple[np.ndarray | None, str]] | None = None
         self._classes = np.zeros(0, dtype=np.int64)
         self._class_index = np.zeros(0, dtype=np.int64)
         self._base_rgba = colors_to_rgba([QColor(UNLABELLED)])

@@ -165,7 +165,7 @@ class AnalysisJobs(QObject):
 
     def decode_prototypes(self, ws: Workspace, labels: np.ndarray, title: str) -> None:
         """Decode every cluster's mean latent (a job) and show them in the strip."""
-        from latent_explorer.core.analysis.clusters import cluster_prototypes
+        from latent_explorer.core.analysis.clusters import cluster_prototypes, nearest_member
 
         label = self.c.explorer.condition_label
         model = ws.model
@@ -174,7 +174,11 @@ class AnalysisJobs(QObject):
             ids, centroids = cluster_prototypes(ws.latents, labels)
             sizes = np.bincount(labels[labels >= 0])[ids].tolist() if len(ids) else []
             images: list[np.ndarray | None] = [None] * len(ids)
-            if len(ids) and len(model.image_shape) == 3:
+            if len(ids) and not ws.has_decoder and ws.has_images:
+                # Nothing decodes: each cluster's prototype is its real sample nearest the mean.
+                images = [ws.dataset.images[nearest_member(ws.latents, labels, int(i), c)]
+                          for i, c in zip(ids, centroids, strict=True)]
+            elif len(ids) and len(model.image_shape) == 3:
                 cond = None if not model.num_classes else np.full(len(ids), label or 0)
                 images = list(to_uint8(model.decode(centroids, cond)))
             return ids, centroids, images, sizes
@@ -382,14 +386,18 @@ class AnalysisJobs(QObject):
         rows = self.c.state.selection.copy()
         extra = {**self.c.extra, **self.c.computed}
         coords = np.asarray(ws.projector.coords)
-        writer = export_selection_npz if str(path).lower().endswith(".npz") \
-            else export_selection_csv
+        npz = str(path).lower().endswith(".npz")
+
+        def write(ctx: Any) -> Path:
+            if npz:  # (vectors that came without pictures export none)
+                return export_selection_npz(path, rows, ws.dataset, ws.latents, coords, extra,
+                                            images=ws.has_images)
+            return export_selection_csv(path, rows, ws.dataset, ws.latents, coords, extra)
 
         def done(written: Path) -> None:
             self.c.report(f"Exported {len(rows):,} samples to {written}")
 
-        self.c.exporter.start(f"Exporting {Path(path).name}", lambda ctx: writer(
-            path, rows, ws.dataset, ws.latents, coords, extra), done)
+        self.c.exporter.start(f"Exporting {Path(path).name}", write, done)
 
     def export_map_dialog(self, kind: str) -> None:
         """Ask for a file and save the map as ``png`` or ``svg``."""

@@ -157,7 +157,13 @@ class QtSelectionTool(QObject):
                 self.state.tool = "pan"
                 return True
             return False
-        if self.state.tool == "pan" or watched is not self.view.viewport():
+        if self.state.tool == "pan":
+            return False
+        try:
+            viewport = self.view.viewport()
+        except RuntimeError:  # the map is being destroyed (the window closed in lasso mode)
+            return False
+        if watched is not viewport:
             return False
         if not isinstance(event, QMouseEvent):
             return False

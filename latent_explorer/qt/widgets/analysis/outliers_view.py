@@ -76,6 +76,19 @@ class QtOutliersView(QWidget):
         self.count_spin.setValue(self.state.outlier_count)
         self.count_spin.blockSignals(False)
 
+    def allow_error(self, allowed: bool) -> None:
+        """Offer the reconstruction error (a model decodes) or only isolation (none does)."""
+        from PySide6.QtGui import QStandardItemModel
+
+        model = self.score_combo.model()
+        if isinstance(model, QStandardItemModel):
+            item = model.item(self.score_combo.findData("error"))
+            if item is not None:
+                item.setEnabled(allowed)
+                item.setToolTip("" if allowed else "Needs a model that decodes")
+        if not allowed and self.state.outlier_score == "error":
+            self.state.outlier_score = "density"
+
     def show_status(self, text: str, missing: bool) -> None:
         """A line above the thumbnails; ``missing``: the score is not computed yet."""
         self.status.setText(text)

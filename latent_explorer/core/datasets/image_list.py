@@ -1,0 +1,67 @@
+"""Images named one by one (a table's image column), read as thumbnails of one size.
+
+Unlike an image folder, these images only illustrate vectors made elsewhere (hover cards,
+the thumbnail grid, prototypes), so they are kept small: the most common size, scaled down to
+fit :data:`THUMBNAIL_SIDE` pixels. Photos of 4000x3000 therefore cost 128x96 pixels each.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+from latent_explorer.core.datasets.image_folder import (
+    _IMAGE_ERRORS,
+    GREY_MODES,
+    _notes,
+    _read_pixels,
+    _report,
+)
+from latent_explorer.core.errors import DatasetError
+from latent_explorer.core.jobs import JobContext
+
+THUMBNAIL_SIDE = 128
+
+
+def read_image_files(files: list[Path], ctx: JobContext | None = None,
+                     max_side: int = THUMBNAIL_SIDE
+                     ) -> tuple[npt.NDArray[np.uint8], list[str]]:
+    """Read ``files`` as ``(N, H, W, C)`` uint8 thumbnails of one size; returns them and notes.
+
+    Raises
+    ------
+    DatasetError
+        A file is missing or is not a readable image (the message names it).
+    """
+    total = len(files)
+    sizes: list[tuple[int, int]] = []
+    grey = True
+    for index, file in enumerate(files):
+        _report(ctx, index, total, 0.0, 0.1, "reading image headers")
+        if not file.is_file():
+            raise DatasetError(file, "no such image file (named in the table's image column)")
+        try:
+            with Image.open(file) as image:
+                sizes.append(image.size)
+                grey = grey and image.mode in GREY_MODES
+        except _IMAGE_ERRORS as exc:
+            raise DatasetError(file, f"cannot be read as an image ({exc})") from exc
+    width, height = Counter(sizes).most_common(1)[0][0] if sizes else (1, 1)
+    shrink = max(width, height) / max_side
+    if shrink > 1:
+        width, height = max(1, round(width / shrink)), max(1, round(height / shrink))
+    channels = 1 if grey else 3
+    images = np.empty((total, height, width, channels), dtype=np.uint8)
+    counts: Counter[str] = Counter()
+    for index, file in enumerate(files):
+        _report(ctx, index, total, 0.1, 1.0, "reading images")
+        images[index] = _read_pixels(file, (width, height), channels, counts)
+    notes = _notes(counts, total, width, height)
+    if shrink > 1:
+        notes = [n for n in notes if not n.startswith("resized")]
+        notes.append(f"images shown as {width}x{height} thumbnails")
+    return images, notes
