@@ -119,7 +119,7 @@ class QtDecoderView(QWidget):
     def set_decoding(self, available: bool) -> None:
         """Show the decoded image and latent code (a model), or only the original (none)."""
         self.decoded_pane.setVisible(available and not self.signal_plot.isVisible())
-        self.latent_label.setVisible(available)
+        self.latent_text.setVisible(available)
         if not available:
             self.signal_plot.setVisible(False)
             self.class_row.setVisible(False)
