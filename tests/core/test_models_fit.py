@@ -1,0 +1,146 @@
+"""Checkpoints that open as they are: the shapes of problem met with real third-party models.
+
+Each test builds a small network with the same shape of problem as a real checkpoint: a conv
+encoder that flattens with ``x.view``, a flat MLP encoder, a decoder whose output is 784 flat
+values, latent sizes stated only by a layer or an attribute.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from latent_explorer.core.errors import ModelOutputError
+from latent_explorer.core.models import TorchModel
+from latent_explorer.core.models.probing import (
+    checkpoint_latent_shape,
+    decoder_layer_shapes,
+    guess_output_range,
+    stated_latent_shape,
+    suggest_image_shape,
+)
+
+
+def grey_images(count: int = 3, side: int = 28, seed: int = 0) -> np.ndarray[Any, Any]:
+    return np.random.default_rng(seed).random((count, side, side, 1)).astype(np.float32)
+
+
+class ViewConvAutoencoder(torch.nn.Module):
+    """A conv encoder that flattens with ``x.view(B, -1)`` (fails on odd strides)."""
+
+    def __init__(self, latent: int = 8) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 4, 3, stride=2, padding=1)
+        self.fc = torch.nn.Linear(4 * 14 * 14, latent)
+        self.out = torch.nn.Linear(latent, 784)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.conv(x))
+        return self.fc(h.view(x.shape[0], -1))
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.out(z)).view(-1, 1, 28, 28)
+
+
+class FlatMLP(torch.nn.Module):
+    """An MLP VAE on flat 784-value images: ``Linear(784, ...)`` in, 784 flat values out."""
+
+    def __init__(self, latent: int = 6, encoder_in: int = 784) -> None:
+        super().__init__()
+        nn = torch.nn
+        self.encoder = nn.Sequential(nn.Linear(encoder_in, 32), nn.ReLU(),
+                                     nn.Linear(32, 2 * latent))
+        self.decoder = nn.Sequential(nn.Linear(latent, 32), nn.ReLU(), nn.Linear(32, 784),
+                                     nn.Sigmoid())
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mu, logvar = self.encoder(x).chunk(2, dim=1)
+        return mu, logvar
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+
+def test_a_conv_encoder_flattening_with_view_encodes_grey_images() -> None:
+    net = ViewConvAutoencoder().eval()
+    model = TorchModel(net.decode, encode_fn=net.encode, name="view", source="x",
+                       latent_shape=(8,), keep_alive=net)  # fmt: skip
+    images = grey_images()
+    latents = model.encode(images)
+    expected = net.encode(torch.from_numpy(images[..., 0].copy()).unsqueeze(1))
+    np.testing.assert_allclose(latents, expected.detach().numpy(), rtol=1e-5, atol=1e-6)
+    # A non-contiguous batch (a view of a larger array) is handed over with plain strides too.
+    wide = np.random.default_rng(1).random((3, 28, 56, 1)).astype(np.float32)
+    assert model.encode(wide[:, :, ::2]).shape == (3, 8)
+
+
+def test_a_flat_mlp_encoder_is_handed_flat_images_and_flat_outputs_become_28x28() -> None:
+    net = FlatMLP().eval()
+    model = TorchModel(net.decode, encode_fn=net.encode, name="mlp", source="x",
+                       latent_shape=(6,), keep_alive=net)  # fmt: skip
+    assert model.image_shape == (28, 28, 1)
+    assert any("784 flat values" in note and "28x28 grey" in note for note in model.notes)
+    images = grey_images()
+    latents = model.encode(images)
+    assert model.encoder_layout == "flat"
+    mu = net.encode(torch.from_numpy(images.reshape(3, 784)))[0].detach().numpy()
+    np.testing.assert_allclose(latents, mu, rtol=1e-5, atol=1e-6)
+    decoded = model.decode(latents)
+    assert decoded.shape == (3, 28, 28, 1)
+    flat = net.decode(torch.from_numpy(latents)).detach().numpy()
+    np.testing.assert_allclose(decoded.reshape(3, 784), flat, rtol=1e-6)
+
+
+def test_an_encoder_that_takes_no_layout_says_what_it_was_given_and_expects() -> None:
+    net = FlatMLP(encoder_in=100).eval()
+    model = TorchModel(net.decode, encode_fn=net.encode, name="mlp", source="x",
+                       latent_shape=(6,), keep_alive=net)  # fmt: skip
+    with pytest.raises(ModelOutputError) as caught:
+        model.encode(grey_images())
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "(1, 784) flat" in message and "(1, 1, 28, 28) channels first" in message
+    assert "(1, 28, 28, 1) channels last" in message
+    assert "Linear(100 -> 32), takes 100 values per image" in message
+
+
+def test_flat_colour_outputs_become_32x32x3_read_channel_by_channel() -> None:
+    pattern = torch.arange(3 * 32 * 32, dtype=torch.float32) / (3 * 32 * 32)
+
+    def decode(z: torch.Tensor) -> torch.Tensor:
+        return pattern.expand(z.shape[0], -1) + 0 * z.sum()
+
+    model = TorchModel(decode, name="flat", source="x", latent_shape=(2,))
+    assert model.image_shape == (32, 32, 3)
+    image = model.decode(np.zeros((1, 2), np.float32))[0]
+    np.testing.assert_allclose(image[..., 0], pattern[:1024].reshape(32, 32).numpy())
+    np.testing.assert_allclose(image[..., 2], pattern[2048:].reshape(32, 32).numpy())
+    assert "32x32 colour" in model.notes[0]
+    short = TorchModel(lambda z: z.repeat(1, 8), name="s", source="x", latent_shape=(2,))
+    assert short.image_shape == (16,) and not short.notes  # 16 values: a 1-D signal
+
+
+def test_guesses_from_values_layers_attributes_and_checkpoint_keys() -> None:
+    assert suggest_image_shape(784) == (28, 28, 1)
+    assert suggest_image_shape(3072) == (32, 32, 3)
+    assert suggest_image_shape(100) is None
+    assert guess_output_range(np.array([0.1, 0.9], np.float32)).value == "0,1"
+    assert guess_output_range(np.array([-0.8, 0.9], np.float32)).value == "-1,1"
+    assert guess_output_range(np.array([0.0, 200.0], np.float32)).value == "0,255"
+    assert guess_output_range(np.array([-7.0, 3.0], np.float32)).value == "logits"
+    dcgan = torch.nn.Sequential(torch.nn.ConvTranspose2d(100, 8, 4), torch.nn.Tanh())
+    assert decoder_layer_shapes(dcgan, decode_only=True)[0] == (100, 1, 1)
+    assert decoder_layer_shapes(FlatMLP())[0] == (6,)  # the decoder child's first layer
+
+    class WithDim(torch.nn.Module):
+        z_dim = 12
+
+    assert stated_latent_shape(WithDim()) == (12,)
+    lightning = {"state_dict": {}, "hyper_parameters": {"latent_dim": 9}}
+    assert checkpoint_latent_shape(lightning) == (9,)
+    state = FlatMLP(latent=5).state_dict()
+    assert checkpoint_latent_shape(state) == (5,)  # decoder.0.weight is (32, 5)
+    assert checkpoint_latent_shape({"weights": [1, 2]}) is None
