@@ -232,7 +232,10 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open model", "", MODEL_FILTER)
         if not path:
             return
-        dialog = QtOpenModelDialog(path, self)
+        shown = self.workspace.dataset if self.workspace is not None else None
+        if shown is not None and shown.source.startswith("prior:"):
+            shown = None  # the old model's prior samples say nothing about the new model
+        dialog = QtOpenModelDialog(path, self, dataset=shown)
         self.model_dialog = dialog
         try:
             if dialog.exec():

@@ -142,14 +142,18 @@ def _weighted_layers(module: Any) -> Iterable[tuple[str, Any]]:
     ]
 
 
-def _layer_input(layer: Any) -> tuple[int, ...] | None:
-    """The latent shape a layer that comes first in a decoder takes."""
+def _layer_input(layer: Any, generator: bool) -> tuple[int, ...] | None:
+    """The latent shape a layer that comes first in a decoder takes.
+
+    A transposed convolution says only the channels: a generator (no encoder, DCGAN-like)
+    takes ``(nz, 1, 1)``; an autoencoder's spatial latents cannot be read off it.
+    """
     kind = _layer_kind(layer)
     try:
         if kind == "Linear":
             size = int(layer.in_features)
             return (size,) if size > 0 else None
-        if kind.startswith("ConvTranspose"):  # a DCGAN generator takes (B, nz, 1, 1)
+        if kind.startswith("ConvTranspose") and generator:
             spatial = int(kind[-2])
             return (int(layer.in_channels),) + (1,) * spatial
     except (AttributeError, TypeError, ValueError, RuntimeError):
@@ -177,7 +181,8 @@ def _child(module: Any, names: Sequence[str]) -> Any:
 
 
 def decoder_layer_shapes(module: Any, decode_only: bool = False) -> list[tuple[int, ...]]:
-    """Latent shapes the network's layers suggest, most likely first.
+    """Latent shapes the network's layers suggest, most likely first (``decode_only``: the
+    network has no encoder, so a first transposed convolution takes ``(C, 1, 1)``).
 
     The first layer of a ``decoder`` / ``generator`` child comes first; then (for a module
     that only decodes) its own first layer; then every layer's input in order, because the
@@ -187,13 +192,14 @@ def decoder_layer_shapes(module: Any, decode_only: bool = False) -> list[tuple[i
     found: list[tuple[int, ...]] = []
     part = _child(module, _DECODER_NAMES)
     if part is not None:
-        found += [s for _, layer in list(_weighted_layers(part))[:1] if (s := _layer_input(layer))]
+        found += [shape for _, layer in list(_weighted_layers(part))[:1]
+                  if (shape := _layer_input(layer, decode_only))]  # fmt: skip
     layers = list(_weighted_layers(module))
     if decode_only and layers:
-        first = _layer_input(layers[0][1])
+        first = _layer_input(layers[0][1], decode_only)
         if first:
             found.append(first)
-    found += [s for _, layer in layers if (s := _layer_input(layer))]
+    found += [shape for _, layer in layers if (shape := _layer_input(layer, decode_only))]
     return list(dict.fromkeys(found))
 
 
@@ -351,3 +357,58 @@ def first_working_shape(
             continue
         return shape, tried
     return None, tried
+
+
+def decode_trial(
+    decode_fn: Callable[..., Any], num_classes: int = 0, output_index: int | str = 0
+) -> Callable[[tuple[int, ...]], npt.NDArray[np.float32]]:
+    """A function that decodes two zero latents of a given shape and returns the raw output.
+
+    Used to check a guessed latent shape: a wrong one raises inside the network.
+    """
+
+    def trial(shape: tuple[int, ...]) -> npt.NDArray[np.float32]:
+        import torch
+
+        from latent_explorer.core.models.outputs import pick_output
+
+        z = torch.zeros((2, *shape), dtype=torch.float32)
+        with torch.inference_mode():
+            if num_classes > 0:
+                out = decode_fn(z, torch.zeros(2, dtype=torch.int64))
+            else:
+                out = decode_fn(z)
+            tensor = pick_output(out, output_index)
+            raw: npt.NDArray[np.float32] = (
+                tensor.detach().to(device="cpu", dtype=torch.float32).numpy()
+            )
+        if raw.ndim == 0 or raw.shape[0] != 2:
+            raise ValueError(f"it returned shape {raw.shape} for 2 latents")
+        return raw
+
+    return trial
+
+
+def find_latent_shape(
+    obj: Any,
+    decode_fn: Callable[..., Any],
+    *,
+    has_encoder: bool,
+    num_classes: int = 0,
+    output_index: int | str = 0,
+    first: Sequence[tuple[int, ...]] = (),
+) -> tuple[tuple[int, ...] | None, list[str]]:
+    """The latent shape of a network that does not state it in options, checked by decoding.
+
+    Tries ``first`` (e.g. the shape an encoder returned), then the first layer of the decoder,
+    then a ``latent_dim``-like attribute; the first shape the decoder takes wins. Returns the
+    shape (``None``: nothing said one that decodes) and the failed tries.
+    """
+    candidates = list(first)
+    candidates += decoder_layer_shapes(obj, decode_only=not has_encoder)
+    stated = stated_latent_shape(obj)
+    if stated:
+        candidates.append(stated)
+    if not candidates:
+        return None, []
+    return first_working_shape(decode_trial(decode_fn, num_classes, output_index), candidates)

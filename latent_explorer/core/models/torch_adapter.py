@@ -87,6 +87,9 @@ class TorchModel:
         Returns the named tensors to hash for :meth:`fingerprint` (e.g. ``module.state_dict``).
     fingerprint_files
         Files whose bytes also go into :meth:`fingerprint` (an archive, an adapter file).
+    fingerprint_extra
+        More bytes for :meth:`fingerprint`, e.g. what the network returned for fixed inputs
+        (a model built from plain functions has no weights to hash).
     batch_size
         Largest batch handed to the network at once.
     keep_alive
@@ -112,6 +115,7 @@ class TorchModel:
         encoder_layout: Layout | None = None,
         state_fn: Callable[[], Mapping[str, Any]] | None = None,
         fingerprint_files: Sequence[str | Path] = (),
+        fingerprint_extra: bytes = b"",
         batch_size: int = 512,
         keep_alive: object = None,
     ) -> None:
@@ -134,6 +138,7 @@ class TorchModel:
         self._encoder_layout = encoder_layout
         self._state_fn = state_fn
         self._fingerprint_files = tuple(Path(p) for p in fingerprint_files)
+        self._fingerprint_extra = fingerprint_extra
         self._fingerprint: str | None = None
         self._keep_alive = keep_alive
         self._output_layout: Layout = "nchw" if channels_first else "nhwc"
@@ -403,6 +408,7 @@ class TorchModel:
                 hash_state(digest, self._state_fn())
             for path in self._fingerprint_files:
                 hash_file(digest, path)
+            digest.update(self._fingerprint_extra)
             if self._state_fn is None and not self._fingerprint_files:
                 digest.update(self.source.encode())
             self._fingerprint = digest.hexdigest()[:32]
