@@ -7,14 +7,16 @@ values, latent sizes stated only by a layer or an attribute.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
-from latent_explorer.core.errors import ModelOutputError
-from latent_explorer.core.models import TorchModel
+from latent_explorer.core.errors import ModelError, ModelOutputError
+from latent_explorer.core.models import TorchModel, load_model
+from latent_explorer.core.models.detect import ModelKind, detect_model
 from latent_explorer.core.models.probing import (
     checkpoint_latent_shape,
     decoder_layer_shapes,
@@ -144,3 +146,68 @@ def test_guesses_from_values_layers_attributes_and_checkpoint_keys() -> None:
     state = FlatMLP(latent=5).state_dict()
     assert checkpoint_latent_shape(state) == (5,)  # decoder.0.weight is (32, 5)
     assert checkpoint_latent_shape({"weights": [1, 2]}) is None
+
+
+BESIDE_SOURCE = '''
+import torch
+
+
+class BesideVAE(torch.nn.Module):
+    """A grey VAE whose decoder has no layer that says the latent size (a bare weight)."""
+
+    def __init__(self, latent: int = 5) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 2, 3, stride=2, padding=1)
+        self.fc = torch.nn.Linear(2 * 14 * 14, latent)
+        self.w = torch.nn.Parameter(torch.randn(latent, 784) * 0.1)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.conv(x))
+        return self.fc(h.view(x.shape[0], -1))  # fails on odd strides
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(z @ self.w)  # 784 flat values
+'''
+
+
+def save_beside_checkpoint(folder: Path, module_name: str) -> Path:
+    """``torch.save`` a dict holding a module whose class lives in ``<module_name>.py`` beside
+    it, then forget the class, as a user's fresh process would."""
+    import importlib
+    import sys
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{module_name}.py").write_text(BESIDE_SOURCE, encoding="utf-8")
+    sys.path.insert(0, str(folder))
+    try:
+        nets = importlib.import_module(module_name)
+        torch.manual_seed(0)
+        path = folder / "vae.pt"
+        torch.save({"model": nets.BesideVAE(latent=5), "hyper_parameters": {"latent_dim": 5}},
+                   path)  # fmt: skip
+    finally:
+        sys.path.remove(str(folder))
+        sys.modules.pop(module_name, None)
+    return path
+
+
+def test_a_trusted_pickle_finds_its_class_file_beside_it_and_states_its_latent_size(
+    tmp_path: Path,
+) -> None:
+    import sys
+
+    name = f"beside_nets_{tmp_path.name}"
+    path = save_beside_checkpoint(tmp_path / "ckpt", name)
+    detection = detect_model(path)  # read as opcodes: nothing is unpickled
+    assert detection.kind is ModelKind.PICKLE and name not in sys.modules
+    assert detection.options.latent_shape == (5,) and "latents of 5 values" in detection.summary
+    try:
+        model = load_model(path, trust_code=True)
+        assert model.latent_shape == (5,) and model.image_shape == (28, 28, 1)
+        assert model.encode(grey_images(2)).shape == (2, 5)
+    finally:
+        sys.modules.pop(name, None)
+    assert str(tmp_path / "ckpt") not in sys.path  # only while unpickling
+    (tmp_path / "ckpt" / f"{name}.py").unlink()
+    with pytest.raises(ModelError, match=r"put the \.py file that defines them in"):
+        load_model(path, trust_code=True)
