@@ -284,9 +284,10 @@ class MainWindow(QMainWindow):
         self.workspace_changed.emit(ws)
         self.paths.recompute()
         self.projection_panel.show_idle(f"{ws.projector.params.method.upper()} map ready")
+        notes = [*ws.dataset.notes, *getattr(ws.model, "notes", ())]  # what was guessed
         self.statusBar().showMessage(
             f"Opened {ws.dataset.name} with {ws.model.name}"
-            + ("; " + "; ".join(ws.dataset.notes) if ws.dataset.notes else ""), 8000)
+            + ("; " + "; ".join(notes) if notes else ""), 8000)
         if self.projection.method != "pca":
             self.compute_projection()
 

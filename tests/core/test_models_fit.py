@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from latent_explorer.core.errors import ModelError, ModelOutputError
-from latent_explorer.core.models import TorchModel, load_model
+from latent_explorer.core.models import ModelOptions, TorchModel, load_model
 from latent_explorer.core.models.detect import ModelKind, detect_model
 from latent_explorer.core.models.probing import (
     checkpoint_latent_shape,
@@ -211,3 +211,47 @@ def test_a_trusted_pickle_finds_its_class_file_beside_it_and_states_its_latent_s
     (tmp_path / "ckpt" / f"{name}.py").unlink()
     with pytest.raises(ModelError, match=r"put the \.py file that defines them in"):
         load_model(path, trust_code=True)
+
+
+FLAT_ADAPTER = '''
+import torch
+
+NAME = "flat mlp"
+
+
+class FlatVAE(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoder = torch.nn.Linear(784, 8)
+        self.decoder = torch.nn.Linear(4, 784)
+
+    def encode(self, x):
+        return self.encoder(x).chunk(2, dim=1)
+
+    def decode(self, z):
+        return torch.sigmoid(self.decoder(z))
+
+
+def build_model():
+    torch.manual_seed(0)
+    return FlatVAE()
+'''
+
+
+def test_an_adapter_file_and_its_card_open_a_flat_mlp_without_stating_anything(
+    tmp_path: Path,
+) -> None:
+    from latent_explorer.core.models import write_model_card
+
+    adapter = tmp_path / "flat_adapter.py"
+    adapter.write_text(FLAT_ADAPTER, encoding="utf-8")
+    model = load_model(adapter, trust_code=True)  # no LATENT_SHAPE: the decoder's layer says 4
+    assert model.latent_shape == (4,) and model.image_shape == (28, 28, 1)
+    images = grey_images(3)
+    latents = model.encode(images)  # handed (B, 28, 28, 1), given (B, 784)
+    net = model.network
+    assert isinstance(net, torch.nn.Module)
+    mu = net.encode(torch.from_numpy(images.reshape(3, 784)))[0].detach().numpy()
+    np.testing.assert_allclose(latents, mu, rtol=1e-5, atol=1e-6)
+    card = write_model_card(tmp_path / "flat.card.json", "adapter", adapter, ModelOptions())
+    assert load_model(card, trust_code=True).encode(images).shape == (3, 4)

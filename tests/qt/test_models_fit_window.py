@@ -13,10 +13,11 @@ import torch
 from PySide6.QtWidgets import QFileDialog
 
 from latent_explorer.core.datasets.base import ArrayDataset
-from latent_explorer.core.models import load_model
+from latent_explorer.core.models import TorchModel, load_model
 from latent_explorer.core.models.detect import ModelKind
 from latent_explorer.qt.dialogs.open_model_dialog import QtOpenModelDialog
 from tests.core.test_models_fit import FlatMLP, grey_images, save_beside_checkpoint
+from tests.qt.conftest import wait_decoded
 from tests.qt.test_open_model_dialog import click_open, edit, open_dialog
 
 __all__ = ["open_dialog"]  # the fixture, shared with the dialog's own tests
@@ -102,3 +103,20 @@ def test_the_window_hands_its_dataset_to_the_dialog_and_prior_maps_keep_the_enco
     assert handed == [window2.workspace.dataset]
     window.open_model_dialog()
     assert handed[-1] is None  # prior samples of the old model say nothing about a new one
+
+
+def test_a_flat_output_is_shown_as_images_and_the_window_says_so(
+    make_window, qtbot  # type: ignore[no-untyped-def]
+) -> None:
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(4, 784), torch.nn.Sigmoid()).eval()
+    model = TorchModel(net, name="flat gen", source="test:flat", latent_shape=(4,),
+                       keep_alive=net)  # fmt: skip
+    window = make_window(dataset="digits", model=None)
+    with qtbot.waitSignal(window.workspace_changed, timeout=30_000):
+        window.open(model=model)
+    assert window.workspace.dataset.images.shape[1:] == (28, 28, 1)
+    assert "784 flat values per latent; shown as 28x28 grey images" in (
+        window.statusBar().currentMessage())
+    wait_decoded(qtbot, window)
+    assert window.decoder_view.decoded_pane.array.shape == (28, 28, 1)
