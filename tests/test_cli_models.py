@@ -41,6 +41,13 @@ def test_info_tries_the_encoder_of_a_pickle_beside_its_class_file(
     assert "encoder  yes (tried on one image of grey.npz)" in out
     assert "784 flat values per latent; shown as 28x28 grey images" in out
     assert "fit      the model can encode this dataset" in out
+    try:
+        assert main(["info", "--model", str(model), "--trust-code", "--dataset", "digits"]) == 0
+    finally:
+        sys.modules.pop(name, None)
+    out = capsys.readouterr().out
+    assert "encoder  yes, for 28x28x1 images (not tried: this dataset's differ)" in out
+    assert "fit      no: vae works on 28x28x1 images (HxWxC) but digits has 8x8x1 images" in out
 
 
 def test_info_says_what_an_encoder_that_does_not_fit_was_given(

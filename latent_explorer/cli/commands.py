@@ -41,6 +41,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     problem = ""
     if not model.has_encoder:
         print("  encoder  no (decoder only)")
+    elif tuple(model.image_shape) != tuple(data.image_shape):
+        size = "x".join(str(v) for v in model.image_shape)
+        print(f"  encoder  yes, for {size} images (not tried: this dataset's differ)")
     else:
         try:  # tried on one real image, not assumed
             try_encoder(model, data)
