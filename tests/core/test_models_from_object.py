@@ -138,3 +138,33 @@ def test_an_encoder_that_takes_no_layout_lists_what_was_tried() -> None:
         assert tried in message
     assert "mat1 and mat2 shapes cannot be multiplied" in message
     assert "takes 100 values per image" in message
+
+
+class ColourFlatMLP(torch.nn.Module):
+    """An MLP on 16x16 RGB that flattens whatever it gets (so every layout "works") and
+    returns 768 flat values: it was trained on (C, H, W) order, like ``x.view(B, -1)``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.enc = torch.nn.Linear(768, 4)
+        self.dec = torch.nn.Linear(4, 768)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.enc(x.flatten(1))
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.dec(z))
+
+
+def test_an_encoder_that_takes_any_layout_gets_the_decoders_channel_order() -> None:
+    torch.manual_seed(4)
+    net = ColourFlatMLP()
+    images = colour_images(3, side=16)
+    model = model_from_object(net, sample_images=images)
+    assert model.image_shape == (16, 16, 3) and model.encoder_layout == "flat"
+    chw = torch.from_numpy(images.transpose(0, 3, 1, 2).reshape(3, 768).copy())
+    np.testing.assert_allclose(model.encode(images), net.encode(chw).detach().numpy(),
+                               rtol=1e-5, atol=1e-6)  # fmt: skip
+    flat = net.decode(torch.zeros(1, 4)).detach().numpy().reshape(3, 16, 16)
+    np.testing.assert_allclose(model.decode(np.zeros((1, 4), np.float32))[0],
+                               flat.transpose(1, 2, 0), rtol=1e-6)  # fmt: skip

@@ -142,6 +142,7 @@ class TorchModel:
         self._fingerprint: str | None = None
         self._keep_alive = keep_alive
         self._output_layout: Layout = "nchw" if channels_first else "nhwc"
+        self._layout_seen = False  # whether a decode has shown the output's layout yet
         self.notes: list[str] = []
         """What was guessed while opening the model, in words for the user."""
         if image_shape is not None:
@@ -153,6 +154,7 @@ class TorchModel:
         else:
             self.image_shape = ()
             self.image_shape = self._infer_image_shape()
+            self._layout_seen = True
 
     def __repr__(self) -> str:
         return (
@@ -259,6 +261,7 @@ class TorchModel:
         images, self._output_layout = to_channels_last(
             raw, self.image_shape, self._channels_first, self.name
         )
+        self._layout_seen = True
         return images
 
     def _infer_image_shape(self) -> tuple[int, ...]:
@@ -336,6 +339,9 @@ class TorchModel:
 
         assert self._encode_fn is not None
         encode_fn = self._encode_fn
+        if not self._layout_seen:  # the decoder's own layout is the likeliest: look at it
+            labels = None if self.num_classes <= 0 else np.zeros(2, dtype=np.int64)
+            self._decode_chunk(np.zeros((2, self.latent_dim), dtype=np.float32), labels, 0)
 
         def run(x: npt.NDArray[np.float32]) -> None:
             with torch.inference_mode():
