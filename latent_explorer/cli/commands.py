@@ -58,9 +58,10 @@ def cmd_info(args: argparse.Namespace) -> int:
     if prior is not None:
         print(f"fit      the map shows {len(prior):,} latents drawn from the prior")
         return 0
+    if problem:
+        print(f"fit      no: {problem}")
+        return 0
     try:
-        if problem:
-            raise IncompatibleError(problem)
         check_compatible(model, data)
         print("fit      the model can encode this dataset")
     except IncompatibleError as exc:

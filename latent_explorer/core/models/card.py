@@ -245,5 +245,6 @@ def model_from_options(
         keep_alive=keep_alive,
     )
     if found:
-        model.notes.insert(0, f"latent shape {latent_shape} read from the network's layers")
+        model.notes.insert(0, f"latent shape {latent_shape} read off the network (its "
+                              "decoder's first layer or a latent_dim attribute)")
     return model
