@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from latent_explorer.cli.common import open_inputs, result_cache, run_job
+from latent_explorer.cli.common import open_inputs, open_map_inputs, result_cache, run_job
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -19,10 +19,10 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from latent_explorer.core.compute.encoding import check_compatible
+    from latent_explorer.core.compute.encoding import check_compatible, try_encoder
     from latent_explorer.core.errors import IncompatibleError
 
-    data, model = open_inputs(args)
+    data, model, prior = open_map_inputs(args)
     h, w, c = data.image_shape
     print(f"dataset  {data.name}  ({data.source})")
     print(f"  images   {len(data):,} of {h}x{w}, {c} channel{'s' if c > 1 else ''}")
@@ -38,9 +38,29 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"model    {model.name}  ({model.source})")
     print(f"  latent   {model.latent_dim} values, shape {tuple(model.latent_shape)}")
     print(f"  output   {'x'.join(str(v) for v in model.image_shape)}")
-    print(f"  encoder  {'yes' if model.has_encoder else 'no (decoder only)'}")
+    problem = ""
+    if not model.has_encoder:
+        print("  encoder  no (decoder only)")
+    elif tuple(model.image_shape) != tuple(data.image_shape):
+        size = "x".join(str(v) for v in model.image_shape)
+        print(f"  encoder  yes, for {size} images (not tried: this dataset's differ)")
+    else:
+        try:  # tried on one real image, not assumed
+            try_encoder(model, data)
+            print(f"  encoder  yes (tried on one image of {data.name})")
+        except IncompatibleError as exc:
+            problem = str(exc)
+            print("  encoder  present, but it fails on this dataset's images")
     if model.num_classes:
         print(f"  classes  conditional on {model.num_classes} classes")
+    for note in getattr(model, "notes", ()):
+        print(f"  note     {note}")
+    if prior is not None:
+        print(f"fit      the map shows {len(prior):,} latents drawn from the prior")
+        return 0
+    if problem:
+        print(f"fit      no: {problem}")
+        return 0
     try:
         check_compatible(model, data)
         print("fit      the model can encode this dataset")
@@ -70,9 +90,10 @@ def cmd_project(args: argparse.Namespace) -> int:
     from latent_explorer.core.compute.pipeline import encode_cached, latents_key, project_cached
     from latent_explorer.core.session.state import ProjectionState
 
-    data, model = open_inputs(args)
+    data, model, prior = open_map_inputs(args)
     cache = result_cache(args)
-    latents = run_job(lambda ctx: encode_cached(model, data, cache, ctx))
+    latents = prior if prior is not None else run_job(
+        lambda ctx: encode_cached(model, data, cache, ctx))
     params = ProjectionState(method=args.method, n_components=args.dims,
                              n_neighbors=args.neighbors, min_dist=args.min_dist,
                              perplexity=args.perplexity, seed=args.seed).to_params()
@@ -137,6 +158,9 @@ def cmd_decode(args: argparse.Namespace) -> int:
     if latent.size != model.latent_dim:
         raise SpecError(f"--latent has {latent.size} values but {model.name} takes "
                         f"{model.latent_dim}")
+    if model.num_classes and args.label is not None and not 0 <= args.label < model.num_classes:
+        raise SpecError(f"--label {args.label}: {model.name} draws classes 0 to "
+                        f"{model.num_classes - 1}")
     image = decode_one(model, latent, args.label)
     if image.ndim == 1:
         raise SpecError(f"{model.name} outputs a 1-D signal, not an image")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 DATASET_HELP = (
     "the images: 'digits' (built in), an MNIST-style IDX file (.gz or raw), a .npz/.npy array, "
-    "or a folder of PNG/JPEG images (labels from sub-folder names)"
+    "a folder of PNG/JPEG images (labels from sub-folder names), or prior:N (N latents drawn "
+    "from the prior, decoded by the model)"
 )
 MODEL_HELP = (
     "the model: 'demo' (built in), a model.json written by 'latent-explorer train', a model "
@@ -51,6 +53,48 @@ def open_inputs(args: argparse.Namespace, dataset: bool = True) -> tuple[Any, An
     data = load_dataset(args.dataset, labels=args.labels) if dataset else None
     model = load_model(args.model, trust_code=args.trust_code, latent_shape=args.latent_shape)
     return data, model
+
+
+def open_map_inputs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    """The dataset, the model and, for ``--dataset prior:N``, the prior latents (else ``None``).
+
+    ``prior:N`` maps ``N`` latents drawn from the standard normal prior, each shown as what
+    the model decodes from it, as in the window.
+    """
+    from latent_explorer.core.compute.prior_map import is_prior_spec, prior_count, prior_dataset
+    from latent_explorer.core.models import load_model
+
+    if not is_prior_spec(args.dataset):
+        data, model = open_inputs(args)
+        return data, model, None
+    count = prior_count(args.dataset)
+    model = load_model(args.model, trust_code=args.trust_code, latent_shape=args.latent_shape)
+    data, latents = run_job(lambda ctx: prior_dataset(model, count, ctx=ctx))
+    return data, model, latents
+
+
+NEGATIVE_VALUE_OPTIONS = ("--latent",)
+"""Options whose value may start with a minus sign (``--latent -1,0.5``)."""
+
+
+def join_negative_values(argv: Sequence[str]) -> list[str]:
+    """Turn ``--latent -1,0.5`` into ``--latent=-1,0.5``, which argparse reads as a value.
+
+    argparse takes a word starting with ``-`` for an option unless it is one plain number.
+    """
+    out: list[str] = []
+    words = list(argv)
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if (word in NEGATIVE_VALUE_OPTIONS and i + 1 < len(words)
+                and re.match(r"-\.?\d", words[i + 1])):  # fmt: skip
+            out.append(f"{word}={words[i + 1]}")
+            i += 2
+            continue
+        out.append(word)
+        i += 1
+    return out
 
 
 def run_job(job: Callable[[Any], Any]) -> Any:

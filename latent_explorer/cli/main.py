@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from latent_explorer._version import __version__
 from latent_explorer.cli import commands
 from latent_explorer.cli.atlas import add_atlas_parser, cmd_atlas
-from latent_explorer.cli.common import DATASET_HELP, add_data_args
+from latent_explorer.cli.common import DATASET_HELP, add_data_args, join_negative_values
 from latent_explorer.cli.render import add_render_parser
 from latent_explorer.cli.scale import SCALE_HANDLERS, add_scale_commands
 
@@ -124,7 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Decode a latent vector and save the image as PNG.")
     add_data_args(dec, dataset=False)
     dec.add_argument("--latent", required=True, metavar="V,V,...",
-                     help="comma-separated latent values, in the model's latent order")
+                     help="comma-separated latent values, in the model's latent order; "
+                     "values may be negative: --latent -1,0.5 or --latent=-1,0.5")
     dec.add_argument("--label", type=int, help="class for a conditional decoder")
     dec.add_argument("--scale", type=int, default=1, help="enlarge the PNG by this factor")
     dec.add_argument("--out", required=True, metavar="FILE.png")
@@ -150,9 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit status."""
     parser = build_parser()
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    words = join_negative_values(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(words)
     if args.command is None:
-        args = parser.parse_args(["gui", *(sys.argv[1:] if argv is None else argv)])
+        args = parser.parse_args(["gui", *words])
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "gui": commands.cmd_gui, "info": commands.cmd_info, "encode": commands.cmd_encode,
         "project": commands.cmd_project, "train": commands.cmd_train,

@@ -309,7 +309,10 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open model", "", MODEL_FILTER)
         if not path:
             return
-        dialog = QtOpenModelDialog(path, self)
+        shown = self.workspace.dataset if self.workspace is not None else None
+        if shown is not None and shown.source.startswith("prior:"):
+            shown = None  # the old model's prior samples say nothing about the new model
+        dialog = QtOpenModelDialog(path, self, dataset=shown)
         self.model_dialog = dialog
         try:
             if dialog.exec():
@@ -369,9 +372,10 @@ class MainWindow(QMainWindow):
         self.workspace_changed.emit(ws)
         self.paths.recompute()
         self.projection_panel.show_idle(f"{ws.projector.params.method.upper()} map ready")
+        notes = [*ws.dataset.notes, *getattr(ws.model, "notes", ())]  # what was guessed
         self.statusBar().showMessage(
             f"Opened {ws.dataset.name} with {ws.model.name}"
-            + ("; " + "; ".join(ws.dataset.notes) if ws.dataset.notes else ""), 8000)
+            + ("; " + "; ".join(notes) if notes else ""), 8000)
         if self.projection.method != "pca":
             self.compute_projection()
 

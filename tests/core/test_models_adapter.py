@@ -112,7 +112,7 @@ def test_vae_encoder_returning_mu_logvar_tuple_and_symmetric_input_range() -> No
     )  # fmt: skip
     images = np.zeros((2, 2, 2, 3), np.float32)
     np.testing.assert_allclose(model.encode(images), -1.0)
-    assert seen == [-1.0]
+    assert seen == [-1.0, -1.0]  # one image to find the layout the encoder takes, then the batch
 
 
 def test_conditional_decoder_gets_labels() -> None:

@@ -52,6 +52,17 @@ class ForwardOnlyGenerator(torch.nn.Module):
         return torch.sigmoid(self.lin(z)).reshape(-1, 1, 6, 6) * 255.0
 
 
+class LayerlessGenerator(torch.nn.Module):
+    """A generator with no layer and no attribute that says its latent size."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.ones(36))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(z.sum(1, keepdim=True) * self.w).reshape(-1, 1, 6, 6)
+
+
 @SCRIPT_IS_DEPRECATED
 def test_torchscript_autoencoder_reads_its_attributes(tmp_path: Path) -> None:
     net = ScriptedAutoencoder().eval()
@@ -69,8 +80,10 @@ def test_torchscript_autoencoder_reads_its_attributes(tmp_path: Path) -> None:
 def test_torchscript_generator_needs_a_latent_shape(tmp_path: Path) -> None:
     net = ForwardOnlyGenerator().eval()
     torch.jit.script(net).save(str(tmp_path / "gen.pt"))
+    assert load_model(str(tmp_path / "gen.pt")).latent_shape == (2,)  # from its first layer
+    torch.jit.script(LayerlessGenerator()).save(str(tmp_path / "bare.pt"))
     with pytest.raises(ModelError, match=r"does not say the shape of its latents.*--latent-shape"):
-        load_model(str(tmp_path / "gen.pt"))
+        load_model(str(tmp_path / "bare.pt"))
     model = load_model(str(tmp_path / "gen.pt"), latent_shape="2")
     assert not model.has_encoder and model.image_shape == (6, 6, 1)
     images = model.decode(np.zeros((2, 2), np.float32))

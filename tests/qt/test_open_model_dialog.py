@@ -232,7 +232,7 @@ def test_state_dict_with_adapter_needs_trust_then_previews_and_writes_a_card(
     np.testing.assert_array_equal(dialog.preview.latents, z)  # type: ignore[union-attr]
     expected = expected_pixels(net.decode(torch.from_numpy(z)).detach().numpy())
     assert_thumbnails(dialog, expected)
-    assert "with an encoder" in dialog.status_label.text()
+    assert "encoder: yes (tried on one of its decoded images)" in dialog.status_label.text()
     assert dialog.card_path() == tmp_path / "vae.card.json"
     click_open(qtbot, dialog)
     card = tmp_path / "vae.card.json"

@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.datasets.base import Dataset
-from latent_explorer.core.errors import IncompatibleError, ModelOutputError
+from latent_explorer.core.errors import IncompatibleError, LatentExplorerError, ModelOutputError
 from latent_explorer.core.jobs import JobContext, null_context
 from latent_explorer.core.models.base import GenerativeModel
 
@@ -24,6 +24,56 @@ def check_compatible(model: GenerativeModel, dataset: Dataset) -> None:
         raise IncompatibleError(
             f"{model.name} works on {want} images (HxWxC) but {dataset.name} has {have} images"
         )
+
+
+def try_encoder(model: GenerativeModel, dataset: Dataset) -> None:
+    """Raise :class:`IncompatibleError` unless ``model`` encodes one real image of ``dataset``.
+
+    Tried, not assumed: an encoder may be present and still take another input layout or
+    size than the dataset's images. The message says what it was given and what failed.
+    """
+    check_compatible(model, dataset)
+    if len(dataset) == 0:
+        return
+    try:
+        codes = model.encode(dataset.float_batch(0, 1))
+    except (ModelOutputError, ValueError, TypeError, RuntimeError) as exc:
+        shape = "x".join(str(v) for v in dataset.image_shape)
+        raise IncompatibleError(
+            f"{model.name}'s encoder fails on one {shape} image of {dataset.name}: {exc}"
+        ) from exc
+    if codes.shape != (1, model.latent_dim):
+        raise IncompatibleError(
+            f"{model.name}'s encoder returned shape {codes.shape} for one image of "
+            f"{dataset.name}; expected (1, {model.latent_dim})"
+        )
+
+
+def encoder_verdict(
+    model: GenerativeModel,
+    dataset: Dataset | None = None,
+    images: npt.NDArray[np.float32] | None = None,
+) -> str:
+    """One line on whether ``model``'s encoder works, tried on one real image, never assumed.
+
+    Tried on the first image of ``dataset`` when given, else on the first of ``images`` (e.g.
+    the model's own decoded images, float32 in [0, 1]).
+    """
+    if not model.has_encoder:
+        return "decoder only (no encoder)"
+    if dataset is not None:
+        try:
+            try_encoder(model, dataset)
+        except IncompatibleError as exc:
+            return f"encoder: cannot encode {dataset.name}: {exc}"
+        return f"encoder: yes, it can encode {dataset.name} (tried on one image)"
+    if images is not None and len(images):
+        try:
+            model.encode(np.asarray(images[:1], dtype=np.float32))
+        except (LatentExplorerError, ValueError, TypeError, RuntimeError) as exc:
+            return f"encoder: fails on one of its own decoded images: {exc}"
+        return "encoder: yes (tried on one of its decoded images)"
+    return "with an encoder (not tried yet)"
 
 
 def encode_dataset(

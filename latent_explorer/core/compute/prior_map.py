@@ -68,7 +68,12 @@ def prior_dataset(model: GenerativeModel, count: int, seed: int = 0,
     images = np.concatenate(pictures)
     if images.ndim == 2:
         images = signal_images(images)
+    if model.has_encoder:
+        note = (f"the map shows {count:,} latents drawn from the standard normal prior and what "
+                f"{model.name} decodes from them")
+    else:
+        note = (f"{model.name} has no encoder: the map shows {count:,} latents drawn from the "
+                "standard normal prior")
     dataset = ArrayDataset(f"{count:,} prior samples", f"{PRIOR_PREFIX}{count}", images,
-                           notes=[f"{model.name} has no encoder: the map shows {count:,} latents "
-                                  "drawn from the standard normal prior"])
+                           notes=[note])
     return dataset, latents

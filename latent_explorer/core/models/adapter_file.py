@@ -105,7 +105,7 @@ def load_adapter_file(
     if not path.is_file():
         raise ModelError(path, "no such file")
     folder = Path(checkpoint_dir) if checkpoint_dir is not None else path.resolve().parent
-    with _folder_on_path(path.resolve().parent):
+    with folder_on_import_path(path.resolve().parent):
         module = _import(path)
         obj = _build(path, module, folder)
     try:
@@ -137,7 +137,8 @@ def load_adapter_file(
 
 
 @contextmanager
-def _folder_on_path(folder: Path) -> Iterator[None]:
+def folder_on_import_path(folder: Path) -> Iterator[None]:
+    """Put ``folder`` first on ``sys.path`` meanwhile, so code can import modules beside it."""
     entry = str(folder)
     sys.path.insert(0, entry)
     try:

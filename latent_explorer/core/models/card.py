@@ -205,21 +205,34 @@ def model_from_options(
 ) -> TorchModel:
     """Build a :class:`TorchModel` for the file ``path`` from a decoder and stated options.
 
-    Raises :class:`ModelError` naming ``path`` when the latent shape is unknown; ``hint``
-    adds where else the shape could come from for this kind of file.
+    Where ``options`` give no latent shape, it is read off the network ``keep_alive`` (the
+    decoder's first layer, a ``latent_dim``-like attribute) and checked by decoding. Raises
+    :class:`ModelError` naming ``path`` when it stays unknown; ``hint`` adds where else the
+    shape could come from for this kind of file.
     """
-    if options.latent_shape is None:
+    from latent_explorer.core.models.probing import find_latent_shape
+
+    latent_shape = options.latent_shape
+    found = False
+    if latent_shape is None and keep_alive is not None:
+        latent_shape, _ = find_latent_shape(
+            keep_alive, decode_fn, has_encoder=encode_fn is not None,
+            num_classes=options.num_classes or 0,
+            output_index=0 if options.output_index is None else options.output_index,
+        )  # fmt: skip
+        found = latent_shape is not None
+    if latent_shape is None:
         raise ModelError(
             path,
             "does not say the shape of its latents. Give it with --latent-shape (e.g. 128 or "
             f'8,2,2), or as "latent_shape" in a model card{hint}',
         )
-    return TorchModel(
+    model = TorchModel(
         decode_fn,
         encode_fn=encode_fn,
         name=options.name or path.stem,
         source=source or str(path.resolve()),
-        latent_shape=options.latent_shape,
+        latent_shape=latent_shape,
         output_range=options.output_range or OutputRange.UNIT,
         output_index=0 if options.output_index is None else options.output_index,
         image_shape=options.image_shape,
@@ -231,3 +244,7 @@ def model_from_options(
         fingerprint_files=(path,),
         keep_alive=keep_alive,
     )
+    if found:
+        model.notes.insert(0, f"latent shape {latent_shape} read off the network (its "
+                              "decoder's first layer or a latent_dim attribute)")
+    return model

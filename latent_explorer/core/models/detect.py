@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 import pickle
-import pickletools
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -32,6 +31,8 @@ from latent_explorer.core.models.card import (
     read_model_card,
     write_model_card,
 )
+from latent_explorer.core.models.pickle_scan import pickled_classes, pickled_latent_shape
+from latent_explorer.core.models.probing import checkpoint_latent_shape
 from latent_explorer.core.models.vae import FORMAT as VAE_FORMAT
 from latent_explorer.core.models.vae import read_meta
 
@@ -126,6 +127,10 @@ class ModelPreview:
     num_classes: int
     has_encoder: bool
     name: str
+    encoder_check: str = ""
+    """Whether the encoder worked on one real image, in words (empty: not tried)."""
+    notes: tuple[str, ...] = ()
+    """What was guessed while opening the model (a flat output shown as images ...)."""
 
     def describe(self) -> str:
         """One line saying what the model turns latents into."""
@@ -138,8 +143,11 @@ class ModelPreview:
         parts = [f"latents {shape} -> {out}"]
         if self.num_classes:
             parts.append(f"{self.num_classes} classes")
-        parts.append("with an encoder" if self.has_encoder else "decoder only (no encoder)")
-        return "; ".join(parts)
+        if self.encoder_check:
+            parts.append(self.encoder_check)
+        else:
+            parts.append("with an encoder" if self.has_encoder else "decoder only (no encoder)")
+        return "; ".join([*parts, *self.notes])
 
 
 def detect_model(path: str | Path) -> Detection:
@@ -262,7 +270,10 @@ def _detect_checkpoint(path: Path) -> Detection:
         named = f" (it names {', '.join(classes[:3])})" if classes else ""
         summary = (f"A whole pickled PyTorch module{named}. Unpickling it runs code that the "
                    "file names, so it opens only if you trust it.")  # fmt: skip
-        return _with_earlier_card(Detection(path, ModelKind.PICKLE, summary))
+        shape = pickled_latent_shape(path)
+        summary += _stated(shape)
+        return _with_earlier_card(Detection(path, ModelKind.PICKLE, summary,
+                                            ModelOptions(latent_shape=shape)))  # fmt: skip
     except Exception as exc:  # torch raises many kinds for files that are no checkpoint
         return _not_a_checkpoint(path, exc)
     vae = _detect_vae_weights(path)
@@ -275,7 +286,15 @@ def _detect_checkpoint(path: Path) -> Detection:
     summary = (f"PyTorch weights only (a state_dict of {tensors} tensors): the file holds "
                "numbers, not the network. Choose the Python adapter file that builds the "
                "network and loads these weights.")  # fmt: skip
-    return _with_earlier_card(Detection(path, ModelKind.STATE_DICT, summary))
+    shape = checkpoint_latent_shape(data)
+    return _with_earlier_card(Detection(path, ModelKind.STATE_DICT, summary + _stated(shape),
+                                        ModelOptions(latent_shape=shape)))  # fmt: skip
+
+
+def _stated(shape: tuple[int, ...] | None) -> str:
+    if shape is None:
+        return ""
+    return f" It states latents of {'x'.join(map(str, shape))} values."
 
 
 def looks_like_torch_file(path: Path) -> bool:
@@ -348,39 +367,6 @@ def _jit_load(path: Path) -> Any:
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(path, f"cannot be read as a TorchScript archive: {first}") from exc
-
-
-def pickled_classes(path: Path, limit: int = 20) -> list[str]:
-    """Classes (``module.Name``) a torch pickle names, read as opcodes (nothing is unpickled)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            name = next((n for n in archive.namelist() if n.endswith("data.pkl")), None)
-            data = archive.read(name) if name else b""
-    except (OSError, zipfile.BadZipFile):
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return []
-    found: list[str] = []
-    strings: list[str] = []
-    try:
-        for opcode, arg, _ in pickletools.genops(data):
-            if isinstance(arg, str):
-                strings.append(arg)
-            qualname = None
-            if opcode.name == "GLOBAL" and isinstance(arg, str):
-                qualname = arg.replace(" ", ".")
-            elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
-                qualname = f"{strings[-2]}.{strings[-1]}"
-            if qualname and not qualname.startswith(("torch", "collections", "__builtin__",
-                                                     "builtins", "_codecs")):  # fmt: skip
-                if qualname not in found:
-                    found.append(qualname)
-                if len(found) >= limit:
-                    break
-    except Exception:  # a legacy file goes on after the pickle; what was read is enough
-        pass
-    return found
 
 
 def card_path_for(checkpoint: Path) -> Path:
@@ -519,7 +505,7 @@ def decode_preview(
         raise ModelError(path, _explain(exc, options or ModelOptions())) from exc
     return ModelPreview(latents, labels, images, tuple(model.latent_shape),
                         tuple(model.image_shape), model.num_classes, model.has_encoder,
-                        model.name)  # fmt: skip
+                        model.name, notes=tuple(getattr(model, "notes", ())))  # fmt: skip
 
 
 def _explain(exc: BaseException, options: ModelOptions) -> str:

@@ -1,13 +1,17 @@
 """Open a whole pickled ``nn.Module`` (``torch.save(model)``): runs code, so needs trust.
 
 Unpickling can run any code stored in the file, so this loader refuses unless the caller
-passes ``trust_code=True``. The classes the pickle names must be importable (the user's
-project on ``sys.path``). The file may hold the module itself or a dict with it under one of
-``model``, ``generator``, ``decoder``, ``netG``, ``G``, ``g_ema``, ``G_ema``, ``module``.
+passes ``trust_code=True``. The classes the pickle names must be importable: while unpickling,
+the checkpoint's folder is first on ``sys.path``, so a ``.py`` file lying beside it (the
+``models.py`` the network was defined in) is found. The file may hold the module itself or a
+dict with it under one of ``model``, ``generator``, ``decoder``, ``netG``, ``G``, ``g_ema``,
+``G_ema``, ``module``.
 
 The decoder is the module's ``decode`` method, or ``forward``; ``encode`` is used when present.
 The latent shape comes from the caller or a card, else from the module's ``latent_shape``
-attribute, else from an int ``latent_dim`` / ``z_dim`` / ``nz`` attribute.
+attribute or an int ``latent_dim`` / ``z_dim`` / ``nz`` attribute, else from a
+``latent_dim``-like key of the checkpoint dict (also under ``hyper_parameters`` / ``config``),
+else from the decoder's first layer.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from latent_explorer.core.errors import ModelError
+from latent_explorer.core.models.adapter_file import folder_on_import_path
 from latent_explorer.core.models.card import (
     ModelOptions,
     model_from_options,
     parse_latent_shape,
     trust_refusal,
 )
+from latent_explorer.core.models.probing import checkpoint_latent_shape
 from latent_explorer.core.models.torch_adapter import TorchModel
 
 _MODULE_KEYS = ("model", "generator", "decoder", "netG", "G", "g_ema", "G_ema", "module")
@@ -50,12 +56,14 @@ def load_pickled_module(
     if not trust_code:
         raise trust_refusal(path, "a pickled PyTorch module")
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=False)
+        with folder_on_import_path(path.resolve().parent):
+            obj = torch.load(path, map_location="cpu", weights_only=False)
     except (AttributeError, ImportError) as exc:
         raise ModelError(
             path,
             f"cannot be unpickled: {type(exc).__name__}: {exc}. The classes it was saved with "
-            "must be importable; a Python adapter file that builds the network is more robust",
+            f"must be importable: put the .py file that defines them in {path.resolve().parent}"
+            " or on PYTHONPATH",
         ) from exc
     except Exception as exc:
         raise ModelError(path, f"cannot be unpickled: {type(exc).__name__}: {exc}") from exc
@@ -71,7 +79,9 @@ def load_pickled_module(
     return model_from_options(
         path,
         decode_fn,
-        (options or ModelOptions()).over(ModelOptions(latent_shape=_latent_shape(module))),
+        (options or ModelOptions()).over(
+            ModelOptions(latent_shape=_latent_shape(module) or checkpoint_latent_shape(obj))
+        ),
         encode_fn=encode if callable(encode) else None,
         source=source,
         state_fn=module.state_dict,

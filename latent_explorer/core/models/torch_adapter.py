@@ -31,6 +31,14 @@ from latent_explorer.core.models.outputs import (
     to_channels_last,
     to_layout,
 )
+from latent_explorer.core.models.probing import (
+    EncoderLayoutError,
+    contiguous_tensor,
+    encoder_expects,
+    layout_candidates,
+    probe_encoder_layout,
+    suggest_image_shape,
+)
 
 
 class TorchModel:
@@ -72,11 +80,16 @@ class TorchModel:
         ``"split_half"``: the first half of the last axis (``mu`` and ``logvar`` concatenated).
     encoder_layout
         ``"nhwc"``, ``"nchw"``, ``"nhw"`` (grey, no channel axis) or ``"flat"``; ``None``:
-        the layout the decoder outputs.
+        found out on the first :meth:`encode` by trying one image in the layout the decoder
+        outputs, then channels first, flat, channels last (and grey without a channel axis);
+        the first the encoder takes is kept.
     state_fn
         Returns the named tensors to hash for :meth:`fingerprint` (e.g. ``module.state_dict``).
     fingerprint_files
         Files whose bytes also go into :meth:`fingerprint` (an archive, an adapter file).
+    fingerprint_extra
+        More bytes for :meth:`fingerprint`, e.g. what the network returned for fixed inputs
+        (a model built from plain functions has no weights to hash).
     batch_size
         Largest batch handed to the network at once.
     keep_alive
@@ -102,6 +115,7 @@ class TorchModel:
         encoder_layout: Layout | None = None,
         state_fn: Callable[[], Mapping[str, Any]] | None = None,
         fingerprint_files: Sequence[str | Path] = (),
+        fingerprint_extra: bytes = b"",
         batch_size: int = 512,
         keep_alive: object = None,
     ) -> None:
@@ -124,9 +138,13 @@ class TorchModel:
         self._encoder_layout = encoder_layout
         self._state_fn = state_fn
         self._fingerprint_files = tuple(Path(p) for p in fingerprint_files)
+        self._fingerprint_extra = fingerprint_extra
         self._fingerprint: str | None = None
         self._keep_alive = keep_alive
         self._output_layout: Layout = "nchw" if channels_first else "nhwc"
+        self._layout_seen = False  # whether a decode has shown the output's layout yet
+        self.notes: list[str] = []
+        """What was guessed while opening the model, in words for the user."""
         if image_shape is not None:
             self.image_shape = tuple(int(n) for n in image_shape)
             if len(self.image_shape) not in (1, 3):
@@ -136,6 +154,7 @@ class TorchModel:
         else:
             self.image_shape = ()
             self.image_shape = self._infer_image_shape()
+            self._layout_seen = True
 
     def __repr__(self) -> str:
         return (
@@ -271,6 +290,7 @@ class TorchModel:
         images, self._output_layout = to_channels_last(
             raw, self.image_shape, self._channels_first, self.name
         )
+        self._layout_seen = True
         return images
 
     def _infer_image_shape(self) -> tuple[int, ...]:
@@ -279,6 +299,18 @@ class TorchModel:
         probe = np.zeros((2, self.latent_dim), dtype=np.float32)
         labels = None if self.num_classes <= 0 else np.zeros(2, dtype=np.int64)
         raw = self._decode_chunk(probe, labels, 0)
+        suggested = suggest_image_shape(raw.shape[1]) if raw.ndim == 2 else None
+        if suggested is not None:
+            h, w, c = suggested
+            if c == 3 and self._channels_first is None:
+                self._channels_first = True  # torch flattens (C, H, W) channel by channel
+            self._output_layout = "flat"
+            colour = "grey" if c == 1 else "colour (read channel by channel)"
+            self.notes.append(
+                f"{self.name} outputs {raw.shape[1]} flat values per latent; shown as {h}x{w} "
+                f"{colour} images. Give the image shape {raw.shape[1]} to see a 1-D signal"
+            )
+            return suggested
         images, self._output_layout = to_channels_last(raw, None, self._channels_first, self.name)
         return tuple(int(n) for n in images.shape[1:])
 
@@ -317,19 +349,58 @@ class TorchModel:
             )
         return means
 
+    @property
+    def encoder_layout(self) -> Layout | None:
+        """The layout the encoder takes (``None`` until stated or found by the first encode)."""
+        return self._encoder_layout
+
     def _encoder_input(self, images: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         values = self.encoder_input_range.from_unit(images)
         if len(self.image_shape) == 1:
             return values
-        layout = self._encoder_layout or self._output_layout
-        return to_layout(values, layout, bool(self._channels_first))
+        if self._encoder_layout is None:
+            self._encoder_layout = self._probe_encoder_layout(values[:1])
+        return to_layout(values, self._encoder_layout, bool(self._channels_first))
+
+    def _probe_encoder_layout(self, sample: npt.NDArray[np.float32]) -> Layout:
+        """Try the encoder on one image in each layout; keep the first it takes."""
+        import torch
+
+        assert self._encode_fn is not None
+        encode_fn = self._encode_fn
+        if not self._layout_seen:  # the decoder's own layout is the likeliest: look at it
+            labels = None if self.num_classes <= 0 else np.zeros(2, dtype=np.int64)
+            self._decode_chunk(np.zeros((2, self.latent_dim), dtype=np.float32), labels, 0)
+
+        def run(x: npt.NDArray[np.float32]) -> None:
+            with torch.inference_mode():
+                mean = pick_encoder_mean(
+                    encode_fn(contiguous_tensor(x)), self.encoder_output, self.latent_dim, 1
+                )
+            if int(mean.numel()) != self.latent_dim:
+                raise ValueError(
+                    f"it returned {int(mean.numel())} values but the latents have "
+                    f"{self.latent_dim}"
+                )
+
+        candidates = layout_candidates(self._output_layout, int(self.image_shape[-1]))
+        try:
+            layout, _ = probe_encoder_layout(
+                run, sample, candidates, channels_first=bool(self._channels_first),
+                expected=encoder_expects(self._keep_alive),
+            )  # fmt: skip
+        except EncoderLayoutError as exc:
+            shape = "x".join(str(n) for n in self.image_shape)
+            raise ModelOutputError(f"{self.name}'s encoder cannot encode {shape} images: "
+                                   f"{exc}") from exc  # fmt: skip
+        return layout
 
     def _encode_chunk(self, images: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         import torch
 
         assert self._encode_fn is not None
         count = images.shape[0]
-        x = torch.from_numpy(np.ascontiguousarray(self._encoder_input(images)))
+        x = contiguous_tensor(self._encoder_input(images))
         try:
             with torch.inference_mode():
                 out = self._encode_fn(x)
@@ -372,6 +443,7 @@ class TorchModel:
                 hash_state(digest, self._state_fn())
             for path in self._fingerprint_files:
                 hash_file(digest, path)
+            digest.update(self._fingerprint_extra)
             if self._state_fn is None and not self._fingerprint_files:
                 digest.update(self.source.encode())
             self._fingerprint = digest.hexdigest()[:32]

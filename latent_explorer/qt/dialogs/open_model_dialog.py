@@ -12,9 +12,11 @@ so :meth:`QtOpenModelDialog.result_spec` reopens the model in one step, in the w
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -34,6 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from latent_explorer.core.compute.encoding import encoder_verdict
+from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.models.base import GenerativeModel, OutputRange
 from latent_explorer.core.models.card import ModelOptions, parse_latent_shape
 from latent_explorer.core.models.detect import (
@@ -85,6 +89,9 @@ class QtOpenModelDialog(QDialog):
     fallback_folder
         Where model cards go when the checkpoint's folder is read-only (default: the user's
         config folder).
+    dataset
+        The dataset the window shows: the preview tries the model's encoder on one of its
+        images before saying it can encode it (without one: on a decoded image).
     """
 
     detected = Signal(object)
@@ -93,8 +100,10 @@ class QtOpenModelDialog(QDialog):
     """A preview or an error is shown for the current settings. Emitted on the GUI thread."""
 
     def __init__(self, path: str | None = None, parent: QWidget | None = None, *,
-                 fallback_folder: str | Path | None = None) -> None:
+                 fallback_folder: str | Path | None = None, dataset: Dataset | None = None
+                 ) -> None:
         super().__init__(parent)
+        self._dataset = dataset
         self.setWindowTitle("Open model")
         self.detection: Detection | None = None
         self.preview: ModelPreview | None = None
@@ -372,6 +381,7 @@ class QtOpenModelDialog(QDialog):
         if status == "ok":
             assert isinstance(value, ModelPreview)
             self._state = "ok"
+            self._fill_found_latent_shape(value)
             self._show_preview(value)
         else:
             self._state = "error"
@@ -479,14 +489,25 @@ class QtOpenModelDialog(QDialog):
                 self._cache = None
                 model = open_with_options(detection, options, trust_code=trust, adapter=adapter)
                 self._cache = (key, model)
-            return decode_preview(model, detection.checkpoint, count=PREVIEW_COUNT,
-                                  seed=PREVIEW_SEED, label=label, options=options)
+            preview = decode_preview(model, detection.checkpoint, count=PREVIEW_COUNT,
+                                     seed=PREVIEW_SEED, label=label, options=options)
+            own = preview.images.astype(np.float32) / 255.0
+            verdict = encoder_verdict(model, self._dataset, own)  # tried, never assumed
+            return replace(preview, encoder_check=verdict)
 
         self._state = "running"
         self.status_label.setStyleSheet("")
         self.status_label.setText("Decoding a preview...")
         self._job = self._worker.submit(job)
         self._update_ok()
+
+    def _fill_found_latent_shape(self, preview: ModelPreview) -> None:
+        """Show the latent shape read off the network where the field was blank."""
+        if self.latent_edit.text().strip():
+            return
+        self.latent_edit.blockSignals(True)
+        self.latent_edit.setText(",".join(map(str, preview.latent_shape)))
+        self.latent_edit.blockSignals(False)
 
     def _show_preview(self, preview: ModelPreview | None, message: str = "") -> None:
         self.preview = preview
