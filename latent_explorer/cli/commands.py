@@ -32,7 +32,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         classes, counts = np.unique(data.labels, return_counts=True)
         mix = ", ".join(f"{data.label_name(int(k))}: {n}" for k, n in zip(classes, counts,
                                                                           strict=True))
-        print(f"  labels   {len(classes)} classes ({mix})")
+        print(f"  labels   {_count(len(classes), 'class', 'classes')} ({mix})")
     for note in data.notes:
         print(f"  note     {note}")
     print(f"model    {model.name}  ({model.source})")
@@ -40,13 +40,17 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"  output   {'x'.join(str(v) for v in model.image_shape)}")
     print(f"  encoder  {'yes' if model.has_encoder else 'no (decoder only)'}")
     if model.num_classes:
-        print(f"  classes  conditional on {model.num_classes} classes")
+        print(f"  classes  conditional on {_count(model.num_classes, 'class', 'classes')}")
     try:
         check_compatible(model, data)
         print("fit      the model can encode this dataset")
     except IncompatibleError as exc:
         print(f"fit      no: {exc}")
     return 0
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
 
 
 def cmd_encode(args: argparse.Namespace) -> int:

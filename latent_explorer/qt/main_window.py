@@ -342,7 +342,8 @@ class MainWindow(QMainWindow):
             self.decoder_view.show_original(None)
             return
         self.explorer.current_latent = ws.latents[index].copy()
-        self.decoder_view.show_original(ws.dataset.images[index], self._sample_caption(index))
+        self.decoder_view.show_original(ws.dataset.images[index],
+                                        self._sample_caption(index, "  \u00b7  "))
 
     def _on_reset_requested(self) -> None:
         ws = self.workspace
@@ -385,12 +386,15 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 15000)
 
     # --- helpers --------------------------------------------------------------------------
-    def _sample_caption(self, index: int) -> str:
+    def _sample_caption(self, index: int, sep: str = "\n") -> str:
+        """Index, label and (for files) the file name of sample ``index``, joined by ``sep``."""
         ws = self.workspace
         assert ws is not None
-        if ws.dataset.labels is None:
-            return f"#{index}"
-        return f"#{index}  label {ws.dataset.label_name(int(ws.dataset.labels[index]))}"
+        text = f"#{index}"
+        if ws.dataset.labels is not None:
+            text += f"  label {ws.dataset.label_name(int(ws.dataset.labels[index]))}"
+        files = ws.dataset.metadata.get("file")
+        return text if files is None else f"{text}{sep}{files[index]}"
 
     def _thumbnail(self, index: int) -> tuple[np.ndarray, str]:
         ws = self.workspace

@@ -1,0 +1,51 @@
+"""Image folders in the window: a broken file is skipped with a note, file names are shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import Qt
+
+from tests.qt.conftest import send_mouse, wait_decoded
+
+
+def _digit_folder(root: Path) -> Path:
+    rng = np.random.default_rng(0)
+    for kind in ("odd", "even"):
+        (root / "digits" / kind).mkdir(parents=True)
+        for i in range(12):
+            pixels = rng.integers(0, 256, (8, 8), dtype=np.uint8)
+            Image.fromarray(pixels).save(root / "digits" / kind / f"{kind}-{i:02d}.png")
+    whole = (root / "digits" / "odd" / "odd-00.png").read_bytes()
+    (root / "digits" / "odd" / "truncated.png").write_bytes(whole[: len(whole) // 2])
+    return root / "digits"
+
+
+def test_a_folder_with_a_broken_image_opens_with_a_note_and_file_names(  # type: ignore[no-untyped-def]
+        make_window, qtbot, tmp_path: Path) -> None:
+    folder = _digit_folder(tmp_path)
+    window = make_window(str(folder), "demo")
+    ws = window.workspace
+    assert len(ws.dataset) == 24 and ws.model.name  # the model loaded too
+    assert "skipped 1 unreadable file of 25: odd/truncated.png" in \
+        window.statusBar().currentMessage()
+
+    index = 5
+    window.explorer.selected_index = index
+    wait_decoded(qtbot, window)
+    caption = window.decoder_view.original_pane.caption
+    assert caption.startswith(f"#{index}  label ") and caption.endswith(
+        str(ws.dataset.metadata["file"][index]))
+
+    view = window.map_view
+    x, y = (float(v) for v in ws.projector.coords[index])
+    view.view_box.setRange(xRange=(x - 1e-3, x + 1e-3), yRange=(y - 1e-3, y + 1e-3), padding=0)
+    qtbot.wait(20)
+    send_mouse(view.viewport(), "move", view.view_to_widget(x, y),
+               buttons=Qt.MouseButton.NoButton)
+    qtbot.waitUntil(lambda: view.hover_card.isVisible(), timeout=3000)
+    hovered = view.hover_card.index
+    assert hovered is not None
+    assert str(ws.dataset.metadata["file"][hovered]) in view.hover_card.text_label.text()
