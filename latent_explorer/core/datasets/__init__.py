@@ -16,6 +16,7 @@ from pathlib import Path
 from latent_explorer.core.datasets.arrays import NPY_MAGIC, ZIP_MAGICS, load_array_dataset
 from latent_explorer.core.datasets.base import ArrayDataset, Dataset
 from latent_explorer.core.datasets.digits import load_digits_dataset
+from latent_explorer.core.datasets.from_object import dataset_from_object
 from latent_explorer.core.datasets.idx import load_idx_dataset, looks_like_idx
 from latent_explorer.core.datasets.image_folder import ImageSize, load_image_folder, load_image_zip
 from latent_explorer.core.datasets.shapes import load_shapes_dataset
@@ -28,6 +29,7 @@ __all__ = [
     "BUILTIN_LOADERS",
     "ArrayDataset",
     "Dataset",
+    "dataset_from_object",
     "detect_format",
     "load_dataset",
 ]

@@ -73,9 +73,9 @@ def decode_image(
         else:
             image.load()
             upright = image
-        pixels = _flatten(upright, counts)
+        pixels = flatten_image(upright, counts)
     if (pixels.shape[1], pixels.shape[0]) != size:
-        pixels = _fit(pixels, size)
+        pixels = fit_image(pixels, size)
         counts["resized"] += 1
     if pixels.ndim == 2:
         pixels = pixels[..., np.newaxis]
@@ -113,7 +113,7 @@ def _draft(image: Image.Image, size: tuple[int, int]) -> None:
         image.draft(mode, wanted)
 
 
-def _fit(pixels: npt.NDArray[np.uint8], size: tuple[int, int]) -> npt.NDArray[np.uint8]:
+def fit_image(pixels: npt.NDArray[np.uint8], size: tuple[int, int]) -> npt.NDArray[np.uint8]:
     """Crop the centre to the aspect ratio of ``size`` (width, height), then resize to it."""
     height, width = pixels.shape[:2]
     target_w, target_h = size
@@ -129,7 +129,7 @@ def _fit(pixels: npt.NDArray[np.uint8], size: tuple[int, int]) -> npt.NDArray[np
     return np.asarray(resized, dtype=np.uint8)
 
 
-def _flatten(image: Image.Image, counts: Counter[str]) -> npt.NDArray[np.uint8]:
+def flatten_image(image: Image.Image, counts: Counter[str]) -> npt.NDArray[np.uint8]:
     """Pixels as 8-bit grey ``(H, W)`` or RGB ``(H, W, 3)``, transparency on black."""
     mode = image.mode
     if mode in ("1", "L"):
