@@ -36,3 +36,26 @@ def test_info_says_1_class(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["info", "--dataset", str(tmp_path / "one.npz"), "--model", "demo"]) == 0
     out = capsys.readouterr().out
     assert "labels   1 class (0: 4)" in out and "1 classes" not in out
+
+
+def test_image_size_loads_a_folder_at_that_size(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _grey_folder(tmp_path / "pics", broken=False)
+    assert main(["info", "--dataset", str(folder), "--model", "demo", "--image-size", "16"]) == 0
+    out = capsys.readouterr().out
+    assert "6 of 16x16" in out and "resized 6 of 6 images to 16x16" in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["info", "--dataset", "digits", "--image-size", "16"], "only used with folders and zip"),
+    (["info", "--image-size", "big"], "'big' is not a size"),
+    (["encode", "--image-size", "0"], "sizes go from 1 to 16384 pixels"),
+])
+def test_bad_image_sizes_are_one_line_and_exit_2(argv: list[str], message: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        code = main(argv)
+        raise SystemExit(code)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

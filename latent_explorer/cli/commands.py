@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from latent_explorer.cli.common import open_inputs, result_cache, run_job
+from latent_explorer.cli.common import dataset_cache_dir, open_inputs, result_cache, run_job
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -113,7 +113,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from latent_explorer.core.datasets import load_dataset
     from latent_explorer.core.models.training import train_and_save
 
-    data = load_dataset(args.dataset, labels=args.labels)
+    data = load_dataset(args.dataset, labels=args.labels, image_size=args.image_size,
+                        cache_dir=dataset_cache_dir(args))
     hidden = tuple(int(v) for v in args.hidden.split(",") if v.strip())
     command = "latent-explorer " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""
     start = time.perf_counter()

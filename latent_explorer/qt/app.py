@@ -156,7 +156,8 @@ def run_app(args: argparse.Namespace) -> int:
                 if args.view == "3d":
                     window.view3d.set_active(True)
 
-            window.open(args.dataset, args.model, args.trust_code, args.labels, on_ready=ready)
+            window.open(args.dataset, args.model, args.trust_code, args.labels, on_ready=ready,
+                        image_size=getattr(args, "image_size", None))
 
     QTimer.singleShot(0, first_load)
     if not args.screenshot:

@@ -32,6 +32,7 @@ from latent_explorer.core.session.autosave import RecoveryStore
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
+from latent_explorer.qt.dialogs.open_dataset_dialog import DATASET_FILTER, takes_image_size
 from latent_explorer.qt.settings import LAYOUT_VERSION, app_settings, recent_files, remember_file
 from latent_explorer.qt.widgets.decoder_view import QtDecoderView
 from latent_explorer.qt.widgets.latent_sliders import QtLatentSliders
@@ -39,7 +40,6 @@ from latent_explorer.qt.widgets.map_view import QtMapView
 from latent_explorer.qt.widgets.projection_panel import METHOD_NAMES, QtProjectionPanel
 from latent_explorer.qt.window_menus import build_menus, build_toolbar
 
-DATASET_FILTER = ("Datasets (*.gz *-ubyte *.idx *.npz *.npy);;All files (*)")
 MODEL_FILTER = ("Models (*.json *.safetensors *.pt *.pth *.ckpt *.ts *.py);;All files (*)")
 
 
@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
     open_session_action: QAction
     save_session_action: QAction
     open_dataset_action: QAction
+    open_folder_action: QAction
     open_model_action: QAction
     recent_menu: QMenu
     compare_action: QAction
@@ -86,8 +87,10 @@ class MainWindow(QMainWindow):
         self.workspace: Workspace | None = None
         self.trust_code = False
         self.dataset_labels: str | None = None
+        self.dataset_image_size: int | tuple[int, int] | None = None
         self.session_name = ""
         self.model_dialog: Any = None
+        self.size_dialog: Any = None
         self.last_error = ""
         self.setWindowTitle("Latent Explorer")
         self.resize(1400, 900)
@@ -183,16 +186,19 @@ class MainWindow(QMainWindow):
     # --- opening things -------------------------------------------------------------------
     def open(self, dataset: str | None = None, model: str | GenerativeModel | None = None,
              trust_code: bool | None = None, labels: str | None = None,
-             on_ready: Callable[[Workspace], None] | None = None) -> None:
+             on_ready: Callable[[Workspace], None] | None = None,
+             image_size: int | tuple[int, int] | None = None) -> None:
         """Open a dataset and/or a model (``None`` keeps the current one) in the background.
 
-        ``labels`` is a separate labels file for the dataset; ``on_ready(workspace)`` runs on
-        the GUI thread once the new workspace is shown.
+        ``labels`` is a separate labels file for the dataset; ``image_size`` the size to load
+        a folder or zip of images at; ``on_ready(workspace)`` runs on the GUI thread once the
+        new workspace is shown.
         """
         if trust_code is not None:
             self.trust_code = trust_code
         if dataset is not None:
             self.dataset_labels = labels
+            self.dataset_image_size = image_size
         ds = dataset if dataset is not None else (self.workspace.dataset if self.workspace else
                                                   "digits")
         md = model if model is not None else (self.workspace.model if self.workspace else "demo")
@@ -200,11 +206,11 @@ class MainWindow(QMainWindow):
         pca = type(params)("pca", params.n_components, params.seed)
         trust = self.trust_code
 
-        labels_file = self.dataset_labels
+        labels_file, size = self.dataset_labels, self.dataset_image_size
 
         def job(ctx: Any) -> Workspace:
             return open_workspace(ds, md, pca, self.cache, ctx, trust_code=trust,
-                                  labels=labels_file)
+                                  labels=labels_file, image_size=size)
 
         def done(ws: Workspace) -> None:
             self._install_workspace(ws, dataset, model)
@@ -218,8 +224,29 @@ class MainWindow(QMainWindow):
     def open_dataset_dialog(self) -> None:
         """Ask for a dataset file or folder and open it."""
         path, _ = QFileDialog.getOpenFileName(self, "Open dataset", "", DATASET_FILTER)
-        if path:
+        if path and takes_image_size(path):
+            self.open_images_at_size(path)
+        elif path:
             self.open(dataset=path)
+
+    def open_image_folder_dialog(self) -> None:
+        """Ask for a folder of images, then for the size to load them at, and open it."""
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of images")
+        if path:
+            self.open_images_at_size(path)
+
+    def open_images_at_size(self, path: str) -> None:
+        """Ask the size to load a folder or zip of images at, then open it in the background."""
+        from latent_explorer.qt.dialogs.open_dataset_dialog import QtImageSizeDialog
+
+        size = self.dataset_image_size
+        dialog = QtImageSizeDialog(path, size if isinstance(size, int) else None, self)
+        self.size_dialog = dialog
+        try:
+            if dialog.exec():
+                self.open(dataset=path, image_size=dialog.image_size())
+        finally:
+            self.size_dialog = None
 
     def open_model_dialog(self) -> None:
         """Ask for a model file, then for how to call it (with a live preview), and open it.

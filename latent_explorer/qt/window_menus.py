@@ -30,6 +30,8 @@ def build_menus(window: MainWindow) -> None:
     window.open_dataset_action = file_menu.addAction("Open &Dataset...")
     window.open_dataset_action.setShortcut(QKeySequence("Ctrl+D"))
     window.open_dataset_action.triggered.connect(window.open_dataset_dialog)
+    window.open_folder_action = file_menu.addAction("Open Image &Folder...")
+    window.open_folder_action.triggered.connect(window.open_image_folder_dialog)
     window.open_model_action = file_menu.addAction("Open &Model...")
     window.open_model_action.setShortcut(QKeySequence("Ctrl+M"))
     window.open_model_action.triggered.connect(window.open_model_dialog)

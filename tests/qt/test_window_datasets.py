@@ -49,3 +49,37 @@ def test_a_folder_with_a_broken_image_opens_with_a_note_and_file_names(  # type:
     hovered = view.hover_card.index
     assert hovered is not None
     assert str(ws.dataset.metadata["file"][hovered]) in view.hover_card.text_label.text()
+
+
+def test_open_image_folder_asks_the_size_and_loads_at_it(  # type: ignore[no-untyped-def]
+        make_window, qtbot, tmp_path: Path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    from latent_explorer.qt.dialogs.open_dataset_dialog import QtImageSizeDialog
+
+    rng = np.random.default_rng(1)
+    for kind in ("warm", "cool"):
+        (tmp_path / kind).mkdir()
+        for i in range(6):
+            pixels = rng.integers(0, 256, (45 + i, 60, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(tmp_path / kind / f"{i}.jpg")
+    window = make_window("shapes", "demo-shapes")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: str(tmp_path)))
+    asked: list[int] = []
+
+    def answer(dialog: QtImageSizeDialog) -> int:
+        asked.append(dialog.size_spin.value())
+        dialog.size_spin.setValue(32)  # what the model takes
+        return 1
+
+    monkeypatch.setattr(QtImageSizeDialog, "exec", answer)
+    with qtbot.waitSignal(window.workspace_changed, timeout=60_000):
+        window.open_folder_action.trigger()
+    wait_decoded(qtbot, window)
+    ws = window.workspace
+    assert asked == [0]  # "their own size" at first
+    assert ws.dataset.images.shape == (12, 32, 32, 3)
+    assert ws.dataset.label_names == ["cool", "warm"]
+    assert window.dataset_image_size == 32
+    assert "resized 12 of 12 images to 32x32" in window.statusBar().currentMessage()

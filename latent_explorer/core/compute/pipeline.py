@@ -114,11 +114,13 @@ def open_workspace(
     ctx: JobContext | None = None,
     trust_code: bool = False,
     labels: str | None = None,
+    image_size: int | tuple[int, int] | None = None,
 ) -> Workspace:
     """Load (if given as specs), encode and project: everything the map needs.
 
     ``params`` defaults to a 2-D PCA, which is instant; the window refines it with UMAP or
-    t-SNE afterwards.
+    t-SNE afterwards. ``image_size`` is the size to load a folder or zip of images at; the
+    resized images are kept in ``cache``'s folder.
     """
     from latent_explorer.core.analysis.latent_stats import compute_latent_stats
     from latent_explorer.core.compute.prior_map import (
@@ -147,7 +149,9 @@ def open_workspace(
     else:
         if isinstance(dataset, str):
             ctx.progress(0.05, f"Reading {dataset}")
-            dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.05, 0.25))
+            cache_dir = cache.root if cache is not None and cache.enabled else None
+            dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.05, 0.25),
+                                   image_size=image_size, cache_dir=cache_dir)
         latents = encode_cached(model, dataset, cache, ctx.sub(0.25, 0.8))
     key = latents_key(model, dataset)
     projector = project_cached(latents, params or ProjectionParams(), cache,
