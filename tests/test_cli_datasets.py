@@ -59,3 +59,12 @@ def test_bad_image_sizes_are_one_line_and_exit_2(argv: list[str], message: str,
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_the_photo_benchmark_runs_on_a_few_photos() -> None:
+    from latent_explorer.bench.data import run_photo_bench
+
+    results = run_photo_bench(6)
+    assert results["encode_folder_6_photos_s"] > 0
+    assert results["photo_folder_reopen_s"] < results["encode_folder_6_photos_s"]
+    assert "6 JPEGs 1024x768" in results["photo_source"]

@@ -34,6 +34,7 @@ GOALS = {
     "speedup_vs_napari_load_1m": "> 1",
     "speedup_vs_napari_frame_1m": "> 1",
     "gl_frame_ms_100k": "<= 33 (orbiting, software OpenGL)",
+    "encode_folder_1k_photos_s": "report (open at 256 px + encode)",
 }
 
 
@@ -105,8 +106,13 @@ def _groups() -> dict[str, Callable[[bool], dict[str, Any]]]:
 
         return bench_scale(quick)
 
+    def data(quick: bool) -> dict[str, Any]:
+        from latent_explorer.bench.data import bench_data
+
+        return bench_data(quick)
+
     return {"window": window, "startup": startup, "render": bench_render, "analysis": analysis,
-            "gl": bench_3d, "scale": scale}
+            "gl": bench_3d, "scale": scale, "data": data}
 
 
 def bench_3d(quick: bool = False) -> dict[str, Any]:
@@ -128,7 +134,7 @@ def bench_3d(quick: bool = False) -> dict[str, Any]:
     return bench_gl()
 
 
-DEFAULT_GROUPS = ("window", "startup", "render", "analysis", "gl")
+DEFAULT_GROUPS = ("window", "startup", "render", "analysis", "gl", "data")
 """What plain ``bench`` runs; ``--scale`` adds the ten-minute ``scale`` group."""
 
 
