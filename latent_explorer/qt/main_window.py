@@ -275,7 +275,9 @@ class MainWindow(QMainWindow):
         for kind, title in (("datasets", "Dataset"), ("models", "Model")):
             for spec in recent_files(self.settings, kind):
                 action = self.recent_menu.addAction(f"{title}: {spec}")
-                if kind == "datasets":
+                if kind == "datasets" and takes_image_size(spec):
+                    action.triggered.connect(lambda _=False, s=spec: self.open_images_at_size(s))
+                elif kind == "datasets":
                     action.triggered.connect(lambda _=False, s=spec: self.open(dataset=s))
                 else:
                     action.triggered.connect(lambda _=False, s=spec: self.open(model=s))

@@ -60,7 +60,9 @@ class SessionController(QObject):
         model = ModelRef("demo")
         coords = None
         if ws is not None:
-            dataset = DatasetRef(ws.dataset.source, w.dataset_labels, ws.dataset.fingerprint())
+            size = w.dataset_image_size
+            dataset = DatasetRef(ws.dataset.source, w.dataset_labels, ws.dataset.fingerprint(),
+                                 (size, size) if isinstance(size, int) else size)
             model = ModelRef(ws.model.source, w.trust_code, ws.model.fingerprint())
             if ws.projector.params.method != "pca":
                 coords = np.asarray(ws.projector.coords, dtype=np.float32)
@@ -154,7 +156,8 @@ class SessionController(QObject):
         spec = session.dataset.spec
         w.projection.method = "pca"  # the saved map is put back once the data is open
         w.open(spec, session.model.spec, trust, session.dataset.labels,
-               on_ready=lambda ws: self._apply(session, ws))
+               on_ready=lambda ws: self._apply(session, ws),
+               image_size=session.dataset.image_size)
 
     def _ask_relocate(self, kind: str, spec: str) -> str | None:
         answer = QMessageBox.question(

@@ -127,3 +127,19 @@ def test_a_damaged_zip_is_named(tmp_path: Path) -> None:
 def test_image_size_only_for_images(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="only used with folders and zip archives"):
         load_dataset("digits", image_size=16)
+
+
+def test_photos_too_big_at_their_own_size_ask_for_a_size(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from latent_explorer.core.datasets import image_folder
+
+    make_classes(tmp_path / "pics", 4)
+    monkeypatch.setattr(image_folder, "MEMORY_BUDGET", 1000)  # 8 images of 12x10x3 = 2,880
+    with pytest.raises(DatasetError, match=r"8 images of 12x10 would need 0\.0 GB: choose a "
+                       r"smaller size to load them at"):
+        load_dataset(str(tmp_path / "pics"), cache_dir=tmp_path / "cache")
+    # A size asked for explicitly goes to the disk cache, whatever its total.
+    dataset = load_dataset(str(tmp_path / "pics"), image_size=10, cache_dir=tmp_path / "cache")
+    assert dataset.images.shape == (8, 10, 10, 3)
+    with pytest.raises(DatasetError, match="choose a smaller size"):  # but not to memory
+        load_dataset(str(tmp_path / "pics"), image_size=10)

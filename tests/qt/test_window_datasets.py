@@ -83,3 +83,37 @@ def test_open_image_folder_asks_the_size_and_loads_at_it(  # type: ignore[no-unt
     assert ws.dataset.label_names == ["cool", "warm"]
     assert window.dataset_image_size == 32
     assert "resized 12 of 12 images to 32x32" in window.statusBar().currentMessage()
+
+
+def test_a_session_reopens_a_folder_at_the_size_it_was_loaded_at(  # type: ignore[no-untyped-def]
+        make_window, qtbot, tmp_path: Path) -> None:
+    from PySide6.QtCore import QSettings
+
+    from latent_explorer.qt.main_window import MainWindow
+
+    folder = tmp_path / "photos"
+    rng = np.random.default_rng(2)
+    for kind in ("a", "b"):
+        (folder / kind).mkdir(parents=True)
+        for i in range(4):
+            Image.fromarray(rng.integers(0, 256, (50, 70, 3), dtype=np.uint8)).save(
+                folder / kind / f"{i}.png")
+    window = make_window(None)
+    with qtbot.waitSignal(window.workspace_changed, timeout=60_000):
+        window.open(str(folder), "demo-shapes", image_size=32)
+    wait_decoded(qtbot, window)
+    session = tmp_path / "photos.lxs"
+    window.sessions.save(session)
+
+    again = MainWindow(settings=QSettings(str(tmp_path / "again.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(again)
+    again.show()
+    try:
+        with qtbot.waitSignal(again.sessions.restored, timeout=60_000):
+            again.sessions.open_session(str(session))
+        assert again.workspace.dataset.images.shape == (8, 32, 32, 3)
+        assert again.dataset_image_size == (32, 32)
+        assert "has changed" not in again.statusBar().currentMessage()
+        wait_decoded(qtbot, again)
+    finally:
+        again.close()

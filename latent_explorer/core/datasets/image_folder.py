@@ -46,7 +46,11 @@ ImageSize = int | tuple[int, int]
 """A size asked for: ``256`` (square) or ``(height, width)``."""
 
 MEMORY_BUDGET = 4 << 30
-"""Largest decoded dataset held in memory (bytes) when no cache folder is given."""
+"""Largest decoded dataset (bytes) held in memory, or cached at the images' own size.
+
+Beyond it the user is asked for a size: a folder of 4000x3000 photos at their own size
+would fill the memory (or the cache folder's disk) for a map that shows thumbnails.
+"""
 _HEADER_SHARE = 0.1
 """Part of the progress bar spent reading headers; decoding pixels takes the rest."""
 _HEADER_EVERY = 256
@@ -156,7 +160,7 @@ def _load(files: ImageFiles, kind: str, ctx: JobContext | None,
     plan = _plan(files, kind, ctx, image_size)
     width, height = plan.size
     shape = (len(plan.names), height, width, plan.channels)
-    images = _allocate(files.root, shape, cache)
+    images = _allocate(files.root, shape, None if _too_big(shape, plan.auto_size) else cache)
     kept: list[str] = []
     counts: Counter[str] = Counter()
     try:
@@ -215,6 +219,11 @@ def _plan(files: ImageFiles, kind: str, ctx: JobContext | None,
     return _Plan(size, 1 if grey else 3, names, skipped, image_size is None)
 
 
+def _too_big(shape: tuple[int, int, int, int], auto_size: bool) -> bool:
+    """Whether the resized images would exceed the budget for where they would be kept."""
+    return auto_size and int(np.prod(shape)) > MEMORY_BUDGET
+
+
 def _allocate(root: Path, shape: tuple[int, int, int, int],
               cache: ImageCache | None) -> npt.NDArray[np.uint8]:
     if cache is not None:
@@ -224,9 +233,9 @@ def _allocate(root: Path, shape: tuple[int, int, int, int],
     if needed > MEMORY_BUDGET:
         _, height, width, _ = shape
         raise DatasetError(
-            root, f"{shape[0]:,} images of {width}x{height} would need {needed / 2**30:.1f} GB "
-            "of memory: choose a smaller size to load them at (--image-size, or the size "
-            "field of Open Dataset)")
+            root, f"{shape[0]:,} images of {width}x{height} would need {needed / 2**30:.1f} GB: "
+            "choose a smaller size to load them at (--image-size, or the size asked by "
+            "File > Open Image Folder)")
     return np.empty(shape, dtype=np.uint8)
 
 
