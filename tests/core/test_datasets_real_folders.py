@@ -143,3 +143,11 @@ def test_photos_too_big_at_their_own_size_ask_for_a_size(
     assert dataset.images.shape == (8, 10, 10, 3)
     with pytest.raises(DatasetError, match="choose a smaller size"):  # but not to memory
         load_dataset(str(tmp_path / "pics"), image_size=10)
+
+
+def test_an_unwritable_cache_folder_falls_back_to_memory(tmp_path: Path) -> None:
+    make_classes(tmp_path / "pics", 2)
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be")
+    dataset = load_dataset(str(tmp_path / "pics"), image_size=8, cache_dir=blocker)
+    assert dataset.images.shape == (4, 8, 8, 3) and not isinstance(dataset.images, np.memmap)

@@ -160,7 +160,8 @@ def _load(files: ImageFiles, kind: str, ctx: JobContext | None,
     plan = _plan(files, kind, ctx, image_size)
     width, height = plan.size
     shape = (len(plan.names), height, width, plan.channels)
-    images = _allocate(files.root, shape, None if _too_big(shape, plan.auto_size) else cache)
+    images, cache = _allocate(files.root, shape,
+                              None if _too_big(shape, plan.auto_size) else cache)
     kept: list[str] = []
     counts: Counter[str] = Counter()
     try:
@@ -224,11 +225,12 @@ def _too_big(shape: tuple[int, int, int, int], auto_size: bool) -> bool:
     return auto_size and int(np.prod(shape)) > MEMORY_BUDGET
 
 
-def _allocate(root: Path, shape: tuple[int, int, int, int],
-              cache: ImageCache | None) -> npt.NDArray[np.uint8]:
+def _allocate(root: Path, shape: tuple[int, int, int, int], cache: ImageCache | None
+              ) -> tuple[npt.NDArray[np.uint8], ImageCache | None]:
+    """Where the pixels go: a memory map in the cache (returned too), else memory."""
     if cache is not None:
         with suppress(OSError, ExportError):
-            return cache.create(shape)
+            return cache.create(shape), cache
     needed = int(np.prod(shape))
     if needed > MEMORY_BUDGET:
         _, height, width, _ = shape
@@ -236,7 +238,7 @@ def _allocate(root: Path, shape: tuple[int, int, int, int],
             root, f"{shape[0]:,} images of {width}x{height} would need {needed / 2**30:.1f} GB: "
             "choose a smaller size to load them at (--image-size, or the size asked by "
             "File > Open Image Folder)")
-    return np.empty(shape, dtype=np.uint8)
+    return np.empty(shape, dtype=np.uint8), None
 
 
 def _refuse_if_empty(files: ImageFiles, kind: str, readable: list[str],
