@@ -151,3 +151,16 @@ def test_an_unwritable_cache_folder_falls_back_to_memory(tmp_path: Path) -> None
     blocker.write_text("a file where the cache folder should be")
     dataset = load_dataset(str(tmp_path / "pics"), image_size=8, cache_dir=blocker)
     assert dataset.images.shape == (4, 8, 8, 3) and not isinstance(dataset.images, np.memmap)
+
+
+def test_a_zip_member_declaring_too_much_is_skipped_unread(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from latent_explorer.core.datasets import image_files
+
+    members = {f"{i}.png": png_bytes(i) for i in range(3)}
+    members["huge.png"] = png_bytes(9, (400, 400))
+    archive = write_zip(tmp_path / "mixed.zip", members)
+    monkeypatch.setattr(image_files, "MAX_MEMBER_BYTES", 100_000)
+    dataset = load_dataset(str(archive))
+    assert len(dataset) == 3
+    assert dataset.notes == ["skipped 1 unreadable file of 4: huge.png"]

@@ -23,8 +23,9 @@ from latent_explorer.core.errors import DatasetError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 ROOT_LABEL = "(root)"
-MAX_MEMBER_BYTES = 1 << 30
-"""Largest image a zip archive may declare for one member (1 GiB); bigger ones are skipped."""
+MAX_MEMBER_BYTES = 256 << 20
+"""Largest image file a zip archive may declare for one member (256 MiB); bigger ones are
+skipped unread, so a member that expands to gigabytes never reaches memory."""
 
 ZIP_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile, NotImplementedError,
               RuntimeError, ValueError)
