@@ -236,10 +236,16 @@ class MainWindow(QMainWindow):
             self.open_images_at_size(path)
 
     def open_images_at_size(self, path: str) -> None:
-        """Ask the size to load a folder or zip of images at, then open it in the background."""
+        """Ask the size to load a folder or zip of images at, then open it in the background.
+
+        The size offered first is the last one chosen, else the open model's (if square).
+        """
         from latent_explorer.qt.dialogs.open_dataset_dialog import QtImageSizeDialog
 
         size = self.dataset_image_size
+        shape = tuple(self.workspace.model.image_shape) if self.workspace else ()
+        if size is None and len(shape) == 3 and shape[0] == shape[1]:
+            size = int(shape[0])
         dialog = QtImageSizeDialog(path, size if isinstance(size, int) else None, self)
         self.size_dialog = dialog
         try:

@@ -78,7 +78,7 @@ def test_open_image_folder_asks_the_size_and_loads_at_it(  # type: ignore[no-unt
         window.open_folder_action.trigger()
     wait_decoded(qtbot, window)
     ws = window.workspace
-    assert asked == [0]  # "their own size" at first
+    assert asked == [32]  # the open model's size is offered first
     assert ws.dataset.images.shape == (12, 32, 32, 3)
     assert ws.dataset.label_names == ["cool", "warm"]
     assert window.dataset_image_size == 32
