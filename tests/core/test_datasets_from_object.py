@@ -157,3 +157,25 @@ def test_dataframe_of_the_wrong_length() -> None:
 def test_bad_objects_say_what_is_wrong(data: Any, labels: Any, message: str) -> None:
     with pytest.raises(DatasetError, match=message):
         dataset_from_object(data, labels=labels)
+
+
+def test_dict_items_as_hugging_face_gives_them() -> None:
+    rng = np.random.default_rng(4)
+    records = [{"image": Image.fromarray(rng.integers(0, 256, (6, 6), dtype=np.uint8)),
+                "label": ["cat", "dog"][i % 2]} for i in range(4)]
+    dataset = dataset_from_object(records)
+    assert dataset.images.shape == (4, 6, 6, 1)
+    assert dataset.label_names == ["cat", "dog"]
+    with pytest.raises(DatasetError, match="item 0 is a dict without an image"):
+        dataset_from_object([{"pixels": 1}])
+
+
+def test_a_dataset_of_the_app_passes_through_as_a_copy() -> None:
+    digits = dataset_from_object("digits")
+    relabelled = dataset_from_object(digits, labels=np.zeros(len(digits), dtype=int),
+                                     metadata={"n": np.arange(len(digits))}, name="mine")
+    assert relabelled.name == "mine" and relabelled.images is digits.images
+    assert relabelled.labels is not None and set(relabelled.labels.tolist()) == {0}
+    assert digits.labels is not None and len(set(digits.labels.tolist())) == 10
+    assert "n" not in digits.metadata
+    assert relabelled.fingerprint() != digits.fingerprint()

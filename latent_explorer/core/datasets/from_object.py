@@ -8,6 +8,7 @@ columns). Neither torch nor pandas is imported unless the object given is one of
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -49,7 +50,13 @@ def dataset_from_object(
           an array ``(H, W[, C])``;
         - a list of PIL images (or of arrays or tensors): images of different sizes are
           cropped around their centre and resized to the most common size;
-        - a string or path: anything ``load_dataset`` opens (``"digits"``, a folder, a file).
+        - a string or path: anything ``load_dataset`` opens (``"digits"``, a folder, a file);
+        - a dataset the app made (returned as it is, or as a copy with the new labels and
+          metadata).
+
+        Items of a dataset may also be dicts, as Hugging Face datasets give them: the image
+        under ``image``, ``img``, ``pixel_values`` or ``x``, the label under ``label``,
+        ``labels``, ``y`` or ``target``.
     labels
         One label per image: integers, or strings (they become the class names, in sorted
         order). ``None``: the labels of a torch dataset's items or of the loaded file, if any.
@@ -79,6 +86,11 @@ def dataset_from_object(
         dataset = load_dataset(str(data))
         if name is not None:
             dataset.name = name
+    elif isinstance(data, ArrayDataset):
+        # A copy, so new labels or columns never change the caller's dataset.
+        dataset = dataclasses.replace(data, name=name or data.name, _fingerprint=None)
+    elif isinstance(data, Dataset):
+        dataset = data
     else:
         dataset = _from_memory(data, labels is None, name)
     if labels is not None:
@@ -141,6 +153,8 @@ def _items(data: Any) -> tuple[list[Any], list[Any] | None]:
         except Exception as exc:  # the user's dataset code: any error names the item
             raise DatasetError("data", f"item {index} cannot be read ({type(exc).__name__}: "
                                f"{exc})") from exc
+        if isinstance(item, Mapping):
+            item = _from_record(item, index)
         if isinstance(item, tuple | list) and item and not _is_image_item(item):
             images.append(item[0])
             labels.append(item[1] if len(item) > 1 else None)
@@ -148,6 +162,20 @@ def _items(data: Any) -> tuple[list[Any], list[Any] | None]:
             images.append(item)
     has_labels = len(labels) == count and all(label is not None for label in labels)
     return images, labels if has_labels else None
+
+
+_IMAGE_KEYS = ("image", "img", "pixel_values", "x")
+_LABEL_KEYS = ("label", "labels", "y", "target")
+
+
+def _from_record(item: Mapping[Any, Any], index: int) -> tuple[Any, Any]:
+    """``(image, label or None)`` of a dict item."""
+    key = next((k for k in _IMAGE_KEYS if k in item), None)
+    if key is None:
+        raise DatasetError("data", f"item {index} is a dict without an image (looked for "
+                           f"{', '.join(_IMAGE_KEYS)}; it has {', '.join(map(str, item))})")
+    label = next((item[k] for k in _LABEL_KEYS if k in item), None)
+    return item[key], label
 
 
 def _item_images(items: list[Any], notes: list[str]) -> npt.NDArray[np.uint8]:
