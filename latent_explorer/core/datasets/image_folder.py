@@ -277,7 +277,8 @@ def _notes(files: ImageFiles, skipped: list[tuple[str, str]], counts: Counter[st
                 if len(skipped) > _NAMED_IN_NOTE else "")
         notes.append(f"skipped {len(skipped):,} unreadable file{'s' if len(skipped) > 1 else ''}"
                      f" of {len(skipped) + total:,}: {named}{more}")
-        log.warning("%s: skipped %d unreadable image files:\n%s", files.root, len(skipped),
+        log.warning("%s: skipped %d unreadable image file%s:\n%s", files.root, len(skipped),
+                    "s" if len(skipped) > 1 else "",
                     "\n".join(f"  {name}: {why}" for name, why in skipped))
     height, width = shape[1], shape[2]
     if counts["resized"]:
