@@ -54,6 +54,10 @@ class ImageFiles:
         """A seekable binary stream of one file (raises ``OSError`` and friends)."""
         raise NotImplementedError
 
+    def open_header(self, name: str) -> IO[bytes]:
+        """A stream of one file for reading just its header (nothing more is read)."""
+        return self.open(name)
+
     def stamp(self) -> str:
         """Changes whenever a file is added, removed or rewritten (for the thumbnail cache)."""
         raise NotImplementedError
@@ -116,6 +120,12 @@ class ZipFiles(ImageFiles):
         if len(data) != info.file_size:
             raise OSError(f"holds {len(data):,} bytes but declares {info.file_size:,}")
         return io.BytesIO(data)
+
+    def open_header(self, name: str) -> IO[bytes]:
+        info = self._infos[name]
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise OSError(f"declares {info.file_size:,} bytes, more than an image may take")
+        return self._zip.open(info)  # decompresses only as far as the header is read
 
     def stamp(self) -> str:
         stat = self.root.stat()

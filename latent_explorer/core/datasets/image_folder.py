@@ -200,7 +200,7 @@ def _plan(files: ImageFiles, kind: str, ctx: JobContext | None,
         if ctx is not None and index % _HEADER_EVERY == 0:
             ctx.progress(_HEADER_SHARE * index / total, "reading image headers")
         try:
-            with files.open(name) as stream:
+            with files.open_header(name) as stream:
                 header = read_header(stream)
         except IMAGE_ERRORS + ZIP_ERRORS as exc:
             skipped.append((name, _reason(exc)))
