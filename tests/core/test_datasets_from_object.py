@@ -179,3 +179,9 @@ def test_a_dataset_of_the_app_passes_through_as_a_copy() -> None:
     assert digits.labels is not None and len(set(digits.labels.tolist())) == 10
     assert "n" not in digits.metadata
     assert relabelled.fingerprint() != digits.fingerprint()
+
+
+def test_labels_with_a_gap_say_what_they_hold() -> None:
+    with pytest.raises(DatasetError, match="labels: must be all whole numbers or all names; "
+                       "found None"):
+        dataset_from_object(np.zeros((3, 4, 4), dtype=np.uint8), labels=[1, None, 2])

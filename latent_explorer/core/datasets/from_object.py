@@ -94,7 +94,7 @@ def dataset_from_object(
     else:
         dataset = _from_memory(data, labels is None, name)
     if labels is not None:
-        values = _to_numpy(labels, "labels")
+        values = _label_values(labels)
         dataset.labels, dataset.label_names = to_labels(values, "labels", len(dataset))
     if metadata is not None:
         dataset.metadata = {**dataset.metadata, **_metadata_columns(metadata, len(dataset))}
@@ -280,6 +280,19 @@ def _is_na(value: Any) -> bool:
         return bool(pandas.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+def _label_values(labels: Any) -> npt.NDArray[Any]:
+    values = _to_numpy(labels, "labels")
+    if values.dtype.kind != "O":
+        return values
+    plain = [value.item() if hasattr(value, "item") else value for value in values.ravel()]
+    if all(isinstance(value, str) for value in plain):
+        return np.array(plain, dtype=str)
+    if all(isinstance(value, int | np.integer) for value in plain):
+        return np.array(plain, dtype=np.int64)
+    odd = next(v for v in plain if not isinstance(v, str | int | np.integer))
+    raise DatasetError("labels", f"must be all whole numbers or all names; found {odd!r}")
 
 
 def _label_array(labels: list[Any]) -> npt.NDArray[Any]:
