@@ -39,6 +39,7 @@ GOALS = {
     "atlas_8x8_taesd256_s": "report",
     "train_epoch_10k_s": "<= 20 (2 cores)",
     "vectors_1m_frame_p95_ms": "<= 50",
+    "encode_folder_1k_photos_s": "report (open at 256 px + encode)",
 }
 
 
@@ -125,9 +126,14 @@ def _groups() -> dict[str, Callable[[bool], dict[str, Any]]]:
 
         return bench_vectors(quick)
 
+    def data(quick: bool) -> dict[str, Any]:
+        from latent_explorer.bench.data import bench_data
+
+        return bench_data(quick)
+
     return {"window": window, "startup": startup, "render": bench_render, "analysis": analysis,
             "gl": bench_3d, "scale": scale, "heavy": heavy, "train": train,
-            "vectors": vectors}
+            "vectors": vectors, "data": data}
 
 
 def bench_3d(quick: bool = False) -> dict[str, Any]:
@@ -149,7 +155,8 @@ def bench_3d(quick: bool = False) -> dict[str, Any]:
     return bench_gl()
 
 
-DEFAULT_GROUPS = ("window", "startup", "render", "analysis", "gl", "heavy", "train")
+DEFAULT_GROUPS = ("window", "startup", "render", "analysis", "gl", "heavy", "train",
+                  "data")
 """What plain ``bench`` runs; ``--scale`` adds the ten-minute ``scale`` group."""
 
 

@@ -9,7 +9,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from latent_explorer.cli.common import open_inputs, open_map_inputs, result_cache, run_job
+from latent_explorer.cli.common import (
+    dataset_cache_dir,
+    open_inputs,
+    open_map_inputs,
+    result_cache,
+    run_job,
+)
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -32,7 +38,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         classes, counts = np.unique(data.labels, return_counts=True)
         mix = ", ".join(f"{data.label_name(int(k))}: {n}" for k, n in zip(classes, counts,
                                                                           strict=True))
-        print(f"  labels   {len(classes)} classes ({mix})")
+        print(f"  labels   {_count(len(classes), 'class', 'classes')} ({mix})")
     for note in data.notes:
         print(f"  note     {note}")
     print(f"model    {model.name}  ({model.source})")
@@ -52,7 +58,7 @@ def cmd_info(args: argparse.Namespace) -> int:
             problem = str(exc)
             print("  encoder  present, but it fails on this dataset's images")
     if model.num_classes:
-        print(f"  classes  conditional on {model.num_classes} classes")
+        print(f"  classes  conditional on {_count(model.num_classes, 'class', 'classes')}")
     for note in getattr(model, "notes", ()):
         print(f"  note     {note}")
     if prior is not None:
@@ -67,6 +73,10 @@ def cmd_info(args: argparse.Namespace) -> int:
     except IncompatibleError as exc:
         print(f"fit      no: {exc}")
     return 0
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
@@ -130,7 +140,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from latent_explorer.core.datasets import load_dataset
     from latent_explorer.core.models.training import train_and_save
 
-    data = load_dataset(args.dataset, labels=args.labels)
+    data = load_dataset(args.dataset, labels=args.labels, image_size=args.image_size,
+                        cache_dir=dataset_cache_dir(args))
     hidden = tuple(int(v) for v in args.hidden.split(",") if v.strip())
     command = "latent-explorer " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""
     start = time.perf_counter()

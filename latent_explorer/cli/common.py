@@ -9,13 +9,44 @@ from typing import Any
 
 DATASET_HELP = (
     "the images: 'digits' (built in), an MNIST-style IDX file (.gz or raw), a .npz/.npy array, "
-    "a folder of PNG/JPEG images (labels from sub-folder names), or prior:N (N latents drawn "
-    "from the prior, decoded by the model)"
+    "a folder or .zip of PNG/JPEG/WebP images (labels from sub-folder names), or prior:N "
+    "(N latents drawn from the prior, decoded by the model)"
+)
+IMAGE_SIZE_HELP = (
+    "for a folder or .zip of images: load them at this size, e.g. 256 (square) or 320x240 "
+    "(width x height); each is cropped around its centre and resized, and the resized images "
+    "are cached so the next run is fast (default: the most common size among them)"
 )
 MODEL_HELP = (
     "the model: 'demo' (built in), a model.json written by 'latent-explorer train', a model "
     "card (.json), a TorchScript archive, or a Python adapter file (needs --trust-code)"
 )
+
+
+def image_size_arg(text: str) -> int | tuple[int, int]:
+    """``--image-size``: ``256`` or ``320x240`` (width x height) -> ``256`` or ``(240, 320)``."""
+    width, sep, height = text.strip().lower().partition("x")
+    try:
+        sizes = [int(width)] + ([int(height)] if sep else [])
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size: give pixels, e.g. 256 or 320x240") from None
+    if not all(1 <= size <= 16384 for size in sizes):
+        raise argparse.ArgumentTypeError(f"{text!r}: sizes go from 1 to 16384 pixels")
+    return sizes[0] if len(sizes) == 1 else (sizes[1], sizes[0])
+
+
+def add_image_size_arg(parser: Any) -> None:
+    """Add ``--image-size`` to a parser (or argument group) that takes ``--dataset``."""
+    parser.add_argument("--image-size", type=image_size_arg, default=None, metavar="PX",
+                        help=IMAGE_SIZE_HELP)
+
+
+def dataset_cache_dir(args: argparse.Namespace) -> Any:
+    """Where resized images of folders are cached (``None`` with ``--no-cache``)."""
+    from latent_explorer.core.compute.cache import default_cache_dir
+
+    return None if getattr(args, "no_cache", False) else default_cache_dir()
 
 
 def add_data_args(parser: argparse.ArgumentParser, dataset: bool = True) -> None:
@@ -25,6 +56,7 @@ def add_data_args(parser: argparse.ArgumentParser, dataset: bool = True) -> None
             "--labels", metavar="FILE", help="labels file for an IDX dataset (found beside it "
             "by its standard name when not given)"
         )
+        add_image_size_arg(parser)
     parser.add_argument("--model", default="demo", metavar="SPEC", help=MODEL_HELP)
     parser.add_argument(
         "--latent-shape", metavar="SHAPE",
@@ -50,7 +82,8 @@ def open_inputs(args: argparse.Namespace, dataset: bool = True) -> tuple[Any, An
     from latent_explorer.core.datasets import load_dataset
     from latent_explorer.core.models import load_model
 
-    data = load_dataset(args.dataset, labels=args.labels) if dataset else None
+    data = load_dataset(args.dataset, labels=args.labels, image_size=args.image_size,
+                        cache_dir=dataset_cache_dir(args)) if dataset else None
     model = load_model(args.model, trust_code=args.trust_code, latent_shape=args.latent_shape)
     return data, model
 

@@ -13,7 +13,12 @@ from collections.abc import Callable, Sequence
 from latent_explorer._version import __version__
 from latent_explorer.cli import commands
 from latent_explorer.cli.atlas import add_atlas_parser, cmd_atlas
-from latent_explorer.cli.common import DATASET_HELP, add_data_args, join_negative_values
+from latent_explorer.cli.common import (
+    DATASET_HELP,
+    add_data_args,
+    add_image_size_arg,
+    join_negative_values,
+)
 from latent_explorer.cli.render import add_render_parser
 from latent_explorer.cli.scale import SCALE_HANDLERS, add_scale_commands
 
@@ -108,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "model.safetensors + model.json in --out.")
     train.add_argument("--dataset", default="digits", metavar="SPEC", help=DATASET_HELP)
     train.add_argument("--labels", metavar="FILE", help="labels file for an IDX dataset")
+    add_image_size_arg(train)
     train.add_argument("--out", required=True, metavar="DIR", help="folder to write the model to")
     train.add_argument("--latent-dim", type=int, default=8)
     train.add_argument("--hidden", default="256,128", metavar="N,N",

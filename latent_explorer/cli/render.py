@@ -28,7 +28,7 @@ _EASING_NAMES = ("linear", "ease-in", "ease-out", "ease-in-out", "cosine")
 
 def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``render`` subcommand to ``subparsers`` (from ``add_subparsers``)."""
-    from latent_explorer.cli.common import DATASET_HELP, MODEL_HELP
+    from latent_explorer.cli.common import DATASET_HELP, MODEL_HELP, add_image_size_arg
 
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "render", help="render a walk through latent space as a video, GIF or PNG frames",
@@ -39,6 +39,7 @@ def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
                         help=DATASET_HELP + " (default: the path file's, else digits)")
     source.add_argument("--labels", metavar="FILE",
                         help="labels file for an IDX dataset (found beside it when not given)")
+    add_image_size_arg(source)
     source.add_argument("--model", metavar="SPEC",
                         help=MODEL_HELP + " (default: the path file's, else demo)")
     source.add_argument("--trust-code", action="store_true",
@@ -116,7 +117,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     indices: tuple[int | None, ...] | None = base.indices if base else None
     if args.anchors:
         dataset_spec = dataset_spec or "digits"
-        anchors, indices = _encode_samples(args.anchors, dataset_spec, args.labels, model)
+        anchors, indices = _encode_samples(args.anchors, dataset_spec, args.labels, model,
+                                           args.image_size)
     elif args.anchors_file:
         anchors, indices = _read_anchor_file(Path(args.anchors_file)), None
     else:
@@ -194,8 +196,8 @@ def _check_settings(spec: Any, args: argparse.Namespace) -> None:
         raise SpecError(f"--sheet must be 0 or more frames, not {args.sheet}")
 
 
-def _encode_samples(text: str, dataset_spec: str, labels: str | None,
-                    model: Any) -> tuple[Any, tuple[int | None, ...]]:
+def _encode_samples(text: str, dataset_spec: str, labels: str | None, model: Any,
+                    image_size: Any = None) -> tuple[Any, tuple[int | None, ...]]:
     import numpy as np
 
     from latent_explorer.core.compute.encoding import check_compatible
@@ -209,7 +211,7 @@ def _encode_samples(text: str, dataset_spec: str, labels: str | None,
                         ) from None
     if not indices:
         raise SpecError("--anchors names no samples")
-    data = load_dataset(dataset_spec, labels=labels)
+    data = load_dataset(dataset_spec, labels=labels, image_size=image_size)
     bad = [i for i in indices if not 0 <= i < len(data)]
     if bad:
         raise SpecError(f"--anchors: {data.name} has samples 0 to {len(data) - 1}; "

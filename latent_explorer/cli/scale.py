@@ -13,6 +13,8 @@ from typing import Any
 
 def add_scale_commands(sub: Any) -> None:
     """Add ``encode-distributed`` to the ``latent-explorer`` subcommands ``sub``."""
+    from latent_explorer.cli.common import add_image_size_arg
+
     enc = sub.add_parser(
         "encode-distributed",
         help="encode a large dataset on a Dask cluster into a Zarr latent store",
@@ -24,6 +26,7 @@ def add_scale_commands(sub: Any) -> None:
     enc.add_argument("--dataset", required=True, metavar="SPEC",
                      help="the images (as for 'encode'); every worker opens it itself")
     enc.add_argument("--labels", metavar="FILE", help="labels file for an IDX dataset")
+    add_image_size_arg(enc)
     enc.add_argument("--model", required=True, metavar="SPEC", help="the model with an encoder")
     enc.add_argument("--trust-code", action="store_true",
                      help="allow model formats that run Python code (on every worker)")
@@ -49,7 +52,8 @@ def run_encode_distributed(args: argparse.Namespace) -> int:
         summary = encode_distributed(
             args.dataset, args.model, args.out, workers=args.workers, scheduler=args.scheduler,
             chunk=args.chunk, trust_code=args.trust_code, labels_spec=args.labels,
-            threads_per_worker=args.threads_per_worker, ctx=bar.context())
+            threads_per_worker=args.threads_per_worker, ctx=bar.context(),
+            image_size=args.image_size)
     finally:
         bar.finish()
     print(f"encoded {summary['count']:,} images into {summary['latent_dim']}-D latents on "

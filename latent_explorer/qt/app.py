@@ -185,7 +185,8 @@ def run_app(args: argparse.Namespace) -> int:
                     window.view3d.set_active(True)
 
             window.jobs.failed.connect(first_load_failed)
-            window.open(dataset, model, args.trust_code, args.labels, on_ready=ready)
+            window.open(dataset, model, args.trust_code, args.labels, on_ready=ready,
+                        image_size=getattr(args, "image_size", None))
 
     QTimer.singleShot(0, first_load)
     if not args.screenshot:

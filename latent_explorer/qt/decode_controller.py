@@ -21,11 +21,14 @@ if TYPE_CHECKING:
     from latent_explorer.core.compute.pipeline import Workspace
 
 
-def sample_caption(ws: Workspace, index: int) -> str:
-    """``#index`` and the sample's label, for captions and hover cards."""
-    if ws.dataset.labels is None:
-        return f"#{index}"
-    return f"#{index}  label {ws.dataset.label_name(int(ws.dataset.labels[index]))}"
+def sample_caption(ws: Workspace, index: int, sep: str = "\n") -> str:
+    """``#index``, the sample's label and (for files) its file name joined by ``sep``, for
+    captions and hover cards."""
+    text = f"#{index}"
+    if ws.dataset.labels is not None:
+        text += f"  label {ws.dataset.label_name(int(ws.dataset.labels[index]))}"
+    files = ws.dataset.metadata.get("file")
+    return text if files is None else f"{text}{sep}{files[index]}"
 
 
 class DecodeController(QObject):
@@ -78,7 +81,7 @@ class DecodeController(QObject):
             return
         self.explorer.current_latent = np.array(ws.latents[index], dtype=np.float32)
         self.decoder_view.show_original(ws.dataset.images[index] if ws.has_images else None,
-                                        sample_caption(ws, index))
+                                        sample_caption(ws, index, "  \u00b7  "))
 
     def _on_reset_requested(self) -> None:
         ws = self.services.workspace()

@@ -32,6 +32,7 @@ from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
 from latent_explorer.qt.decode_controller import DecodeController, sample_caption
 from latent_explorer.qt.dialogs.about_dialog import about_text, show_about
+from latent_explorer.qt.dialogs.open_dataset_dialog import DATASET_FILTER, takes_image_size
 from latent_explorer.qt.model_controller import IMAGE_SUFFIXES, ModelController
 from latent_explorer.qt.path_controller import PathController
 from latent_explorer.qt.session_controller import SessionController, SessionParts
@@ -53,7 +54,6 @@ from latent_explorer.qt.window_layout import (
 from latent_explorer.qt.window_menus import build_menus, build_toolbar
 from latent_explorer.qt.window_services import WindowServices
 
-DATASET_FILTER = ("Datasets (*.gz *-ubyte *.idx *.npz *.npy);;All files (*)")
 MODEL_FILTER = ("Models (*.json *.safetensors *.pt *.pth *.ckpt *.ts *.py);;All files (*)")
 
 
@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
     open_session_action: QAction
     save_session_action: QAction
     open_dataset_action: QAction
+    open_folder_action: QAction
     open_model_action: QAction
     recent_menu: QMenu
     compare_action: QAction
@@ -102,8 +103,10 @@ class MainWindow(QMainWindow):
         self.workspace: Workspace | None = None
         self.trust_code = False
         self.dataset_labels: str | None = None
+        self.dataset_image_size: int | tuple[int, int] | None = None
         self.session_name = ""
         self.model_dialog: Any = None
+        self.size_dialog: Any = None
         self.last_error = ""
         self.setWindowTitle("Latent Explorer")
         self.resize(1400, 900)
@@ -164,7 +167,7 @@ class MainWindow(QMainWindow):
             self.analysis, self.projection_panel, lambda: self.dataset_labels,
             lambda: self.trust_code, self.open, self._show_map, self.compute_projection,
             self.saveState, self.saveGeometry, self.restoreState, self.name_session,
-            self._update_info), recovery)
+            self._update_info, lambda: self.dataset_image_size), recovery)
         self.atlas = AtlasController(self.services, self.explorer, self.map_view, self.decoder,
                                      self.decoder_view)
         self.decoding = DecodeController(
@@ -211,7 +214,8 @@ class MainWindow(QMainWindow):
     def open(self, dataset: str | Dataset | None = None,
              model: str | GenerativeModel | None = None, trust_code: bool | None = None,
              labels: str | None = None,
-             on_ready: Callable[[Workspace], None] | None = None) -> None:
+             on_ready: Callable[[Workspace], None] | None = None,
+             image_size: int | tuple[int, int] | None = None) -> None:
         """Open a dataset and/or a model in the background and show them.
 
         Parameters
@@ -228,6 +232,8 @@ class MainWindow(QMainWindow):
             current choice.
         labels
             A separate labels file for a dataset given as a spec.
+        image_size
+            The size to load a folder or zip of images at (cropped and resized).
         on_ready
             ``on_ready(workspace)`` runs on the GUI thread once the new workspace is shown.
 
@@ -241,6 +247,7 @@ class MainWindow(QMainWindow):
             self.trust_code = trust_code
         if dataset is not None:
             self.dataset_labels = labels
+            self.dataset_image_size = image_size
         ds = dataset if dataset is not None else (self.workspace.dataset if self.workspace else
                                                   "digits")
         md = model if model is not None else (self.workspace.model if self.workspace else "demo")
@@ -248,14 +255,15 @@ class MainWindow(QMainWindow):
         pca = type(params)("pca", params.n_components, params.seed)
         trust = self.trust_code
 
-        labels_file = self.dataset_labels
+        labels_file, size = self.dataset_labels, self.dataset_image_size
 
         # A dataset opened for the model shown: if that model cannot encode it, its pixels.
         unfit_ok = dataset is not None and model is None
 
         def job(ctx: Any) -> Workspace:
             return open_workspace(ds, md, pca, self.cache, ctx, trust_code=trust,
-                                  labels=labels_file, pixels_if_unfit=unfit_ok)
+                                  labels=labels_file, pixels_if_unfit=unfit_ok,
+                                  image_size=size)
 
         def done(ws: Workspace) -> None:
             self._install_workspace(ws, dataset, model)
@@ -295,8 +303,35 @@ class MainWindow(QMainWindow):
     def open_dataset_dialog(self) -> None:
         """Ask for a dataset file or folder and open it."""
         path, _ = QFileDialog.getOpenFileName(self, "Open dataset", "", DATASET_FILTER)
-        if path:
+        if path and takes_image_size(path):
+            self.open_images_at_size(path)
+        elif path:
             self.open(dataset=path)
+
+    def open_image_folder_dialog(self) -> None:
+        """Ask for a folder of images, then for the size to load them at, and open it."""
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of images")
+        if path:
+            self.open_images_at_size(path)
+
+    def open_images_at_size(self, path: str) -> None:
+        """Ask the size to load a folder or zip of images at, then open it in the background.
+
+        The size offered first is the last one chosen, else the open model's (if square).
+        """
+        from latent_explorer.qt.dialogs.open_dataset_dialog import QtImageSizeDialog
+
+        size = self.dataset_image_size
+        shape = tuple(self.workspace.model.image_shape) if self.workspace else ()
+        if size is None and len(shape) == 3 and shape[0] == shape[1]:
+            size = int(shape[0])
+        dialog = QtImageSizeDialog(path, size if isinstance(size, int) else None, self)
+        self.size_dialog = dialog
+        try:
+            if dialog.exec():
+                self.open(dataset=path, image_size=dialog.image_size())
+        finally:
+            self.size_dialog = None
 
     def open_model_dialog(self) -> None:
         """Ask for a model file, then for how to call it (with a live preview), and open it.
@@ -328,7 +363,9 @@ class MainWindow(QMainWindow):
         for kind, title in (("datasets", "Dataset"), ("models", "Model")):
             for spec in recent_files(self.settings, kind):
                 action = self.recent_menu.addAction(f"{title}: {spec}")
-                if kind == "datasets":
+                if kind == "datasets" and takes_image_size(spec):
+                    action.triggered.connect(lambda _=False, s=spec: self.open_images_at_size(s))
+                elif kind == "datasets":
                     action.triggered.connect(lambda _=False, s=spec: self.open(dataset=s))
                 else:
                     action.triggered.connect(lambda _=False, s=spec: self.open(model=s))

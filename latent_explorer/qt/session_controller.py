@@ -43,7 +43,8 @@ class OpenRequest(Protocol):
 
     def __call__(self, dataset: str | None = None, model: str | None = None,
                  trust_code: bool | None = None, labels: str | None = None,
-                 on_ready: Callable[[Workspace], None] | None = None) -> None: ...
+                 on_ready: Callable[[Workspace], None] | None = None,
+                 image_size: int | tuple[int, int] | None = None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ class SessionParts:
     restore_state: Callable[[QByteArray, int], bool]
     name_session: Callable[[str], None]
     update_info: Callable[[], None]
+    dataset_image_size: Callable[[], int | tuple[int, int] | None] = lambda: None
+    """The size a folder or zip of images was opened at (kept in sessions)."""
 
 
 class SessionController(QObject):
@@ -122,7 +125,9 @@ class SessionController(QObject):
         model = ModelRef("demo")
         coords = None
         if ws is not None:
-            dataset = DatasetRef(ws.dataset.source, w.dataset_labels(), ws.dataset.fingerprint())
+            size = w.dataset_image_size()
+            dataset = DatasetRef(ws.dataset.source, w.dataset_labels(), ws.dataset.fingerprint(),
+                                 (size, size) if isinstance(size, int) else size)
             model = ModelRef(ws.model.source, w.trust_code(), ws.model.fingerprint())
             if ws.projector.params.method != "pca":
                 coords = np.asarray(ws.projector.coords, dtype=np.float32)
@@ -217,7 +222,8 @@ class SessionController(QObject):
         spec = session.dataset.spec
         w.projection.method = "pca"  # the saved map is put back once the data is open
         w.open(spec, session.model.spec, trust, session.dataset.labels,
-               on_ready=lambda ws: self._apply(session, ws))
+               on_ready=lambda ws: self._apply(session, ws),
+               image_size=session.dataset.image_size)
 
     def _ask_relocate(self, kind: str, spec: str) -> str | None:
         answer = QMessageBox.question(

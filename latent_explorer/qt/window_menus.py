@@ -43,6 +43,7 @@ class MenuHost(Protocol):
     open_session_action: QAction
     save_session_action: QAction
     open_dataset_action: QAction
+    open_folder_action: QAction
     open_model_action: QAction
     recent_menu: QMenu
     compare_action: QAction
@@ -65,6 +66,8 @@ class MenuHost(Protocol):
     def close(self) -> bool: ...
     def open(self, dataset: str | None = None, model: str | None = None) -> None: ...
     def open_dataset_dialog(self) -> None: ...
+
+    def open_image_folder_dialog(self) -> None: ...
     def open_model_dialog(self) -> None: ...
     def show_map_pictures(self, shown: bool) -> None: ...
     def step_sample(self, step: int) -> None: ...
@@ -91,6 +94,8 @@ def build_menus(window: MenuHost) -> None:
     window.open_dataset_action = file_menu.addAction("Open &Dataset...")
     window.open_dataset_action.setShortcut(QKeySequence("Ctrl+D"))
     window.open_dataset_action.triggered.connect(window.open_dataset_dialog)
+    window.open_folder_action = file_menu.addAction("Open Image &Folder...")
+    window.open_folder_action.triggered.connect(window.open_image_folder_dialog)
     window.open_model_action = file_menu.addAction("Open &Model...")
     window.open_model_action.setShortcut(QKeySequence("Ctrl+M"))
     window.open_model_action.triggered.connect(window.open_model_dialog)

@@ -61,12 +61,14 @@ def test_dispatch_to_each_format(tmp_path: Path) -> None:
     folder = tmp_path / "pictures" / "class"
     folder.mkdir(parents=True)
     Image.new("L", (5, 5)).save(folder / "p.png")
+    (folder.parent / "other").mkdir()
+    Image.new("L", (5, 5)).save(folder.parent / "other" / "q.png")
 
     from_idx = load_dataset(str(idx_file))
     assert isinstance(from_idx, ArrayDataset) and from_idx.labels is not None
     assert load_dataset(str(tmp_path / "a.npz")).name == "a.npz"
     assert load_dataset(str(tmp_path / "a.npy")).name == "a.npy"
-    assert load_dataset(str(tmp_path / "pictures")).label_names == ["class"]
+    assert load_dataset(str(tmp_path / "pictures")).label_names == ["class", "other"]
     for spec in (idx_file, tmp_path / "a.npz", tmp_path / "a.npy", tmp_path / "pictures"):
         dataset = load_dataset(str(spec))
         assert dataset.images.shape[1:] == (5, 5, 1)

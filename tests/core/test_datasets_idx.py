@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import struct
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -206,3 +207,71 @@ def test_real_mnist_t10k() -> None:
     assert dataset.labels.shape == (10_000,)
     assert set(np.unique(dataset.labels).tolist()) == set(range(10))
     assert dataset.labels[:5].tolist() == [7, 2, 1, 0, 4]  # the well-known first t10k digits
+
+
+def _gzip_of_zeros(header: bytes, zeros: int) -> bytes:
+    """A gzip stream of ``header`` then ``zeros`` zero bytes, built without holding them."""
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip container
+    parts = [packer.compress(header)]
+    block = bytes(1 << 20)
+    for start in range(0, zeros, len(block)):
+        parts.append(packer.compress(block[: min(len(block), zeros - start)]))
+    parts.append(packer.flush())
+    return b"".join(parts)
+
+
+def test_gzip_header_declaring_more_than_the_file_can_hold_is_refused_unread(
+        tmp_path: Path) -> None:
+    # A 1 GB image array declared by a header whose file is a few kilobytes.
+    header = struct.pack(">I", 0x00000803) + struct.pack(">3I", 1_000_000, 32, 32)
+    path = tmp_path / "bomb-images-idx3-ubyte.gz"
+    path.write_bytes(_gzip_of_zeros(header, 4096))
+    seen: list[float | None] = []
+    with pytest.raises(DatasetError) as info:
+        load_idx_dataset(path, ctx=JobContext(lambda fraction, _: seen.append(fraction)))
+    message = str(info.value)
+    assert "its header declares 1000000x32x32 values (1,024,000,000 bytes of image data)" in message
+    assert "more than a gzip file of" in message and len(message.splitlines()) == 1
+    assert seen == []  # refused before any value was decompressed
+
+
+def test_gzip_stream_far_longer_than_its_header_stops_early(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    header = struct.pack(">I", 0x00000803) + struct.pack(">3I", 10, 28, 28)
+    path = tmp_path / "long-images-idx3-ubyte.gz"
+    path.write_bytes(_gzip_of_zeros(header, 64 << 20))  # 64 MB of zeros after 7,840 declared
+    read = [0]
+    real_read, real_readinto = gzip.GzipFile.read, gzip.GzipFile.readinto
+
+    def counting_read(self: gzip.GzipFile, size: int = -1) -> bytes:
+        data = real_read(self, size)
+        read[0] += len(data)
+        return data
+
+    def counting_readinto(self: gzip.GzipFile, buffer: Any) -> int:
+        got = real_readinto(self, buffer)
+        read[0] += got
+        return got
+
+    monkeypatch.setattr(gzip.GzipFile, "read", counting_read)
+    monkeypatch.setattr(gzip.GzipFile, "readinto", counting_readinto)
+    with pytest.raises(DatasetError, match="holds more data than its header says"):
+        load_idx_dataset(path)
+    assert read[0] < 1 << 20
+
+
+def test_gzip_memory_is_what_the_header_declares(tmp_path: Path) -> None:
+    import tracemalloc
+
+    images = np.random.default_rng(1).integers(0, 256, (400, 100, 100), dtype=np.uint8)
+    path = write_idx(tmp_path / "big-images-idx3-ubyte.gz", images)
+    tracemalloc.start()
+    try:
+        dataset = load_idx_dataset(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(dataset.images[..., 0], images)
+    assert peak < images.nbytes + (2 << 20)

@@ -161,3 +161,25 @@ def test_a_warm_child_serves_many_calls_and_restarts_after_cancel() -> None:
     finally:
         child.close()
     assert not child.alive
+
+
+def test_a_worker_task_opens_a_photo_folder_at_the_size_asked(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from latent_explorer.core.compute.distributed import encode_chunk_task
+
+    rng = np.random.default_rng(5)
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for i in range(5):
+        Image.fromarray(rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)).save(
+            folder / f"{i}.jpg")
+    model = load_model("demo-shapes")
+    store = tmp_path / "photos.zarr"
+    create_latent_store(store, 5, model.latent_dim, chunk=5)
+    assert encode_chunk_task(str(folder), "demo-shapes", str(store), 0, 5,
+                             image_size=32) == (0, 5)
+    mark_complete(store)
+    latents, _, _ = open_latent_store(store)
+    expected = encode_dataset(model, load_dataset(str(folder), image_size=32))
+    np.testing.assert_allclose(latents[:], expected, atol=1e-5)

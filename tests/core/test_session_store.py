@@ -300,3 +300,14 @@ def test_save_refuses_what_could_not_be_read_back(tmp_path: Path) -> None:
     with pytest.raises(SessionError, match="different sizes"):
         save_session(tmp_path / "s.lxs", mixed)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_size_a_folder_was_loaded_at_is_kept(tmp_path: Path) -> None:
+    from latent_explorer.core.session.data import DatasetRef, SessionData
+    from latent_explorer.core.session.store import load_session, save_session
+
+    session = SessionData(dataset=DatasetRef("/photos", None, "abc", (240, 320)))
+    path = save_session(tmp_path / "s.lxs", session)
+    assert load_session(path).dataset.image_size == (240, 320)
+    plain = save_session(tmp_path / "t.lxs", SessionData())
+    assert load_session(plain).dataset.image_size is None

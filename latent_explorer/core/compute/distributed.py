@@ -168,15 +168,23 @@ def _cached(key: tuple[str, ...], load: Any) -> Any:
 
 def encode_chunk_task(dataset_spec: str, model_spec: str, store: str, start: int, stop: int,
                       trust_code: bool = False, labels_spec: str | None = None,
-                      threads: int = 1) -> tuple[int, int]:
-    """Runs on a worker: encode rows ``start:stop`` and write them into ``store``."""
+                      threads: int = 1, image_size: int | tuple[int, int] | None = None,
+                      ) -> tuple[int, int]:
+    """Runs on a worker: encode rows ``start:stop`` and write them into ``store``.
+
+    ``image_size``: the size a folder or zip of images is loaded at; the resized images come
+    from the cache folder when the submitting process (on the same machine) made them.
+    """
     import zarr
 
+    from latent_explorer.core.compute.cache import default_cache_dir
     from latent_explorer.core.datasets import load_dataset
     from latent_explorer.core.models import load_model
 
-    dataset = _cached(("dataset", dataset_spec, str(labels_spec)),
-                      lambda: load_dataset(dataset_spec, labels=labels_spec))
+    cache_dir = None if image_size is None else default_cache_dir()
+    dataset = _cached(("dataset", dataset_spec, str(labels_spec), repr(image_size)),
+                      lambda: load_dataset(dataset_spec, labels=labels_spec,
+                                           image_size=image_size, cache_dir=cache_dir))
     model = _cached(("model", model_spec, str(trust_code)),
                     lambda: load_model(model_spec, trust_code=trust_code))
     with torch_threads(threads):
@@ -189,7 +197,8 @@ def encode_distributed(dataset_spec: str, model_spec: str, out: str | Path, *,
                        workers: int | None = None, scheduler: str | None = None,
                        chunk: int = 4096, trust_code: bool = False,
                        labels_spec: str | None = None, threads_per_worker: int = 1,
-                       ctx: JobContext | None = None) -> dict[str, Any]:
+                       ctx: JobContext | None = None,
+                       image_size: int | tuple[int, int] | None = None) -> dict[str, Any]:
     """Encode ``dataset_spec`` with ``model_spec`` on a Dask cluster into the store ``out``.
 
     Parameters
@@ -207,6 +216,8 @@ def encode_distributed(dataset_spec: str, model_spec: str, out: str | Path, *,
         ``LocalCluster`` of processes here and stops it afterwards.
     chunk
         Rows per task and per Zarr chunk.
+    image_size
+        For a folder or zip of images: the size to load them at (as ``load_dataset``).
 
     Returns
     -------
@@ -235,7 +246,10 @@ def encode_distributed(dataset_spec: str, model_spec: str, out: str | Path, *,
     if chunk < 1:
         raise LatentExplorerError(f"--chunk must be at least 1, got {chunk}")
     ctx.progress(None, f"Opening {dataset_spec} and {model_spec}")
-    dataset = load_dataset(dataset_spec, labels=labels_spec)
+    from latent_explorer.core.compute.cache import default_cache_dir
+
+    dataset = load_dataset(dataset_spec, labels=labels_spec, image_size=image_size,
+                           cache_dir=None if image_size is None else default_cache_dir())
     model = load_model(model_spec, trust_code=trust_code)
     check_compatible(model, dataset)
     total = len(dataset)
@@ -258,7 +272,7 @@ def encode_distributed(dataset_spec: str, model_spec: str, out: str | Path, *,
         n_workers = len(client.scheduler_info().get("workers", {}))
         futures = [client.submit(encode_chunk_task, dataset_spec, model_spec, store, begin,
                                  min(begin + chunk, total), trust_code, labels_spec,
-                                 threads_per_worker, pure=False)
+                                 threads_per_worker, image_size, pure=False)
                    for begin in range(0, total, chunk)]
         done = 0
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -9,6 +11,9 @@ from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.errors import IncompatibleError, LatentExplorerError, ModelOutputError
 from latent_explorer.core.jobs import JobContext, null_context
 from latent_explorer.core.models.base import GenerativeModel
+
+_BATCH_VALUES = 1 << 23
+"""Most pixel values handed to an encoder at once (8M floats, 32 MB)."""
 
 
 def check_compatible(model: GenerativeModel, dataset: Dataset) -> None:
@@ -95,6 +100,8 @@ def encode_dataset(
     """
     ctx = ctx or null_context()
     check_compatible(model, dataset)
+    # Photos at 256 px are 50 times the pixels of a digit: bound a batch's floats (~32 MB).
+    batch_size = max(1, min(batch_size, _BATCH_VALUES // math.prod(dataset.image_shape)))
     total = len(dataset)
     out = np.empty((total, model.latent_dim), dtype=np.float32)
     ctx.progress(0.0, f"Encoding {total:,} images")

@@ -127,6 +127,7 @@ def open_workspace(
     trust_code: bool = False,
     labels: str | None = None,
     pixels_if_unfit: bool = False,
+    image_size: int | tuple[int, int] | None = None,
 ) -> Workspace:
     """Load (if given as specs), encode and project: everything the map needs.
 
@@ -139,7 +140,8 @@ def open_workspace(
     ``auto``: the demo model where it fits the dataset, else the pixels (what ``gui
     --dataset`` does when no model is given). ``pixels_if_unfit``: a model that cannot encode
     the dataset gives the map of its pixels instead of an error (the window does so when a
-    dataset is opened for the model already shown).
+    dataset is opened for the model already shown). ``image_size`` is the size to load a
+    folder or zip of images at; the resized images are kept in ``cache``'s folder.
     """
     from latent_explorer.core.analysis.latent_stats import compute_latent_stats
     from latent_explorer.core.compute import vectors_workspace as vw
@@ -176,7 +178,9 @@ def open_workspace(
     else:
         if isinstance(dataset, str):
             ctx.progress(0.05, f"Reading {dataset}")
-            dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.05, 0.25))
+            cache_dir = cache.root if cache is not None and cache.enabled else None
+            dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.05, 0.25),
+                                   image_size=image_size, cache_dir=cache_dir)
         if pixels_if_unfit:
             from latent_explorer.core.compute.encoding import check_compatible
             from latent_explorer.core.compute.pixel_map import open_pixels_workspace

@@ -1,7 +1,8 @@
 """Datasets: the :class:`Dataset` protocol, and :func:`load_dataset` for every format.
 
 ``load_dataset(spec)`` opens a built-in dataset by name (``digits``), a folder of images,
-an MNIST-style IDX file (gzipped or raw), or a ``.npz`` / ``.npy`` file. Files are recognised
+a zip archive of images, an MNIST-style IDX file (gzipped or raw), or a ``.npz`` / ``.npy``
+file. Files are recognised
 by their first bytes; the name is only a fallback, so that a damaged file still gets the
 error message of the format it claims to be.
 """
@@ -15,8 +16,9 @@ from pathlib import Path
 from latent_explorer.core.datasets.arrays import NPY_MAGIC, ZIP_MAGICS, load_array_dataset
 from latent_explorer.core.datasets.base import ArrayDataset, Dataset
 from latent_explorer.core.datasets.digits import load_digits_dataset
+from latent_explorer.core.datasets.from_object import dataset_from_object
 from latent_explorer.core.datasets.idx import load_idx_dataset, looks_like_idx
-from latent_explorer.core.datasets.image_folder import load_image_folder
+from latent_explorer.core.datasets.image_folder import ImageSize, load_image_folder, load_image_zip
 from latent_explorer.core.datasets.shapes import load_shapes_dataset
 from latent_explorer.core.errors import DatasetError, SpecError
 from latent_explorer.core.jobs import JobContext
@@ -27,6 +29,7 @@ __all__ = [
     "BUILTIN_LOADERS",
     "ArrayDataset",
     "Dataset",
+    "dataset_from_object",
     "detect_format",
     "load_dataset",
 ]
@@ -40,7 +43,7 @@ BUILTIN_LOADERS: dict[str, Callable[[], Dataset]] = {
 BUILTIN_DATASETS: tuple[str, ...] = tuple(BUILTIN_LOADERS)
 
 ACCEPTED_SPECS = (
-    f"a built-in dataset ({', '.join(BUILTIN_DATASETS)}), a folder of images "
+    f"a built-in dataset ({', '.join(BUILTIN_DATASETS)}), a folder or a .zip of images "
     "(.png/.jpg/.bmp/.gif/.webp, one sub-folder per class), an MNIST-style IDX file "
     "(e.g. train-images-idx3-ubyte or .gz), or a .npz / .npy file of images"
 )
@@ -50,7 +53,11 @@ _IDX_NAME_HINTS = ("-ubyte", ".idx", "idx1", "idx3")
 
 
 def load_dataset(
-    spec: str, labels: str | Path | None = None, ctx: JobContext | None = None
+    spec: str,
+    labels: str | Path | None = None,
+    ctx: JobContext | None = None,
+    image_size: ImageSize | None = None,
+    cache_dir: Path | None = None,
 ) -> Dataset:
     """Open a dataset from a specification string.
 
@@ -64,6 +71,13 @@ def load_dataset(
         images beside them) and for ``.npz`` / ``.npy`` images (a ``.npy`` or ``.npz``).
     ctx
         Receives progress for large inputs; may cancel.
+    image_size
+        For folders and zip archives of images: the size to load them at, ``256`` (square)
+        or ``(height, width)``; each image is cropped around its centre and resized. ``None``:
+        the most common size among the images. Other datasets take no size.
+    cache_dir
+        For folders and zip archives of images: the app's cache folder, where the resized
+        images are kept so that the next opening is fast. ``None``: memory only.
 
     Returns
     -------
@@ -74,13 +88,14 @@ def load_dataset(
     ------
     SpecError
         ``spec`` is no built-in name and no existing path, the file is of no format known
-        here, or ``labels`` was given for a dataset that takes none.
+        here, or ``labels`` (or ``image_size``) was given for a dataset that takes none.
     DatasetError
         The path (written as a path) does not exist, or the file or folder is malformed.
     """
     text = spec.strip()
     if text.lower() in BUILTIN_LOADERS:
         _no_labels(labels, text)
+        _no_size(image_size, text)
         return BUILTIN_LOADERS[text.lower()]()
     path = Path(text).expanduser()
     if not text or not path.exists():
@@ -92,8 +107,12 @@ def load_dataset(
         )
     if path.is_dir():
         _no_labels(labels, text)
-        return load_image_folder(path, ctx)
+        return load_image_folder(path, ctx, image_size, cache_dir)
     kind = detect_format(path)
+    if kind == "images":
+        _no_labels(labels, text)
+        return load_image_zip(path, ctx, image_size, cache_dir)
+    _no_size(image_size, text)
     if kind == "idx":
         return load_idx_dataset(path, labels, ctx)
     if kind == "arrays":
@@ -104,13 +123,21 @@ def load_dataset(
 
 
 def detect_format(path: Path) -> str | None:
-    """``"idx"``, ``"arrays"`` (.npz/.npy) or ``None``: by the first bytes, else by the name."""
+    """``"idx"``, ``"arrays"`` (.npz/.npy), ``"images"`` (a zip of images) or ``None``.
+
+    The first bytes decide; the name only when they say nothing. A zip archive is an ``.npz``
+    when it holds ``.npy`` members or is named so, else a zip of images.
+    """
     try:
         with path.open("rb") as stream:
             head = stream.read(len(NPY_MAGIC))
     except OSError as exc:
         raise DatasetError(path, f"cannot be opened ({exc.strerror or exc})") from exc
-    if head == NPY_MAGIC or head.startswith(ZIP_MAGICS):
+    if head.startswith(ZIP_MAGICS):
+        if path.name.lower().endswith(".npz") or _has_npy(path):
+            return "arrays"
+        return "images"
+    if head == NPY_MAGIC:
         return "arrays"
     if looks_like_idx(path):
         return "idx"
@@ -129,6 +156,25 @@ def _looks_like_path(text: str) -> bool:
         or text.startswith(("~", "."))
         or Path(text).suffix != ""
     )
+
+
+def _has_npy(path: Path) -> bool:
+    """Whether a zip archive has ``.npy`` members (``False`` for a damaged archive)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(name.endswith(".npy") for name in archive.namelist())
+    except (OSError, EOFError, zipfile.BadZipFile, ValueError, NotImplementedError):
+        return False
+
+
+def _no_size(image_size: ImageSize | None, spec: str) -> None:
+    if image_size is not None:
+        raise SpecError(
+            f"a size to load images at is only used with folders and zip archives of images, "
+            f"not {spec!r}"
+        )
 
 
 def _no_labels(labels: str | Path | None, spec: str) -> None:

@@ -40,6 +40,8 @@ _TYPE_CODES: dict[int, str] = {
 """IDX element type code -> numpy dtype (all big-endian)."""
 
 _CHUNK = 1 << 20
+MAX_DEFLATE_RATIO = 1032
+"""Deflate (the compression inside gzip) expands one byte into at most 1032 bytes."""
 
 
 @dataclass(frozen=True)
@@ -152,8 +154,9 @@ def read_idx(
         with _open(path) as stream:
             header = _read_header(stream, path, ndims)
             if isinstance(stream, gzip.GzipFile):
+                _check_declared_size(path, header, what)
                 data = _read_payload(stream, path, header, what, ctx)
-                return np.frombuffer(data, dtype=header.dtype).reshape(header.shape)
+                return data.view(header.dtype).reshape(header.shape)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise DatasetError(path, f"the gzip data is damaged or cut short ({exc})") from exc
     found = path.stat().st_size - header.size
@@ -201,24 +204,43 @@ def _read_header(stream: io.BufferedIOBase, path: Path, ndims: tuple[int, ...]) 
     return IdxHeader(np.dtype(_TYPE_CODES[head[2]]), tuple(shape), 4 + 4 * ndim)
 
 
+def _check_declared_size(path: Path, header: IdxHeader, what: str) -> None:
+    """Refuse a header that declares more than the compressed file can expand to.
+
+    Checked before anything is decompressed: a damaged or hostile header must not make the
+    loader reserve memory, or spend time, for data that cannot be there.
+    """
+    compressed = path.stat().st_size
+    most = compressed * MAX_DEFLATE_RATIO
+    if header.payload_bytes > most:
+        shape = "x".join(str(size) for size in header.shape)
+        raise DatasetError(
+            path, f"its header declares {shape} values ({header.payload_bytes:,} bytes of "
+            f"{what}), more than a gzip file of {compressed:,} bytes can hold (at most "
+            f"{most:,}): the header is damaged")
+
+
 def _read_payload(
     stream: io.BufferedIOBase, path: Path, header: IdxHeader, what: str, ctx: JobContext | None
-) -> bytearray:
+) -> npt.NDArray[np.uint8]:
+    """Exactly the bytes the header declares, into one buffer of that size."""
     expected = header.payload_bytes
-    data = bytearray()
-    while len(data) < expected:
-        chunk = stream.read(min(_CHUNK, expected - len(data)))
-        if not chunk:
-            raise DatasetError(path, _size_problem(expected, len(data), what))
-        data += chunk
+    data = np.empty(expected, dtype=np.uint8)
+    view = data.data  # a writable memoryview of the buffer
+    done = 0
+    while done < expected:
+        got = stream.readinto(view[done : done + _CHUNK])
+        if not got:
+            raise DatasetError(path, _size_problem(expected, done, what))
+        done += got
         if ctx is not None:
-            ctx.progress(len(data) / expected, f"reading {path.name}")
-    extra = 0
-    # Read to the end even when nothing is left to want: gzip checks its CRC only there.
-    while chunk := stream.read(_CHUNK):
-        extra += len(chunk)
-    if extra:
-        raise DatasetError(path, _size_problem(expected, expected + extra, what))
+            ctx.progress(done / expected, f"reading {path.name}")
+    # Read on to the end (gzip checks its CRC only there), but stop at the first byte more
+    # than declared: the rest could be gigabytes of zeros.
+    if stream.read(1):
+        raise DatasetError(
+            path, f"holds more data than its header says: expected {expected:,} bytes of {what}, "
+            "found more (the file or its header is damaged)")
     return data
 
 

@@ -1,186 +1,294 @@
-"""A folder of image files (PNG, JPEG, BMP, GIF, WebP), searched recursively.
+"""A folder (or a zip archive) of image files: PNG, JPEG, BMP, GIF, WebP, searched recursively.
 
 The first sub-folder below the root names each image's class (``cats/a.png`` -> ``cats``);
-images directly in the root get the class ``(root)``, or no labels at all when every image is
+when the root holds just one sub-folder, the classes are the folders inside it. Images
+directly at the class level get the class ``(root)``, or no labels at all when every image is
 there. The relative path of each file is kept in the metadata column ``file``.
+
+Files that cannot be read (truncated, damaged, not really images) are skipped and named in
+the dataset's notes and in the log; only a folder with no readable image at all is refused.
+Images are decoded one at a time and only their resized pixels are kept, in memory or in a
+memory-mapped file of the app's cache folder (which also makes the second opening fast).
 """
 
 from __future__ import annotations
 
-import struct
+import hashlib
+import logging
 from collections import Counter
+from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image
 
 from latent_explorer.core.datasets.base import ArrayDataset
-from latent_explorer.core.errors import DatasetError
+from latent_explorer.core.datasets.image_cache import CACHE_VERSION, ImageCache
+from latent_explorer.core.datasets.image_decode import IMAGE_ERRORS, decode_image, read_header
+from latent_explorer.core.datasets.image_files import (
+    IMAGE_SUFFIXES,
+    ROOT_LABEL,
+    ZIP_ERRORS,
+    FolderFiles,
+    ImageFiles,
+    ZipFiles,
+    labels_from_paths,
+)
+from latent_explorer.core.errors import DatasetError, ExportError
 from latent_explorer.core.jobs import JobContext
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
-ROOT_LABEL = "(root)"
-GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
-"""Pillow modes that hold one grey channel (possibly with alpha)."""
+__all__ = ["IMAGE_SUFFIXES", "ROOT_LABEL", "find_images", "load_image_folder", "load_image_zip"]
 
-_PROGRESS_EVERY = 256
+log = logging.getLogger(__name__)
+
+ImageSize = int | tuple[int, int]
+"""A size asked for: ``256`` (square) or ``(height, width)``."""
+
+MEMORY_BUDGET = 4 << 30
+"""Largest decoded dataset (bytes) held in memory, or cached at the images' own size.
+
+Beyond it the user is asked for a size: a folder of 4000x3000 photos at their own size
+would fill the memory (or the cache folder's disk) for a map that shows thumbnails.
+"""
 _HEADER_SHARE = 0.1
 """Part of the progress bar spent reading headers; decoding pixels takes the rest."""
-_IMAGE_ERRORS = (
-    OSError,
-    SyntaxError,
-    ValueError,
-    EOFError,
-    struct.error,
-    Image.DecompressionBombError,
-)
+_HEADER_EVERY = 256
+_PIXELS_EVERY = 16
+_NAMED_IN_NOTE = 3
 
 
 def find_images(folder: Path) -> list[Path]:
     """All image files under ``folder`` by suffix, hidden files and folders skipped, sorted."""
-    found = [
-        path
-        for path in folder.rglob("*")
-        if path.suffix.lower() in IMAGE_SUFFIXES
-        and path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-    ]
-    return sorted(found, key=lambda path: path.relative_to(folder).as_posix())
+    return [folder / name for name in FolderFiles(folder).names]
 
 
-def load_image_folder(path: str | Path, ctx: JobContext | None = None) -> ArrayDataset:
-    """Load every image under a folder, labelled by first-level sub-folder.
+def load_image_folder(
+    path: str | Path,
+    ctx: JobContext | None = None,
+    image_size: ImageSize | None = None,
+    cache_dir: Path | None = None,
+) -> ArrayDataset:
+    """Load every readable image under a folder, labelled by sub-folder.
 
-    All images become one size (the most common; the others are resized, with a note) and
-    one channel count: 1 when every image is greyscale, else RGB. Transparent pixels are
-    composited on black.
+    All images become one size and one channel count: 1 when every image is greyscale, else
+    RGB. Each image is cropped around its centre to the size's aspect ratio and resized;
+    EXIF rotation is applied and transparent pixels are composited on black.
 
     Parameters
     ----------
     path
         The folder.
     ctx
-        Receives progress every 256 files; may cancel.
+        Receives progress; may cancel.
+    image_size
+        The size to load at: ``256`` (256x256) or ``(height, width)``. ``None``: the most
+        common size among the images.
+    cache_dir
+        The app's cache folder: the resized images are kept there (memory-mapped) and found
+        again on the next opening. ``None`` keeps them in memory only.
 
     Returns
     -------
     ArrayDataset
         Named after the folder; ``source`` is its absolute path; ``metadata["file"]`` holds
-        each image's path relative to the folder.
+        each image's path relative to the folder; ``notes`` says what was skipped or changed.
 
     Raises
     ------
     DatasetError
-        The folder is missing or holds no images, or an image cannot be read (the message
-        names that file).
+        The folder is missing, holds no images, or no image in it can be read.
     """
     folder = Path(path).expanduser().resolve()
     if not folder.is_dir():
         raise DatasetError(folder, "no such file or folder")
-    files = find_images(folder)
-    if not files:
+    return _load(FolderFiles(folder), "folder", ctx, image_size, cache_dir)
+
+
+def load_image_zip(
+    path: str | Path,
+    ctx: JobContext | None = None,
+    image_size: ImageSize | None = None,
+    cache_dir: Path | None = None,
+) -> ArrayDataset:
+    """Load the images of a zip archive like a folder, reading it member by member.
+
+    Nothing is extracted to disk. Parameters, labels and notes as for
+    :func:`load_image_folder`; the archive's own folders give the labels.
+    """
+    archive = Path(path).expanduser().resolve()
+    if not archive.is_file():
+        raise DatasetError(archive, "no such file or folder")
+    files = ZipFiles(archive)
+    try:
+        if not files.names:
+            others = ", ".join(files.other_names[:3]) or "nothing"
+            raise DatasetError(
+                archive, "is a zip archive of neither images nor .npy arrays (found "
+                f"{others}{', ...' if len(files.other_names) > 3 else ''})")
+        return _load(files, "archive", ctx, image_size, cache_dir)
+    finally:
+        files.close()
+
+
+@dataclass
+class _Plan:
+    size: tuple[int, int]
+    """(width, height) of every image."""
+    channels: int
+    names: list[str]
+    skipped: list[tuple[str, str]]
+    auto_size: bool
+
+
+def _load(files: ImageFiles, kind: str, ctx: JobContext | None,
+          image_size: ImageSize | None, cache_dir: Path | None) -> ArrayDataset:
+    if not files.names:
         suffixes = ", ".join(IMAGE_SUFFIXES)
-        raise DatasetError(folder, f"contains no images (looked for {suffixes} files in it)")
-    total = len(files)
-
-    sizes: list[tuple[int, int]] = []
-    grey = True
-    for index, file in enumerate(files):
-        _report(ctx, index, total, 0.0, _HEADER_SHARE, "reading image headers")
-        try:
-            with Image.open(file) as image:
-                sizes.append(image.size)
-                grey = grey and image.mode in GREY_MODES
-        except _IMAGE_ERRORS as exc:
-            raise DatasetError(file, f"cannot be read as an image ({exc})") from exc
-    width, height = Counter(sizes).most_common(1)[0][0]
-    channels = 1 if grey else 3
-
-    images = np.empty((total, height, width, channels), dtype=np.uint8)
+        raise DatasetError(files.root, f"contains no images (looked for {suffixes} files in it)")
+    cache = None
+    if cache_dir is not None:
+        key = hashlib.sha256("\x1f".join(
+            (CACHE_VERSION, str(files.root), repr(image_size), files.stamp())).encode())
+        cache = ImageCache(cache_dir, key.hexdigest()[:40])
+        hit = cache.load()
+        if hit is not None:
+            if ctx is not None:
+                ctx.progress(1.0, f"{files.root.name}: read from the cache")
+            return _dataset(files, hit.images, hit.files, hit.skipped, Counter(hit.counts),
+                            image_size is None)
+    plan = _plan(files, kind, ctx, image_size)
+    width, height = plan.size
+    shape = (len(plan.names), height, width, plan.channels)
+    images, cache = _allocate(files.root, shape,
+                              None if _too_big(shape, plan.auto_size) else cache)
+    kept: list[str] = []
     counts: Counter[str] = Counter()
-    for index, file in enumerate(files):
-        _report(ctx, index, total, _HEADER_SHARE, 1.0, "reading images")
-        images[index] = _read_pixels(file, (width, height), channels, counts)
+    try:
+        for index, name in enumerate(plan.names):
+            if ctx is not None:
+                if index % _PIXELS_EVERY == 0:
+                    share = _HEADER_SHARE + (1 - _HEADER_SHARE) * index / len(plan.names)
+                    ctx.progress(share, f"reading images ({index:,} of {len(plan.names):,})")
+                ctx.check()
+            try:
+                with files.open(name) as stream:
+                    images[len(kept)] = decode_image(stream, plan.size, plan.channels, counts)
+            except IMAGE_ERRORS + ZIP_ERRORS as exc:
+                plan.skipped.append((name, _reason(exc)))
+                continue
+            kept.append(name)
+        _refuse_if_empty(files, kind, kept, plan.skipped)
+        if cache is not None:
+            cache.commit(images, kept, plan.skipped, dict(counts))
+    except BaseException:
+        if cache is not None:
+            cache.discard()
+        raise
+    return _dataset(files, images[: len(kept)], kept, plan.skipped, counts, plan.auto_size)
 
-    notes = _notes(counts, total, width, height)
-    relative = [file.relative_to(folder).as_posix() for file in files]
-    labels, label_names = _folder_labels(relative)
+
+def _plan(files: ImageFiles, kind: str, ctx: JobContext | None,
+          image_size: ImageSize | None) -> _Plan:
+    """Read every header: which files can be opened, their sizes and colours."""
+    sizes: list[tuple[int, int]] = []
+    names: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    grey = True
+    total = len(files.names)
+    for index, name in enumerate(files.names):
+        if ctx is not None and index % _HEADER_EVERY == 0:
+            ctx.progress(_HEADER_SHARE * index / total, "reading image headers")
+        try:
+            with files.open_header(name) as stream:
+                header = read_header(stream)
+        except IMAGE_ERRORS + ZIP_ERRORS as exc:
+            skipped.append((name, _reason(exc)))
+            continue
+        names.append(name)
+        sizes.append((header.width, header.height))
+        grey = grey and header.grey
+    _refuse_if_empty(files, kind, names, skipped)
+    if image_size is None:
+        size = Counter(sizes).most_common(1)[0][0]
+    elif isinstance(image_size, int):
+        size = (image_size, image_size)
+    else:
+        size = (int(image_size[1]), int(image_size[0]))
+    if min(size) < 1:
+        raise DatasetError(files.root, f"cannot load images at {size[0]}x{size[1]} pixels")
+    return _Plan(size, 1 if grey else 3, names, skipped, image_size is None)
+
+
+def _too_big(shape: tuple[int, int, int, int], auto_size: bool) -> bool:
+    """Whether the resized images would exceed the budget for where they would be kept."""
+    return auto_size and int(np.prod(shape)) > MEMORY_BUDGET
+
+
+def _allocate(root: Path, shape: tuple[int, int, int, int], cache: ImageCache | None
+              ) -> tuple[npt.NDArray[np.uint8], ImageCache | None]:
+    """Where the pixels go: a memory map in the cache (returned too), else memory."""
+    if cache is not None:
+        with suppress(OSError, ExportError):
+            return cache.create(shape), cache
+    needed = int(np.prod(shape))
+    if needed > MEMORY_BUDGET:
+        _, height, width, _ = shape
+        raise DatasetError(
+            root, f"{shape[0]:,} images of {width}x{height} would need {needed / 2**30:.1f} GB: "
+            "choose a smaller size to load them at (--image-size, or the size asked by "
+            "File > Open Image Folder)")
+    return np.empty(shape, dtype=np.uint8), None
+
+
+def _refuse_if_empty(files: ImageFiles, kind: str, readable: list[str],
+                     skipped: list[tuple[str, str]]) -> None:
+    if readable:
+        return
+    name, why = skipped[0]
+    many = len(skipped)
+    raise DatasetError(
+        files.root, f"none of the {many:,} image file{'s' if many != 1 else ''} in this {kind} "
+        f"can be read ({name}: {why})")
+
+
+def _dataset(files: ImageFiles, images: npt.NDArray[np.uint8], kept: list[str],
+             skipped: list[tuple[str, str]], counts: Counter[str],
+             auto_size: bool) -> ArrayDataset:
+    notes = _notes(files, skipped, counts, len(kept), images.shape, auto_size)
+    found = labels_from_paths(kept)
     return ArrayDataset(
-        name=folder.name,
-        source=str(folder),
+        name=files.root.name,
+        source=str(files.root),
         images=images,
-        labels=labels,
-        label_names=label_names,
-        metadata={"file": np.array(relative, dtype=str)},
+        labels=found.labels,
+        label_names=found.names,
+        metadata={"file": np.array(kept, dtype=str)},
         notes=notes,
     )
 
 
-def _read_pixels(
-    file: Path, size: tuple[int, int], channels: int, counts: Counter[str]
-) -> npt.NDArray[np.uint8]:
-    """One image as ``(H, W, channels)`` uint8 at ``size`` (width, height)."""
-    try:
-        with Image.open(file) as image:
-            image.load()
-            pixels = _flatten(image, counts)
-    except _IMAGE_ERRORS as exc:
-        raise DatasetError(file, f"cannot be read as an image ({exc})") from exc
-    if (pixels.shape[1], pixels.shape[0]) != size:
-        # Pillow widens the bilinear kernel when shrinking, so this averages like "area".
-        resized = Image.fromarray(pixels).resize(size, Image.Resampling.BILINEAR)
-        pixels = np.asarray(resized, dtype=np.uint8)
-        counts["resized"] += 1
-    if pixels.ndim == 2:
-        pixels = pixels[..., np.newaxis]
-    if channels == 3 and pixels.shape[-1] == 1:
-        pixels = np.repeat(pixels, 3, axis=-1)
-        counts["grey"] += 1
-    return pixels
-
-
-def _flatten(image: Image.Image, counts: Counter[str]) -> npt.NDArray[np.uint8]:
-    """Pixels as 8-bit grey ``(H, W)`` or RGB ``(H, W, 3)``, transparency on black."""
-    mode = image.mode
-    if mode in ("1", "L"):
-        return np.asarray(image.convert("L"), dtype=np.uint8)
-    if mode.startswith("I") or mode == "F":
-        values = np.asarray(image, dtype=np.float64)
-        # 16-bit greyscale (how Pillow opens 16-bit PNGs) scales down to 8 bits; float
-        # images are taken as 0..255 already.
-        scale = 1.0 if mode == "F" else 255.0 / 65535.0
-        return np.rint(np.clip(values * scale, 0, 255)).astype(np.uint8)
-    if mode == "RGB":
-        return np.asarray(image, dtype=np.uint8)
-    if mode in ("LA", "La"):
-        values = np.asarray(image.convert("LA"), dtype=np.uint16)
-    else:
-        # Palette images go to RGBA directly: via RGB, Pillow warns about palette transparency.
-        values = np.asarray(image.convert("RGBA"), dtype=np.uint16)
-    colour, alpha = values[..., :-1], values[..., -1:]
-    if np.any(alpha != 255):
-        counts["transparent"] += 1
-    composited = ((colour * alpha + 127) // 255).astype(np.uint8)
-    return composited[..., 0] if composited.shape[-1] == 1 else composited
-
-
-def _folder_labels(relative: list[str]) -> tuple[npt.NDArray[np.int64] | None, list[str] | None]:
-    classes = [name.split("/", 1)[0] if "/" in name else ROOT_LABEL for name in relative]
-    if all(name == ROOT_LABEL for name in classes):
-        return None, None
-    names = sorted(set(classes))
-    lookup = {name: index for index, name in enumerate(names)}
-    return np.array([lookup[name] for name in classes], dtype=np.int64), names
-
-
-def _notes(counts: Counter[str], total: int, width: int, height: int) -> list[str]:
+def _notes(files: ImageFiles, skipped: list[tuple[str, str]], counts: Counter[str],
+           total: int, shape: tuple[int, ...], auto_size: bool) -> list[str]:
     notes = []
+    if skipped:
+        named = ", ".join(name for name, _ in skipped[:_NAMED_IN_NOTE])
+        more = (f" and {len(skipped) - _NAMED_IN_NOTE:,} more (listed in the log)"
+                if len(skipped) > _NAMED_IN_NOTE else "")
+        notes.append(f"skipped {len(skipped):,} unreadable file{'s' if len(skipped) > 1 else ''}"
+                     f" of {len(skipped) + total:,}: {named}{more}")
+        log.warning("%s: skipped %d unreadable image file%s:\n%s", files.root, len(skipped),
+                    "s" if len(skipped) > 1 else "",
+                    "\n".join(f"  {name}: {why}" for name, why in skipped))
+    height, width = shape[1], shape[2]
     if counts["resized"]:
+        why = "the most common size" if auto_size else "the size asked for"
         notes.append(
             f"resized {counts['resized']:,} of {total:,} images to {width}x{height} "
-            "(width x height; the most common size)"
+            f"(width x height; {why}), cropped around the centre to keep their proportions"
         )
+    if counts["rotated"]:
+        notes.append(f"turned {counts['rotated']:,} photos upright as their EXIF data asks")
     if counts["grey"]:
         notes.append(f"converted {counts['grey']:,} greyscale images to RGB to match the others")
     if counts["transparent"]:
@@ -188,8 +296,11 @@ def _notes(counts: Counter[str], total: int, width: int, height: int) -> list[st
     return notes
 
 
-def _report(
-    ctx: JobContext | None, index: int, total: int, start: float, stop: float, message: str
-) -> None:
-    if ctx is not None and index % _PROGRESS_EVERY == 0:
-        ctx.progress(start + (stop - start) * index / total, message)
+def _reason(exc: BaseException) -> str:
+    """Why a file was skipped, in a few words (Pillow's messages name the stream object)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if text.startswith("cannot identify image file"):
+        return "not an image (unknown format or damaged header)"
+    if "truncated" in text or isinstance(exc, EOFError):
+        return f"truncated ({text})"
+    return text[:200]

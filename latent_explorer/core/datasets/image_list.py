@@ -12,15 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image
 
-from latent_explorer.core.datasets.image_folder import (
-    _IMAGE_ERRORS,
-    GREY_MODES,
-    _notes,
-    _read_pixels,
-    _report,
-)
+from latent_explorer.core.datasets.image_decode import IMAGE_ERRORS, decode_image, read_header
 from latent_explorer.core.errors import DatasetError
 from latent_explorer.core.jobs import JobContext
 
@@ -45,10 +38,11 @@ def read_image_files(files: list[Path], ctx: JobContext | None = None,
         if not file.is_file():
             raise DatasetError(file, "no such image file (named in the table's image column)")
         try:
-            with Image.open(file) as image:
-                sizes.append(image.size)
-                grey = grey and image.mode in GREY_MODES
-        except _IMAGE_ERRORS as exc:
+            with file.open("rb") as stream:
+                header = read_header(stream)
+            sizes.append((header.width, header.height))
+            grey = grey and header.grey
+        except IMAGE_ERRORS as exc:
             raise DatasetError(file, f"cannot be read as an image ({exc})") from exc
     width, height = Counter(sizes).most_common(1)[0][0] if sizes else (1, 1)
     shrink = max(width, height) / max_side
@@ -59,9 +53,22 @@ def read_image_files(files: list[Path], ctx: JobContext | None = None,
     counts: Counter[str] = Counter()
     for index, file in enumerate(files):
         _report(ctx, index, total, 0.1, 1.0, "reading images")
-        images[index] = _read_pixels(file, (width, height), channels, counts)
-    notes = _notes(counts, total, width, height)
+        try:
+            with file.open("rb") as stream:
+                images[index] = decode_image(stream, (width, height), channels, counts)
+        except IMAGE_ERRORS as exc:
+            raise DatasetError(file, f"cannot be read as an image ({exc})") from exc
+    notes = []
     if shrink > 1:
-        notes = [n for n in notes if not n.startswith("resized")]
         notes.append(f"images shown as {width}x{height} thumbnails")
+    elif counts["resized"]:
+        notes.append(f"resized {counts['resized']:,} of {total:,} images to {width}x{height}")
+    if counts["rotated"]:
+        notes.append(f"turned {counts['rotated']:,} photos upright as their EXIF data asks")
     return images, notes
+
+
+def _report(ctx: JobContext | None, index: int, total: int, start: float, stop: float,
+            message: str) -> None:
+    if ctx is not None and (index % 64 == 0 or index == total - 1):
+        ctx.progress(start + (stop - start) * index / max(1, total), message)

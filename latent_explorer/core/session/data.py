@@ -30,6 +30,8 @@ class DatasetRef:
     """A separate labels file, or ``None``."""
     fingerprint: str = ""
     """``dataset.fingerprint()`` when saved; empty when unknown."""
+    image_size: tuple[int, int] | None = None
+    """``(height, width)`` a folder or zip of images was loaded at; ``None``: their own size."""
 
 
 @dataclass(frozen=True)

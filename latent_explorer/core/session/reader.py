@@ -135,6 +135,16 @@ class _Reader:
                 for i, v in enumerate(self.items(value, where))]
 
 
+def _image_size(r: _Reader, value: Any) -> tuple[int, int] | None:
+    """``dataset.image_size``: absent or null, else ``[height, width]`` (added in app 0.1)."""
+    if value is None:
+        return None
+    sides = r.ints_of(value, "dataset.image_size", minimum=1)
+    if len(sides) != 2 or max(sides) > 1 << 16:
+        raise r.fail("dataset.image_size", f"must be [height, width], not {_show(value)}")
+    return sides[0], sides[1]
+
+
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -152,7 +162,8 @@ def decode_session(doc: Document, arrays: Arrays, source: str) -> SessionData:
     data = r.obj(doc.get("dataset"), "dataset")
     dataset = DatasetRef(r.text(data.get("spec"), "dataset.spec"),
                          r.opt_text(data.get("labels"), "dataset.labels"),
-                         r.text(data.get("fingerprint", ""), "dataset.fingerprint"))
+                         r.text(data.get("fingerprint", ""), "dataset.fingerprint"),
+                         _image_size(r, data.get("image_size")))
     data = r.obj(doc.get("model"), "model")
     model = ModelRef(r.text(data.get("spec"), "model.spec"),
                      r.flag(data.get("trust_code", False), "model.trust_code"),

@@ -76,7 +76,7 @@ def check_references(
             from latent_explorer.core.datasets import load_dataset
 
             try:
-                dataset = load_dataset(ref.spec, ref.labels)
+                dataset = load_dataset(ref.spec, ref.labels, image_size=ref.image_size)
             except LatentExplorerError as exc:
                 problems.append(Problem("dataset", ref.spec, "unreadable",
                                         f"The dataset no longer opens: {exc}"))

@@ -6,7 +6,8 @@ The JSON refers to an array by its key in ``arrays.npz``, so a migration only re
 Version 2 (current)::
 
     {"schema": "latent-explorer-session", "schema_version": 2, "app_version": "0.1.0",
-     "dataset": {"spec": "digits", "labels": null, "fingerprint": "..."},
+     "dataset": {"spec": "digits", "labels": null, "fingerprint": "...",
+                 "image_size": null},
      "model": {"spec": "demo", "trust_code": false, "fingerprint": "..."},
      "projection": {"method": "umap", "n_components": 2, "n_neighbors": 15, "min_dist": 0.1,
                     "perplexity": 30.0, "seed": 0, "coords": "projection.coords"},
@@ -74,7 +75,9 @@ def encode_session(session: SessionData) -> tuple[Document, Arrays]:
         "schema_version": SCHEMA_VERSION,
         "app_version": __version__,
         "dataset": {"spec": session.dataset.spec, "labels": session.dataset.labels,
-                    "fingerprint": session.dataset.fingerprint},
+                    "fingerprint": session.dataset.fingerprint,
+                    "image_size": (None if session.dataset.image_size is None
+                                   else [int(v) for v in session.dataset.image_size])},
         "model": {"spec": session.model.spec, "trust_code": bool(session.model.trust_code),
                   "fingerprint": session.model.fingerprint},
         "projection": {"method": p.method, "n_components": int(p.n_components),

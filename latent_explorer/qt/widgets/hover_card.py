@@ -10,7 +10,7 @@ from latent_explorer.qt.images import array_to_qimage
 
 
 class QtHoverCard(QFrame):
-    """A frameless tool-tip window with a thumbnail (nearest-neighbour upscaled) and a caption."""
+    """A frameless tool-tip window with a thumbnail (small ones upscaled crisply) and a caption."""
 
     THUMB = 84
 
@@ -44,10 +44,16 @@ class QtHoverCard(QFrame):
             self.show()
             return
         qimage = array_to_qimage(image)
-        scale = max(1, self.THUMB // max(qimage.width(), qimage.height()))
-        pixmap = QPixmap.fromImage(qimage).scaled(
-            qimage.width() * scale, qimage.height() * scale,
-            Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
+        side = max(qimage.width(), qimage.height())
+        if side > self.THUMB:  # photos: shrink smoothly to the card's size
+            pixmap = QPixmap.fromImage(qimage).scaled(
+                self.THUMB, self.THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation)
+        else:
+            scale = max(1, self.THUMB // side)
+            pixmap = QPixmap.fromImage(qimage).scaled(
+                qimage.width() * scale, qimage.height() * scale,
+                Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
         self.image_label.setPixmap(pixmap)
         self.text_label.setText(text)
         self.adjustSize()

@@ -84,9 +84,12 @@ class QtImagePane(QWidget):
                              self.placeholder)
         if self.caption:
             painter.setPen(pal.color(QPalette.ColorRole.Text))
-            painter.drawText(self.rect().adjusted(4, 0, -4, -4),
-                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
-                             self.caption)
+            room = self.rect().adjusted(4, 0, -4, -4)
+            # A long file name is shortened in the middle, where it says least.
+            text = self.fontMetrics().elidedText(self.caption, Qt.TextElideMode.ElideMiddle,
+                                                 room.width())
+            painter.drawText(room, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+                             text)
         painter.end()
         self.paint_count += 1
         self.painted.emit()
