@@ -47,9 +47,13 @@ def open_inputs(args: argparse.Namespace, dataset: bool = True) -> tuple[Any, An
     """The dataset (or ``None``) and the model that the arguments name."""
     from latent_explorer.core.datasets import load_dataset
     from latent_explorer.core.models import load_model
+    from latent_explorer.core.models.families import fit_to_images
 
     data = load_dataset(args.dataset, labels=args.labels) if dataset else None
-    model = load_model(args.model, trust_code=args.trust_code, latent_shape=args.latent_shape)
+    model = load_model(args.model, trust_code=args.trust_code, latent_shape=args.latent_shape,
+                       image_size=getattr(args, "image_size", None))
+    if data is not None:  # an image family (TAESD, KL) works at the dataset's size
+        model = fit_to_images(model, data.image_shape)
     return data, model
 
 

@@ -148,6 +148,9 @@ def open_workspace(
         if isinstance(dataset, str):
             ctx.progress(0.05, f"Reading {dataset}")
             dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.05, 0.25))
+        from latent_explorer.core.models.families import fit_to_images
+
+        model = fit_to_images(model, dataset.image_shape)  # an image family: the data's size
         latents = encode_cached(model, dataset, cache, ctx.sub(0.25, 0.8))
     key = latents_key(model, dataset)
     projector = project_cached(latents, params or ProjectionParams(), cache,
