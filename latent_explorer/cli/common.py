@@ -12,8 +12,20 @@ DATASET_HELP = (
 )
 MODEL_HELP = (
     "the model: 'demo' (built in), a model.json written by 'latent-explorer train', a model "
-    "card (.json), a TorchScript archive, or a Python adapter file (needs --trust-code)"
+    "card (.json), a TorchScript archive, a TAESD *_decoder.pth / *_encoder.pth, a KL "
+    "autoencoder (diffusers folder or .safetensors VAE), or a Python adapter file (needs "
+    "--trust-code)"
 )
+DEVICE_HELP = (
+    "where image autoencoders (TAESD, KL) run: auto (a CUDA or Apple MPS accelerator when "
+    "there is one, else the CPU; the default), cpu, cuda or mps"
+)
+
+
+def add_device_arg(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--device auto|cpu|cuda|mps`` (applied by ``main`` before any model opens)."""
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None,
+                        help=DEVICE_HELP)
 
 
 def add_data_args(parser: argparse.ArgumentParser, dataset: bool = True) -> None:
@@ -33,6 +45,7 @@ def add_data_args(parser: argparse.ArgumentParser, dataset: bool = True) -> None
         help="allow model formats that run Python code (adapter files, pickled modules); "
         "only for files you trust",
     )
+    add_device_arg(parser)
 
 
 

@@ -131,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     handlers.update(SCALE_HANDLERS)
     try:
+        if getattr(args, "device", None):
+            from latent_explorer.core.models.families.devices import set_device_preference
+
+            set_device_preference(args.device)
         return handlers[args.command](args)
     except LatentExplorerError as exc:
         if args.debug:

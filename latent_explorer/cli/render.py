@@ -28,7 +28,7 @@ _EASING_NAMES = ("linear", "ease-in", "ease-out", "ease-in-out", "cosine")
 
 def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``render`` subcommand to ``subparsers`` (from ``add_subparsers``)."""
-    from latent_explorer.cli.common import DATASET_HELP, MODEL_HELP
+    from latent_explorer.cli.common import DATASET_HELP, MODEL_HELP, add_device_arg
 
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "render", help="render a walk through latent space as a video, GIF or PNG frames",
@@ -44,6 +44,7 @@ def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
     source.add_argument("--trust-code", action="store_true",
                         help="allow model formats that run Python code (adapter files, "
                         "pickled modules); only for files you trust")
+    add_device_arg(source)
     anchors = source.add_mutually_exclusive_group()
     anchors.add_argument("--anchors", metavar="I,J,...",
                          help="sample numbers of the dataset to pass through, in order "

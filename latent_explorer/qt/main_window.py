@@ -32,6 +32,7 @@ from latent_explorer.core.session.autosave import RecoveryStore
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
+from latent_explorer.qt.device_menu import QtDeviceMenu
 from latent_explorer.qt.settings import LAYOUT_VERSION, app_settings, recent_files, remember_file
 from latent_explorer.qt.widgets.decoder_view import QtDecoderView
 from latent_explorer.qt.widgets.latent_sliders import QtLatentSliders
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
     open_model_action: QAction
     recent_menu: QMenu
     compare_action: QAction
+    device_menu: QtDeviceMenu
     place_image_action: QAction
     export_path_action: QAction
     save_path_action: QAction

@@ -40,6 +40,10 @@ def build_menus(window: MainWindow) -> None:
     window.compare_action.triggered.connect(lambda: window.models.open_compare_dialog())
     close_compare = file_menu.addAction("Close Comparison Model")
     close_compare.triggered.connect(lambda: window.models.set_compare(None))
+    from latent_explorer.qt.device_menu import QtDeviceMenu
+
+    window.device_menu = QtDeviceMenu(window.settings, window)
+    file_menu.addMenu(window.device_menu)
     window.place_image_action = file_menu.addAction("&Place Image on Map...")
     window.place_image_action.setToolTip("Encode an image (or, without an encoder, search "
                                        "the latent space for it) and mark it on the map")

@@ -100,3 +100,21 @@ def test_window_opens_taesd_through_the_dialog_at_the_photos_size(  # type: igno
     wait_decoded(qtbot, window)
     shown = window.decoder_view.decoded_pane.array
     assert shown is not None and shown.shape == (32, 32, 3)
+
+
+def test_device_menu_remembers_the_choice_and_greys_out_missing_devices(  # type: ignore[no-untyped-def]
+        make_window, monkeypatch) -> None:
+    from latent_explorer.core.models.families import devices
+
+    monkeypatch.setattr(devices, "_preference", "auto")  # restored after the test
+    window = make_window(dataset=None)
+    menu = window.device_menu
+    assert menu.actions_by_device["auto"].isChecked()
+    menu.refresh()
+    have = devices.available_devices()
+    for name, action in menu.actions_by_device.items():
+        assert action.isEnabled() == (name == "auto" or name in have)
+    menu.actions_by_device["cpu"].trigger()
+    assert devices.device_preference() == "cpu"
+    assert window.settings.value("models/device") == "cpu"
+    assert menu.actions_by_device["cpu"].isChecked()

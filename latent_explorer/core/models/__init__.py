@@ -63,6 +63,7 @@ def load_model(
     trust_code: bool = False,
     latent_shape: tuple[int, ...] | str | None = None,
     image_size: int | str | tuple[int, int] | None = None,
+    device: str | None = None,
 ) -> GenerativeModel:
     """Open the model that ``spec`` names.
 
@@ -78,6 +79,9 @@ def load_model(
     image_size
         For the known image families, whose latents are small pictures: the side (or
         ``(height, width)``) of the images, a multiple of the family's scale (default 64).
+    device
+        For the known families: ``auto``, ``cpu``, ``cuda`` or ``mps`` (``None``: the
+        preference set with ``--device`` or in the window; ``auto`` unless set).
 
     Raises
     ------
@@ -102,14 +106,17 @@ def load_model(
     path = Path(spec).expanduser()
     if not path.exists():
         raise SpecError(f"{spec!r} is neither 'demo' nor an existing model file or folder")
-    family = _known_family(path, options, image_size)
+    family = _known_family(path, options, image_size, device)
     if family is not None:
         return family
     return _load_path(path, trust_code, options, None)
 
 
 def _known_family(
-    path: Path, options: ModelOptions, image_size: int | str | tuple[int, int] | None
+    path: Path,
+    options: ModelOptions,
+    image_size: int | str | tuple[int, int] | None,
+    device: str | None,
 ) -> GenerativeModel | None:
     """Open ``path`` if it is a known family (TAESD, KL autoencoder) and no project VAE."""
     from latent_explorer.core.models.families import open_family
@@ -117,7 +124,7 @@ def _known_family(
 
     if path.suffix.lower() in (".json", ".py", ".ts") or find_vae_json(path) is not None:
         return None
-    return open_family(path, image_size, options.latent_shape)
+    return open_family(path, image_size, options.latent_shape, device)
 
 
 def _load_path(

@@ -85,6 +85,7 @@ def open_family(
     path: Path,
     image_size: int | str | tuple[int, int] | None = None,
     latent_shape: tuple[int, ...] | None = None,
+    device: str | None = None,
 ) -> SpatialModel | None:
     """Open ``path`` as a known family, or return ``None`` if it is none.
 
@@ -97,26 +98,36 @@ def open_family(
         Default: ``latent_shape``'s size, else :data:`DEFAULT_IMAGE_SIZE`.
     latent_shape
         ``(C, h, w)`` stated by the user: sets the image size to ``h * scale``.
+    device
+        ``auto``, ``cpu``, ``cuda`` or ``mps`` (``None``: the process-wide preference, see
+        :mod:`~latent_explorer.core.models.families.devices`).
 
     Raises
     ------
     ModelError
         Naming the file, if it is a known family that cannot be opened as asked (a broken
-        file, a size that is no multiple of the scale, a missing optional library).
+        file, a size that is no multiple of the scale, a missing optional library, a device
+        this machine does not have).
     """
     from latent_explorer.core.models.families import kl, taesd
+    from latent_explorer.core.models.families.devices import resolve_device
 
     pair = taesd.halves(path)
+    found = None if pair is not None else kl.recognise(path)
+    if pair is None and found is None:
+        return None
+    try:
+        where = resolve_device(device)
+    except ValueError as exc:
+        raise ModelError(path, str(exc)) from None
     if pair is not None:
         decoder, encoder = pair
         info = taesd.describe(decoder, encoder)
         size = _size(path, info, image_size, latent_shape)
-        return taesd.open_taesd(decoder, encoder, size)
-    found = kl.recognise(path)
-    if found is None:
-        return None
+        return taesd.open_taesd(decoder, encoder, size, where)
+    assert found is not None
     size = _size(path, found.info, image_size, latent_shape)
-    return kl.open_kl(found, size, str(path))
+    return kl.open_kl(found, size, str(path), where)
 
 
 def _size(

@@ -232,7 +232,8 @@ def detect(path: Path) -> Any:
     return FamilyMatch(info, summary, problem=problem)
 
 
-def open_kl(found: KLFiles, image_size: tuple[int, int], source: str) -> SpatialModel:
+def open_kl(found: KLFiles, image_size: tuple[int, int], source: str,
+            device: str = "cpu") -> SpatialModel:
     """Build the autoencoder with diffusers and load its weights (safetensors only).
 
     ``source`` is what ``load_model`` reopens it with (the folder or the file given).
@@ -259,18 +260,19 @@ def open_kl(found: KLFiles, image_size: tuple[int, int], source: str) -> Spatial
     except (RuntimeError, ValueError, TypeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(found.weights, f"does not fit a KL autoencoder: {first}") from exc
-    vae = vae.float().eval()
-    mean, std = _channel_stats(config, torch)
+    vae = vae.float().eval().to(device)  # read on the CPU, then moved
+    mean, std = _channel_stats(config, torch, device)
     scale = float(config.get("scaling_factor") or 1.0)
     shift = float(config.get("shift_factor") or 0.0)
 
     def decode(z: torch.Tensor) -> torch.Tensor:
+        z = z.to(device)
         raw = z * std / scale + mean if mean is not None else z / scale + shift
         out: torch.Tensor = vae.decode(raw).sample
         return out
 
     def encode(x: torch.Tensor) -> torch.Tensor:
-        raw = vae.encode(x).latent_dist.mean
+        raw = vae.encode(x.to(device)).latent_dist.mean
         out: torch.Tensor = ((raw - mean) * scale / std if mean is not None
                              else (raw - shift) * scale)
         return out
@@ -282,13 +284,13 @@ def open_kl(found: KLFiles, image_size: tuple[int, int], source: str) -> Spatial
                         state_fn=vae.state_dict, network=vae)
 
 
-def _channel_stats(config: dict[str, Any], torch: Any) -> tuple[Any, Any]:
+def _channel_stats(config: dict[str, Any], torch: Any, device: str) -> tuple[Any, Any]:
     mean, std = config.get("latents_mean"), config.get("latents_std")
     if mean is None or std is None:
         return None, None
     shape = (1, -1, 1, 1)
-    return (torch.tensor(mean, dtype=torch.float32).reshape(shape),
-            torch.tensor(std, dtype=torch.float32).reshape(shape))
+    return (torch.tensor(mean, dtype=torch.float32, device=device).reshape(shape),
+            torch.tensor(std, dtype=torch.float32, device=device).reshape(shape))
 
 
 def _read_vae_state(found: KLFiles) -> dict[str, Any]:

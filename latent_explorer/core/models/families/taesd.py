@@ -304,19 +304,45 @@ def build_network(half: TaesdFile) -> nn.Sequential:
 
 
 def open_taesd(
-    decoder: TaesdFile | None, encoder: TaesdFile | None, image_size: tuple[int, int]
+    decoder: TaesdFile | None,
+    encoder: TaesdFile | None,
+    image_size: tuple[int, int],
+    device: str = "cpu",
 ) -> SpatialModel:
-    """Open a TAESD pair (or a half alone) making ``image_size`` images."""
+    """Open a TAESD pair (or a half alone) making ``image_size`` images on ``device``.
+
+    The weights are read on the CPU, then moved; on the CPU the decoder takes the fastest
+    exact path (see :mod:`~latent_explorer.core.models.families.fast_decode`).
+    """
+    from latent_explorer.core.models.families.fast_decode import FastDecoder
+
     info = describe(decoder, encoder)
     first = decoder or encoder
     assert first is not None
-    dec = build_network(decoder) if decoder is not None else None
-    enc = build_network(encoder) if encoder is not None else None
+    dec = build_network(decoder).to(device) if decoder is not None else None
+    enc = build_network(encoder).to(device) if encoder is not None else None
     modules = {"decoder": dec, "encoder": enc}
 
     def state() -> dict[str, Any]:
         return {f"{role}.{k}": v for role, net in modules.items() if net is not None
                 for k, v in net.state_dict().items()}  # fmt: skip
 
-    return SpatialModel(info, image_size, dec, enc, name=model_name(first),
-                        source=str(first.path), state_fn=state, network=modules)  # fmt: skip
+    decode = None if dec is None else FastDecoder(dec, lambda: _digest(dec), device)
+
+    def encode(x: Any) -> Any:
+        assert enc is not None
+        return enc(x.to(device))
+
+    return SpatialModel(info, image_size, decode, encode if enc is not None else None,
+                        name=model_name(first), source=str(first.path), state_fn=state,
+                        network=modules)  # fmt: skip
+
+
+def _digest(network: nn.Module) -> str:
+    import hashlib
+
+    from latent_explorer.core.models.hashing import hash_state
+
+    digest = hashlib.sha256()
+    hash_state(digest, network.state_dict())
+    return digest.hexdigest()[:24]
