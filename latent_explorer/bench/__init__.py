@@ -34,6 +34,7 @@ GOALS = {
     "speedup_vs_napari_load_1m": "> 1",
     "speedup_vs_napari_frame_1m": "> 1",
     "gl_frame_ms_100k": "<= 33 (orbiting, software OpenGL)",
+    "decode_speedup_taesd256": ">= 1.5 (fastest exact CPU path / eager)",
 }
 
 
@@ -105,8 +106,13 @@ def _groups() -> dict[str, Callable[[bool], dict[str, Any]]]:
 
         return bench_scale(quick)
 
+    def models(quick: bool) -> dict[str, Any]:
+        from latent_explorer.bench.models import bench_models
+
+        return bench_models(quick)
+
     return {"window": window, "startup": startup, "render": bench_render, "analysis": analysis,
-            "gl": bench_3d, "scale": scale}
+            "gl": bench_3d, "scale": scale, "models": models}
 
 
 def bench_3d(quick: bool = False) -> dict[str, Any]:
@@ -128,7 +134,7 @@ def bench_3d(quick: bool = False) -> dict[str, Any]:
     return bench_gl()
 
 
-DEFAULT_GROUPS = ("window", "startup", "render", "analysis", "gl")
+DEFAULT_GROUPS = ("window", "startup", "render", "analysis", "gl", "models")
 """What plain ``bench`` runs; ``--scale`` adds the ten-minute ``scale`` group."""
 
 

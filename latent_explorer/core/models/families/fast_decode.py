@@ -171,11 +171,19 @@ class FastDecoder:
         return PathResult(name, _time(runner, z), error)
 
     def _build(self, name: str, z: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
-        if name == "channels_last":
-            return _channels_last(self.network)
-        if name == "onnxruntime":
-            return _onnx_runner(self.network, z, self._key())
-        raise ValueError(f"unknown decode path {name!r}")
+        return path_runner(name, self.network, z, self._key)
+
+
+def path_runner(name: str, network: nn.Module, z: torch.Tensor,
+                key: Callable[[], str]) -> Callable[[torch.Tensor], torch.Tensor]:
+    """A decode function of ``network`` on path ``name`` (``z``: an example input)."""
+    if name == "eager":
+        return network
+    if name == "channels_last":
+        return _channels_last(network)
+    if name == "onnxruntime":
+        return _onnx_runner(network, z, key())
+    raise ValueError(f"unknown decode path {name!r}")
 
 
 def _time(run: Callable[[Any], Any], z: Any, first_ms: float | None = None) -> float:
