@@ -259,3 +259,18 @@ def test_cli_info_opens_a_kl_folder_at_the_photos_size(tmp_path: Path, capsys) -
     out = capsys.readouterr().out
     assert "shape (4, 8, 8)" in out and "KL autoencoder" in out
     assert "fit      the model can encode this dataset" in out
+
+
+def test_a_saved_session_with_taesd_at_the_photos_size_checks_clean(tmp_path: Path) -> None:
+    from latent_explorer.core.compute.pipeline import open_workspace
+    from latent_explorer.core.session.data import DatasetRef, ModelRef, SessionData
+    from latent_explorer.core.session.references import check_references
+
+    save_taesd(tmp_path / "m", "taesd")
+    photos = _photo_folder(tmp_path / "photos", 32, count=4)
+    decoder = str(tmp_path / "m" / "taesd_decoder.pth")
+    ws = open_workspace(str(photos), decoder)
+    assert ws.model.latent_shape == (4, 4, 4)  # followed the photos, not the 64 px default
+    session = SessionData(dataset=DatasetRef(str(photos), None, ws.dataset.fingerprint()),
+                          model=ModelRef(decoder, False, ws.model.fingerprint()))
+    assert check_references(session) == []
