@@ -129,6 +129,7 @@ def test_taesd_sizes_follow_the_images_and_refuse_what_does_not_fit(tmp_path: Pa
     assert big.latent_shape == (4, 32, 16) and big.image_size == (256, 128)
     assert big.network is model.network  # the same weights, not a second copy
     assert fit_to_images(model, (30, 30, 3)) is model  # no multiple of 8: left to the check
+    assert fit_to_images(model, (8, 8, 1)) is model  # grey digits: left to the check too
     assert load_model(tmp_path / "taesd_decoder.pth", latent_shape="4,16,16").image_shape == (
         128, 128, 3)
     with pytest.raises(ModelError, match="multiples of 8"):

@@ -171,10 +171,10 @@ def parse_image_size(value: int | str | Sequence[int] | None) -> tuple[int, int]
 def fit_to_images(model: GenerativeModel, image_shape: Sequence[int]) -> GenerativeModel:
     """``model`` at the size of ``(H, W, C)`` images, if it is a spatial model that can be.
 
-    Any other model, or a size that is no multiple of the model's scale, is returned as is
-    (the usual shape check then says what does not fit).
+    Any other model, grey images, or a size that is no multiple of the model's scale: the
+    model is returned as is (the usual shape check then says what does not fit).
     """
-    if not isinstance(model, SpatialModel) or len(image_shape) != 3:
+    if not isinstance(model, SpatialModel) or len(image_shape) != 3 or image_shape[2] != 3:
         return model
     height, width = int(image_shape[0]), int(image_shape[1])
     try:
