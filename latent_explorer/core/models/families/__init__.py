@@ -71,8 +71,7 @@ def detect_family(path: Path) -> FamilyMatch | None:
         summary = (f"A {info.family} tiny autoencoder, {info.variant}: the {halves}. "
                    f"{_latents(info)} It opens with no code.")  # fmt: skip
         return FamilyMatch(info, summary)
-    found: FamilyMatch | None = kl.detect(path)
-    return found
+    return kl.detect(path)
 
 
 def _latents(info: FamilyInfo) -> str:

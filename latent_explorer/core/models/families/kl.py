@@ -22,12 +22,15 @@ import json
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from latent_explorer.core.errors import ModelError
 from latent_explorer.core.models.base import OutputRange
 from latent_explorer.core.models.families.spatial import FamilyInfo, SpatialModel
 from latent_explorer.core.models.families.tensors import Shapes
+
+if TYPE_CHECKING:
+    from latent_explorer.core.models.families import FamilyMatch
 
 FAMILY = "KL autoencoder"
 EXTRA = "pip install 'latent-explorer[diffusers]'"
@@ -209,7 +212,7 @@ def _common_divisor(widths: list[int]) -> int:
     return math.gcd(*widths)
 
 
-def detect(path: Path) -> Any:
+def detect(path: Path) -> FamilyMatch | None:
     """``path`` as a :class:`~latent_explorer.core.models.families.FamilyMatch`, or ``None``."""
     from latent_explorer.core.models.families import FamilyMatch
 

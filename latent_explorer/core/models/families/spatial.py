@@ -102,6 +102,11 @@ class SpatialModel(TorchModel):
             batch_size=max(1, ACTIVATION_BUDGET // (height * width)), keep_alive=network,
         )  # fmt: skip
 
+    def __repr__(self) -> str:
+        return (f"SpatialModel(name={self.name!r}, family={self.info.family!r}, "
+                f"latent_shape={self.latent_shape}, image_shape={self.image_shape}, "
+                f"has_encoder={self.has_encoder})")
+
     @property
     def image_size(self) -> tuple[int, int]:
         """``(height, width)`` of the images this model makes."""
