@@ -117,7 +117,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     indices: tuple[int | None, ...] | None = base.indices if base else None
     if args.anchors:
         dataset_spec = dataset_spec or "digits"
-        anchors, indices = _encode_samples(args.anchors, dataset_spec, args.labels, model)
+        anchors, indices, model = _encode_samples(args.anchors, dataset_spec, args.labels, model)
     elif args.anchors_file:
         anchors, indices = _read_anchor_file(Path(args.anchors_file)), None
     else:
@@ -196,7 +196,9 @@ def _check_settings(spec: Any, args: argparse.Namespace) -> None:
 
 
 def _encode_samples(text: str, dataset_spec: str, labels: str | None,
-                    model: Any) -> tuple[Any, tuple[int | None, ...]]:
+                    model: Any) -> tuple[Any, tuple[int | None, ...], Any]:
+    """The latents of the samples ``text`` names, and the model (an image family at the
+    dataset's size)."""
     import numpy as np
 
     from latent_explorer.core.compute.encoding import check_compatible
@@ -210,7 +212,10 @@ def _encode_samples(text: str, dataset_spec: str, labels: str | None,
                         ) from None
     if not indices:
         raise SpecError("--anchors names no samples")
+    from latent_explorer.core.models.families import fit_to_images
+
     data = load_dataset(dataset_spec, labels=labels)
+    model = fit_to_images(model, data.image_shape)
     bad = [i for i in indices if not 0 <= i < len(data)]
     if bad:
         raise SpecError(f"--anchors: {data.name} has samples 0 to {len(data) - 1}; "
@@ -221,7 +226,7 @@ def _encode_samples(text: str, dataset_spec: str, labels: str | None,
     latents = np.asarray(model.encode(images), dtype=np.float32)
     if not np.all(np.isfinite(latents)):
         raise ModelOutputError(f"{model.name} returned NaN or infinite latents for the anchors")
-    return latents, tuple(indices)
+    return latents, tuple(indices), model
 
 
 def _read_anchor_file(path: Path) -> Any:

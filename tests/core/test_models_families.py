@@ -275,3 +275,16 @@ def test_a_saved_session_with_taesd_at_the_photos_size_checks_clean(tmp_path: Pa
     session = SessionData(dataset=DatasetRef(str(photos), None, ws.dataset.fingerprint()),
                           model=ModelRef(decoder, False, ws.model.fingerprint()))
     assert check_references(session) == []
+
+
+def test_cli_render_walks_between_photos_through_taesd(tmp_path: Path) -> None:
+    save_taesd(tmp_path / "m", "taesd")
+    photos = _photo_folder(tmp_path / "photos", 32, count=3)
+    out = tmp_path / "frames"
+    assert main(["render", "--model", str(tmp_path / "m" / "taesd_decoder.pth"),
+                 "--dataset", str(photos), "--anchors", "0,2", "--frames", "6",
+                 "--size", "64", "--out", str(out)]) == 0
+    written = sorted(out.glob("*.png"))
+    assert len(written) == 6
+    with Image.open(written[0]) as first:
+        assert first.size == (64, 64) and first.mode == "RGB"

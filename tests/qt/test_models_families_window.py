@@ -118,3 +118,18 @@ def test_device_menu_remembers_the_choice_and_greys_out_missing_devices(  # type
     assert devices.device_preference() == "cpu"
     assert window.settings.value("models/device") == "cpu"
     assert menu.actions_by_device["cpu"].isChecked()
+
+
+def test_dialog_names_the_diffusers_extra_when_it_is_missing(open_dialog, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                             monkeypatch) -> None:
+    pytest.importorskip("diffusers")
+    from latent_explorer.core.models.families import kl
+    from tests.core.family_files import save_kl_file
+
+    single = save_kl_file(small_kl(), tmp_path / "vae.safetensors")
+    monkeypatch.setattr(kl, "diffusers_available", lambda: False)
+    dialog = open_dialog(single)
+    assert dialog.detection is not None and dialog.detection.kind is ModelKind.FAMILY
+    assert "pip install 'latent-explorer[diffusers]'" in dialog.error
+    assert "vae.safetensors" in dialog.error
+    assert not dialog.ok_button.isEnabled()
