@@ -211,6 +211,7 @@ def test_kl_diffusers_folder_and_ldm_single_file_decode_like_diffusers(tmp_path:
         model = load_model(spec, image_size=32)
         assert isinstance(model, SpatialModel)
         assert model.latent_shape == (4, 16, 16) and model.info.scale == 2
+        assert model.batch_size == 256 and model.at_size(512, 512).batch_size == 1
         np.testing.assert_allclose(model.decode(z), want, atol=1e-5)
         np.testing.assert_allclose(model.encode(images),
                                    (means * 0.18215).reshape(2, -1).numpy(), atol=1e-5)

@@ -283,8 +283,9 @@ def open_kl(found: KLFiles, image_size: tuple[int, int], source: str,
     info = replace(found.info, variant=f"{found.info.variant}, {found.scaling}")
     name = found.weights.parent.name if found.weights.name in WEIGHTS_NAMES else \
         found.weights.stem
+    # A quarter of TAESD's batch: the widest full-resolution layers have 128+ channels.
     return SpatialModel(info, image_size, decode, encode, name=name, source=source,
-                        state_fn=vae.state_dict, network=vae)
+                        state_fn=vae.state_dict, network=vae, batch_pixels=1 << 18)
 
 
 def _channel_stats(config: dict[str, Any], torch: Any, device: str) -> tuple[Any, Any]:

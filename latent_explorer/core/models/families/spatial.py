@@ -26,7 +26,7 @@ map and the sliders stay live; pair the model with a dataset (or give ``image_si
 at 256 or 512 pixels.
 """
 ACTIVATION_BUDGET = 1 << 20
-"""Pixels per batch (batch * H * W) handed to the network at once, which bounds memory."""
+"""Pixels per batch (batch * H * W) handed to a tiny (64-channel) network at once."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,9 @@ class SpatialModel(TorchModel):
         The tensors to fingerprint.
     network
         The modules to keep alive (returned by :attr:`network`).
+    batch_pixels
+        Pixels (batch * H * W) handed to the network at once, which bounds memory; a wide
+        network (a KL autoencoder) takes fewer than a tiny one.
     """
 
     def __init__(
@@ -86,9 +89,11 @@ class SpatialModel(TorchModel):
         source: str,
         state_fn: Callable[[], Mapping[str, Any]] | None = None,
         network: object = None,
+        batch_pixels: int = ACTIVATION_BUDGET,
     ) -> None:
         height, width = check_image_size(image_size, info.scale)
         self.info = info
+        self.batch_pixels = int(batch_pixels)
         self._raw_decode = decode_fn
         self._raw_encode = encode_fn
         self._state = state_fn
@@ -99,7 +104,7 @@ class SpatialModel(TorchModel):
             output_range=info.output_range, image_shape=(height, width, 3),
             channels_first=True, encoder_input_range=info.output_range,
             encoder_output="first", encoder_layout="nchw", state_fn=state_fn,
-            batch_size=max(1, ACTIVATION_BUDGET // (height * width)), keep_alive=network,
+            batch_size=max(1, self.batch_pixels // (height * width)), keep_alive=network,
         )  # fmt: skip
 
     def __repr__(self) -> str:
@@ -132,7 +137,7 @@ class SpatialModel(TorchModel):
             return self
         return SpatialModel(self.info, (height, width), self._raw_decode, self._raw_encode,
                             name=self.name, source=self.source, state_fn=self._state,
-                            network=self.network)  # fmt: skip
+                            network=self.network, batch_pixels=self.batch_pixels)  # fmt: skip
 
     def settings(self) -> dict[str, object]:
         """The conventions and the family (part of :meth:`fingerprint`)."""
