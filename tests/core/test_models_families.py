@@ -289,3 +289,21 @@ def test_cli_render_walks_between_photos_through_taesd(tmp_path: Path) -> None:
     assert len(written) == 6
     with Image.open(written[0]) as first:
         assert first.size == (64, 64) and first.mode == "RGB"
+
+
+def test_a_pipeline_folder_opens_its_vae_and_pickled_weights_are_not_read(
+        tmp_path: Path) -> None:
+    pytest.importorskip("diffusers")
+    from latent_explorer.core.errors import SpecError
+
+    vae = small_kl()
+    save_kl_folder(vae, tmp_path / "pipeline" / "vae")
+    (tmp_path / "pipeline" / "model_index.json").write_text("{}", encoding="utf-8")
+    model = load_model(tmp_path / "pipeline", image_size=16)
+    assert model.latent_shape == (4, 8, 8) and model.name == "vae"
+    pickled = tmp_path / "old"
+    vae.save_pretrained(pickled, safe_serialization=False)  # diffusion_pytorch_model.bin
+    assert not list(pickled.glob("*.safetensors"))
+    assert detect_model(pickled).kind is ModelKind.UNKNOWN
+    with pytest.raises(SpecError, match=r"without a model\.json"):
+        load_model(pickled)
