@@ -20,4 +20,7 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory,
     """Each test session caches into a temporary folder, never the user's cache."""
     monkeypatch.setenv("LATENT_EXPLORER_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.setenv("LATENT_EXPLORER_CONFIG", str(tmp_path_factory.getbasetemp() / "config"))
+    # Decode on plain PyTorch: trying the faster paths exports ONNX (seconds per model);
+    # tests/core/test_fast_decode.py sets it back to "auto" where that is what is tested.
+    monkeypatch.setenv("LATENT_EXPLORER_DECODE", "eager")
     yield

@@ -40,6 +40,7 @@ GOALS = {
     "train_epoch_10k_s": "<= 20 (2 cores)",
     "vectors_1m_frame_p95_ms": "<= 50",
     "encode_folder_1k_photos_s": "report (open at 256 px + encode)",
+    "decode_speedup_taesd256": ">= 1.5 (fastest exact CPU path / eager)",
 }
 
 
@@ -131,9 +132,14 @@ def _groups() -> dict[str, Callable[[bool], dict[str, Any]]]:
 
         return bench_data(quick)
 
+    def models(quick: bool) -> dict[str, Any]:
+        from latent_explorer.bench.models import bench_models
+
+        return bench_models(quick)
+
     return {"window": window, "startup": startup, "render": bench_render, "analysis": analysis,
             "gl": bench_3d, "scale": scale, "heavy": heavy, "train": train,
-            "vectors": vectors, "data": data}
+            "vectors": vectors, "data": data, "models": models}
 
 
 def bench_3d(quick: bool = False) -> dict[str, Any]:
@@ -156,7 +162,7 @@ def bench_3d(quick: bool = False) -> dict[str, Any]:
 
 
 DEFAULT_GROUPS = ("window", "startup", "render", "analysis", "gl", "heavy", "train",
-                  "data")
+                  "data", "models")
 """What plain ``bench`` runs; ``--scale`` adds the ten-minute ``scale`` group."""
 
 

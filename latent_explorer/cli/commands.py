@@ -43,6 +43,10 @@ def cmd_info(args: argparse.Namespace) -> int:
         print(f"  note     {note}")
     print(f"model    {model.name}  ({model.source})")
     print(f"  latent   {model.latent_dim} values, shape {tuple(model.latent_shape)}")
+    from latent_explorer.core.models.families import SpatialModel
+
+    if isinstance(model, SpatialModel):
+        print(f"  family   {model.info.describe()}")
     print(f"  output   {'x'.join(str(v) for v in model.image_shape)}")
     problem = ""
     if not model.has_encoder:

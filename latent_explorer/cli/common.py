@@ -19,8 +19,20 @@ IMAGE_SIZE_HELP = (
 )
 MODEL_HELP = (
     "the model: 'demo' (built in), a model.json written by 'latent-explorer train', a model "
-    "card (.json), a TorchScript archive, or a Python adapter file (needs --trust-code)"
+    "card (.json), a TorchScript archive, a TAESD *_decoder.pth / *_encoder.pth, a KL "
+    "autoencoder (diffusers folder or .safetensors VAE), or a Python adapter file (needs "
+    "--trust-code)"
 )
+DEVICE_HELP = (
+    "where image autoencoders (TAESD, KL) run: auto (a CUDA or Apple MPS accelerator when "
+    "there is one, else the CPU; the default), cpu, cuda or mps"
+)
+
+
+def add_device_arg(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--device auto|cpu|cuda|mps`` (applied by ``main`` before any model opens)."""
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None,
+                        help=DEVICE_HELP)
 
 
 def image_size_arg(text: str) -> int | tuple[int, int]:
@@ -67,6 +79,7 @@ def add_data_args(parser: argparse.ArgumentParser, dataset: bool = True) -> None
         help="allow model formats that run Python code (adapter files, pickled modules); "
         "only for files you trust",
     )
+    add_device_arg(parser)
 
 
 
@@ -81,10 +94,14 @@ def open_inputs(args: argparse.Namespace, dataset: bool = True) -> tuple[Any, An
     """The dataset (or ``None``) and the model that the arguments name."""
     from latent_explorer.core.datasets import load_dataset
     from latent_explorer.core.models import load_model
+    from latent_explorer.core.models.families import fit_to_images
 
     data = load_dataset(args.dataset, labels=args.labels, image_size=args.image_size,
                         cache_dir=dataset_cache_dir(args)) if dataset else None
-    model = load_model(args.model, trust_code=args.trust_code, latent_shape=args.latent_shape)
+    model = load_model(args.model, trust_code=args.trust_code, latent_shape=args.latent_shape,
+                       image_size=getattr(args, "image_size", None))
+    if data is not None:  # an image family (TAESD, KL) works at the dataset's size
+        model = fit_to_images(model, data.image_shape)
     return data, model
 
 

@@ -28,7 +28,12 @@ _EASING_NAMES = ("linear", "ease-in", "ease-out", "ease-in-out", "cosine")
 
 def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``render`` subcommand to ``subparsers`` (from ``add_subparsers``)."""
-    from latent_explorer.cli.common import DATASET_HELP, MODEL_HELP, add_image_size_arg
+    from latent_explorer.cli.common import (
+        DATASET_HELP,
+        MODEL_HELP,
+        add_device_arg,
+        add_image_size_arg,
+    )
 
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "render", help="render a walk through latent space as a video, GIF or PNG frames",
@@ -45,6 +50,7 @@ def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
     source.add_argument("--trust-code", action="store_true",
                         help="allow model formats that run Python code (adapter files, "
                         "pickled modules); only for files you trust")
+    add_device_arg(source)
     anchors = source.add_mutually_exclusive_group()
     anchors.add_argument("--anchors", metavar="I,J,...",
                          help="sample numbers of the dataset to pass through, in order "
@@ -117,8 +123,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     indices: tuple[int | None, ...] | None = base.indices if base else None
     if args.anchors:
         dataset_spec = dataset_spec or "digits"
-        anchors, indices = _encode_samples(args.anchors, dataset_spec, args.labels, model,
-                                           args.image_size)
+        anchors, indices, model = _encode_samples(args.anchors, dataset_spec, args.labels,
+                                                  model, args.image_size)
     elif args.anchors_file:
         anchors, indices = _read_anchor_file(Path(args.anchors_file)), None
     else:
@@ -197,7 +203,9 @@ def _check_settings(spec: Any, args: argparse.Namespace) -> None:
 
 
 def _encode_samples(text: str, dataset_spec: str, labels: str | None, model: Any,
-                    image_size: Any = None) -> tuple[Any, tuple[int | None, ...]]:
+                    image_size: Any = None) -> tuple[Any, tuple[int | None, ...], Any]:
+    """The latents of the samples ``text`` names, and the model (an image family at the
+    dataset's size)."""
     import numpy as np
 
     from latent_explorer.core.compute.encoding import check_compatible
@@ -211,7 +219,10 @@ def _encode_samples(text: str, dataset_spec: str, labels: str | None, model: Any
                         ) from None
     if not indices:
         raise SpecError("--anchors names no samples")
+    from latent_explorer.core.models.families import fit_to_images
+
     data = load_dataset(dataset_spec, labels=labels, image_size=image_size)
+    model = fit_to_images(model, data.image_shape)
     bad = [i for i in indices if not 0 <= i < len(data)]
     if bad:
         raise SpecError(f"--anchors: {data.name} has samples 0 to {len(data) - 1}; "
@@ -222,7 +233,7 @@ def _encode_samples(text: str, dataset_spec: str, labels: str | None, model: Any
     latents = np.asarray(model.encode(images), dtype=np.float32)
     if not np.all(np.isfinite(latents)):
         raise ModelOutputError(f"{model.name} returned NaN or infinite latents for the anchors")
-    return latents, tuple(indices)
+    return latents, tuple(indices), model
 
 
 def _read_anchor_file(path: Path) -> Any:

@@ -148,6 +148,11 @@ def run_app(args: argparse.Namespace) -> int:
     recovery = None if args.screenshot else RecoveryStore()
     window = MainWindow(use_cache=not args.no_cache, recovery=recovery)
     install_crash_handler(window)
+    if getattr(args, "device", None):  # --device wins over the window's remembered choice
+        from latent_explorer.core.models.families.devices import set_device_preference
+
+        set_device_preference(args.device)
+        window.device_menu.refresh(check_hardware=False)
     if args.projection:
         window.projection.method = args.projection
     if getattr(args, "atlas", None):

@@ -31,6 +31,7 @@ from latent_explorer.qt.atlas_controller import AtlasController
 from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
 from latent_explorer.qt.decode_controller import DecodeController, sample_caption
+from latent_explorer.qt.device_menu import QtDeviceMenu
 from latent_explorer.qt.dialogs.about_dialog import about_text, show_about
 from latent_explorer.qt.dialogs.open_dataset_dialog import DATASET_FILTER, takes_image_size
 from latent_explorer.qt.model_controller import IMAGE_SUFFIXES, ModelController
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
     open_model_action: QAction
     recent_menu: QMenu
     compare_action: QAction
+    device_menu: QtDeviceMenu
     place_image_action: QAction
     export_path_action: QAction
     save_path_action: QAction

@@ -181,6 +181,9 @@ def open_workspace(
             cache_dir = cache.root if cache is not None and cache.enabled else None
             dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.05, 0.25),
                                    image_size=image_size, cache_dir=cache_dir)
+        from latent_explorer.core.models.families import fit_to_images
+
+        model = fit_to_images(model, dataset.image_shape)  # an image family: the data's size
         if pixels_if_unfit:
             from latent_explorer.core.compute.encoding import check_compatible
             from latent_explorer.core.compute.pixel_map import open_pixels_workspace

@@ -102,6 +102,10 @@ def to_rgb(frame: Frame) -> Frame:
     return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
 
 
+BATCH_PIXELS = 1 << 24
+"""Float pixel values decoded per batch at most (a batch of 512x512 RGB frames is 21)."""
+
+
 def image_hw(model: GenerativeModel) -> tuple[int, int]:
     """``(H, W)`` of the model's images; a model of 1-D signals cannot make frames."""
     shape = tuple(model.image_shape)
@@ -129,7 +133,7 @@ class FrameStream:
     label
         Class for a conditional decoder (used for every frame).
     batch_size
-        Latents per decode call.
+        Latents per decode call (fewer for large images, see :data:`BATCH_PIXELS`).
     even
         Round the output size up to even numbers (needed by MP4 and WebM).
     ctx
@@ -157,9 +161,11 @@ class FrameStream:
         self.model = model
         self.latents = path
         self.label = label
-        self.batch_size = max(1, int(batch_size))
         self.ctx = ctx or null_context()
         source = image_hw(model)
+        # Decode in batches, but never more than about 64 MB of float pixels at once.
+        self.batch_size = max(1, min(int(batch_size), BATCH_PIXELS // (source[0] * source[1]
+                                                                        * 3)))
         self.frame_hw = output_size(source, size, even)
         self.scaler = FrameScaler(source, self.frame_hw, scale_mode)
         self.decode_seconds = 0.0

@@ -48,9 +48,7 @@ def path_latents(path: PathState, model: GenerativeModel | None = None,
     count = _even_count(path, spec.n_segments)
     dense_params = np.linspace(0.0, 1.0, DENSITY * (count - 1) + 1)
     dense = sample_path_at(spec, dense_params, eased=False)
-    labels = None if label is None else np.full(len(dense), label, dtype=np.int64)
-    images = model.decode(dense, labels).reshape(len(dense), -1)
-    steps = np.sqrt(((images[1:] - images[:-1]) ** 2).mean(axis=1))
+    steps = image_steps(model, dense, label)
     params = even_speed_params(steps, count, dense_params)
     frames = sample_path_at(spec, params, eased=False)
     if path.loop:
@@ -70,3 +68,29 @@ def _even_count(path: PathState, segments: int) -> int:
     if path.pingpong:
         return max(2, total // 2 + 1)  # mirrored: 2 * count - 2 frames
     return max(2, total)
+
+
+STEP_BATCH_PIXELS = 1 << 22
+"""Pixels decoded at once while measuring the steps (bounds memory for large images)."""
+
+
+def image_steps(model: GenerativeModel, latents: npt.NDArray[np.float32],
+                label: int | None = None) -> npt.NDArray[np.float32]:
+    """Root-mean-square image change between consecutive ``latents``, decoded in batches.
+
+    Only one batch of images (about :data:`STEP_BATCH_PIXELS` pixels) is held at a time, so a
+    dense path at 512x512 does not need every decoded image in memory at once.
+    """
+    pixels = max(1, int(np.prod(model.image_shape)))
+    batch = max(2, STEP_BATCH_PIXELS // pixels)
+    steps: list[npt.NDArray[np.float32]] = []
+    previous: npt.NDArray[np.float32] | None = None
+    for start in range(0, len(latents), batch):
+        chunk = latents[start:start + batch]
+        labels = None if label is None else np.full(len(chunk), label, dtype=np.int64)
+        images = model.decode(chunk, labels).reshape(len(chunk), -1)
+        if previous is not None:
+            images = np.concatenate([previous, images])
+        steps.append(np.sqrt(((images[1:] - images[:-1]) ** 2).mean(axis=1)))
+        previous = images[-1:]
+    return np.concatenate(steps) if steps else np.zeros(0, dtype=np.float32)

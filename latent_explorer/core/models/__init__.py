@@ -10,7 +10,10 @@
 - ``.pt`` / ``.pth`` / ``.ckpt`` / ``.bin``: a TorchScript archive; or a weights-only
   state_dict (with a ``model.json`` next to it); or a whole pickled module (needs trust);
 - ``.py``: a Python adapter file (see :mod:`latent_explorer.core.models.adapter_file`; needs
-  trust).
+  trust);
+- a known family, recognised by its tensors (see :mod:`latent_explorer.core.models.families`):
+  a TAESD ``*_decoder.pth`` / ``*_encoder.pth`` (or a folder holding them), a KL autoencoder's
+  diffusers folder or single ``.safetensors`` file. These open with no code and no trust.
 
 Importing this package does not import torch.
 """
@@ -59,6 +62,8 @@ def load_model(
     spec: str | Path,
     trust_code: bool = False,
     latent_shape: tuple[int, ...] | str | None = None,
+    image_size: int | str | tuple[int, int] | None = None,
+    device: str | None = None,
 ) -> GenerativeModel:
     """Open the model that ``spec`` names.
 
@@ -71,6 +76,12 @@ def load_model(
     latent_shape
         The shape of one latent (``(128,)``, ``"8,2,2"``) for files that do not say it;
         wins over what a file or card says.
+    image_size
+        For the known image families, whose latents are small pictures: the side (or
+        ``(height, width)``) of the images, a multiple of the family's scale (default 64).
+    device
+        For the known families: ``auto``, ``cpu``, ``cuda`` or ``mps`` (``None``: the
+        preference set with ``--device`` or in the window; ``auto`` unless set).
 
     Raises
     ------
@@ -95,7 +106,25 @@ def load_model(
     path = Path(spec).expanduser()
     if not path.exists():
         raise SpecError(f"{spec!r} is neither 'demo' nor an existing model file or folder")
+    family = _known_family(path, options, image_size, device)
+    if family is not None:
+        return family
     return _load_path(path, trust_code, options, None)
+
+
+def _known_family(
+    path: Path,
+    options: ModelOptions,
+    image_size: int | str | tuple[int, int] | None,
+    device: str | None,
+) -> GenerativeModel | None:
+    """Open ``path`` if it is a known family (TAESD, KL autoencoder) and no project VAE."""
+    from latent_explorer.core.models.families import open_family
+    from latent_explorer.core.models.vae_io import find_vae_json
+
+    if path.suffix.lower() in (".json", ".py", ".ts") or find_vae_json(path) is not None:
+        return None
+    return open_family(path, image_size, options.latent_shape, device)
 
 
 def _load_path(

@@ -52,6 +52,8 @@ class ModelKind(StrEnum):
     """A whole pickled module: unpickling runs code."""
     ADAPTER = "adapter"
     """A Python adapter file: running it builds the network."""
+    FAMILY = "family"
+    """A known family (TAESD, KL autoencoder) recognised by its tensors: no code, no settings."""
     UNKNOWN = "unknown"
     """Nothing this app can open."""
 
@@ -108,8 +110,8 @@ class Detection:
 
     @property
     def fixed_settings(self) -> bool:
-        """Whether the file states every setting itself (the project's VAE)."""
-        return self.model_kind is ModelKind.VAE
+        """Whether the file states every setting itself (the project's VAE, a known family)."""
+        return self.model_kind in (ModelKind.VAE, ModelKind.FAMILY)
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,9 @@ def detect_model(path: str | Path) -> Detection:
     path = Path(path).expanduser()
     if not path.exists():
         return Detection(path, ModelKind.UNKNOWN, "", problem=f"{path}: no such file or folder")
+    family = _detect_family(path)
+    if family is not None:
+        return family
     if path.is_dir() or path.suffix.lower() == ".json":
         return _detect_json(path)
     if path.suffix.lower() == ".safetensors":
@@ -165,6 +170,18 @@ def detect_model(path: str | Path) -> Detection:
     if path.suffix.lower() == ".py":
         return _detect_adapter(path)
     return _detect_checkpoint(path)
+
+
+def _detect_family(path: Path) -> Detection | None:
+    from latent_explorer.core.models.families import detect_family
+    from latent_explorer.core.models.vae_io import find_vae_json
+
+    if path.suffix.lower() in (".json", ".py", ".ts") or find_vae_json(path) is not None:
+        return None
+    match = detect_family(path)
+    if match is None:
+        return None
+    return Detection(path, ModelKind.FAMILY, match.summary, problem=match.problem)
 
 
 def _detect_json(path: Path) -> Detection:
@@ -436,7 +453,7 @@ def _open(
     path = detection.checkpoint
     if detection.problem:
         raise ModelError(detection.path, detection.problem.removeprefix(f"{detection.path}: "))
-    if kind is ModelKind.VAE:
+    if kind in (ModelKind.VAE, ModelKind.FAMILY):
         return load_model(detection.path)
     if kind is ModelKind.TORCHSCRIPT:
         from latent_explorer.core.models.torchscript import load_torchscript

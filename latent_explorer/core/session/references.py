@@ -84,12 +84,12 @@ def check_references(
         problems.append(Problem("dataset", ref.spec, "changed",
                                 f"The dataset {ref.spec} has changed since the session was "
                                 "saved; selections and the stored map may not fit it."))
-    problems.extend(_check_model(session, trust_code, model))
+    problems.extend(_check_model(session, trust_code, model, dataset))
     return problems
 
 
-def _check_model(session: SessionData, trust_code: bool,
-                 model: GenerativeModel | None) -> list[Problem]:
+def _check_model(session: SessionData, trust_code: bool, model: GenerativeModel | None,
+                 dataset: Dataset | None = None) -> list[Problem]:
     ref = session.model
     if model is None:
         missing = _missing("model", ref.spec, not _looks_like_path(ref.spec))
@@ -106,6 +106,10 @@ def _check_model(session: SessionData, trust_code: bool,
             model = load_model(ref.spec, trust_code=trust_code)
         except LatentExplorerError as exc:
             return [Problem("model", ref.spec, "unreadable", f"The model no longer opens: {exc}")]
+        if dataset is not None:  # an image family works at its dataset's size, as when saved
+            from latent_explorer.core.models.families import fit_to_images
+
+            model = fit_to_images(model, dataset.image_shape)
     if ref.fingerprint and model.fingerprint() != ref.fingerprint:
         return [Problem("model", ref.spec, "changed",
                         f"The model {ref.spec} has changed since the session was saved; "
