@@ -26,6 +26,7 @@ from latent_explorer._version import __version__
 from latent_explorer.core.compute.cache import ResultCache
 from latent_explorer.core.compute.decoder import DecodeResult
 from latent_explorer.core.compute.pipeline import Workspace, open_workspace, project_cached
+from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.models.base import GenerativeModel
 from latent_explorer.core.session.autosave import RecoveryStore
@@ -181,7 +182,8 @@ class MainWindow(QMainWindow):
         self.jobs.cancelled.connect(self._on_job_cancelled)
 
     # --- opening things -------------------------------------------------------------------
-    def open(self, dataset: str | None = None, model: str | GenerativeModel | None = None,
+    def open(self, dataset: str | Dataset | None = None,
+             model: str | GenerativeModel | None = None,
              trust_code: bool | None = None, labels: str | None = None,
              on_ready: Callable[[Workspace], None] | None = None) -> None:
         """Open a dataset and/or a model (``None`` keeps the current one) in the background.
@@ -255,7 +257,7 @@ class MainWindow(QMainWindow):
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction("(nothing yet)").setEnabled(False)
 
-    def _install_workspace(self, ws: Workspace, dataset: str | None,
+    def _install_workspace(self, ws: Workspace, dataset: str | Dataset | None,
                            model: str | GenerativeModel | None) -> None:
         self.workspace = ws
         if isinstance(dataset, str):

@@ -59,6 +59,7 @@ def load_model(
     spec: str | Path,
     trust_code: bool = False,
     latent_shape: tuple[int, ...] | str | None = None,
+    options: ModelOptions | None = None,
 ) -> GenerativeModel:
     """Open the model that ``spec`` names.
 
@@ -71,6 +72,11 @@ def load_model(
     latent_shape
         The shape of one latent (``(128,)``, ``"8,2,2"``) for files that do not say it;
         wins over what a file or card says.
+    options
+        Conventions of the model (as a model card states them: output range, image shape
+        ...), winning over what a file or card says; ``latent_shape`` wins over theirs. The
+        project's own VAE states all of them itself; only a contradicting latent shape is
+        refused there.
 
     Raises
     ------
@@ -79,10 +85,10 @@ def load_model(
     ModelError
         If the file is broken, does not fit its architecture, or would run untrusted code.
     """
-    options = ModelOptions()
+    options = options or ModelOptions()
     if latent_shape is not None:
         try:
-            options = ModelOptions(latent_shape=parse_latent_shape(latent_shape))
+            options = ModelOptions(latent_shape=parse_latent_shape(latent_shape)).over(options)
         except (ValueError, TypeError) as exc:
             raise SpecError(f"--latent-shape: {exc}") from exc
     if str(spec) in BUNDLED_MODELS:
