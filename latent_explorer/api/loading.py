@@ -163,24 +163,22 @@ def load_dataset(
         A spec that names no dataset, a malformed file, or arrays of an unusable shape (the
         message says which shapes are taken).
     """
-    if is_spec(data):
+    if is_spec(data) and metadata is None and (labels is None or is_spec(labels)):
         from latent_explorer.core.datasets import load_dataset as load_spec
 
-        label_file = labels if is_spec(labels) else None
-        dataset = load_spec(os.fspath(data), labels=label_file)
-        if label_file is not None:
-            labels = None
+        dataset = load_spec(os.fspath(data), labels=labels)
     elif isinstance(data, Dataset):
+        if labels is not None or metadata is not None:
+            raise SpecError(f"{data.name} is already the app's dataset; give labels and "
+                            "metadata together with the images instead")
         dataset = data
     else:
+        if is_spec(labels):
+            raise SpecError("a labels file goes with a dataset file alone; with metadata, "
+                            "give the labels as an array or list")
         from latent_explorer.core.datasets.from_object import dataset_from_object
 
         return dataset_from_object(data, labels=labels, metadata=metadata, name=name)
-    if labels is None and metadata is None:
-        if name:
-            dataset.name = name
-        return dataset
-    from latent_explorer.core.datasets.from_object import dataset_from_object
-
-    return dataset_from_object(dataset, labels=labels, metadata=metadata,
-                               name=name or dataset.name)
+    if name:
+        dataset.name = name
+    return dataset
