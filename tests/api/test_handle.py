@@ -182,7 +182,7 @@ def test_bad_input_is_refused_before_a_window_opens(qtbot: Any, tmp_path: Path) 
     windows = len(QApplication.topLevelWidgets())
     with pytest.raises(DatasetError, match=r"missing\.npz: no such file"):
         lx.explore("demo", str(tmp_path / "missing.npz"), block=False)
-    with pytest.raises(TypeError, match="latnt_shape.*latent_shape"):
+    with pytest.raises(TypeError, match=r"latnt_shape.*latent_shape"):
         lx.explore("demo", "digits", latnt_shape=8, block=False)
     with pytest.raises(SpecError, match="output range 'sideways'"):
         lx.explore(decode=lambda z: z, output_range="sideways", block=False)
@@ -199,7 +199,7 @@ def test_load_model_and_load_dataset_take_specs() -> None:
     assert lx.load_model(model) is model
     with pytest.raises(SpecError, match="already the app's model"):
         lx.load_model(model, output_range="-1,1")
-    with pytest.raises(LatentExplorerError, match="refuse|latents have shape"):
+    with pytest.raises(LatentExplorerError, match=r"latents have shape \(8,\), not \(4,\)"):
         lx.load_model("demo", latent_shape=(4,))
     data = lx.load_dataset("digits", name="digits, again")
     assert len(data) == 1797 and data.name == "digits, again"
