@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from latent_explorer.api.handle import Explorer
 
 QT_LOOPS = ("qt", "qt5", "qt6")
+SCREENSHOT_SIZE = (1400, 900)
+"""The window's size for ``screenshot=`` when no ``size`` is given (as ``gui --screenshot``)."""
 DEFAULT_DATA = {"demo": "digits", "demo-shapes": "shapes"}
 """The dataset a bundled model opens with when no data is given (others: its prior)."""
 
@@ -63,7 +65,8 @@ def explore(
     projection
         The map to compute after the first PCA: ``"pca"``, ``"umap"`` or ``"tsne"``.
     size
-        The window's size, ``(width, height)`` or ``"1400x900"``.
+        The window's size, ``(width, height)`` or ``"1400x900"`` (default: as it was last
+        time; 1400x900 for a screenshot).
     trust_code
         Allow model files that run code (adapter files, pickled modules), as ``--trust-code``.
     decode, encode
@@ -89,6 +92,8 @@ def explore(
     if projection is not None and projection not in ("pca", "umap", "tsne"):
         raise SpecError(f"projection must be 'pca', 'umap' or 'tsne', not {projection!r}")
     width, height = _window_size(size)
+    if screenshot is not None and not width:
+        width, height = SCREENSHOT_SIZE
     _check_thread()
     loaded_data, loaded_model = _load(model, data, labels, metadata, trust_code, decode,
                                       encode, model_options)

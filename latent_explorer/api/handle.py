@@ -363,7 +363,10 @@ class Explorer:
         _open.discard(self)
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
+        if self._closed:
+            state = "closed"
+        else:
+            state = "open" if self._window.workspace is not None else "opening"
         return f"<latent_explorer.Explorer ({state}) {self._window.windowTitle()!r}>"
 
 
