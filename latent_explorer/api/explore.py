@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import sys
 import threading
 from pathlib import Path
@@ -111,6 +112,7 @@ def explore(
     if width:
         window.resize(width, height)
     handle = Explorer(window)
+    _close_at_exit()
     window.show()
     window.open(dataset=loaded_data, model=loaded_model, trust_code=trust_code)
     if screenshot is not None:
@@ -172,8 +174,7 @@ def _ipython_qt_loop(switch_on: bool) -> bool:
 
     With ``switch_on``, an IPython shell without a GUI loop gets Qt's, as ``%gui qt`` does.
     """
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
+    shell = _ipython_shell()
     if shell is None:
         return False
     active = getattr(shell, "active_eventloop", None)
@@ -186,3 +187,35 @@ def _ipython_qt_loop(switch_on: bool) -> bool:
     except Exception:  # another GUI loop or no Qt binding IPython knows: block instead
         return False
     return getattr(shell, "active_eventloop", None) in QT_LOOPS
+
+
+_exit_hook: list[bool] = []
+
+
+def _close_at_exit() -> None:
+    """Close windows still open when Python exits, so their workers stop cleanly.
+
+    A script that opened a window with ``block=False`` and never ran the event loop is told
+    how to keep it open.
+    """
+    if _exit_hook:
+        return
+    _exit_hook.append(True)
+
+    def close_all() -> None:
+        from latent_explorer.api.handle import open_explorers
+
+        still_open = [e for e in open_explorers() if e.is_open]
+        if still_open and _ipython_shell() is None:
+            print("latent-explorer: the script ended, so its explorer window closed; call "
+                  "explorer.wait() (or explore without block=False) to keep it open until you "
+                  "close it", file=sys.stderr)
+        for explorer in still_open:
+            explorer.close()
+
+    atexit.register(close_all)
+
+
+def _ipython_shell() -> Any:
+    ipython = sys.modules.get("IPython")
+    return ipython.get_ipython() if ipython is not None else None

@@ -29,6 +29,11 @@ _open: set[Explorer] = set()
 its handle (as in a script that calls ``explore(..., block=False)`` and drives the loop)."""
 
 
+def open_explorers() -> list[Explorer]:
+    """The handles of the windows that are open now."""
+    return list(_open)
+
+
 class Explorer:
     """A live explorer window opened from Python, returned by :func:`latent_explorer.explore`.
 

@@ -53,6 +53,9 @@ SCRIPT = textwrap.dedent('''
     # 3. screenshot=: waits for the map and the decoded image, saves, closes, returns.
     explorer = lx.explore("demo", "digits", screenshot=shot, size=(1200, 820))
     print("screenshot returned; open:", explorer.is_open, flush=True)
+
+    # 4. A script that ends without waiting: its window closes cleanly, with a hint.
+    explorer = lx.explore("demo", "digits", block=False)
 ''')
 
 
@@ -73,6 +76,8 @@ def test_explore_in_a_plain_script(tmp_path: Path) -> None:
     assert lines[2] == "non-blocking returned; ready: False"
     assert lines[3] == f"latent: {[0.25] * 8} selection: [2, 3]"
     assert lines[-2:] == [f"saved screenshot {shot}", "screenshot returned; open: False"]
+    assert "the script ended, so its explorer window closed; call explorer.wait()" in run.stderr
+    assert "Traceback" not in run.stderr
     with Image.open(shot) as image:
         assert image.size == (1200, 820)
         pixels = np.asarray(image.convert("L"), dtype=np.float32)
