@@ -11,7 +11,9 @@ The Python API, for scripts and notebooks::
 - :func:`explore` opens the explorer window on a model and data held in Python (an
   ``nn.Module`` or any object with ``decode``/``encode``, numpy arrays, torch tensors ...) or
   named as on the command line, and returns an :class:`Explorer` handle;
-- :func:`load_model` and :func:`load_dataset` return the app's model and dataset objects.
+- :func:`load_model` and :func:`load_dataset` return the app's model and dataset objects;
+- :class:`LatentExplorerError` is what they raise for input they cannot use (the message
+  says what is wrong).
 
 Importing this package imports neither Qt nor torch; they load when first needed.
 """
@@ -26,14 +28,17 @@ if TYPE_CHECKING:
     from latent_explorer.api.explore import explore
     from latent_explorer.api.handle import Explorer
     from latent_explorer.api.loading import load_dataset, load_model
+    from latent_explorer.core.errors import LatentExplorerError
 
-__all__ = ["Explorer", "__version__", "explore", "load_dataset", "load_model"]
+__all__ = ["Explorer", "LatentExplorerError", "__version__", "explore", "load_dataset",
+           "load_model"]
 
 _LAZY = {
     "explore": "latent_explorer.api.explore",
     "Explorer": "latent_explorer.api.handle",
     "load_model": "latent_explorer.api.loading",
     "load_dataset": "latent_explorer.api.loading",
+    "LatentExplorerError": "latent_explorer.core.errors",
 }
 
 

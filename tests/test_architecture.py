@@ -40,7 +40,7 @@ def test_importing_the_package_stays_light() -> None:
     code = (
         "import sys, latent_explorer, latent_explorer.cli\n"
         "import latent_explorer as lx\n"
-        "lx.explore, lx.Explorer, lx.load_model, lx.load_dataset\n"
+        "lx.explore, lx.Explorer, lx.load_model, lx.load_dataset, lx.LatentExplorerError\n"
         "print(','.join(sorted(m for m in ('torch', 'PySide6', 'umap', 'sklearn') "
         "if m in sys.modules)))\n"
     )
