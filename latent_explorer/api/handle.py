@@ -64,6 +64,8 @@ class Explorer:
         self._closed = False
         self._last_latent: npt.NDArray[np.float32] | None = None
         self._last_selection = np.zeros(0, dtype=np.int64)
+        self._open_error = ""
+        window.jobs.failed.connect(self._on_job_failed)
         window.explorer.events.current_latent.connect(self._on_latent)
         window.analysis.state.events.selection.connect(self._on_selection)
         window.destroyed.connect(self._forget)
@@ -89,39 +91,39 @@ class Explorer:
         return not self._closed and bool(self._call(self._window.isVisible, closed=False))
 
     def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> Explorer:
-        """Run the window's event loop until its map is shown; returns this handle.
+        """Wait until the window's map is shown; returns this handle.
 
-        Raises :class:`LatentExplorerError` with the window's message if opening failed, or
-        after ``timeout`` seconds.
+        On the GUI thread this runs the window's event loop meanwhile. Raises
+        :class:`LatentExplorerError` with the window's message if opening failed, if the
+        window was closed, or after ``timeout`` seconds.
         """
+        import time
 
-        def wait() -> None:
-            from latent_explorer.qt.window_host import run_until
+        from latent_explorer.qt.window_host import on_gui_thread, run_until
 
-            window = self._window
-            failed: list[str] = []
+        window = self._window
 
-            def on_failed(_title: str, message: str, _details: str) -> None:
-                failed.append(message)
+        def settled() -> bool:
+            return (window.workspace is not None or bool(self._open_error)
+                    or not window.isVisible())
 
-            window.jobs.failed.connect(on_failed)
-            try:
-                ok = run_until(lambda: window.workspace is not None or bool(failed)
-                               or not window.isVisible(), timeout)
-            finally:
-                window.jobs.failed.disconnect(on_failed)
-            if window.workspace is not None:
-                return
-            if failed:
-                raise LatentExplorerError(failed[0])
-            if not window.isVisible():
-                raise LatentExplorerError("the window was closed before its map was shown")
-            if not ok:
-                raise LatentExplorerError(f"the map was not ready after {timeout:g} s")
+        if on_gui_thread():
+            run_until(settled, timeout)
+        else:  # the GUI thread's event loop does the work; look in on it now and then
+            deadline = time.monotonic() + timeout
+            while not self._call(settled, closed=False) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        if self._call(lambda: window.workspace is not None, closed=False):
+            return self
+        if self._open_error:
+            raise LatentExplorerError(self._open_error)
+        if self._closed or not self._call(window.isVisible, closed=False):
+            raise LatentExplorerError("the window was closed before its map was shown")
+        raise LatentExplorerError(f"the map was not ready after {timeout:g} s")
 
-        if not self.ready:
-            self._call(wait)  # a closed window raises here
-        return self
+    def _on_job_failed(self, _title: str, message: str, _details: str) -> None:
+        if self._window.workspace is None:  # opening the data failed
+            self._open_error = message
 
     def show(self) -> None:
         """Show the window (if it was hidden) and bring it to the front."""

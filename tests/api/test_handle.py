@@ -109,7 +109,7 @@ def test_paths_and_render_use_the_window_s_path(open_explorer: Any, tmp_path: Pa
 
 
 def test_the_handle_answers_from_another_thread(open_explorer: Any, qtbot: Any) -> None:
-    explorer = open_explorer("demo", "digits")
+    explorer = open_explorer("demo", "digits", wait=False)  # the worker waits for the map
     on_thread: list[bool] = []
     explorer.latent_changed.connect(
         lambda _z: on_thread.append(threading.current_thread() is threading.main_thread()))
@@ -117,6 +117,7 @@ def test_the_handle_answers_from_another_thread(open_explorer: Any, qtbot: Any) 
 
     def worker() -> None:
         try:
+            results["ready"] = explorer.wait_ready(timeout=60).ready
             results["before"] = explorer.latent
             explorer.set_latent(np.full(8, 0.5))
             results["after"] = explorer.latent
@@ -126,11 +127,22 @@ def test_the_handle_answers_from_another_thread(open_explorer: Any, qtbot: Any) 
 
     thread = threading.Thread(target=worker)
     thread.start()
-    qtbot.waitUntil(lambda: not thread.is_alive(), timeout=10_000)  # the GUI loop runs here
+    qtbot.waitUntil(lambda: not thread.is_alive(), timeout=60_000)  # the GUI loop runs here
     assert "error" not in results, results.get("error")
+    assert results["ready"]
     assert results["before"].shape == (8,)
     np.testing.assert_array_equal(results["after"], np.full(8, 0.5, dtype=np.float32))
-    assert on_thread == [True]  # the window's state changed on the GUI thread
+    assert on_thread and all(on_thread)  # the window's state changes on the GUI thread
+
+
+def test_data_the_model_cannot_encode_is_reported_by_wait_ready(open_explorer: Any) -> None:
+    big = ArrayDataset("photos", "memory", np.zeros((10, 16, 16, 3), dtype=np.uint8))
+    explorer = open_explorer("demo", big, wait=False)
+    with pytest.raises(LatentExplorerError, match=r"16x16|16, 16"):
+        explorer.wait_ready(timeout=60)
+    assert explorer.is_open and not explorer.ready  # the window stays, saying what is wrong
+    with pytest.raises(LatentExplorerError, match=r"16x16|16, 16"):
+        explorer.set_latent(np.zeros(8))
 
 
 def test_screenshot_keeps_the_window_open(open_explorer: Any, tmp_path: Path) -> None:
