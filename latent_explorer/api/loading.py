@@ -127,8 +127,10 @@ def load_model(
         return model
     from latent_explorer.core.models.from_object import model_from_object
 
-    return model_from_object(model, decode=decode, encode=encode, sample_images=sample_images,
-                             options=stated, name=stated.name)
+    made: GenerativeModel = model_from_object(model, decode=decode, encode=encode,
+                                              sample_images=sample_images, options=stated,
+                                              name=stated.name)
+    return made
 
 
 def load_dataset(
@@ -178,7 +180,8 @@ def load_dataset(
                             "give the labels as an array or list")
         from latent_explorer.core.datasets.from_object import dataset_from_object
 
-        return dataset_from_object(data, labels=labels, metadata=metadata, name=name)
+        made: Dataset = dataset_from_object(data, labels=labels, metadata=metadata, name=name)
+        return made
     if name:
         dataset.name = name
     return dataset
