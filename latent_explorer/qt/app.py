@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import cast
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from latent_explorer.qt.main_window import MainWindow
@@ -38,11 +38,23 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 
 class ScreenshotTaker(QObject):
-    """Saves a screenshot of ``window`` once its map and first decoded image are drawn."""
+    """Saves a screenshot of ``window`` once its map and first decoded image are drawn.
+
+    Then it closes the window and ends the application's event loop (``gui --screenshot``);
+    the Python API keeps the loop running (``quit_app=False``) and may keep the window open
+    (``close_window=False``).
+    """
+
+    finished = Signal(int)
+    """The screenshot was saved (0) or could not be taken (1). Emitted on the GUI thread."""
 
     def __init__(self, window: MainWindow, path: Path, view_3d: bool = False,
-                 session: bool = False) -> None:
+                 session: bool = False, close_window: bool = True,
+                 quit_app: bool = True) -> None:
         super().__init__(window)
+        self.close_window = close_window
+        self.quit_app = quit_app
+        self.error = ""
         self.window = window
         self.path = path
         self.view_3d = view_3d
@@ -61,6 +73,7 @@ class ScreenshotTaker(QObject):
         self._timeout.start(SCREENSHOT_TIMEOUT_S * 1000)
         self._scheduled = False
         self._polling = False
+        QTimer.singleShot(0, self._check)  # the window may be ready already
 
     def _ready(self) -> bool:
         ws = self.window.workspace
@@ -79,11 +92,12 @@ class ScreenshotTaker(QObject):
         self._check()
 
     def _check(self) -> None:
-        if not self._scheduled and self._ready():
+        if self.exit_code is None and not self._scheduled and self._ready():
             self._scheduled = True
             # Let pending paints (legend, docks) finish before grabbing.
             QTimer.singleShot(300, self._take)
-        elif not self._scheduled and self.window.workspace is not None and not self._polling:
+        elif (self.exit_code is None and not self._scheduled
+              and self.window.workspace is not None and not self._polling):
             # A map with no decoder paints no decoded image, the last signal the other cases
             # wait for: look again shortly (its loading job may still be ending).
             self._polling = True
@@ -94,6 +108,8 @@ class ScreenshotTaker(QObject):
         self._check()
 
     def _take(self) -> None:
+        if self.exit_code is not None:
+            return
         if not self._ready():  # something started meanwhile (a projection, a decode)
             self._scheduled = False
             QTimer.singleShot(200, self._check)
@@ -103,23 +119,32 @@ class ScreenshotTaker(QObject):
         if ok:
             print(f"saved screenshot {self.path}")
         else:
-            print(f"latent-explorer: error: could not write {self.path}", file=sys.stderr)
+            self._fail(f"could not write {self.path}")
         self._finish(0 if ok else 1)
 
     def _on_failed(self, title: str, message: str, details: str) -> None:
-        print(f"latent-explorer: error: {message}", file=sys.stderr)
+        self._fail(message)
         self._finish(1)
 
     def _on_timeout(self) -> None:
-        print(f"latent-explorer: error: the window was not ready after {SCREENSHOT_TIMEOUT_S} s",
-              file=sys.stderr)
+        self._fail(f"the window was not ready after {SCREENSHOT_TIMEOUT_S} s")
         self._finish(1)
 
+    def _fail(self, message: str) -> None:
+        self.error = message
+        if self.quit_app:  # the command line; the Python API raises the error instead
+            print(f"latent-explorer: error: {message}", file=sys.stderr)
+
     def _finish(self, code: int) -> None:
+        if self.exit_code is not None:
+            return
         self.exit_code = code
         self._timeout.stop()
-        self.window.close()
-        QApplication.instance().exit(code)  # type: ignore[union-attr]
+        if self.close_window:
+            self.window.close()
+        self.finished.emit(code)
+        if self.quit_app:
+            QApplication.instance().exit(code)  # type: ignore[union-attr]
 
 
 def _print_timings(window: MainWindow) -> None:

@@ -64,6 +64,7 @@ def load_model(
     latent_shape: tuple[int, ...] | str | None = None,
     image_size: int | str | tuple[int, int] | None = None,
     device: str | None = None,
+    options: ModelOptions | None = None,
 ) -> GenerativeModel:
     """Open the model that ``spec`` names.
 
@@ -82,6 +83,11 @@ def load_model(
     device
         For the known families: ``auto``, ``cpu``, ``cuda`` or ``mps`` (``None``: the
         preference set with ``--device`` or in the window; ``auto`` unless set).
+    options
+        Conventions of the model (as a model card states them: output range, image shape
+        ...), winning over what a file or card says; ``latent_shape`` wins over theirs. The
+        project's own VAE states all of them itself; only a contradicting latent shape is
+        refused there.
 
     Raises
     ------
@@ -90,10 +96,10 @@ def load_model(
     ModelError
         If the file is broken, does not fit its architecture, or would run untrusted code.
     """
-    options = ModelOptions()
+    options = options or ModelOptions()
     if latent_shape is not None:
         try:
-            options = ModelOptions(latent_shape=parse_latent_shape(latent_shape))
+            options = ModelOptions(latent_shape=parse_latent_shape(latent_shape)).over(options)
         except (ValueError, TypeError) as exc:
             raise SpecError(f"--latent-shape: {exc}") from exc
     if str(spec) in BUNDLED_MODELS:
