@@ -49,8 +49,19 @@ def open_inputs(args: argparse.Namespace, dataset: bool = True) -> tuple[Any, An
     from latent_explorer.core.models import load_model
 
     data = load_dataset(args.dataset, labels=args.labels) if dataset else None
-    model = load_model(args.model, trust_code=args.trust_code, latent_shape=args.latent_shape)
+    model = load_model(args.model, trust_code=trust_arg(args, args.model),
+                       latent_shape=args.latent_shape)
     return data, model
+
+
+def trust_arg(args: argparse.Namespace, spec: str) -> Any:
+    """What ``--trust-code`` allows: running the code of the one file ``spec`` names (or that
+    its model card points at), as it is now; nothing else."""
+    if not getattr(args, "trust_code", False):
+        return False
+    from latent_explorer.core.models import trust_for
+
+    return trust_for(spec) or False
 
 
 def run_job(job: Callable[[Any], Any]) -> Any:

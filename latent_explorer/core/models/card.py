@@ -43,15 +43,6 @@ CARD_VERSION = 1
 CARD_KINDS = ("vae", "torchscript", "adapter", "pickle")
 
 
-def trust_refusal(path: str | Path, what: str) -> ModelError:
-    """The error for a file that would run code when the caller did not trust it."""
-    return ModelError(
-        path,
-        f"is {what}: opening it runs its code. Pass --trust-code (or tick 'I trust this "
-        "file') if you trust it.",
-    )
-
-
 def parse_latent_shape(value: object) -> tuple[int, ...]:
     """Read ``8``, ``"8,2,2"``, ``"8x2x2"`` or ``[8, 2, 2]`` as a latent shape."""
     if isinstance(value, str):

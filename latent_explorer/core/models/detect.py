@@ -32,6 +32,7 @@ from latent_explorer.core.models.card import (
     read_model_card,
     write_model_card,
 )
+from latent_explorer.core.models.trust import Trust
 from latent_explorer.core.models.vae import FORMAT as VAE_FORMAT
 from latent_explorer.core.models.vae import read_meta
 
@@ -420,7 +421,7 @@ def open_with_options(
     detection: Detection,
     options: ModelOptions,
     *,
-    trust_code: bool = False,
+    trust_code: Trust = False,
     adapter: Path | None = None,
 ) -> GenerativeModel:
     """Open the detected model with ``options`` (which win over what the file says).
@@ -442,7 +443,7 @@ def open_with_options(
 
 
 def _open(
-    detection: Detection, options: ModelOptions, trust_code: bool, adapter: Path | None
+    detection: Detection, options: ModelOptions, trust_code: Trust, adapter: Path | None
 ) -> GenerativeModel:
     from latent_explorer.core.models import load_model
 
@@ -475,7 +476,7 @@ def preview_model(
     detection: Detection,
     options: ModelOptions,
     *,
-    trust_code: bool = False,
+    trust_code: Trust = False,
     adapter: Path | None = None,
     count: int = 8,
     seed: int = 0,
