@@ -92,11 +92,11 @@ class ScreenshotTaker(QObject):
             print(f"saved screenshot {self.path}")
         else:
             print(f"latent-explorer: error: could not write {self.path}", file=sys.stderr)
-        self._finish(0 if ok else 1)
+        self._finish(0 if ok else 2)
 
     def _on_failed(self, title: str, message: str, details: str) -> None:
         print(f"latent-explorer: error: {message}", file=sys.stderr)
-        self._finish(1)
+        self._finish(2)  # bad input (a dataset or model that does not open), as every command
 
     def _on_timeout(self) -> None:
         print(f"latent-explorer: error: the window was not ready after {SCREENSHOT_TIMEOUT_S} s",

@@ -120,6 +120,20 @@ def save_path_file(path: str | Path, spec: PathFile) -> Path:
     return target
 
 
+def _is_session(source: Path) -> bool:
+    """Whether ``source`` is a zip archive holding ``session.json`` (a ``.lxs`` session)."""
+    import zipfile
+
+    with source.open("rb") as stream:
+        if stream.read(4) != b"PK\x03\x04":
+            return False
+    try:
+        with zipfile.ZipFile(source) as archive:
+            return "session.json" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return source.suffix.lower() == ".lxs"
+
+
 def load_path_file(path: str | Path) -> PathFile:
     """Read and check a path file.
 
@@ -133,6 +147,11 @@ def load_path_file(path: str | Path) -> PathFile:
     try:
         if source.stat().st_size > _MAX_BYTES:
             raise InputFileError(source, "is too large to be a path file")
+        if _is_session(source):
+            raise InputFileError(
+                source, f"is a session file, not a path file: open it with 'latent-explorer "
+                f"gui --session {source}', then File > Export Path renders its path (File > "
+                "Save Path File writes a path file for 'render --path-file')")
         text = source.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputFileError(source, "no such file") from None
