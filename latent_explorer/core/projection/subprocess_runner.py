@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import importlib
 import multiprocessing
+import os
 import shutil
+import signal
+import sys
 import tempfile
 import threading
 import time
@@ -136,8 +139,14 @@ def _raise_died(process: multiprocessing.process.BaseProcess, message: str) -> N
     )
 
 
-def _stop(process: multiprocessing.process.BaseProcess) -> None:
-    """End the child at once if it still runs, and reap it."""
+def _stop(process: multiprocessing.process.BaseProcess, grace_s: float = 0.0) -> None:
+    """End the child (after ``grace_s`` to leave on its own) if it still runs, and reap it.
+
+    ``terminate`` sends SIGTERM, which the child turns into a normal exit, so it releases what
+    it registered (semaphores of the libraries it imported) instead of leaving them leaked.
+    """
+    if grace_s > 0 and process.is_alive():
+        process.join(grace_s)
     if process.is_alive():
         process.terminate()
         process.join(2.0)
@@ -155,10 +164,37 @@ def _child_main(
     sender: Connection,
 ) -> None:
     """Entry point of a one-shot child: load inputs, call, save outputs, report."""
+    _exit_with_parent()
     try:
         sender.send(_serve_one(fn_qualified_name, folder, names, kwargs))
+    except OSError:  # the parent is gone (BrokenPipeError): nobody to report to
+        pass
     finally:
         sender.close()
+
+
+def _exit_with_parent() -> None:
+    """In a child: leave quietly and cleanly when asked to stop or when the parent is gone.
+
+    SIGTERM becomes a normal exit (finalizers run, nothing is reported as leaked), and a
+    watchdog thread sends it when the parent process ends, however it ended.
+    """
+    def leave(signum: int, frame: object) -> None:
+        sys.exit(0)
+
+    if sys.platform != "win32":
+        signal.signal(signal.SIGTERM, leave)
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        if sys.platform == "win32":
+            os._exit(0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _serve_one(
@@ -181,12 +217,16 @@ def _serve_one(
 
 def _warm_main(connection: Connection) -> None:
     """Entry point of a long-lived child: serve requests until the pipe closes."""
+    _exit_with_parent()
     while True:
         try:
             request = connection.recv()
         except (EOFError, OSError):
             return
-        connection.send(_serve_one(*request))
+        try:
+            connection.send(_serve_one(*request))
+        except OSError:  # the parent is gone (BrokenPipeError): leave quietly
+            return
 
 
 class WarmChild:
@@ -271,16 +311,19 @@ class WarmChild:
                 shutil.rmtree(folder, ignore_errors=True)
 
     def close(self) -> None:
-        """Stop the child process (waiting for nothing)."""
+        """Stop the child process: it leaves on its own when idle (given a second), else it is
+        terminated."""
         with self._lock:
-            self._stop_locked()
+            self._stop_locked(grace_s=1.0)
 
-    def _stop_locked(self) -> None:
+    def _stop_locked(self, grace_s: float = 0.0) -> None:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
         if self._process is not None:
-            _stop(self._process)
+            # Closing the pipe asks an idle child to leave on its own; a busy one is
+            # terminated after a moment (which it also turns into a clean exit).
+            _stop(self._process, grace_s)
             self._process = None
         for folder in self._pending:
             shutil.rmtree(folder, ignore_errors=True)
