@@ -87,7 +87,9 @@ class ScreenshotTaker(QObject):
             QTimer.singleShot(200, self._check)
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        ok = self.window.grab().save(str(self.path), "PNG")
+        from latent_explorer.qt.images import save_png_atomic
+
+        ok = save_png_atomic(self.window.grab(), self.path)
         if ok:
             print(f"saved screenshot {self.path}")
         else:

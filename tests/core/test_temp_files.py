@@ -82,3 +82,36 @@ def test_a_recovery_file_taken_meanwhile_is_a_clear_error(tmp_path: Path) -> Non
     RecoveryStore(tmp_path).take(pending)  # a second window took it
     with pytest.raises(SessionError, match="another Latent Explorer window has restored it"):
         RecoveryStore(tmp_path).take(pending)
+
+
+def test_user_files_go_through_the_atomic_writer(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Model cards, PNGs, path files and the CLI's --out files: temp + fsync + rename."""
+    from latent_explorer.cli import main
+    from latent_explorer.core import fileio
+    from latent_explorer.core.export.images import save_png
+    from latent_explorer.core.export.path_file import PathFile, save_path_file
+    from latent_explorer.core.models import ModelOptions, write_model_card
+
+    written: list[str] = []
+    real = fileio._create_temp
+
+    def spy(target: Path, mode: int) -> tuple[int, str]:
+        if target.parent == tmp_path:  # not the cache
+            written.append(target.name)
+        return real(target, mode)
+
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(fileio, "_create_temp", spy)
+    monkeypatch.setattr(fileio.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
+    (tmp_path / "gen.pt").write_bytes(b"x")
+    write_model_card(tmp_path / "card.json", "torchscript", tmp_path / "gen.pt",
+                     ModelOptions(latent_shape=(2,)))
+    save_png(tmp_path / "a.png", np.zeros((4, 4), np.uint8))
+    save_path_file(tmp_path / "walk.json", PathFile(anchors=np.eye(2, 8, dtype=np.float32)))
+    assert main(["encode", "--out", str(tmp_path / "z.npz")]) == 0
+    assert main(["project", "--out", str(tmp_path / "map.csv")]) == 0
+    assert main(["project", "--out", str(tmp_path / "map.npy")]) == 0
+    assert written == ["card.json", "a.png", "walk.json", "z.npz", "map.csv", "map.npy"]
+    assert len(synced) >= len(written)

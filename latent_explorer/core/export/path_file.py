@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.errors import InputFileError
-from latent_explorer.core.fileio import reserve_temp_file
+from latent_explorer.core.fileio import atomic_write_text
 from latent_explorer.core.interpolation.easing import EASINGS
 from latent_explorer.core.interpolation.paths import INTERPOLATIONS
 
@@ -110,14 +109,7 @@ def save_path_file(path: str | Path, spec: PathFile) -> Path:
     target = Path(path)
     _validate(target, spec.to_json())  # refuse to write what could not be read back
     text = json.dumps(spec.to_json(), indent=2, allow_nan=False) + "\n"
-    tmp = reserve_temp_file(target)
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write_text(target, text)
 
 
 def _is_session(source: Path) -> bool:

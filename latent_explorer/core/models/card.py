@@ -179,7 +179,9 @@ def write_model_card(
         stored = str(target_path.resolve())
     data = {"format": CARD_FORMAT, "version": CARD_VERSION, "kind": kind, "path": stored}
     data.update(options.to_card())
-    card.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    from latent_explorer.core.fileio import atomic_write_text
+
+    atomic_write_text(card, json.dumps(data, indent=2) + "\n")
     return card
 
 
