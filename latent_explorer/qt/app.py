@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -112,6 +113,41 @@ class ScreenshotTaker(QObject):
         QApplication.instance().exit(code)  # type: ignore[union-attr]
 
 
+def quit_on_termination(window: MainWindow) -> None:
+    """Treat SIGTERM and SIGHUP (a logout, ``kill``, a service manager) like a quit.
+
+    The window closes as if the user closed it: settings are saved, this run's recovery file
+    is removed (it was no crash) and the workers stop. Python runs signal handlers only
+    between bytecodes, which a Qt event loop waiting in C++ never reaches; the signal's
+    wake-up byte on a socket that Qt watches brings control back to Python at once.
+    """
+    if sys.platform == "win32":
+        return
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, window)
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            reader.recv(64)
+
+    notifier.activated.connect(drain)
+
+    def on_signal(signum: int, frame: object) -> None:
+        QTimer.singleShot(0, window.close)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
+    window._termination = (reader, writer, notifier)  # type: ignore[attr-defined]  # keep alive
+
+
 def _print_timings(window: MainWindow) -> None:
     """Print wall-clock stamps of start-up events on stderr (read by ``bench``)."""
     QTimer.singleShot(0, lambda: print(f"timing window_visible {time.time()}", file=sys.stderr,
@@ -137,6 +173,7 @@ def run_app(args: argparse.Namespace) -> int:
     recovery = None if args.screenshot else RecoveryStore()
     window = MainWindow(use_cache=not args.no_cache, recovery=recovery)
     install_crash_handler(window)
+    quit_on_termination(window)
     if args.projection:
         window.projection.method = args.projection
     taker = None
