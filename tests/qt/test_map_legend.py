@@ -1,4 +1,4 @@
-"""The map's legend covers no data point: the view leaves it a margin; it is movable and see-through."""
+"""The map legend covers no data point: the view leaves it a margin; movable, see-through."""
 
 from __future__ import annotations
 
