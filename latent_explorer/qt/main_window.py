@@ -28,6 +28,7 @@ from latent_explorer.core.compute.decoder import DecodeResult
 from latent_explorer.core.compute.pipeline import Workspace, open_workspace, project_cached
 from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.models.base import GenerativeModel
+from latent_explorer.core.models.trust import TrustGrant
 from latent_explorer.core.session.autosave import RecoveryStore
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.qt.bookmarks import BookmarkController
@@ -41,6 +42,8 @@ from latent_explorer.qt.window_menus import build_menus, build_toolbar
 
 DATASET_FILTER = ("Datasets (*.gz *-ubyte *.idx *.npz *.npy);;All files (*)")
 MODEL_FILTER = ("Models (*.json *.safetensors *.pt *.pth *.ckpt *.ts *.py);;All files (*)")
+DROPPED_FILES = (".lxs", ".json", ".safetensors", ".pt", ".pth", ".ckpt", ".ts", ".py")
+"""Files dropped on the window that open: a session, or a model (through Open Model)."""
 
 
 class MainWindow(QMainWindow):
@@ -84,7 +87,8 @@ class MainWindow(QMainWindow):
         self.explorer = ExplorerState()
         self.projection = ProjectionState()
         self.workspace: Workspace | None = None
-        self.trust_code = False
+        self.model_trust: TrustGrant | None = None
+        """The grant the shown model was opened under (``None``: it runs no code)."""
         self.dataset_labels: str | None = None
         self.session_name = ""
         self.model_dialog: Any = None
@@ -182,15 +186,25 @@ class MainWindow(QMainWindow):
 
     # --- opening things -------------------------------------------------------------------
     def open(self, dataset: str | None = None, model: str | GenerativeModel | None = None,
-             trust_code: bool | None = None, labels: str | None = None,
+             trust_code: bool | TrustGrant | None = None, labels: str | None = None,
              on_ready: Callable[[Workspace], None] | None = None) -> None:
         """Open a dataset and/or a model (``None`` keeps the current one) in the background.
 
+        ``trust_code`` is the user's yes for running the code of the model file named here
+        (``True``, or a grant for it); it covers that one file as it is now, nothing opened
+        later. A model file that runs code opened without it makes the window ask.
         ``labels`` is a separate labels file for the dataset; ``on_ready(workspace)`` runs on
         the GUI thread once the new workspace is shown.
         """
-        if trust_code is not None:
-            self.trust_code = trust_code
+        grant = self.model_trust if model is None else None
+        if isinstance(model, str):
+            from latent_explorer.qt.trust import grant_for_opening
+
+            ok, grant = grant_for_opening(self, model, trust_code)
+            if not ok:
+                self.report_error(f"{model} was not opened: it runs code, and you did not "
+                                  "say you trust it")
+                return
         if dataset is not None:
             self.dataset_labels = labels
         ds = dataset if dataset is not None else (self.workspace.dataset if self.workspace else
@@ -198,7 +212,7 @@ class MainWindow(QMainWindow):
         md = model if model is not None else (self.workspace.model if self.workspace else "demo")
         params = self.projection.to_params()
         pca = type(params)("pca", params.n_components, params.seed)
-        trust = self.trust_code
+        trust = grant if grant is not None else False
 
         labels_file = self.dataset_labels
 
@@ -207,6 +221,7 @@ class MainWindow(QMainWindow):
                                   labels=labels_file)
 
         def done(ws: Workspace) -> None:
+            self.model_trust = grant
             self._install_workspace(ws, dataset, model)
             if on_ready is not None:
                 on_ready(ws)
@@ -227,11 +242,15 @@ class MainWindow(QMainWindow):
         Files that run code (adapter files, pickled modules) need the dialog's explicit
         "I trust this file" before anything of theirs is executed.
         """
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", "", MODEL_FILTER)
+        if path:
+            self.open_model_file(path)
+
+    def open_model_file(self, path: str) -> None:
+        """Ask how to call the model file ``path`` (and, if it runs code, whether it is
+        trusted: the box starts unticked, whatever was trusted before), then open it."""
         from latent_explorer.qt.dialogs.open_model_dialog import QtOpenModelDialog
 
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", "", MODEL_FILTER)
-        if not path:
-            return
         dialog = QtOpenModelDialog(path, self)
         self.model_dialog = dialog
         try:
@@ -503,7 +522,7 @@ class MainWindow(QMainWindow):
         self.map_view.hover_card.hide_card()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._dropped_image(event) is not None:
+        if self._dropped_image(event) is not None or self._dropped_file(event) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
@@ -511,6 +530,22 @@ class MainWindow(QMainWindow):
         if path is not None:
             event.acceptProposedAction()
             self.models.place_image(path)
+            return
+        dropped = self._dropped_file(event)
+        if dropped is None:
+            return
+        event.acceptProposedAction()
+        if dropped.lower().endswith(".lxs"):
+            self.sessions.open_session(dropped)
+        else:  # a model file: through the Open Model dialog, which asks about code
+            self.open_model_file(dropped)
+
+    @staticmethod
+    def _dropped_file(event: QDragEnterEvent | QDropEvent) -> str | None:
+        for url in event.mimeData().urls():
+            if url.isLocalFile() and url.toLocalFile().lower().endswith(DROPPED_FILES):
+                return str(url.toLocalFile())
+        return None
 
     @staticmethod
     def _dropped_image(event: QDragEnterEvent | QDropEvent) -> str | None:

@@ -61,7 +61,10 @@ class SessionController(QObject):
         coords = None
         if ws is not None:
             dataset = DatasetRef(ws.dataset.source, w.dataset_labels, ws.dataset.fingerprint())
-            model = ModelRef(ws.model.source, w.trust_code, ws.model.fingerprint())
+            # Trust is recorded only for the model opened under the user's grant for it, so
+            # that restoring asks again (a session never carries trust to another file).
+            trusted = w.model_trust is not None
+            model = ModelRef(ws.model.source, trusted, ws.model.fingerprint())
             if ws.projector.params.method != "pca":
                 coords = np.asarray(ws.projector.coords, dtype=np.float32)
         p = w.projection
