@@ -187,15 +187,18 @@ def run_app(args: argparse.Namespace) -> int:
     if os.environ.get("LATENT_EXPLORER_TIMING"):
         _print_timings(window)
     def first_load() -> None:
+        # What the command line asks for loads at once; a crashed session's recovery is
+        # offered beside it, without blocking it.
         session = getattr(args, "session", None)
         if session:
             window.sessions.open_session(session)
-        elif not window.sessions.offer_recovery():
+        else:
             def ready(ws: object) -> None:
                 if args.view == "3d":
                     window.view3d.set_active(True)
 
             window.open(args.dataset, args.model, args.trust_code, args.labels, on_ready=ready)
+        window.sessions.offer_recovery()
 
     QTimer.singleShot(0, first_load)
     if not args.screenshot:

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QObject, QTimer, Signal
+from PySide6.QtCore import QByteArray, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from latent_explorer.core.errors import LatentExplorerError
+from latent_explorer.core.jobs import JobContext
 from latent_explorer.core.session.autosave import RecoveryStore
 from latent_explorer.core.session.data import (
     DatasetRef,
@@ -45,6 +46,8 @@ class SessionController(QObject):
         self.window = window
         self.recovery = recovery
         self.path: Path | None = None
+        self.recovery_box: QMessageBox | None = None
+        """The open "Restore your last session?" question (it does not block the window)."""
         self.timer = QTimer(self)
         self.timer.setInterval(AUTOSAVE_MS)
         self.timer.timeout.connect(self.autosave)
@@ -123,14 +126,17 @@ class SessionController(QObject):
             self.open_session(target)
 
     def open_session(self, path: str | Path) -> None:
-        """Read a session file and restore it (the current state stays if it cannot be read)."""
-        try:
-            session = load_session(path)
-        except LatentExplorerError as exc:
-            self.window.report_error(str(exc))
-            return
-        self.path = Path(path)
-        self.restore(session)
+        """Read a session file in the background (with progress; the window stays responsive)
+        and restore it. If it cannot be read, the error is shown and the current state stays.
+        """
+        def job(ctx: JobContext) -> SessionData:
+            return load_session(path, ctx)
+
+        def done(session: SessionData) -> None:
+            self.path = Path(path)
+            self.restore(session)
+
+        self.window.jobs.start(f"Opening session {Path(path).name}", job, done)
 
     # --- restore --------------------------------------------------------------------------
     def restore(self, session: SessionData) -> None:
@@ -229,27 +235,48 @@ class SessionController(QObject):
             return False
 
     def offer_recovery(self, ask: bool = True) -> bool:
-        """If a crashed session left a recovery file, offer to restore it. True if restoring."""
+        """If a crashed session left a recovery file, offer to restore it; True if offered.
+
+        The question does not block: the window goes on loading what it was asked to (the
+        command line's dataset, say) while it waits for an answer. ``ask=False`` restores at
+        once.
+        """
         if self.recovery is None:
             return False
         pending = self.recovery.pending()
         if pending is None:
             return False
-        if ask:
-            answer = QMessageBox.question(
-                self.window, "Restore your last session?",
-                "Latent Explorer did not close properly last time. Restore what you were "
-                "working on?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-            if answer != QMessageBox.StandardButton.Yes:
+        if not ask:
+            self._recover(pending)
+            return True
+        box = QMessageBox(QMessageBox.Icon.Question, "Restore your last session?",
+                          "Latent Explorer did not close properly last time. Restore what you "
+                          "were working on?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                          self.window)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(button: int) -> None:
+            self.recovery_box = None
+            if button == QMessageBox.StandardButton.Yes:
+                self._recover(pending)
+            elif self.recovery is not None:
                 self.recovery.discard(pending)
-                return False
+
+        box.finished.connect(answered)
+        self.recovery_box = box
+        box.show()
+        return True
+
+    def _recover(self, pending: Path) -> None:
+        assert self.recovery is not None
         try:
             session = self.recovery.take(pending)
-        except LatentExplorerError as exc:
-            self.window.report_error(f"The recovery file could not be read: {exc}")
-            return False
+        except LatentExplorerError as exc:  # damaged, or taken meanwhile by another window
+            self.window.report_error(f"Nothing was restored: {exc}")
+            return
         self.restore(session)
-        return True
 
     def close_cleanly(self) -> None:
         """Stop autosaving and remove this run's recovery file (a normal exit)."""
