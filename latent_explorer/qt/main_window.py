@@ -33,7 +33,12 @@ from latent_explorer.core.session.autosave import RecoveryStore
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
-from latent_explorer.qt.settings import LAYOUT_VERSION, app_settings, recent_files, remember_file
+from latent_explorer.qt.settings import (
+    LAYOUT_VERSION,
+    app_settings,
+    existing_recent_files,
+    remember_file,
+)
 from latent_explorer.qt.widgets.decoder_view import QtDecoderView
 from latent_explorer.qt.widgets.latent_sliders import QtLatentSliders
 from latent_explorer.qt.widgets.map_view import QtMapView
@@ -87,6 +92,8 @@ class MainWindow(QMainWindow):
         self.explorer = ExplorerState()
         self.projection = ProjectionState()
         self.workspace: Workspace | None = None
+        self.remembered_method = "pca"
+        """The map method the next start uses: the last one the user picked in the window."""
         self.model_trust: TrustGrant | None = None
         """The grant the shown model was opened under (``None``: it runs no code)."""
         self.dataset_labels: str | None = None
@@ -176,6 +183,8 @@ class MainWindow(QMainWindow):
             lambda note: self.statusBar().showMessage(note, 10000) if note else None)
         self.sliders.reset_requested.connect(self._on_reset_requested)
         self.projection_panel.apply_requested.connect(self.compute_projection)
+        self.projection_panel.method_combo.activated.connect(  # the user's own choice only
+            lambda _: setattr(self, "remembered_method", self.projection.method))
         self.projection_panel.cancel_requested.connect(self.jobs.cancel)
         self.projection_panel.prior_samples_requested.connect(
             lambda n: self.open(dataset=f"prior:{n}"))
@@ -264,8 +273,11 @@ class MainWindow(QMainWindow):
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
+        dropped: list[str] = []
         for kind, title in (("datasets", "Dataset"), ("models", "Model")):
-            for spec in recent_files(self.settings, kind):
+            present, missing = existing_recent_files(self.settings, kind)
+            dropped += missing
+            for spec in present:
                 action = self.recent_menu.addAction(f"{title}: {spec}")
                 if kind == "datasets":
                     action.triggered.connect(lambda _=False, s=spec: self.open(dataset=s))
@@ -273,6 +285,10 @@ class MainWindow(QMainWindow):
                     action.triggered.connect(lambda _=False, s=spec: self.open(model=s))
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction("(nothing yet)").setEnabled(False)
+        if dropped:
+            names = ", ".join(Path(spec).name for spec in dropped)
+            self.statusBar().showMessage(
+                f"Removed from Open Recent (no longer there): {names}", 10000)
 
     def _install_workspace(self, ws: Workspace, dataset: str | None,
                            model: str | GenerativeModel | None) -> None:
@@ -503,6 +519,7 @@ class MainWindow(QMainWindow):
         method = self.settings.value("projection/method")
         if method in METHOD_NAMES:
             self.projection.method = str(method)
+            self.remembered_method = str(method)
 
     def _restore_default_layout(self) -> None:
         self.restoreState(self._default_state, LAYOUT_VERSION)
@@ -559,7 +576,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
-        self.settings.setValue("projection/method", self.projection.method)
+        # Only a choice made in the window is remembered: a command line's --projection or a
+        # session's map applies to that run.
+        self.settings.setValue("projection/method", self.remembered_method)
         self.settings.sync()
         self.sessions.close_cleanly()
         self.shutdown()
