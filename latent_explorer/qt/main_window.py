@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self.workspace: Workspace | None = None
         self.remembered_method = "pca"
         """The map method the next start uses: the last one the user picked in the window."""
+        self._probe_latent: tuple[np.ndarray, np.ndarray] | None = None
         self.model_trust: TrustGrant | None = None
         """The grant the shown model was opened under (``None``: it runs no code)."""
         self.dataset_labels: str | None = None
@@ -369,7 +370,11 @@ class MainWindow(QMainWindow):
                 return
         else:
             latent = self.workspace.projector.inverse(point[None, :2])[0]
-        self.explorer.current_latent = latent.astype(np.float32)
+        latent = latent.astype(np.float32)
+        # While the probe drives the latent, the star sits on the probe: for UMAP and t-SNE
+        # the way back to a latent and forward again to the map do not round-trip exactly.
+        self._probe_latent = (latent, point[:2]) if len(point) == 2 else None
+        self.explorer.current_latent = latent
 
     def _on_selected_index_changed(self, index: int | None) -> None:
         ws = self.workspace
@@ -393,7 +398,12 @@ class MainWindow(QMainWindow):
             self.map_view.set_here(None)
             return
         self.decoder.submit(latent, self.explorer.condition_label, tag="current")
-        self.map_view.set_here(ws.projector.transform(latent[None, :])[0])
+        probe = self._probe_latent
+        if probe is not None and np.array_equal(probe[0], latent):
+            self.map_view.set_here(probe[1])
+        else:  # sliders, paths, samples moved it: the star goes where the latent projects
+            self._probe_latent = None
+            self.map_view.set_here(ws.projector.transform(latent[None, :])[0])
         self.view3d.update_here(latent)
         self.decoder_view.show_latent(latent)
 

@@ -86,7 +86,12 @@ class QtMapView(pg.PlotWidget):
                                    pen=pg.mkPen("#ffd166", width=2),
                                    hoverPen=pg.mkPen("#ffffff", width=2))
         self.probe.setZValue(40)
-        self.probe.setToolTip("Probe: drag to decode any place on the map")
+        self.probe.setToolTip(
+            "Probe: drag to decode any place on the map. While it drives the latent, the white "
+            "star (the current latent) sits on it; for UMAP and t-SNE the map back to a latent "
+            "and forward again do not round-trip exactly, so once sliders, a path or a sample "
+            "move the latent, the star shows where that latent itself projects")
+        self.here_item.setToolTip("The current latent (on the probe while the probe drives it)")
         self.addItem(self.cloud)
         for item in (self.selection_item, self.here_item, self.probe):
             self.addItem(item, ignoreBounds=True)

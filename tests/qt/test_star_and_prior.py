@@ -1,0 +1,38 @@
+"""The star (current latent) on a UMAP/t-SNE map, and maps of samples from the prior."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.qt.conftest import wait_decoded
+
+
+def _here(window) -> np.ndarray:  # type: ignore[no-untyped-def]
+    x, y = window.map_view.here_item.getData()
+    return np.array([x[0], y[0]])
+
+
+def test_the_star_sits_on_the_probe_while_the_probe_drives(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from latent_explorer.core.projection import projector_from_arrays
+
+    window = make_window()
+    ws = window.workspace
+    window.projection.method = "tsne"
+    coords = np.random.default_rng(0).standard_normal((len(ws.latents), 2)).astype(np.float32)
+    window.jobs.cancel()
+    qtbot.waitUntil(lambda: not window.jobs.running, timeout=30_000)
+    ws.projector = projector_from_arrays(window.projection.to_params(), {
+        "coords": coords, "latents": ws.latents, "sampled": np.array(-1, dtype=np.int64)})
+    window._show_map(ws)
+    window.explorer.probe_position = (0.7, -0.4)
+    wait_decoded(qtbot, window)
+    np.testing.assert_allclose(_here(window), [0.7, -0.4], atol=1e-6)
+    # The forward map of that latent lies elsewhere: the star is not put there.
+    forward = ws.projector.transform(window.explorer.current_latent[None, :])[0]
+    assert np.linalg.norm(forward - [0.7, -0.4]) > 1e-3
+    # Sliders move the latent: the star follows the latent's own place.
+    latent = ws.latents[5].copy()
+    window.explorer.current_latent = latent
+    np.testing.assert_allclose(_here(window), ws.projector.transform(latent[None, :])[0],
+                               atol=1e-5)
+    assert "round-trip" in window.map_view.probe.toolTip()
