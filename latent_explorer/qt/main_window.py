@@ -309,6 +309,7 @@ class MainWindow(QMainWindow):
         if prior:
             self.projection_panel.prior_spin.setValue(len(ws.dataset))
         self.decoder_view.set_signal_mode(len(ws.model.image_shape) == 1)
+        self.decoder_view.set_prior_samples(prior)
         self.decoder_view.show_original(None)
         self._show_map(ws)
         self.explorer.current_latent = ws.stats.mean.copy()
@@ -433,6 +434,8 @@ class MainWindow(QMainWindow):
     def _sample_caption(self, index: int) -> str:
         ws = self.workspace
         assert ws is not None
+        if ws.dataset.source.startswith("prior:"):
+            return f"Sample #{index} from the prior, decoded"
         if ws.dataset.labels is None:
             return f"#{index}"
         return f"#{index}  label {ws.dataset.label_name(int(ws.dataset.labels[index]))}"
@@ -449,8 +452,10 @@ class MainWindow(QMainWindow):
             return
         h, w, _ = ws.dataset.image_shape
         method = ws.projector.params.method.upper().replace("TSNE", "t-SNE")
+        what = ("samples from the prior" if ws.dataset.source.startswith("prior:")
+                else "images")
         self.info_label.setText(
-            f"{ws.dataset.name}: {len(ws.dataset):,} images {h}x{w}  |  {ws.model.name}: "
+            f"{ws.dataset.name}: {len(ws.dataset):,} {what} {h}x{w}  |  {ws.model.name}: "
             f"latent {ws.model.latent_dim}  |  {method}, {len(ws.projector.coords):,} points")
         self.update_title()
 

@@ -36,3 +36,24 @@ def test_the_star_sits_on_the_probe_while_the_probe_drives(make_window, qtbot) -
     np.testing.assert_allclose(_here(window), ws.projector.transform(latent[None, :])[0],
                                atol=1e-5)
     assert "round-trip" in window.map_view.probe.toolTip()
+
+
+def test_a_map_of_prior_samples_says_so_and_shows_the_sample_itself(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(dataset="prior:300")
+    pane = window.decoder_view.original_pane
+    assert "samples from the prior" in pane.placeholder
+    assert "samples from the prior" in window.info_label.text()
+    assert "images" not in window.info_label.text()
+    window.explorer.selected_index = 7
+    wait_decoded(qtbot, window)
+    assert "from the prior" in pane.caption
+    ws = window.workspace
+    np.testing.assert_array_equal(pane.array, ws.dataset.images[7])
+    # That picture is the sample's own decoded image.
+    from latent_explorer.core.compute.decoder import decode_one
+
+    np.testing.assert_array_equal(pane.array, decode_one(ws.model, ws.latents[7]))
+    # Back on data, the pane says "Original" again.
+    with qtbot.waitSignal(window.workspace_changed, timeout=60_000):
+        window.open(dataset="digits")
+    assert "original" in pane.placeholder and pane.caption == "Original"
