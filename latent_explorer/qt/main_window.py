@@ -412,6 +412,10 @@ class MainWindow(QMainWindow):
         if result.error is not None or result.image is None:
             message = result.error or "nothing decoded"
             self.decoder_view.show_error(message)
+            if result.details and message != self.last_error:  # the whole trace, once
+                from latent_explorer.core.session.crash_log import log_details
+
+                log_details(message, result.details)
             self.report_error(message)
             return
         self.decoder_view.show_decoded(result.image, "Decoded")

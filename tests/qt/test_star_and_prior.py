@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from tests.qt.conftest import wait_decoded
 
@@ -57,3 +60,25 @@ def test_a_map_of_prior_samples_says_so_and_shows_the_sample_itself(make_window,
     with qtbot.waitSignal(window.workspace_changed, timeout=60_000):
         window.open(dataset="digits")
     assert "original" in pane.placeholder and pane.caption == "Original"
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+def test_a_decoder_that_raises_is_one_line_in_the_status_bar_and_whole_in_the_log(  # type: ignore[no-untyped-def]
+        make_window, qtbot, tmp_path: Path, monkeypatch) -> None:
+    import torch
+
+    from latent_explorer.core.models import ModelOptions, load_model, write_model_card
+    from tests.test_cli_errors import Raising
+
+    monkeypatch.setenv("LATENT_EXPLORER_LOG", str(tmp_path / "log"))
+    window = make_window()
+    torch.jit.script(Raising()).save(str(tmp_path / "gen.pt"))
+    card = write_model_card(tmp_path / "gen.json", "torchscript", tmp_path / "gen.pt",
+                            ModelOptions(latent_shape=(8,), image_shape=(2, 2, 1)))
+    window.decoder.set_model(load_model(str(card)))
+    window.explorer.current_latent = np.ones(8, np.float32)
+    qtbot.waitUntil(lambda: "the generator is broken" in window.last_error, timeout=10_000)
+    shown = window.statusBar().currentMessage()
+    assert "\n" not in shown and str(card) in shown and "the generator is broken" in shown
+    log = (tmp_path / "log" / "crash.log").read_text()
+    assert "Traceback" in log and "the generator is broken" in log
