@@ -510,7 +510,10 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "latent-explorer.png",
                                               "PNG images (*.png)")
         if path:
-            self.grab().save(path, "PNG")
+            from latent_explorer.qt.images import save_png_atomic
+
+            if not save_png_atomic(self.grab(), path):
+                self.report_error(f"{path}: cannot be written")
 
     # --- layout ---------------------------------------------------------------------------
     def restoreState(self, state: QByteArray | bytes | bytearray | memoryview,
