@@ -188,6 +188,7 @@ def test_gui_with_a_bad_session_or_file_exits_2_with_one_line(tmp_path: Path) ->
             (["--session", str(asks)], "runs code"),
             (["--session", str(moved)], "no longer exists"),
             (["--dataset", str(tmp_path / "nope.npz")], "no such file"),
+            (["--model", str(tmp_path / "gen.py")], "runs code"),
     ):
         done = _gui(args, tmp_path)
         assert done.returncode == 2, (args, done.stderr)

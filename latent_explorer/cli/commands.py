@@ -34,6 +34,12 @@ def _check_gui_inputs(args: argparse.Namespace) -> None:
         session = load_session(args.session)  # raises SessionError, one line naming it
         if args.screenshot:  # nobody is there to answer the window's questions
             _check_session_needs_no_question(args, session)
+    if args.screenshot and args.model and not args.trust_code and _names_a_file(args.model):
+        from latent_explorer.core.models.detect import detect_model
+
+        if detect_model(args.model).runs_code:  # the window would ask; nobody would answer
+            raise SpecError(f"--model {args.model} runs code when opened; add --trust-code "
+                            "if you trust it")
     if args.screenshot and not args.session and Path(args.screenshot).is_dir():
         raise InputFileError(args.screenshot, "is a folder; --screenshot needs a .png file")
     width, _, height = args.size.partition("x")
