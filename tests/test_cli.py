@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from latent_explorer.cli import build_parser, main
-from tests.conftest import MNIST_DIR
+from tests.conftest import MNIST_DIR, MNIST_SKIP
 
 
 def test_info_describes_dataset_and_model(capsys: pytest.CaptureFixture[str]) -> None:
@@ -91,7 +91,7 @@ def test_every_subcommand_has_help() -> None:
         assert len(text) > 200, name
 
 
-@pytest.mark.skipif(not MNIST_DIR.exists(), reason="the MNIST files in ../shared/data are absent")
+@pytest.mark.skipif(not MNIST_DIR.exists(), reason=MNIST_SKIP)
 def test_train_and_encode_real_mnist(tmp_path: Path) -> None:
     images = MNIST_DIR / "t10k-images-idx3-ubyte.gz"
     out = tmp_path / "mnist-vae"

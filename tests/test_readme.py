@@ -70,3 +70,17 @@ def test_readme_cli_examples_run(tmp_path, monkeypatch) -> None:  # type: ignore
         ran += 1
     assert ran >= 5
     assert (tmp_path / "walk.mp4").exists() and (tmp_path / "digit.png").exists()
+
+
+def test_readme_names_the_tests_that_skip_and_ci_prints_why() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    named = re.findall(r"`(tests/[\w/]+\.py)(?:::(\w+))?`", section)
+    assert len(named) >= 4
+    for path, test in named:
+        source = (REPO / path).read_text(encoding="utf-8")
+        assert "skip" in source, f"{path} names no skip condition"
+        if test:
+            assert f"def {test}(" in source, f"{path}::{test} does not exist"
+    assert "LATENT_EXPLORER_MNIST" in section
+    assert "pytest -rs" in (REPO / ".ci" / "run").read_text(encoding="utf-8")

@@ -19,9 +19,56 @@ from latent_explorer.cli.common import (
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    _check_gui_inputs(args)
     from latent_explorer.qt.app import run_app
 
     return run_app(args)
+
+
+def _check_gui_inputs(args: argparse.Namespace) -> None:
+    """Refuse, before any window opens, files named on the command line that do not exist
+    (and a session that cannot be read): one line and exit status 2, as every command."""
+    from latent_explorer.core.errors import InputFileError, SpecError
+
+    for flag, spec in (("--dataset", args.dataset), ("--labels", args.labels),
+                       ("--model", args.model), ("--session", args.session)):
+        if spec and _names_a_file(spec) and not Path(spec).expanduser().exists():
+            raise SpecError(f"{flag} {spec}: no such file or folder")
+    if args.session:
+        from latent_explorer.core.session.store import load_session
+
+        session = load_session(args.session)  # raises SessionError, one line naming it
+        if args.screenshot:  # nobody is there to answer the window's questions
+            _check_session_needs_no_question(args, session)
+    if args.screenshot and args.model and not args.trust_code and _names_a_file(args.model):
+        from latent_explorer.core.models.detect import detect_model
+
+        if detect_model(args.model).runs_code:  # the window would ask; nobody would answer
+            raise SpecError(f"--model {args.model} runs code when opened; add --trust-code "
+                            "if you trust it")
+    if args.screenshot and not args.session and Path(args.screenshot).is_dir():
+        raise InputFileError(args.screenshot, "is a folder; --screenshot needs a .png file")
+    width, _, height = args.size.partition("x")
+    if not (width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0):
+        raise SpecError(f"--size must be WIDTHxHEIGHT in pixels, like 1400x900, not "
+                        f"{args.size!r}")
+
+
+def _check_session_needs_no_question(args: argparse.Namespace, session: Any) -> None:
+    from latent_explorer.core.errors import SpecError
+
+    for kind, spec in (("dataset", session.dataset.spec), ("model", session.model.spec)):
+        if _names_a_file(spec) and not Path(spec).expanduser().exists():
+            raise SpecError(f"{args.session}: the session's {kind} {spec} no longer exists; "
+                            "open the session in the window to locate it")
+    if session.model.trust_code and not args.trust_code:
+        raise SpecError(f"{args.session}: the session's model {session.model.spec} runs code "
+                        "when opened; add --trust-code if you trust it")
+
+
+def _names_a_file(spec: str) -> bool:
+    """Whether a --dataset / --model value is a path (not ``digits``, ``demo``, ``prior:N``)."""
+    return "/" in spec or "\\" in spec or Path(spec).suffix != ""
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -29,6 +76,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     from latent_explorer.core.errors import IncompatibleError
 
     data, model, prior = open_map_inputs(args)
+    _check_decodes(model)
     h, w, c = data.image_shape
     print(f"dataset  {data.name}  ({data.source})")
     print(f"  images   {len(data):,} of {h}x{w}, {c} channel{'s' if c > 1 else ''}")
@@ -83,19 +131,49 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
-def cmd_encode(args: argparse.Namespace) -> int:
+
+def _check_decodes(model: Any) -> None:
+    """Decode one latent (the prior's centre) so a broken model is reported, not called fine.
+
+    Raises ModelOutputError naming the file (NaN weights, a network that raises).
+    """
     import numpy as np
 
+    from latent_explorer.core.compute.decoder import decode_one
+
+    decode_one(model, np.zeros(model.latent_dim, dtype=np.float32),
+               0 if model.num_classes else None)
+
+
+def _save_latents(path: Path, latents: Any) -> None:
+    """Write ``latents`` to exactly ``path``: ``.npy`` (one array) or ``.npz`` (``latents``)."""
+    import numpy as np
+
+    from latent_explorer.core.fileio import atomic_writer
+
+    suffix = path.suffix.lower()
+    with atomic_writer(path) as stream:
+        if suffix == ".npy":
+            np.save(stream, latents)
+        else:
+            np.savez(stream, latents=latents)
+
+
+def cmd_encode(args: argparse.Namespace) -> int:
     from latent_explorer.core.compute.pipeline import encode_cached
 
     data, model = open_inputs(args)
+    if args.out and Path(args.out).suffix.lower() not in (".npy", ".npz"):
+        from latent_explorer.core.errors import SpecError
+
+        raise SpecError(f"--out {args.out}: write latents to a .npy or .npz file")
     start = time.perf_counter()
     latents = run_job(lambda ctx: encode_cached(model, data, result_cache(args), ctx))
     took = time.perf_counter() - start
     print(f"encoded {len(latents):,} images of {data.name} into {latents.shape[1]}-D latents "
           f"with {model.name} in {took:.2f} s")
     if args.out:
-        np.save(args.out, latents)
+        _save_latents(Path(args.out), latents)
         print(f"saved {args.out}")
     return 0
 
@@ -127,34 +205,54 @@ def cmd_project(args: argparse.Namespace) -> int:
 
 
 def _save_coords(path: Path, coords: Any, labels: Any) -> None:
+    """The map as ``.npy`` or CSV (``index,label,x,y[,z]``), written atomically."""
     import numpy as np
 
-    if path.suffix == ".npy":
-        np.save(path, coords)
+    from latent_explorer.core.fileio import atomic_write_text, atomic_writer
+
+    if path.suffix.lower() == ".npy":
+        with atomic_writer(path) as stream:
+            np.save(stream, coords)
         return
     axes = "xyz"[: coords.shape[1]]
-    with path.open("w", encoding="utf-8") as handle:
-        handle.write("index,label," + ",".join(axes) + "\n")
-        for i, row in enumerate(coords):
-            label = "" if labels is None else str(int(labels[i]))
-            handle.write(f"{i},{label}," + ",".join(f"{v:.6g}" for v in row) + "\n")
+    lines = ["index,label," + ",".join(axes)]
+    for i, row in enumerate(coords):
+        label = "" if labels is None else str(int(labels[i]))
+        lines.append(f"{i},{label}," + ",".join(f"{v:.6g}" for v in row))
+    atomic_write_text(path, "\n".join(lines) + "\n")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    import json
+
     from latent_explorer.core.datasets import load_dataset
+    from latent_explorer.core.errors import SpecError
     from latent_explorer.core.models.training import train_and_save
+    from latent_explorer.core.models.vae import VAEConfig
 
     data = load_dataset(args.dataset, labels=args.labels, image_size=args.image_size,
                         cache_dir=dataset_cache_dir(args))
-    hidden = tuple(int(v) for v in args.hidden.split(",") if v.strip())
+    try:
+        hidden = tuple(int(v) for v in args.hidden.split(",") if v.strip())
+    except ValueError:
+        raise SpecError(f"--hidden must be comma-separated whole numbers, not {args.hidden!r}"
+                        ) from None
+    try:
+        VAEConfig(image_shape=data.image_shape, latent_dim=args.latent_dim,
+                  hidden=hidden, kind=args.kind)
+    except ValueError as exc:
+        hint = ("; use --kind mlp, fewer --hidden layers, or images whose sides divide by "
+                f"{2 ** len(hidden)}" if args.kind == "conv" else "")
+        raise SpecError(f"cannot train on {data.name} ({data.image_shape[0]}x"
+                        f"{data.image_shape[1]} images) with --kind {args.kind} --hidden "
+                        f"{args.hidden}: {exc}{hint}") from None
     command = "latent-explorer " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""
-    start = time.perf_counter()
     out = run_job(lambda ctx: train_and_save(
         data, Path(args.out), latent_dim=args.latent_dim, hidden=hidden, kind=args.kind,
         epochs=args.epochs,
         batch_size=args.batch_size, lr=args.lr, seed=args.seed, ctx=ctx, command=command))
-    print(f"trained on {len(data):,} images of {data.name} in {time.perf_counter() - start:.1f} s;"
-          f" saved {out}")
+    seconds = json.loads(out.read_text(encoding="utf-8"))["training"]["seconds"]
+    print(f"trained on {len(data):,} images of {data.name} in {seconds:.1f} s; saved {out}")
     return 0
 
 

@@ -98,8 +98,8 @@ def open_inputs(args: argparse.Namespace, dataset: bool = True) -> tuple[Any, An
 
     data = load_dataset(args.dataset, labels=args.labels, image_size=args.image_size,
                         cache_dir=dataset_cache_dir(args)) if dataset else None
-    model = load_model(args.model, trust_code=args.trust_code, latent_shape=args.latent_shape,
-                       image_size=getattr(args, "image_size", None))
+    model = load_model(args.model, trust_code=trust_arg(args, args.model),
+                       latent_shape=args.latent_shape, image_size=getattr(args, "image_size", None))
     if data is not None:  # an image family (TAESD, KL) works at the dataset's size
         model = fit_to_images(model, data.image_shape)
     return data, model
@@ -118,7 +118,8 @@ def open_map_inputs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
         data, model = open_inputs(args)
         return data, model, None
     count = prior_count(args.dataset)
-    model = load_model(args.model, trust_code=args.trust_code, latent_shape=args.latent_shape)
+    model = load_model(args.model, trust_code=trust_arg(args, args.model),
+                       latent_shape=args.latent_shape)
     data, latents = run_job(lambda ctx: prior_dataset(model, count, ctx=ctx))
     return data, model, latents
 
@@ -145,6 +146,16 @@ def join_negative_values(argv: Sequence[str]) -> list[str]:
         out.append(word)
         i += 1
     return out
+
+
+def trust_arg(args: argparse.Namespace, spec: str) -> Any:
+    """What ``--trust-code`` allows: running the code of the one file ``spec`` names (or that
+    its model card points at), as it is now; nothing else."""
+    if not getattr(args, "trust_code", False):
+        return False
+    from latent_explorer.core.models import trust_for
+
+    return trust_for(spec) or False
 
 
 def run_job(job: Callable[[Any], Any]) -> Any:

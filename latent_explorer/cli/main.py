@@ -93,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Encode every image of the dataset with the model's "
                          "encoder. Results are cached, so the window opens instantly later.")
     add_data_args(enc)
-    enc.add_argument("--out", metavar="FILE.npy", help="also save the latents (N x D float32)")
+    enc.add_argument("--out", metavar="FILE.npy|FILE.npz",
+                     help="also save the latents (N x D float32): .npy, or .npz (as 'latents')")
 
     proj = sub.add_parser("project", help="compute a 2-D/3-D map of the latents",
                           description="Encode the dataset and project the latents with PCA, "
@@ -151,6 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--scale", action="store_true",
                        help="also run the scale group: a million points against naive "
                        "pyqtgraph and napari, UMAP at 70,000 points (about 10 minutes)")
+    # --debug also after the subcommand (latent-explorer info --debug); SUPPRESS keeps a
+    # --debug given before it.
+    for subparser in set(sub.choices.values()):
+        subparser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                               help="show tracebacks of errors")
     return parser
 
 
@@ -179,11 +185,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LatentExplorerError as exc:
         if args.debug:
             raise
-        print(f"latent-explorer: error: {exc}", file=sys.stderr)
+        print(f"latent-explorer: error: {_one_line(str(exc))}{_logged(exc)}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # an output that cannot be written, a folder that vanished
+        if args.debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"latent-explorer: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("latent-explorer: interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line(text: str) -> str:
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+def _logged(exc: BaseException) -> str:
+    """Write a model's whole error text (``details``) to the log; a note saying where."""
+    details = getattr(exc, "details", "")
+    if not details:
+        return ""
+    from latent_explorer.core.session.crash_log import log_exception
+
+    try:
+        log = log_exception(type(exc), exc, exc.__traceback__)
+    except OSError:
+        return ""
+    return f" (the whole error is in {log})"
 
 
 if __name__ == "__main__":

@@ -119,7 +119,9 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise SpecError("render needs anchors: give --anchors, --anchors-file or --path-file")
     model_spec = args.model or (base.model if base else None) or "demo"
     dataset_spec = args.dataset or (base.dataset if base else None)
-    model = load_model(model_spec, trust_code=args.trust_code)
+    from latent_explorer.cli.common import trust_arg
+
+    model = load_model(model_spec, trust_code=trust_arg(args, model_spec))
     indices: tuple[int | None, ...] | None = base.indices if base else None
     if args.anchors:
         dataset_spec = dataset_spec or "digits"

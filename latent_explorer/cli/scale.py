@@ -44,6 +44,7 @@ def add_scale_commands(sub: Any) -> None:
 
 def run_encode_distributed(args: argparse.Namespace) -> int:
     """Handler of ``encode-distributed``; prints a one-line summary."""
+    from latent_explorer.cli.common import trust_arg
     from latent_explorer.cli.terminal import TerminalProgress
     from latent_explorer.core.compute.distributed import encode_distributed
 
@@ -51,7 +52,8 @@ def run_encode_distributed(args: argparse.Namespace) -> int:
     try:
         summary = encode_distributed(
             args.dataset, args.model, args.out, workers=args.workers, scheduler=args.scheduler,
-            chunk=args.chunk, trust_code=args.trust_code, labels_spec=args.labels,
+            chunk=args.chunk, trust_code=trust_arg(args, args.model),
+            labels_spec=args.labels,
             threads_per_worker=args.threads_per_worker, ctx=bar.context(),
             image_size=args.image_size)
     finally:

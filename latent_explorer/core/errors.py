@@ -40,7 +40,21 @@ class ModelError(InputFileError):
 
 
 class ModelOutputError(LatentExplorerError):
-    """A model raised an exception or produced non-finite values while running."""
+    """A model raised an exception or produced non-finite values while running.
+
+    The message is one line; ``details`` holds the whole text of the network's own error
+    (a TorchScript traceback can run to dozens of lines) for the log.
+    """
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
+
+
+def last_line(text: str) -> str:
+    """The last non-empty line of ``text`` (where Python and TorchScript say what failed)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
 
 
 class IncompatibleError(LatentExplorerError):

@@ -4,13 +4,22 @@ Every writer here writes to a temporary file in the target's own folder (so the 
 never crosses a file system), flushes it to disk, and then renames it over the target with
 ``os.replace``, which is atomic on POSIX and Windows: a reader sees the old file or the new
 one, never a mixture.
+
+Temporary files and folders are hidden and carry the writing process's id:
+``.<target name>.<pid>-<token>.tmp`` (whole-file writes) and ``.<target name>.<pid>-<token>.part``
+(exports that fill a file or a folder of frames over time). A process killed mid-write leaves
+one behind; :func:`sweep_stale_temps` removes those whose process is gone, and only names of
+exactly this form, never a user's file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
+import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -18,6 +27,69 @@ from typing import BinaryIO
 from latent_explorer.core.errors import ExportError
 
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
+_TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.(?P<pid>[0-9]+)-[0-9a-f]{8}\.(?:tmp|part)$")
+
+
+def temp_name(target: Path, kind: str) -> Path:
+    """A fresh hidden temporary name beside ``target`` (``kind`` is ``tmp`` or ``part``)."""
+    return target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.{kind}")
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with id ``pid`` is running on this machine."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return bool(ok) and code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)  # signal 0 only checks; it does not touch the process
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    except OSError:
+        return False
+    return True
+
+
+def sweep_stale_temps(folder: str | Path, target: str | None = None) -> list[Path]:
+    """Remove the temporary files and folders that dead processes left in ``folder``.
+
+    Only hidden names this module makes (``.<name>.<pid>-<token>.tmp`` or ``.part``) whose
+    process no longer runs are removed; with ``target``, only those for that file name.
+    Returns what was removed. Never raises: what cannot be removed stays.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMP_NAME.match(entry.name)
+        if match is None or (target is not None and match["target"] != target):
+            continue
+        pid = int(match["pid"])
+        if pid == os.getpid() or pid_alive(pid):
+            continue
+        path = Path(entry.path)
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
 
 
 @contextlib.contextmanager
@@ -40,6 +112,7 @@ def atomic_writer(path: str | Path, mode: int = 0o666) -> Iterator[BinaryIO]:
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    sweep_stale_temps(target.parent, target.name)
     fd, tmp = _create_temp(target, mode)
     try:
         with os.fdopen(fd, "wb") as stream:
@@ -55,7 +128,7 @@ def atomic_writer(path: str | Path, mode: int = 0o666) -> Iterator[BinaryIO]:
 def _create_temp(target: Path, mode: int) -> tuple[int, str]:
     """Create a new, uniquely named hidden file beside ``target``; its descriptor and name."""
     for _ in range(100):
-        candidate = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        candidate = temp_name(target, "tmp")
         try:
             return os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, mode), \
                 str(candidate)
@@ -90,8 +163,9 @@ def reserve_temp_file(target: Path) -> Path:
     """
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        sweep_stale_temps(target.parent, target.name)
         for _ in range(100):
-            candidate = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+            candidate = temp_name(target, "part")
             try:
                 os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
             except FileExistsError:
@@ -106,8 +180,9 @@ def reserve_temp_dir(target: Path) -> Path:
     """Like :func:`reserve_temp_file`, for a folder (permissions 0777 less the umask)."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        sweep_stale_temps(target.parent, target.name)
         for _ in range(100):
-            candidate = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+            candidate = temp_name(target, "part")
             try:
                 candidate.mkdir(0o777)
             except FileExistsError:

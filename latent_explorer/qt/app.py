@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -115,16 +116,18 @@ class ScreenshotTaker(QObject):
             QTimer.singleShot(200, self._check)
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        ok = self.window.grab().save(str(self.path), "PNG")
+        from latent_explorer.qt.images import save_png_atomic
+
+        ok = save_png_atomic(self.window.grab(), self.path)
         if ok:
             print(f"saved screenshot {self.path}")
         else:
             self._fail(f"could not write {self.path}")
-        self._finish(0 if ok else 1)
+        self._finish(0 if ok else 2)
 
     def _on_failed(self, title: str, message: str, details: str) -> None:
         self._fail(message)
-        self._finish(1)
+        self._finish(2)  # bad input (a dataset or model that does not open), as every command
 
     def _on_timeout(self) -> None:
         self._fail(f"the window was not ready after {SCREENSHOT_TIMEOUT_S} s")
@@ -145,6 +148,41 @@ class ScreenshotTaker(QObject):
         self.finished.emit(code)
         if self.quit_app:
             QApplication.instance().exit(code)  # type: ignore[union-attr]
+
+
+def quit_on_termination(window: MainWindow) -> None:
+    """Treat SIGTERM and SIGHUP (a logout, ``kill``, a service manager) like a quit.
+
+    The window closes as if the user closed it: settings are saved, this run's recovery file
+    is removed (it was no crash) and the workers stop. Python runs signal handlers only
+    between bytecodes, which a Qt event loop waiting in C++ never reaches; the signal's
+    wake-up byte on a socket that Qt watches brings control back to Python at once.
+    """
+    if sys.platform == "win32":
+        return
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, window)
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            reader.recv(64)
+
+    notifier.activated.connect(drain)
+
+    def on_signal(signum: int, frame: object) -> None:
+        QTimer.singleShot(0, window.close)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
+    window._termination = (reader, writer, notifier)  # type: ignore[attr-defined]  # keep alive
 
 
 def _print_timings(window: MainWindow) -> None:
@@ -173,6 +211,7 @@ def run_app(args: argparse.Namespace) -> int:
     recovery = None if args.screenshot else RecoveryStore()
     window = MainWindow(use_cache=not args.no_cache, recovery=recovery)
     install_crash_handler(window)
+    quit_on_termination(window)
     if getattr(args, "device", None):  # --device wins over the window's remembered choice
         from latent_explorer.core.models.families.devices import set_device_preference
 
@@ -205,10 +244,12 @@ def run_app(args: argparse.Namespace) -> int:
         app.exit(2)
 
     def first_load() -> None:
+        # What the command line asks for loads at once; a crashed session's recovery is
+        # offered beside it, without blocking it.
         session = getattr(args, "session", None)
         if session:
             window.sessions.open_session(session)
-        elif not window.sessions.offer_recovery():
+        else:
             def ready(ws: object) -> None:
                 window.jobs.failed.disconnect(first_load_failed)
                 if args.view == "3d":
@@ -217,6 +258,7 @@ def run_app(args: argparse.Namespace) -> int:
             window.jobs.failed.connect(first_load_failed)
             window.open(dataset, model, args.trust_code, args.labels, on_ready=ready,
                         image_size=getattr(args, "image_size", None))
+        window.sessions.offer_recovery()
 
     QTimer.singleShot(0, first_load)
     if not args.screenshot:

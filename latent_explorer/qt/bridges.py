@@ -133,6 +133,7 @@ class JobRunner(QObject):
         self._generation = 0
         self._ctx: JobContext | None = None
         self._thread: threading.Thread | None = None
+        self._replaced: list[threading.Thread] = []  # cancelled jobs that may still run
         self._title = ""
         self._callbacks: dict[int, Callable[[Any], None] | None] = {}
         self._done.connect(self._on_done)
@@ -175,6 +176,9 @@ class JobRunner(QObject):
                 message = f"{title} failed: {type(exc).__name__}: {exc}"
                 self._done.emit(generation, "failed", message, traceback.format_exc())
 
+        if self._thread is not None and self._thread.is_alive():
+            self._replaced.append(self._thread)
+        self._replaced = [t for t in self._replaced if t.is_alive()]
         self._thread = threading.Thread(target=work, name=f"job: {title}", daemon=True)
         self.started.emit(title)
         self._thread.start()
@@ -185,10 +189,13 @@ class JobRunner(QObject):
             self._ctx.cancel()
 
     def shutdown(self, timeout: float = 10.0) -> None:
-        """Cancel the running job and wait for its thread to end."""
+        """Cancel the running job and wait for its thread (and those of jobs it replaced, which
+        were cancelled but may not have reached their next check yet) to end."""
         self.cancel()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for thread in [*self._replaced, self._thread]:
+            if thread is not None:
+                thread.join(timeout)
+        self._replaced = []
 
     def _on_done(self, generation: int, status: str, result: Any, details: Any) -> None:
         callback = self._callbacks.pop(generation, None)

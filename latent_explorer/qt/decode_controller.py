@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 def sample_caption(ws: Workspace, index: int, sep: str = "\n") -> str:
     """``#index``, the sample's label and (for files) its file name joined by ``sep``, for
     captions and hover cards."""
+    if ws.dataset.source.startswith("prior:"):
+        return f"Sample #{index} from the prior, decoded"
     text = f"#{index}"
     if ws.dataset.labels is not None:
         text += f"  label {ws.dataset.label_name(int(ws.dataset.labels[index]))}"
@@ -53,6 +55,9 @@ class DecodeController(QObject):
         self.map_view = map_view
         self.inverse_3d = inverse_3d
         self.here_3d = here_3d
+        self._probe_latent: tuple[np.ndarray, np.ndarray] | None = None
+        """The latent the 2-D probe set last, and where the probe was."""
+        self._last_error = ""
         ev = explorer.events
         ev.current_latent.connect(self.show_current)
         ev.probe_position.connect(self._on_probe_position_changed)
@@ -72,7 +77,11 @@ class DecodeController(QObject):
                 return
         else:
             latent = ws.projector.inverse(point[None, :2])[0]
-        self.explorer.current_latent = latent.astype(np.float32)
+        latent = latent.astype(np.float32)
+        # While the probe drives the latent, the star sits on the probe: for UMAP and t-SNE
+        # the way back to a latent and forward again to the map do not round-trip exactly.
+        self._probe_latent = (latent, point[:2]) if len(point) == 2 else None
+        self.explorer.current_latent = latent
 
     def _on_selected_index_changed(self, index: int | None) -> None:
         ws = self.services.workspace()
@@ -101,7 +110,12 @@ class DecodeController(QObject):
         if ws.has_decoder:  # a map with no decoder only marks where the vector lies
             self.decoder.submit(latent, self.explorer.condition_label, tag="current")
             self.decoder_view.show_latent(latent, ws.model.latent_shape)
-        self.map_view.set_here(ws.projector.transform(latent[None, :])[0])
+        probe = self._probe_latent
+        if probe is not None and np.array_equal(probe[0], latent):
+            self.map_view.set_here(probe[1])
+        else:  # sliders, paths, samples moved it: the star goes where the latent projects
+            self._probe_latent = None
+            self.map_view.set_here(ws.projector.transform(latent[None, :])[0])
         self.here_3d(latent)
 
     def _on_decoded(self, result: DecodeResult) -> None:
@@ -111,6 +125,11 @@ class DecodeController(QObject):
         if result.error is not None or result.image is None:
             message = result.error or "nothing decoded"
             self.decoder_view.show_error(message)
+            if result.details and message != self._last_error:  # the whole trace, once
+                from latent_explorer.core.session.crash_log import log_details
+
+                log_details(message, result.details)
+            self._last_error = message
             self.services.report_error(message)
             return
         self.decoder_view.show_decoded(result.image, "Decoded")

@@ -1,9 +1,12 @@
-"""Turning numpy images into Qt images."""
+"""Turning numpy images into Qt images, and saving Qt images."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtGui import QImage, QPixmap
 
 
 def array_to_qimage(image: np.ndarray) -> QImage:
@@ -32,3 +35,26 @@ def qimage_to_array(qimage: QImage) -> np.ndarray:
     buffer = np.frombuffer(converted.constBits(), dtype=np.uint8, count=converted.sizeInBytes())
     rows = buffer.reshape(h, converted.bytesPerLine())
     return rows[:, : w * 3].reshape(h, w, 3).copy()
+
+
+def save_png_atomic(image: QImage | QPixmap, path: str | Path) -> bool:
+    """Write ``image`` as a PNG file through the atomic writer; ``True`` on success.
+
+    The PNG is encoded in memory first, so a crash or a full disk never leaves a half-written
+    file at ``path`` (the old file, if any, stays until the new one is complete).
+    """
+    from latent_explorer.core.fileio import atomic_write_bytes
+
+    qimage = image.toImage() if isinstance(image, QPixmap) else image
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    ok = qimage.save(buffer, "PNG")  # type: ignore[call-overload]  # the stubs want bytes
+    buffer.close()
+    if not ok:
+        return False
+    try:
+        atomic_write_bytes(path, bytes(data.data()))
+    except OSError:
+        return False
+    return True

@@ -24,6 +24,7 @@ from latent_explorer.core.compute.pipeline import Workspace, open_workspace, pro
 from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.models.base import GenerativeModel
+from latent_explorer.core.models.trust import TrustGrant
 from latent_explorer.core.session.autosave import RecoveryStore
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.qt.analysis_controller import AnalysisController
@@ -37,7 +38,12 @@ from latent_explorer.qt.dialogs.open_dataset_dialog import DATASET_FILTER, takes
 from latent_explorer.qt.model_controller import IMAGE_SUFFIXES, ModelController
 from latent_explorer.qt.path_controller import PathController
 from latent_explorer.qt.session_controller import SessionController, SessionParts
-from latent_explorer.qt.settings import LAYOUT_VERSION, app_settings, recent_files, remember_file
+from latent_explorer.qt.settings import (
+    LAYOUT_VERSION,
+    app_settings,
+    existing_recent_files,
+    remember_file,
+)
 from latent_explorer.qt.view3d_controller import View3DController
 from latent_explorer.qt.widgets.channel_view import QtChannelView
 from latent_explorer.qt.widgets.decoder_view import QtDecoderView
@@ -56,6 +62,8 @@ from latent_explorer.qt.window_menus import build_menus, build_toolbar
 from latent_explorer.qt.window_services import WindowServices
 
 MODEL_FILTER = ("Models (*.json *.safetensors *.pt *.pth *.ckpt *.ts *.py);;All files (*)")
+DROPPED_FILES = (".lxs", ".json", ".safetensors", ".pt", ".pth", ".ckpt", ".ts", ".py")
+"""Files dropped on the window that open: a session, or a model (through Open Model)."""
 
 
 class MainWindow(QMainWindow):
@@ -103,7 +111,10 @@ class MainWindow(QMainWindow):
         self.explorer = ExplorerState()
         self.projection = ProjectionState()
         self.workspace: Workspace | None = None
-        self.trust_code = False
+        self.remembered_method = "pca"
+        """The map method the next start uses: the last one the user picked in the window."""
+        self.model_trust: TrustGrant | None = None
+        """The grant the shown model was opened under (``None``: it runs no code)."""
         self.dataset_labels: str | None = None
         self.dataset_image_size: int | tuple[int, int] | None = None
         self.session_name = ""
@@ -167,9 +178,10 @@ class MainWindow(QMainWindow):
         self.sessions = SessionController(SessionParts(
             self.services, self.explorer, self.projection, self.paths.library, self.bookmarks,
             self.analysis, self.projection_panel, lambda: self.dataset_labels,
-            lambda: self.trust_code, self.open, self._show_map, self.compute_projection,
+            lambda: self.model_trust is not None, self.open, self._show_map,
+            self.compute_projection,
             self.saveState, self.saveGeometry, self.restoreState, self.name_session,
-            self._update_info, lambda: self.dataset_image_size), recovery)
+            self._update_info, lambda: self.dataset_image_size, self.jobs), recovery)
         self.atlas = AtlasController(self.services, self.explorer, self.map_view, self.decoder,
                                      self.decoder_view)
         self.decoding = DecodeController(
@@ -204,6 +216,8 @@ class MainWindow(QMainWindow):
         self.map_view.status_changed.connect(
             lambda note: self.statusBar().showMessage(note, 10000) if note else None)
         self.projection_panel.apply_requested.connect(self.compute_projection)
+        self.projection_panel.method_combo.activated.connect(  # the user's own choice only
+            lambda _: setattr(self, "remembered_method", self.projection.method))
         self.projection_panel.cancel_requested.connect(self.jobs.cancel)
         self.projection_panel.prior_samples_requested.connect(
             lambda n: self.open(dataset=f"prior:{n}"))
@@ -214,7 +228,8 @@ class MainWindow(QMainWindow):
 
     # --- opening things -------------------------------------------------------------------
     def open(self, dataset: str | Dataset | None = None,
-             model: str | GenerativeModel | None = None, trust_code: bool | None = None,
+             model: str | GenerativeModel | None = None,
+             trust_code: bool | TrustGrant | None = None,
              labels: str | None = None,
              on_ready: Callable[[Workspace], None] | None = None,
              image_size: int | tuple[int, int] | None = None) -> None:
@@ -230,8 +245,9 @@ class MainWindow(QMainWindow):
             A model spec (a file, ``demo``...) or a :class:`GenerativeModel` already in
             memory; ``None`` keeps the current one.
         trust_code
-            Run the model file's code (adapter files, pickled modules); ``None`` keeps the
-            current choice.
+            The user's yes for running the code of the model file named here (``True``, or
+            a grant for it); it covers that one file as it is now, nothing opened later. A
+            model file that runs code opened without it makes the window ask.
         labels
             A separate labels file for a dataset given as a spec.
         image_size
@@ -245,8 +261,15 @@ class MainWindow(QMainWindow):
         if labels is not None and dataset is not None and not isinstance(dataset, str):
             raise ValueError("labels= names a labels file for a dataset file; a Dataset "
                              "object carries its own labels")
-        if trust_code is not None:
-            self.trust_code = trust_code
+        grant = self.model_trust if model is None else None
+        if isinstance(model, str):
+            from latent_explorer.qt.trust import grant_for_opening
+
+            ok, grant = grant_for_opening(self, model, trust_code)
+            if not ok:
+                self.report_error(f"{model} was not opened: it runs code, and you did not "
+                                  "say you trust it")
+                return
         if dataset is not None:
             self.dataset_labels = labels
             self.dataset_image_size = image_size
@@ -255,7 +278,7 @@ class MainWindow(QMainWindow):
         md = model if model is not None else (self.workspace.model if self.workspace else "demo")
         params = self.projection.to_params()
         pca = type(params)("pca", params.n_components, params.seed)
-        trust = self.trust_code
+        trust = grant if grant is not None else False
 
         labels_file, size = self.dataset_labels, self.dataset_image_size
 
@@ -268,6 +291,7 @@ class MainWindow(QMainWindow):
                                   image_size=size)
 
         def done(ws: Workspace) -> None:
+            self.model_trust = grant
             self._install_workspace(ws, dataset, model)
             if on_ready is not None:
                 on_ready(ws)
@@ -341,11 +365,15 @@ class MainWindow(QMainWindow):
         Files that run code (adapter files, pickled modules) need the dialog's explicit
         "I trust this file" before anything of theirs is executed.
         """
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", "", MODEL_FILTER)
+        if path:
+            self.open_model_file(path)
+
+    def open_model_file(self, path: str) -> None:
+        """Ask how to call the model file ``path`` (and, if it runs code, whether it is
+        trusted: the box starts unticked, whatever was trusted before), then open it."""
         from latent_explorer.qt.dialogs.open_model_dialog import QtOpenModelDialog
 
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", "", MODEL_FILTER)
-        if not path:
-            return
         shown = self.workspace.dataset if self.workspace is not None else None
         if shown is not None and shown.source.startswith("prior:"):
             shown = None  # the old model's prior samples say nothing about the new model
@@ -362,8 +390,11 @@ class MainWindow(QMainWindow):
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
+        dropped: list[str] = []
         for kind, title in (("datasets", "Dataset"), ("models", "Model")):
-            for spec in recent_files(self.settings, kind):
+            present, missing = existing_recent_files(self.settings, kind)
+            dropped += missing
+            for spec in present:
                 action = self.recent_menu.addAction(f"{title}: {spec}")
                 if kind == "datasets" and takes_image_size(spec):
                     action.triggered.connect(lambda _=False, s=spec: self.open_images_at_size(s))
@@ -373,6 +404,10 @@ class MainWindow(QMainWindow):
                     action.triggered.connect(lambda _=False, s=spec: self.open(model=s))
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction("(nothing yet)").setEnabled(False)
+        if dropped:
+            names = ", ".join(Path(spec).name for spec in dropped)
+            self.statusBar().showMessage(
+                f"Removed from Open Recent (no longer there): {names}", 10000)
 
     def _install_workspace(self, ws: Workspace, dataset: str | Dataset | None,
                            model: str | GenerativeModel | None) -> None:
@@ -402,6 +437,7 @@ class MainWindow(QMainWindow):
             self.map_pictures_action.setChecked(with_pictures)  # redrawn by _show_map below
         self.decoder_only.set_available(ws.has_decoder, str(getattr(ws.model, "reason", "")))
         self.analysis.outliers_view.allow_error(ws.has_decoder)
+        self.decoder_view.set_prior_samples(prior)
         self.decoder_view.show_original(None)
         self._show_map(ws)
         # With no decoder there is nothing at the mean to show: the star marks the sample picked.
@@ -493,7 +529,9 @@ class MainWindow(QMainWindow):
             return
         h, w, _ = ws.dataset.image_shape
         method = ws.projector.params.method.upper().replace("TSNE", "t-SNE")
-        what = f"{len(ws.dataset):,} images {h}x{w}" if ws.has_images else \
+        kind = ("samples from the prior" if ws.dataset.source.startswith("prior:")
+                else "images")
+        what = f"{len(ws.dataset):,} {kind} {h}x{w}" if ws.has_images else \
             f"{len(ws.dataset):,} vectors"
         size = "latent" if ws.has_decoder else "vectors of"
         self.info_label.setText(
@@ -539,7 +577,10 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "latent-explorer.png",
                                               "PNG images (*.png)")
         if path:
-            self.grab().save(path, "PNG")
+            from latent_explorer.qt.images import save_png_atomic
+
+            if not save_png_atomic(self.grab(), path):
+                self.report_error(f"{path}: cannot be written")
 
     # --- layout ---------------------------------------------------------------------------
     def restoreState(self, state: QByteArray | bytes | bytearray | memoryview,
@@ -559,6 +600,7 @@ class MainWindow(QMainWindow):
         method = self.settings.value("projection/method")
         if method in METHOD_NAMES:
             self.projection.method = str(method)
+            self.remembered_method = str(method)
 
     def _restore_default_layout(self) -> None:
         self.restoreState(self._default_state, LAYOUT_VERSION)
@@ -580,6 +622,9 @@ class MainWindow(QMainWindow):
         self.map_view.hover_card.hide_card()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_file(event) is not None:
+            event.acceptProposedAction()
+            return
         if self.workspace is not None and not self.workspace.has_decoder:
             return  # placing an image needs a model (the map says why)
         if self._dropped_image(event) is not None:
@@ -590,6 +635,22 @@ class MainWindow(QMainWindow):
         if path is not None:
             event.acceptProposedAction()
             self.models.place_image(path)
+            return
+        dropped = self._dropped_file(event)
+        if dropped is None:
+            return
+        event.acceptProposedAction()
+        if dropped.lower().endswith(".lxs"):
+            self.sessions.open_session(dropped)
+        else:  # a model file: through the Open Model dialog, which asks about code
+            self.open_model_file(dropped)
+
+    @staticmethod
+    def _dropped_file(event: QDragEnterEvent | QDropEvent) -> str | None:
+        for url in event.mimeData().urls():
+            if url.isLocalFile() and url.toLocalFile().lower().endswith(DROPPED_FILES):
+                return str(url.toLocalFile())
+        return None
 
     @staticmethod
     def _dropped_image(event: QDragEnterEvent | QDropEvent) -> str | None:
@@ -601,7 +662,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
-        self.settings.setValue("projection/method", self.projection.method)
+        # Only a choice made in the window is remembered: a command line's --projection or a
+        # session's map applies to that run.
+        self.settings.setValue("projection/method", self.remembered_method)
         self.settings.sync()
         self.sessions.close_cleanly()
         self.shutdown()

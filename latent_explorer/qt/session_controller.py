@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QObject, QTimer, Signal
+from PySide6.QtCore import QByteArray, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from latent_explorer.core.errors import LatentExplorerError
+from latent_explorer.core.jobs import JobContext
 from latent_explorer.core.session.autosave import RecoveryStore
 from latent_explorer.core.session.data import (
     DatasetRef,
@@ -27,6 +28,7 @@ from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.core.session.store import load_session, save_session
 from latent_explorer.qt.analysis_controller import AnalysisController
 from latent_explorer.qt.bookmarks import BookmarkController
+from latent_explorer.qt.bridges import JobRunner
 from latent_explorer.qt.settings import LAYOUT_VERSION
 from latent_explorer.qt.widgets.projection_panel import QtProjectionPanel
 from latent_explorer.qt.window_services import WindowServices
@@ -93,6 +95,9 @@ class SessionParts:
     update_info: Callable[[], None]
     dataset_image_size: Callable[[], int | tuple[int, int] | None] = lambda: None
     """The size a folder or zip of images was opened at (kept in sessions)."""
+    jobs: JobRunner | None = None
+    """Where session files are read in the background (the window's runner: its progress bar
+    and Cancel); a runner of the controller's own when not given."""
 
 
 class SessionController(QObject):
@@ -109,7 +114,10 @@ class SessionController(QObject):
         self.parts = parts
         self.services = parts.services
         self.recovery = recovery
+        self.loader = parts.jobs or JobRunner(self)
         self.path: Path | None = None
+        self.recovery_box: QMessageBox | None = None
+        """The open "Restore your last session?" question (it does not block the window)."""
         self.timer = QTimer(self)
         self.timer.setInterval(AUTOSAVE_MS)
         self.timer.timeout.connect(self.autosave)
@@ -128,6 +136,8 @@ class SessionController(QObject):
             size = w.dataset_image_size()
             dataset = DatasetRef(ws.dataset.source, w.dataset_labels(), ws.dataset.fingerprint(),
                                  (size, size) if isinstance(size, int) else size)
+            # Trust is recorded only for the model opened under the user's grant for it, so
+            # that restoring asks again (a session never carries trust to another file).
             model = ModelRef(ws.model.source, w.trust_code(), ws.model.fingerprint())
             if ws.projector.params.method != "pca":
                 coords = np.asarray(ws.projector.coords, dtype=np.float32)
@@ -188,14 +198,17 @@ class SessionController(QObject):
             self.open_session(target)
 
     def open_session(self, path: str | Path) -> None:
-        """Read a session file and restore it (the current state stays if it cannot be read)."""
-        try:
-            session = load_session(path)
-        except LatentExplorerError as exc:
-            self.services.report_error(str(exc))
-            return
-        self.path = Path(path)
-        self.restore(session)
+        """Read a session file in the background (with progress; the window stays responsive)
+        and restore it. If it cannot be read, the error is shown and the current state stays.
+        """
+        def job(ctx: JobContext) -> SessionData:
+            return load_session(path, ctx)
+
+        def done(session: SessionData) -> None:
+            self.path = Path(path)
+            self.restore(session)
+
+        self.loader.start(f"Opening session {Path(path).name}", job, done)
 
     # --- restore --------------------------------------------------------------------------
     def restore(self, session: SessionData) -> None:
@@ -295,27 +308,48 @@ class SessionController(QObject):
             return False
 
     def offer_recovery(self, ask: bool = True) -> bool:
-        """If a crashed session left a recovery file, offer to restore it. True if restoring."""
+        """If a crashed session left a recovery file, offer to restore it; True if offered.
+
+        The question does not block: the window goes on loading what it was asked to (the
+        command line's dataset, say) while it waits for an answer. ``ask=False`` restores at
+        once.
+        """
         if self.recovery is None:
             return False
         pending = self.recovery.pending()
         if pending is None:
             return False
-        if ask:
-            answer = QMessageBox.question(
-                self.services.parent, "Restore your last session?",
-                "Latent Explorer did not close properly last time. Restore what you were "
-                "working on?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-            if answer != QMessageBox.StandardButton.Yes:
+        if not ask:
+            self._recover(pending)
+            return True
+        box = QMessageBox(QMessageBox.Icon.Question, "Restore your last session?",
+                          "Latent Explorer did not close properly last time. Restore what you "
+                          "were working on?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                          self.services.parent)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(button: int) -> None:
+            self.recovery_box = None
+            if button == QMessageBox.StandardButton.Yes:
+                self._recover(pending)
+            elif self.recovery is not None:
                 self.recovery.discard(pending)
-                return False
+
+        box.finished.connect(answered)
+        self.recovery_box = box
+        box.show()
+        return True
+
+    def _recover(self, pending: Path) -> None:
+        assert self.recovery is not None
         try:
             session = self.recovery.take(pending)
-        except LatentExplorerError as exc:
-            self.services.report_error(f"The recovery file could not be read: {exc}")
-            return False
+        except LatentExplorerError as exc:  # damaged, or taken meanwhile by another window
+            self.services.report_error(f"Nothing was restored: {exc}")
+            return
         self.restore(session)
-        return True
 
     def close_cleanly(self) -> None:
         """Stop autosaving and remove this run's recovery file (a normal exit)."""

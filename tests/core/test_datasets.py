@@ -23,6 +23,7 @@ from latent_explorer.core.datasets import (
 from latent_explorer.core.datasets.conversion import to_labels
 from latent_explorer.core.datasets.digits import load_digits_dataset
 from latent_explorer.core.errors import DatasetError, SpecError
+from tests.conftest import MNIST_SKIP
 from tests.core.test_datasets_idx import MNIST, write_idx
 
 
@@ -135,7 +136,7 @@ def test_to_labels_uses_given_name_order() -> None:
     assert ids.tolist() == [0, 1] and names == ["dog", "cat", "eel"]
 
 
-@pytest.mark.skipif(not (MNIST / "t10k-images-idx3-ubyte.gz").is_file(), reason="no MNIST here")
+@pytest.mark.skipif(not (MNIST / "t10k-images-idx3-ubyte.gz").is_file(), reason=MNIST_SKIP)
 def test_real_mnist_through_load_dataset() -> None:
     dataset = load_dataset(str(MNIST / "t10k-images-idx3-ubyte.gz"))
     assert len(dataset) == 10_000

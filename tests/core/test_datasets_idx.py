@@ -14,8 +14,9 @@ import pytest
 from latent_explorer.core.datasets.idx import labels_path_for, load_idx_dataset, looks_like_idx
 from latent_explorer.core.errors import DatasetError
 from latent_explorer.core.jobs import JobContext
+from tests.conftest import MNIST_DIR, MNIST_SKIP
 
-MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mnist"
+MNIST = MNIST_DIR
 
 
 def idx_bytes(array: npt.NDArray[np.generic], type_code: int = 0x08) -> bytes:
@@ -198,7 +199,7 @@ def test_progress_reported(tmp_path: Path) -> None:
     assert seen and seen[-1] == 1.0
 
 
-@pytest.mark.skipif(not (MNIST / "t10k-images-idx3-ubyte.gz").is_file(), reason="no MNIST here")
+@pytest.mark.skipif(not (MNIST / "t10k-images-idx3-ubyte.gz").is_file(), reason=MNIST_SKIP)
 def test_real_mnist_t10k() -> None:
     dataset = load_idx_dataset(MNIST / "t10k-images-idx3-ubyte.gz")
     assert dataset.images.shape == (10_000, 28, 28, 1)

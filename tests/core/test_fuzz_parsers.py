@@ -3,7 +3,9 @@
 Each parser gets random bytes and mutations of a valid file (flipped, inserted, deleted bytes,
 truncation) and, for JSON formats, valid JSON with one node replaced by a random value. The
 property: the parser returns normally or raises the error type its docstring names; never
-another exception, never a hang (hypothesis ``deadline``).
+another exception, never a hang (hypothesis ``deadline``). What loads is then used as the app
+uses it: a model decodes a latent into pixels (or raises ``ModelOutputError``, e.g. for NaN
+weights), a dataset's images are read and converted (or ``DatasetError``).
 
 Examples per test (``max_examples``, times ``$LATENT_EXPLORER_FUZZ_SCALE``, default 1) are
 kept modest so the file runs in well under a minute: sessions 150 x 4, path files 150 + 150,
@@ -32,7 +34,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from latent_explorer.core.datasets import load_dataset
-from latent_explorer.core.errors import DatasetError, InputFileError, ModelError, SpecError
+from latent_explorer.core.errors import (
+    DatasetError,
+    InputFileError,
+    ModelError,
+    ModelOutputError,
+    SpecError,
+)
 from latent_explorer.core.export.path_file import PathFile, load_path_file
 from latent_explorer.core.models import DEMO_MODEL_PATH, load_model
 from latent_explorer.core.session.schema import SessionError
@@ -242,12 +250,13 @@ def test_fuzz_seeds_are_valid_files(tmp_path: Path) -> None:
     for name, data in [("t10k-images-idx3-ubyte", IDX), ("x-idx3-ubyte.gz", IDX_GZ),
                        ("i.npy", NPY), ("i.npz", NPZ)]:
         (tmp_path / name).write_bytes(data)
-        assert len(load_dataset(str(tmp_path / name))) == 3
+        assert len(read_images(load_dataset(str(tmp_path / name)))) == 3
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "model.json").write_text(json.dumps(DEMO_JSON))
     (tmp_path / "m" / "model.safetensors").write_bytes(DEMO_WEIGHTS)
     (tmp_path / "m" / "card.json").write_text(json.dumps(CARD))
-    assert load_model(str(tmp_path / "m" / "card.json")).name == "card"
+    model = load_model(str(tmp_path / "m" / "card.json"))
+    assert model.name == "card" and decode_pixels(model).shape == (2, 8, 8, 1)
 
 
 # --- models -------------------------------------------------------------------------------
@@ -266,11 +275,31 @@ def _import_torch_first() -> None:
     load_model("demo")
 
 
+def decode_pixels(model: Any) -> np.ndarray:
+    """Decode two latents into uint8 pixels, checking what the window would show."""
+    from latent_explorer.core.models.base import to_uint8
+
+    latents = np.zeros((2, model.latent_dim), np.float32)
+    latents[1] = 1.0
+    images = model.decode(latents)
+    assert images.shape == (2, *model.image_shape)
+    assert np.isfinite(images).all() and images.min() >= 0 and images.max() <= 1
+    pixels = to_uint8(images)
+    assert pixels.dtype == np.uint8 and pixels.shape[0] == 2
+    return pixels
+
+
+def _load_and_decode(spec: str) -> None:
+    model = load_model(spec)
+    with contextlib.suppress(ModelOutputError):  # e.g. NaN weights: a clear error is right
+        decode_pixels(model)
+
+
 def _load_model_files(files: dict[str, bytes], spec: str) -> None:
     with scratch() as folder:
         for name, content in files.items():
             (folder / name).write_bytes(content)
-        expect_only(MODEL_ERRORS, lambda: load_model(str(folder / spec)))
+        expect_only(MODEL_ERRORS, lambda: _load_and_decode(str(folder / spec)))
 
 
 @fuzz(150)
@@ -346,10 +375,26 @@ def _png(seed: int) -> bytes:
 PNG = _png(0)
 
 
+def read_images(dataset: Any) -> np.ndarray:
+    """Read every image as the encoder gets them (floats in [0, 1]) and one as shown."""
+    count = len(dataset)
+    assert count > 0
+    batch = dataset.float_batch(0, count)
+    assert batch.shape == (count, *dataset.image_shape)
+    assert np.isfinite(batch).all() and batch.min() >= 0 and batch.max() <= 1
+    shown = np.asarray(dataset.images[count - 1])
+    assert shown.dtype == np.uint8 and shown.shape[:2] == dataset.image_shape[:2]
+    return batch
+
+
+def _load_and_read(spec: str) -> None:
+    read_images(load_dataset(spec))
+
+
 def _load_dataset_file(name: str, data: bytes) -> None:
     with scratch() as folder:
         (folder / name).write_bytes(data)
-        expect_only(DATASET_ERRORS, lambda: load_dataset(str(folder / name)))
+        expect_only(DATASET_ERRORS, lambda: _load_and_read(str(folder / name)))
 
 
 @fuzz(150)
@@ -385,4 +430,4 @@ def test_dataset_png_folder(broken: bytes) -> None:
         (folder / "b").mkdir()
         (folder / "a" / "0.png").write_bytes(_png(1))
         (folder / "b" / "1.png").write_bytes(broken)
-        expect_only(DATASET_ERRORS, lambda: load_dataset(str(folder)))
+        expect_only(DATASET_ERRORS, lambda: _load_and_read(str(folder)))

@@ -311,3 +311,88 @@ def test_the_size_a_folder_was_loaded_at_is_kept(tmp_path: Path) -> None:
     assert load_session(path).dataset.image_size == (240, 320)
     plain = save_session(tmp_path / "t.lxs", SessionData())
     assert load_session(plain).dataset.image_size is None
+
+
+# --- bounded loads: a small file must not take gigabytes -----------------------------------
+
+def _deflated_session(path: Path, doc: dict[str, Any], npz_members: dict[str, bytes]) -> Path:
+    """A session whose arrays.npz (and its members) are deflated, as a hostile file would be."""
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as npz:
+        for name, content in npz_members.items():
+            npz.writestr(f"{name}.npy", content)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("session.json", json.dumps(doc))
+        archive.writestr("arrays.npz", inner.getvalue())
+    return path
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def _v2_parts() -> tuple[dict[str, Any], dict[str, bytes]]:
+    with zipfile.ZipFile(DATA / "v2.lxs") as archive:
+        doc = json.loads(archive.read("session.json"))
+        with zipfile.ZipFile(io.BytesIO(archive.read("arrays.npz"))) as npz:
+            members = {n.removesuffix(".npy"): npz.read(n) for n in npz.namelist()}
+    return doc, members
+
+
+def _peak_bytes(call: Any) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_arrays_the_session_does_not_use_are_never_read(tmp_path: Path) -> None:
+    doc, members = _v2_parts()
+    members["junk"] = _npy(np.zeros((64, 1024, 1024), np.uint8))  # 64 MB, deflates to ~64 KB
+    path = _deflated_session(tmp_path / "junk.lxs", doc, members)
+    assert path.stat().st_size < 2_000_000
+    peak = _peak_bytes(lambda: load_session(path))
+    assert peak < 16 * 1024**2, f"loading took {peak / 1024**2:.0f} MB"
+    assert_same(load_session(path), load_session(DATA / "v2.lxs"))
+
+
+def test_declared_array_sizes_are_capped_in_total_before_reading(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from latent_explorer.core.session import store
+
+    monkeypatch.setattr(store, "MAX_ARRAYS_BYTES", 8 * 1024**2, raising=False)
+    doc, members = _v2_parts()
+    # Each array alone is under the cap; together (bookmarks reusing one key count once,
+    # so use several) they exceed it.
+    doc["bookmarks"] = [{"name": f"b{i}", "latent": f"big.{i}", "view_range": None}
+                        for i in range(4)]
+    for i in range(4):
+        members[f"big.{i}"] = _npy(np.zeros(3 * 1024**2 // 4, np.float32))
+    path = _deflated_session(tmp_path / "big.lxs", doc, members)
+    with pytest.raises(SessionError, match="declares more than 8 MB of arrays"):
+        _peak_bytes(lambda: load_session(path))
+    def refuse() -> None:
+        with pytest.raises(SessionError):
+            load_session(path)
+
+    peak = _peak_bytes(refuse)
+    assert peak < 4 * 1024**2, f"refusing took {peak / 1024**2:.0f} MB"
+
+
+def test_loading_reports_progress_and_can_be_cancelled(tmp_path: Path) -> None:
+    from latent_explorer.core.errors import JobCancelled
+    from latent_explorer.core.jobs import JobContext
+
+    seen: list[float | None] = []
+    load_session(DATA / "v2.lxs", JobContext(lambda f, m: seen.append(f)))
+    assert seen and seen[-1] == 1.0
+    ctx = JobContext()
+    ctx.cancel()
+    with pytest.raises(JobCancelled):
+        load_session(DATA / "v2.lxs", ctx)

@@ -1,8 +1,9 @@
 """A seeded monkey: thousands of random user actions on the real window.
 
-Passing means: no uncaught exception (pytest-qt fails the test on any exception in a slot),
-no worker thread left running (the ``make_window`` fixture checks), and memory that does not
-keep growing.
+Passing means: no unhandled exception (every exception raised in a slot or callback is
+captured and the list must stay empty), every error a broken file causes reaches the user (a
+message naming the file in the status bar, or in the Open Model dialog), no worker thread left
+running (the ``make_window`` fixture checks), and memory that does not keep growing.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def test_random_user_actions_do_not_break_the_window(  # type: ignore[no-untyped
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *a, **k: (chosen["file"], "")))
 
+    errors = {"caused": 0, "shown": 0}
+
     def point() -> QPointF:
         return QPointF(rng.uniform(5, viewport.width() - 5), rng.uniform(5, viewport.height() - 5))
 
@@ -78,13 +81,22 @@ def test_random_user_actions_do_not_break_the_window(  # type: ignore[no-untyped
                     QTimer.singleShot(10, close_dialog)
                     return
                 qtbot.waitUntil(lambda: bool(dialog.error), timeout=10_000)
+                if "broken.pt" in dialog.error:
+                    errors["shown"] += 1
                 dialog.reject()
 
+            errors["caused"] += 1
             QTimer.singleShot(0, close_dialog)
             window.open_model_action.trigger()
         else:
             chosen["file"] = str(broken_data)
+            errors["caused"] += 1
+            window.last_error = ""
             window.open_dataset_action.trigger()
+            # The open runs in the background; its error must reach the user.
+            qtbot.waitUntil(lambda: "broken.npz" in window.last_error, timeout=30_000)
+            assert "broken.npz" in window.statusBar().currentMessage()
+            errors["shown"] += 1
 
     def path_edit() -> None:
         choice = rng.integers(6)
@@ -125,19 +137,22 @@ def test_random_user_actions_do_not_break_the_window(  # type: ignore[no-untyped
     weights /= weights.sum()
     counts = np.zeros(len(actions), dtype=int)
     memory = []
-    for step in range(ACTIONS):
-        index = int(rng.choice(len(actions), p=weights))
-        counts[index] += 1
-        actions[index][1]()
-        QApplication.processEvents()
-        if step in (500, ACTIONS - 1):
-            window.jobs.cancel()
-            qtbot.waitUntil(lambda: not window.jobs.running, timeout=30_000)
+    with qtbot.capture_exceptions() as unhandled:
+        for step in range(ACTIONS):
+            index = int(rng.choice(len(actions), p=weights))
+            counts[index] += 1
+            actions[index][1]()
             QApplication.processEvents()
-            memory.append(_rss_mb())
-    window.paths.filmstrip.play_button.setChecked(False)
-    window.jobs.cancel()
-    qtbot.waitUntil(lambda: not window.jobs.running, timeout=30_000)
+            if step in (500, ACTIONS - 1):
+                window.jobs.cancel()
+                qtbot.waitUntil(lambda: not window.jobs.running, timeout=30_000)
+                QApplication.processEvents()
+                memory.append(_rss_mb())
+        window.paths.filmstrip.play_button.setChecked(False)
+        window.jobs.cancel()
+        qtbot.waitUntil(lambda: not window.jobs.running, timeout=30_000)
+    assert not unhandled, f"unhandled exceptions: {[str(e[1]) for e in unhandled]}"
+    assert errors["caused"] > 0 and errors["shown"] == errors["caused"], errors
     assert window.decoder.worker.is_alive
     assert (counts > 0).all()
     assert memory[1] - memory[0] < 150, f"memory grew from {memory[0]:.0f} to {memory[1]:.0f} MB"

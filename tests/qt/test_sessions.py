@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
-import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +12,6 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from latent_explorer.core.session.autosave import RecoveryStore
 from latent_explorer.qt.main_window import MainWindow
-from tests.conftest import REPO
 from tests.qt.conftest import wait_decoded
 
 
@@ -111,76 +105,60 @@ def test_a_moved_dataset_can_be_relocated(  # type: ignore[no-untyped-def]
         again.close()
 
 
-def test_a_broken_session_file_changes_nothing(make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_session_file_changes_nothing(make_window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
     ws = window.workspace
     broken = tmp_path / "broken.lxs"
     broken.write_bytes(b"PK\x03\x04 this is not a session")
-    window.sessions.open_session(broken)
-    assert "broken.lxs" in window.last_error
+    with qtbot.waitSignal(window.jobs.started, timeout=5000) as started:
+        window.sessions.open_session(broken)  # read in the background, as a job
+    assert started.args[0] == "Opening session broken.lxs"
+    qtbot.waitUntil(lambda: "broken.lxs" in window.last_error, timeout=10_000)
     assert window.workspace is ws
 
 
-KILL_SCRIPT = textwrap.dedent("""
-    import sys, time
-    import numpy as np
-    from PySide6.QtCore import QSettings
-    from latent_explorer.qt.app import make_application
-    from latent_explorer.qt.main_window import MainWindow
-    from latent_explorer.core.session.autosave import RecoveryStore
+def _pending_recovery(state: Path) -> Path:
+    """A recovery file left by a run that was killed: a path through samples 10 and 20."""
+    from latent_explorer.core.session.data import SessionData, SessionPath
+    from tests.core.test_session_recovery import dead_pid
 
-    app = make_application()
-    window = MainWindow(settings=QSettings(sys.argv[1], QSettings.Format.IniFormat),
-                        recovery=RecoveryStore(sys.argv[2]))
-    window.show()
-    done = []
-    def work(ws):
-        window.paths.path.add_anchor(ws.latents[10], 10)
-        window.paths.path.add_anchor(ws.latents[20], 20)
-        window.explorer.selected_index = 77
-        window.explorer.current_latent = np.full(8, 0.25, dtype=np.float32)
-        done.append(True)
-    window.open("digits", "demo", on_ready=work)
-    while True:
-        app.processEvents()
-        if done and window.sessions.autosave() is False and list(
-                __import__("pathlib").Path(sys.argv[2]).glob("*.lxs")):
-            print("ready", flush=True)
-            done.clear()
-        time.sleep(0.01)
-""")
+    ws_latents = np.eye(2, 8, dtype=np.float32)
+    crashed = RecoveryStore(state, pid=dead_pid())
+    crashed.write(SessionData(selected_index=77,
+                              current_latent=np.full(8, 0.25, dtype=np.float32),
+                              paths=[SessionPath("tour", ws_latents, indices=(10, 20))],
+                              active_path=0))
+    pending = RecoveryStore(state).pending()
+    assert pending is not None
+    return pending
 
 
-def test_killed_app_is_recovered_on_the_next_start(qtbot, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_restore_question_does_not_block_and_survives_a_vanished_file(  # type: ignore[no-untyped-def]
+        qtbot, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
     state = tmp_path / "state"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
-               PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(tmp_path / "k.ini"),
-                             str(state)], stdout=subprocess.PIPE, env=env, text=True)
+    _pending_recovery(state)
+    window = _fresh_window(qtbot, tmp_path, "after", recovery=RecoveryStore(state))
     try:
-        deadline = time.monotonic() + 120
-        line = ""
-        while time.monotonic() < deadline and "ready" not in line:
-            line = proc.stdout.readline()  # type: ignore[union-attr]
-            if not line and proc.poll() is not None:
-                pytest.fail("the app process ended before it had autosaved")
-        assert "ready" in line
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-        proc.stdout.close()  # type: ignore[union-attr]
-    recovery = RecoveryStore(state)
-    assert recovery.pending() is not None
-    window = _fresh_window(qtbot, tmp_path, "after", recovery=recovery)
-    monkeypatch.setattr(QMessageBox, "question",
-                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
-    try:
+        assert window.sessions.offer_recovery()  # returns at once: nothing waits for it
+        box = window.sessions.recovery_box
+        assert box is not None and box.isVisible()
+        with qtbot.waitSignal(window.workspace_changed, timeout=60_000):
+            window.open("digits", "demo")  # the command line's dataset loads meanwhile
+        assert box.isVisible()
         with qtbot.waitSignal(window.sessions.restored, timeout=60_000):
-            assert window.sessions.offer_recovery()
+            box.button(QMessageBox.StandardButton.Yes).click()
         assert [a.index for a in window.paths.path.anchors] == [10, 20]
         assert window.explorer.selected_index == 77
         np.testing.assert_allclose(window.explorer.current_latent, 0.25)
-        assert recovery.pending() is None  # taken: not offered twice
+        # Again, but another window takes the file while the question is open.
+        pending = _pending_recovery(state)
+        assert window.sessions.offer_recovery()
+        RecoveryStore(state).take(pending)
+        window.sessions.recovery_box.button(QMessageBox.StandardButton.Yes).click()
+        assert "another Latent Explorer window" in window.last_error
+        assert window.workspace is not None and window.isVisible()
     finally:
         window.close()
 

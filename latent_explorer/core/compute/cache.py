@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -37,15 +36,10 @@ def cache_key(*parts: str) -> str:
 
 def atomic_save_npz(path: Path, arrays: dict[str, npt.NDArray[np.generic]]) -> None:
     """Write ``arrays`` to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)  # type: ignore[arg-type]
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from latent_explorer.core.fileio import atomic_writer
+
+    with atomic_writer(path) as handle:
+        np.savez(handle, **arrays)  # type: ignore[arg-type]
 
 
 class ResultCache:

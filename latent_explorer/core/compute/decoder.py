@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from latent_explorer.core.errors import LatentExplorerError
+from latent_explorer.core.errors import LatentExplorerError, last_line
 from latent_explorer.core.models.base import GenerativeModel, to_uint8
 
 
@@ -45,6 +45,8 @@ class DecodeResult:
     image: npt.NDArray[np.uint8] | None
     error: str | None = None
     decode_ms: float = 0.0
+    details: str = ""
+    """The whole text of the error (a traceback) for the log; ``error`` is one line."""
     stage: str = "full"
     """``full``, or ``reduced``: a half-resolution picture while the full one is decoded."""
 
@@ -204,7 +206,11 @@ class LatestWinsDecoder:
         try:
             image = decode_one(model, request.latent, request.label)
         except LatentExplorerError as exc:
-            return DecodeResult(request, None, str(exc))
+            return DecodeResult(request, None, str(exc), details=getattr(exc, "details", ""))
         except Exception as exc:  # a user's model can raise anything; keep the worker alive
-            return DecodeResult(request, None, f"{model.name} failed to decode: {exc}")
+            import traceback
+
+            details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            return DecodeResult(request, None, f"{model.name} failed to decode: "
+                                f"{type(exc).__name__}: {last_line(str(exc))}", details=details)
         return DecodeResult(request, image, None, (time.perf_counter() - start) * 1000.0)

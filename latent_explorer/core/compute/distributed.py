@@ -29,6 +29,7 @@ from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.errors import JobCancelled, LatentExplorerError, ModelOutputError
 from latent_explorer.core.jobs import JobContext, null_context
 from latent_explorer.core.models.base import GenerativeModel
+from latent_explorer.core.models.trust import Trust
 
 _TARGET_BATCH_VALUES = 4_000_000
 """About 16 MB of float32 pixels per batch: big enough to keep every core busy."""
@@ -167,7 +168,7 @@ def _cached(key: tuple[str, ...], load: Any) -> Any:
 
 
 def encode_chunk_task(dataset_spec: str, model_spec: str, store: str, start: int, stop: int,
-                      trust_code: bool = False, labels_spec: str | None = None,
+                      trust_code: Trust = False, labels_spec: str | None = None,
                       threads: int = 1, image_size: int | tuple[int, int] | None = None,
                       ) -> tuple[int, int]:
     """Runs on a worker: encode rows ``start:stop`` and write them into ``store``.
@@ -195,7 +196,7 @@ def encode_chunk_task(dataset_spec: str, model_spec: str, store: str, start: int
 
 def encode_distributed(dataset_spec: str, model_spec: str, out: str | Path, *,
                        workers: int | None = None, scheduler: str | None = None,
-                       chunk: int = 4096, trust_code: bool = False,
+                       chunk: int = 4096, trust_code: Trust = False,
                        labels_spec: str | None = None, threads_per_worker: int = 1,
                        ctx: JobContext | None = None,
                        image_size: int | tuple[int, int] | None = None) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.jobs import JobContext, null_context
 from latent_explorer.core.models.base import GenerativeModel
+from latent_explorer.core.models.trust import Trust
 from latent_explorer.core.projection.base import ProjectionParams, Projector
 
 LATENTS_VERSION = "1"
@@ -124,7 +125,7 @@ def open_workspace(
     params: ProjectionParams | None = None,
     cache: ResultCache | None = None,
     ctx: JobContext | None = None,
-    trust_code: bool = False,
+    trust_code: Trust = False,
     labels: str | None = None,
     pixels_if_unfit: bool = False,
     image_size: int | tuple[int, int] | None = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -27,15 +26,8 @@ def save_png(path: str | Path, image: npt.NDArray[np.uint8], scale: int = 1) -> 
     array = upscale_nearest(np.asarray(image, dtype=np.uint8), scale)
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
-    from latent_explorer.core.fileio import reserve_temp_file
+    from latent_explorer.core.fileio import atomic_writer
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = reserve_temp_file(target)
-    try:
-        with Path(tmp).open("wb") as handle:
-            Image.fromarray(array).save(handle, format="PNG")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(target) as handle:
+        Image.fromarray(array).save(handle, format="PNG")
     return target

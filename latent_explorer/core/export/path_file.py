@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.errors import InputFileError
-from latent_explorer.core.fileio import reserve_temp_file
+from latent_explorer.core.fileio import atomic_write_text
 from latent_explorer.core.interpolation.easing import EASINGS
 from latent_explorer.core.interpolation.paths import INTERPOLATIONS
 
@@ -110,14 +109,21 @@ def save_path_file(path: str | Path, spec: PathFile) -> Path:
     target = Path(path)
     _validate(target, spec.to_json())  # refuse to write what could not be read back
     text = json.dumps(spec.to_json(), indent=2, allow_nan=False) + "\n"
-    tmp = reserve_temp_file(target)
+    return atomic_write_text(target, text)
+
+
+def _is_session(source: Path) -> bool:
+    """Whether ``source`` is a zip archive holding ``session.json`` (a ``.lxs`` session)."""
+    import zipfile
+
+    with source.open("rb") as stream:
+        if stream.read(4) != b"PK\x03\x04":
+            return False
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
+        with zipfile.ZipFile(source) as archive:
+            return "session.json" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return source.suffix.lower() == ".lxs"
 
 
 def load_path_file(path: str | Path) -> PathFile:
@@ -133,6 +139,11 @@ def load_path_file(path: str | Path) -> PathFile:
     try:
         if source.stat().st_size > _MAX_BYTES:
             raise InputFileError(source, "is too large to be a path file")
+        if _is_session(source):
+            raise InputFileError(
+                source, f"is a session file, not a path file: open it with 'latent-explorer "
+                f"gui --session {source}', then File > Export Path renders its path (File > "
+                "Save Path File writes a path file for 'render --path-file')")
         text = source.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputFileError(source, "no such file") from None

@@ -33,6 +33,7 @@ from latent_explorer.core.models.card import (
     write_model_card,
 )
 from latent_explorer.core.models.torch_adapter import TorchModel
+from latent_explorer.core.models.trust import Trust, TrustGrant
 from latent_explorer.core.models.vae import VAEConfig, read_meta
 from latent_explorer.resources import resource_path
 
@@ -42,8 +43,10 @@ __all__ = [
     "ModelOptions",
     "OutputRange",
     "TorchModel",
+    "TrustGrant",
     "VAEConfig",
     "load_model",
+    "trust_for",
     "write_model_card",
 ]
 
@@ -60,7 +63,7 @@ _CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin", ".ts")
 
 def load_model(
     spec: str | Path,
-    trust_code: bool = False,
+    trust_code: Trust = False,
     latent_shape: tuple[int, ...] | str | None = None,
     image_size: int | str | tuple[int, int] | None = None,
     device: str | None = None,
@@ -73,7 +76,9 @@ def load_model(
     spec
         ``demo`` or a path (see the package docstring for what each kind of file means).
     trust_code
-        Allow opening files that run code: Python adapter files and pickled modules.
+        Allow opening files that run code (Python adapter files and pickled modules):
+        ``True`` for whatever this call opens, or a :class:`TrustGrant` for one file (its
+        path and content), which allows nothing else.
     latent_shape
         The shape of one latent (``(128,)``, ``"8,2,2"``) for files that do not say it;
         wins over what a file or card says.
@@ -133,8 +138,38 @@ def _known_family(
     return open_family(path, image_size, options.latent_shape, device)
 
 
+def trust_for(spec: str | Path) -> TrustGrant | None:
+    """A grant for the one file whose code opening ``spec`` would run, as it is now.
+
+    That is ``spec`` itself (an adapter file, a checkpoint), or the file a model card points
+    at. ``None`` for the bundled models and for names that are no file (nothing to trust).
+
+    Raises
+    ------
+    ModelError
+        If a model card names its target in a way that cannot be read.
+    """
+    if str(spec) in BUNDLED_MODELS:
+        return None
+    path = Path(spec).expanduser()
+    if not path.exists():
+        return None
+    if path.is_dir() or path.suffix.lower() == ".json":
+        from latent_explorer.core.models.vae_io import find_vae_json
+
+        json_path = find_vae_json(path)
+        if json_path is None:
+            return None
+        data = read_meta(json_path)
+        if not is_model_card(data):
+            return None
+        _, target, _ = read_model_card(json_path, data)
+        return TrustGrant.for_file(target) if target.is_file() else None
+    return TrustGrant.for_file(path) if path.is_file() else None
+
+
 def _load_path(
-    path: Path, trust_code: bool, options: ModelOptions, source: str | None
+    path: Path, trust_code: Trust, options: ModelOptions, source: str | None
 ) -> GenerativeModel:
     from latent_explorer.core.models.vae_io import find_vae_json, load_vae
 
@@ -163,7 +198,7 @@ def _load_path(
 
 
 def _load_checkpoint(
-    path: Path, trust_code: bool, options: ModelOptions, source: str | None
+    path: Path, trust_code: Trust, options: ModelOptions, source: str | None
 ) -> GenerativeModel:
     """Tell a TorchScript archive, a state_dict and a pickled module apart, and open it."""
     import torch
@@ -203,7 +238,7 @@ def _load_checkpoint(
 
 
 def _load_card(
-    card_path: Path, data: dict[str, object], trust_code: bool, options: ModelOptions
+    card_path: Path, data: dict[str, object], trust_code: Trust, options: ModelOptions
 ) -> GenerativeModel:
     kind, target, card_options = read_model_card(card_path, data)
     merged = options.over(card_options)

@@ -61,8 +61,9 @@ from types import ModuleType
 from typing import Any
 
 from latent_explorer.core.errors import ModelError
-from latent_explorer.core.models.card import ModelOptions, model_from_options, trust_refusal
+from latent_explorer.core.models.card import ModelOptions, model_from_options
 from latent_explorer.core.models.torch_adapter import TorchModel
+from latent_explorer.core.models.trust import Trust, allows, refusal
 
 _CONSTANTS = (
     "LATENT_SHAPE", "OUTPUT_RANGE", "OUTPUT_INDEX", "NUM_CLASSES", "IMAGE_SHAPE",
@@ -74,7 +75,7 @@ _counter = itertools.count()
 def load_adapter_file(
     path: str | Path,
     *,
-    trust_code: bool = False,
+    trust_code: Trust = False,
     options: ModelOptions | None = None,
     checkpoint_dir: str | Path | None = None,
     source: str | None = None,
@@ -86,7 +87,8 @@ def load_adapter_file(
     path
         The ``.py`` adapter file.
     trust_code
-        Must be ``True``: the file's code runs with the user's rights.
+        ``True``, or a :class:`TrustGrant` for this very file: its code runs with the
+        user's rights.
     options
         Conventions stated by the caller or a model card; they win over the constants.
     checkpoint_dir
@@ -100,8 +102,8 @@ def load_adapter_file(
         If not trusted, if importing or building raises, or if the conventions are unclear.
     """
     path = Path(path)
-    if not trust_code:
-        raise trust_refusal(path, "a Python adapter file")
+    if not allows(trust_code, path):
+        raise refusal(trust_code, path, "a Python adapter file")
     if not path.is_file():
         raise ModelError(path, "no such file")
     folder = Path(checkpoint_dir) if checkpoint_dir is not None else path.resolve().parent

@@ -43,15 +43,6 @@ CARD_VERSION = 1
 CARD_KINDS = ("vae", "torchscript", "adapter", "pickle")
 
 
-def trust_refusal(path: str | Path, what: str) -> ModelError:
-    """The error for a file that would run code when the caller did not trust it."""
-    return ModelError(
-        path,
-        f"is {what}: opening it runs its code. Pass --trust-code (or tick 'I trust this "
-        "file') if you trust it.",
-    )
-
-
 def parse_latent_shape(value: object) -> tuple[int, ...]:
     """Read ``8``, ``"8,2,2"``, ``"8x2x2"`` or ``[8, 2, 2]`` as a latent shape."""
     if isinstance(value, str):
@@ -188,7 +179,9 @@ def write_model_card(
         stored = str(target_path.resolve())
     data = {"format": CARD_FORMAT, "version": CARD_VERSION, "kind": kind, "path": stored}
     data.update(options.to_card())
-    card.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    from latent_explorer.core.fileio import atomic_write_text
+
+    atomic_write_text(card, json.dumps(data, indent=2) + "\n")
     return card
 
 

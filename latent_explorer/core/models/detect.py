@@ -33,6 +33,7 @@ from latent_explorer.core.models.card import (
 )
 from latent_explorer.core.models.pickle_scan import pickled_classes, pickled_latent_shape
 from latent_explorer.core.models.probing import checkpoint_latent_shape
+from latent_explorer.core.models.trust import Trust
 from latent_explorer.core.models.vae import FORMAT as VAE_FORMAT
 from latent_explorer.core.models.vae import read_meta
 
@@ -423,7 +424,7 @@ def open_with_options(
     detection: Detection,
     options: ModelOptions,
     *,
-    trust_code: bool = False,
+    trust_code: Trust = False,
     adapter: Path | None = None,
 ) -> GenerativeModel:
     """Open the detected model with ``options`` (which win over what the file says).
@@ -445,7 +446,7 @@ def open_with_options(
 
 
 def _open(
-    detection: Detection, options: ModelOptions, trust_code: bool, adapter: Path | None
+    detection: Detection, options: ModelOptions, trust_code: Trust, adapter: Path | None
 ) -> GenerativeModel:
     from latent_explorer.core.models import load_model
 
@@ -478,7 +479,7 @@ def preview_model(
     detection: Detection,
     options: ModelOptions,
     *,
-    trust_code: bool = False,
+    trust_code: Trust = False,
     adapter: Path | None = None,
     count: int = 8,
     seed: int = 0,

@@ -26,10 +26,10 @@ from latent_explorer.core.models.card import (
     ModelOptions,
     model_from_options,
     parse_latent_shape,
-    trust_refusal,
 )
 from latent_explorer.core.models.probing import checkpoint_latent_shape
 from latent_explorer.core.models.torch_adapter import TorchModel
+from latent_explorer.core.models.trust import Trust, allows, refusal
 
 _MODULE_KEYS = ("model", "generator", "decoder", "netG", "G", "g_ema", "G_ema", "module")
 _DIM_ATTRIBUTES = ("latent_dim", "z_dim", "nz")
@@ -38,7 +38,7 @@ _DIM_ATTRIBUTES = ("latent_dim", "z_dim", "nz")
 def load_pickled_module(
     path: str | Path,
     *,
-    trust_code: bool = False,
+    trust_code: Trust = False,
     options: ModelOptions | None = None,
     source: str | None = None,
 ) -> TorchModel:
@@ -53,8 +53,8 @@ def load_pickled_module(
     import torch
 
     path = Path(path)
-    if not trust_code:
-        raise trust_refusal(path, "a pickled PyTorch module")
+    if not allows(trust_code, path):
+        raise refusal(trust_code, path, "a pickled PyTorch module")
     try:
         with folder_on_import_path(path.resolve().parent):
             obj = torch.load(path, map_location="cpu", weights_only=False)

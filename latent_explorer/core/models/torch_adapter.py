@@ -204,9 +204,33 @@ class TorchModel:
         bad = int(np.count_nonzero(~np.isfinite(raw.reshape(count, -1)).all(axis=1)))
         if bad:
             raise ModelOutputError(
-                f"{self.name} returned NaN or infinite values for {bad} of {count} latents"
+                f"{self._where()}{self.name} returned NaN or infinite values for {bad} of "
+                f"{count} latents{self._damage_hint(bad, count)}"
             )
         return self.output_range.to_unit(raw)
+
+    def _where(self) -> str:
+        """``"<file>: "`` when the model came from a file (errors name it), else nothing."""
+        from pathlib import Path
+
+        source = str(self.source)
+        return f"{source}: " if source and Path(source).exists() else ""
+
+    def _damage_hint(self, bad: int, count: int) -> str:
+        if bad < count:
+            return ""
+        return "; its weights may be damaged (NaN or infinite numbers in the file)"
+
+    def _failure(self, doing: str, exc: BaseException) -> ModelOutputError:
+        """One line naming the file and the network's own last line; the rest as details."""
+        import traceback
+
+        from latent_explorer.core.errors import last_line
+
+        details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        return ModelOutputError(
+            f"{self._where()}{self.name} failed while {doing}: {type(exc).__name__}: "
+            f"{last_line(str(exc)) or 'no message'}", details)
 
     def _check_labels(
         self, labels: npt.NDArray[np.int64] | None, count: int
@@ -245,10 +269,8 @@ class TorchModel:
         except ModelOutputError:
             raise
         except Exception as exc:  # the user's network may raise anything
-            raise ModelOutputError(
-                f"{self.name} failed while decoding {count} latents of shape "
-                f"{self.latent_shape}: {type(exc).__name__}: {exc}"
-            ) from exc
+            raise self._failure(
+                f"decoding {count} latents of shape {self.latent_shape}", exc) from exc
         return self._to_image_layout(raw, count)
 
     def decode_maps(self, maps: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -345,7 +367,8 @@ class TorchModel:
         bad = int(np.count_nonzero(~np.isfinite(means).all(axis=1)))
         if bad:
             raise ModelOutputError(
-                f"{self.name} returned NaN or infinite values for {bad} of {count} images"
+                f"{self._where()}{self.name} returned NaN or infinite values for {bad} of "
+                f"{count} images{self._damage_hint(bad, count)}"
             )
         return means
 
@@ -409,9 +432,7 @@ class TorchModel:
         except ModelOutputError:
             raise
         except Exception as exc:  # the user's network may raise anything
-            raise ModelOutputError(
-                f"{self.name} failed while encoding {count} images: {type(exc).__name__}: {exc}"
-            ) from exc
+            raise self._failure(f"encoding {count} images", exc) from exc
         if result.size != count * self.latent_dim:
             raise ModelOutputError(
                 f"{self.name}'s encoder returned {result.size // max(count, 1)} values per image"

@@ -9,7 +9,6 @@ against the architecture the JSON describes and says exactly what does not match
 from __future__ import annotations
 
 import json
-import os
 import pickle
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -216,7 +215,9 @@ def save_vae(
 
 
 def _write_atomic(target: Path, write: Callable[[Path], object]) -> None:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    from latent_explorer.core.fileio import temp_name
+
+    tmp = temp_name(target, "tmp")
     try:
         write(tmp)
         tmp.replace(target)  # atomic within one folder (os.replace)

@@ -19,8 +19,10 @@ Cancel still kills it; the next call starts a fresh one.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing
+import os
 import shutil
 import tempfile
 import threading
@@ -79,24 +81,28 @@ def run_in_child(
     folder = Path(tempfile.mkdtemp(prefix="latent-explorer-job-"))
     mp = multiprocessing.get_context("spawn")
     receiver, sender = mp.Pipe(duplex=False)
+    stop_reader, stop_writer = mp.Pipe(duplex=False)
     process = None
     try:
         for name, array in arrays.items():
             np.save(folder / f"in_{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
         child = mp.Process(
             target=_child_main,
-            args=(fn_qualified_name, str(folder), list(arrays), dict(kwargs), sender),
+            args=(fn_qualified_name, str(folder), list(arrays), dict(kwargs), sender,
+                  stop_reader),
             name=f"latent-explorer {fn_qualified_name}",
             daemon=True,
         )
         child.start()
         process = child
         sender.close()  # the child holds the only writing end now, so EOF means it died
+        stop_reader.close()
         status = _wait(process, receiver, ctx, message)
         return _finish(status, folder, message)
     finally:
+        stop_writer.close()  # tells a child still running to leave
         if process is not None:
-            _stop(process)
+            _stop(process, grace_s=2.0)
         receiver.close()
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -136,8 +142,11 @@ def _raise_died(process: multiprocessing.process.BaseProcess, message: str) -> N
     )
 
 
-def _stop(process: multiprocessing.process.BaseProcess) -> None:
-    """End the child at once if it still runs, and reap it."""
+def _stop(process: multiprocessing.process.BaseProcess, grace_s: float = 0.0) -> None:
+    """Reap the child, giving it ``grace_s`` to leave on its own (it has been told to), and
+    end it by force only if it does not."""
+    if grace_s > 0 and process.is_alive():
+        process.join(grace_s)
     if process.is_alive():
         process.terminate()
         process.join(2.0)
@@ -153,12 +162,42 @@ def _child_main(
     names: list[str],
     kwargs: dict[str, Any],
     sender: Connection,
+    stop: Connection,
 ) -> None:
     """Entry point of a one-shot child: load inputs, call, save outputs, report."""
+    _leave_when_told(stop)
     try:
         sender.send(_serve_one(fn_qualified_name, folder, names, kwargs))
+    except OSError:  # the parent is gone (BrokenPipeError): nobody to report to
+        pass
     finally:
         sender.close()
+
+
+def _leave_when_told(stop: Connection) -> None:
+    """In a child: leave at once, quietly and cleanly, when ``stop`` closes.
+
+    The parent holds the only other end of ``stop``: it closes when the parent asks the child
+    to stop, and when the parent process ends, however it ended (a kill included). A thread
+    waits for that, so it is noticed even while the main thread is deep in compiled code
+    (numba, LLVM). The child then releases what it registered (semaphores of the libraries
+    it imported, which would otherwise be reported as leaked) and ends without unwinding the
+    busy main thread: no traceback, no broken pipe.
+    """
+    def wait() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            stop.recv()
+        _leave()
+
+    threading.Thread(target=wait, name="latent-explorer stop", daemon=True).start()
+
+
+def _leave() -> None:
+    from multiprocessing import util
+
+    with contextlib.suppress(Exception):
+        util._run_finalizers(0)  # type: ignore[attr-defined]  # unregisters semaphores
+    os._exit(0)
 
 
 def _serve_one(
@@ -179,14 +218,18 @@ def _serve_one(
         return ("error", kind, str(exc), traceback.format_exc())
 
 
-def _warm_main(connection: Connection) -> None:
+def _warm_main(connection: Connection, stop: Connection) -> None:
     """Entry point of a long-lived child: serve requests until the pipe closes."""
+    _leave_when_told(stop)
     while True:
         try:
             request = connection.recv()
         except (EOFError, OSError):
             return
-        connection.send(_serve_one(*request))
+        try:
+            connection.send(_serve_one(*request))
+        except OSError:  # the parent is gone (BrokenPipeError): leave quietly
+            return
 
 
 class WarmChild:
@@ -202,6 +245,7 @@ class WarmChild:
         self._lock = threading.Lock()
         self._process: multiprocessing.process.BaseProcess | None = None
         self._connection: Connection | None = None
+        self._stop_writer: Connection | None = None
         self._pending: list[Path] = []  # warm-up calls whose replies were not read yet
         self.starts = 0
         """How many child processes were started (for tests and benchmarks)."""
@@ -216,11 +260,14 @@ class WarmChild:
             self._stop_locked()
             mp = multiprocessing.get_context("spawn")
             parent_end, child_end = mp.Pipe(duplex=True)
-            process = mp.Process(target=_warm_main, args=(child_end,), name=self.name,
-                                 daemon=True)
+            stop_reader, stop_writer = mp.Pipe(duplex=False)
+            process = mp.Process(target=_warm_main, args=(child_end, stop_reader),
+                                 name=self.name, daemon=True)
             process.start()
             child_end.close()
+            stop_reader.close()
             self._process, self._connection = process, parent_end
+            self._stop_writer = stop_writer
             self.starts += 1
         assert self._process is not None and self._connection is not None
         return self._process, self._connection
@@ -271,7 +318,7 @@ class WarmChild:
                 shutil.rmtree(folder, ignore_errors=True)
 
     def close(self) -> None:
-        """Stop the child process (waiting for nothing)."""
+        """Stop the child process (it leaves at once, cleanly, whatever it was doing)."""
         with self._lock:
             self._stop_locked()
 
@@ -279,8 +326,11 @@ class WarmChild:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+        if self._stop_writer is not None:
+            self._stop_writer.close()  # the child leaves at once, busy or not
+            self._stop_writer = None
         if self._process is not None:
-            _stop(self._process)
+            _stop(self._process, grace_s=2.0)
             self._process = None
         for folder in self._pending:
             shutil.rmtree(folder, ignore_errors=True)

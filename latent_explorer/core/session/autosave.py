@@ -17,13 +17,13 @@ import contextlib
 import json
 import os
 import socket
-import sys
 import time
 import uuid
 from pathlib import Path
 
-from latent_explorer.core.fileio import atomic_write_text
+from latent_explorer.core.fileio import atomic_write_text, pid_alive, sweep_stale_temps
 from latent_explorer.core.session.data import SessionData
+from latent_explorer.core.session.schema import SessionError
 from latent_explorer.core.session.store import load_session, save_session, session_digest
 
 STATE_ENV = "LATENT_EXPLORER_STATE"
@@ -38,32 +38,6 @@ def default_state_dir() -> Path:
     from platformdirs import user_state_dir
 
     return Path(user_state_dir("latent-explorer", appauthor=False))
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with id ``pid`` is running on this machine."""
-    if pid <= 0:
-        return False
-    if sys.platform == "win32":
-        import ctypes
-
-        kernel32 = ctypes.windll.kernel32
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        code = ctypes.c_ulong()
-        ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-        kernel32.CloseHandle(handle)
-        return bool(ok) and code.value == 259  # STILL_ACTIVE
-    try:
-        os.kill(pid, 0)  # signal 0 only checks; it does not touch the process
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    except OSError:
-        return False
-    return True
 
 
 class RecoveryStore:
@@ -112,6 +86,7 @@ class RecoveryStore:
         """
         if not self.folder.is_dir():
             return None
+        sweep_stale_temps(self.folder)  # half-written autosaves of killed runs
         found: list[tuple[float, Path]] = []
         for lock in self.folder.glob(f"{_PREFIX}*.lock"):
             if lock != self.lock_path and not lock.with_suffix(".lxs").exists() \
@@ -138,13 +113,17 @@ class RecoveryStore:
         FileNotFoundError
             If nothing is pending (and no ``path`` was given).
         SessionError
-            If the recovery file is damaged.
+            If the recovery file is damaged, or vanished (another window took it).
         """
         source = path if path is not None else self.pending()
         if source is None:
             raise FileNotFoundError("no recovery file is pending")
         self._claim()
-        os.replace(source, self.path)
+        try:
+            os.replace(source, self.path)
+        except FileNotFoundError:
+            raise SessionError(source, "is gone: another Latent Explorer window has restored "
+                                       "it meanwhile") from None
         with contextlib.suppress(OSError):
             source.with_suffix(".lock").unlink()
         self._digest = None

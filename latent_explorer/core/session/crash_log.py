@@ -78,6 +78,22 @@ def log_exception(
         return _append(fallback, entry, max_bytes, backups)
 
 
+def log_details(message: str, details: str, *, folder: str | Path | None = None) -> Path | None:
+    """Append an error the user saw as one line (``message``) with its whole text
+    (``details``, e.g. a model's traceback) to the log; the log file, or ``None`` if it
+    cannot be written anywhere."""
+    stamp = datetime.datetime.now(datetime.UTC).astimezone().isoformat(timespec="seconds")
+    entry = (f"=== {stamp}  Latent Explorer {__version__}  pid {os.getpid()}\n{message}\n"
+             f"{details.rstrip()}\n\n").encode("utf-8", errors="replace")
+    target = Path(folder) if folder is not None else default_log_dir()
+    for path in (target / LOG_NAME, Path(tempfile.gettempdir()) / "latent-explorer" / LOG_NAME):
+        try:
+            return _append(path, entry, MAX_BYTES, BACKUPS)
+        except OSError:
+            continue
+    return None
+
+
 def short_message(exc: BaseException) -> str:
     """One line, for a dialog or the status bar, that says what went wrong.
 

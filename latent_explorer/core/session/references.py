@@ -20,6 +20,7 @@ from latent_explorer.core.session.data import SessionData
 if TYPE_CHECKING:
     from latent_explorer.core.datasets.base import Dataset
     from latent_explorer.core.models.base import GenerativeModel
+    from latent_explorer.core.models.trust import Trust
 
 Kind = Literal["dataset", "labels", "model"]
 Status = Literal["missing", "changed", "unreadable", "unverified"]
@@ -45,7 +46,7 @@ class Problem:
 def check_references(
     session: SessionData,
     *,
-    trust_code: bool = False,
+    trust_code: Trust = False,
     dataset: Dataset | None = None,
     model: GenerativeModel | None = None,
 ) -> list[Problem]:
@@ -88,7 +89,7 @@ def check_references(
     return problems
 
 
-def _check_model(session: SessionData, trust_code: bool, model: GenerativeModel | None,
+def _check_model(session: SessionData, trust_code: Trust, model: GenerativeModel | None,
                  dataset: Dataset | None = None) -> list[Problem]:
     ref = session.model
     if model is None:

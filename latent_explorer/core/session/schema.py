@@ -126,6 +126,33 @@ def encode_session(session: SessionData) -> tuple[Document, Arrays]:
     return doc, arrays
 
 
+def referenced_arrays(doc: Document) -> set[str]:
+    """The keys of ``arrays.npz`` that a current-version document refers to.
+
+    Only these are read from a session file; any other member is skipped unread. Fields of
+    the wrong type are left to the reader, which names them.
+    """
+    keys: set[str] = set()
+
+    def add(value: Any) -> None:
+        if isinstance(value, str):
+            keys.add(value)
+
+    def records(value: Any) -> list[dict[str, Any]]:
+        return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+    for section, field in (("projection", "coords"), ("view", "current_latent")):
+        part = doc.get(section)
+        if isinstance(part, dict):
+            add(part.get(field))
+    for section, fields in (("selections", ("indices", "labels")), ("bookmarks", ("latent",)),
+                            ("attributes", ("vector",)), ("paths", ("anchors",))):
+        for record in records(doc.get(section)):
+            for field in fields:
+                add(record.get(field))
+    return keys
+
+
 def _floats(values: tuple[float, ...] | None) -> list[float] | None:
     return None if values is None else [float(v) for v in values]
 

@@ -5,6 +5,11 @@ A session file is a zip archive holding ``session.json`` (see
 atomically, so a crash while saving leaves the previous file intact. Opening one only parses
 JSON and reads plain numeric arrays (``allow_pickle=False``): nothing in it is ever executed,
 and every way it can be broken ends in one :class:`SessionError` that says what is wrong.
+
+Memory is bounded by what the file declares, checked before anything large is read: only the
+arrays that ``session.json`` refers to are read (other members are skipped unread), their
+declared sizes together must stay under :data:`MAX_ARRAYS_BYTES`, and ``arrays.npz`` is
+streamed out of the session file, never held whole in memory.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from latent_explorer.core.fileio import atomic_writer
+from latent_explorer.core.jobs import JobContext, null_context
 from latent_explorer.core.session.data import SessionData
 from latent_explorer.core.session.reader import decode_session
 from latent_explorer.core.session.schema import (
@@ -28,6 +34,7 @@ from latent_explorer.core.session.schema import (
     SessionError,
     encode_session,
     migrate,
+    referenced_arrays,
 )
 
 __all__ = ["SESSION_SUFFIX", "SessionError", "load_session", "save_session", "session_digest"]
@@ -36,8 +43,10 @@ SESSION_SUFFIX = ".lxs"
 JSON_MEMBER = "session.json"
 ARRAYS_MEMBER = "arrays.npz"
 MAX_JSON_BYTES = 32 * 1024 * 1024
-MAX_ARRAY_BYTES = 2 * 1024**3
-"""Refuse members claiming more than this: a damaged size must not exhaust memory."""
+MAX_ARRAYS_BYTES = 512 * 1024**2
+"""Refuse sessions whose arrays together declare more than this (a map of a million points
+takes 12 MB): a small, damaged or hostile file must not exhaust memory."""
+_MAX_HEADER_BYTES = 64 * 1024
 
 # Everything zipfile, zlib and numpy raise for damaged archives and arrays.
 _READ_ERRORS = (OSError, EOFError, ValueError, zipfile.BadZipFile, zipfile.LargeZipFile,
@@ -64,16 +73,22 @@ def save_session(path: str | Path, session: SessionData) -> Path:
     return target
 
 
-def load_session(path: str | Path) -> SessionData:
+def load_session(path: str | Path, ctx: JobContext | None = None) -> SessionData:
     """Open a session file of this or any older schema version.
+
+    ``ctx`` (optional) receives progress as the arrays are read and can cancel.
 
     Raises
     ------
     SessionError
         If the file is missing, no zip archive, lacks ``session.json`` or ``arrays.npz``,
-        holds invalid JSON, comes from a newer version of the app, or a field has the wrong
-        type, shape or a non-finite value. Never any other exception for a bad file.
+        holds invalid JSON, comes from a newer version of the app, declares more array data
+        than :data:`MAX_ARRAYS_BYTES`, or a field has the wrong type, shape or a non-finite
+        value. Never any other exception for a bad file.
+    JobCancelled
+        If ``ctx`` was cancelled.
     """
+    ctx = ctx or null_context()
     source = Path(path)
     where = str(source)
     if not source.is_file():
@@ -81,7 +96,8 @@ def load_session(path: str | Path) -> SessionData:
     try:
         with zipfile.ZipFile(source) as archive:
             json_bytes = _member(archive, JSON_MEMBER, MAX_JSON_BYTES, where) or b""
-            npz_bytes = _member(archive, ARRAYS_MEMBER, MAX_ARRAY_BYTES, where, optional=True)
+            doc = migrate(_parse_json(json_bytes, where), where)
+            arrays = _read_arrays(archive, referenced_arrays(doc), where, ctx)
     except SessionError:
         raise
     except zipfile.BadZipFile:
@@ -89,9 +105,25 @@ def load_session(path: str | Path) -> SessionData:
                            ) from None
     except _READ_ERRORS as exc:
         raise SessionError(source, f"is damaged and cannot be read ({_why(exc)})") from None
-    doc = migrate(_parse_json(json_bytes, where), where)
-    arrays = {} if npz_bytes is None else read_npz(npz_bytes, where)
     return decode_session(doc, arrays, where)
+
+
+def _read_arrays(archive: zipfile.ZipFile, wanted: set[str], where: str,
+                 ctx: JobContext) -> Arrays:
+    """The arrays named in ``wanted``, streamed from ``arrays.npz`` inside ``archive``."""
+    if not wanted:
+        return {}
+    try:
+        info = archive.getinfo(ARRAYS_MEMBER)
+    except KeyError:
+        return {}
+    try:
+        with archive.open(info) as stream, zipfile.ZipFile(stream) as npz:
+            return read_npz_members(npz, wanted, where, ctx)
+    except SessionError:
+        raise
+    except zipfile.BadZipFile as exc:
+        raise SessionError(where, f"{ARRAYS_MEMBER} is damaged ({_why(exc)})") from None
 
 
 def session_digest(session: SessionData) -> str:
@@ -163,31 +195,75 @@ def _parse_json(data: bytes, where: str) -> dict[str, Any]:
     return doc
 
 
-def read_npz(data: bytes, where: str) -> Arrays:
-    """The numeric arrays of an ``.npz`` held in memory; never unpickles anything.
+def read_npz(data: bytes, where: str, wanted: set[str] | None = None) -> Arrays:
+    """The numeric arrays of an ``.npz`` held in memory (those in ``wanted``, or all).
 
-    Each member's header is checked against its real size before the array is allocated.
+    Never unpickles anything; see :func:`read_npz_members` for the checks.
     """
-    arrays: Arrays = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for info in archive.infolist():
-                if not info.filename.endswith(".npy"):
-                    continue
-                if info.file_size > MAX_ARRAY_BYTES:
-                    raise SessionError(where, f"{ARRAYS_MEMBER}: {info.filename} is too large")
-                with archive.open(info) as stream:
-                    raw = stream.read(MAX_ARRAY_BYTES + 1)
-                arrays[info.filename.removesuffix(".npy")] = _read_npy(raw, info.filename, where)
+            if wanted is None:
+                wanted = {n.removesuffix(".npy") for n in archive.namelist()
+                          if n.endswith(".npy")}
+            return read_npz_members(archive, wanted, where, null_context())
     except SessionError:
         raise
     except _READ_ERRORS as exc:
         raise SessionError(where, f"{ARRAYS_MEMBER} is damaged ({_why(exc)})") from None
+
+
+def read_npz_members(archive: zipfile.ZipFile, wanted: set[str], where: str,
+                     ctx: JobContext) -> Arrays:
+    """Read the members of an ``.npz`` archive named in ``wanted`` (others stay unread).
+
+    First every wanted member's ``.npy`` header is read and checked against the member's
+    size, and the declared sizes are added up: more than :data:`MAX_ARRAYS_BYTES` is refused
+    before any array data is read. Then the arrays are read one by one.
+    """
+    members = []
+    for name in sorted(wanted):
+        try:
+            members.append((name, archive.getinfo(f"{name}.npy")))
+        except KeyError:
+            continue  # the reader names the field that refers to a missing array
+    members.sort(key=lambda item: item[1].header_offset)  # stream forwards
+    headers = []
+    total = 0
+    for name, info in members:
+        with archive.open(info) as stream:
+            head = stream.read(_MAX_HEADER_BYTES)
+        shape, fortran, dtype, offset = _npy_header(head, name, where)
+        count = 1
+        for size in shape:
+            count *= int(size)
+        nbytes = count * dtype.itemsize
+        if info.file_size != offset + nbytes:
+            raise SessionError(where, f"{ARRAYS_MEMBER}: {name} is cut short or padded (its "
+                                      f"header says shape {shape})")
+        total += nbytes
+        if total > MAX_ARRAYS_BYTES:
+            raise SessionError(where, f"{ARRAYS_MEMBER} declares more than "
+                                      f"{MAX_ARRAYS_BYTES // 1024**2} MB of arrays, more than "
+                                      "a session holds; it is damaged or not a session")
+        headers.append((name, info, shape, fortran, dtype, offset, nbytes))
+    arrays: Arrays = {}
+    done = 0
+    for name, info, shape, fortran, dtype, offset, nbytes in headers:
+        ctx.check()
+        with archive.open(info) as stream:
+            stream.read(offset)
+            raw = stream.read(nbytes)
+        if len(raw) != nbytes:
+            raise SessionError(where, f"{ARRAYS_MEMBER}: {name} is cut short")
+        array = np.frombuffer(raw, dtype=dtype, count=nbytes // max(dtype.itemsize, 1))
+        arrays[name] = array.reshape(shape, order="F" if fortran else "C")
+        done += nbytes
+        ctx.progress(done / total if total else 1.0, "Reading the session's arrays")
     return arrays
 
 
-def _read_npy(raw: bytes, name: str, where: str) -> np.ndarray[Any, Any]:
-    stream = io.BytesIO(raw)
+def _npy_header(head: bytes, name: str, where: str) -> tuple[Any, bool, np.dtype[Any], int]:
+    stream = io.BytesIO(head)
     version = np.lib.format.read_magic(stream)
     if version == (1, 0):
         shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
@@ -197,14 +273,7 @@ def _read_npy(raw: bytes, name: str, where: str) -> np.ndarray[Any, Any]:
         raise SessionError(where, f"{ARRAYS_MEMBER}: {name} has an unknown .npy version")
     if dtype.hasobject or dtype.kind not in "biuf":
         raise SessionError(where, f"{ARRAYS_MEMBER}: {name} holds {dtype}, not numbers")
-    count = 1
-    for size in shape:
-        count *= int(size)
-    if count * dtype.itemsize != len(raw) - stream.tell():
-        raise SessionError(where, f"{ARRAYS_MEMBER}: {name} is cut short or padded (its "
-                                  f"header says shape {shape})")
-    array = np.frombuffer(raw, dtype=dtype, count=count, offset=stream.tell())
-    return array.reshape(shape, order="F" if fortran else "C").copy()
+    return shape, bool(fortran), dtype, stream.tell()
 
 
 def _why(exc: BaseException) -> str:

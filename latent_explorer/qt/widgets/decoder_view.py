@@ -124,6 +124,19 @@ class QtDecoderView(QWidget):
             self.signal_plot.setVisible(False)
             self.class_row.setVisible(False)
 
+    def set_prior_samples(self, prior: bool) -> None:
+        """Say what the map's points are: samples from the prior (a model without data) show
+        their own decoded image in the second pane, not an "original" from a dataset."""
+        if prior:
+            self.original_pane.placeholder = ("These are samples from the prior: click one to "
+                                              "see its own decoded image")
+            self.original_pane.setToolTip("The clicked sample from the prior, decoded")
+        else:
+            self.original_pane.placeholder = "Click a point to compare with its original"
+            self.original_pane.setToolTip("The selected sample as it is in the dataset")
+        self.original_pane.caption = "Sample" if prior else "Original"
+        self.original_pane.set_image(None)
+
     def set_compare(self, name: str | None) -> None:
         """Show the comparison pane titled ``name`` (``None`` hides it)."""
         self.compare_pane.setVisible(name is not None)

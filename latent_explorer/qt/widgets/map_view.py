@@ -70,8 +70,11 @@ class QtMapView(pg.PlotWidget):
         plot.setMenuEnabled(False)
         self.view_box: pg.ViewBox = plot.getViewBox()
         self.view_box.setAspectLocked(False)
+        # Semi-transparent and movable (drag it): the view also leaves it a margin of its own
+        # when it fits the data (reset_view), so it covers no point.
         self.legend = plot.addLegend(offset=(8, 8), labelTextColor="#d8dee9",
-                                     brush=pg.mkBrush(22, 24, 29, 200))
+                                     brush=pg.mkBrush(22, 24, 29, 150))
+        self.legend.setToolTip("Click a class to hide or show it; drag to move the legend")
         self.legend.sigSampleClicked.connect(self._on_legend_clicked)
         self.selection_item = pg.ScatterPlotItem(size=16, pen=pg.mkPen("#ffd166", width=2.5),
                                                  brush=None, symbol="o")
@@ -83,7 +86,12 @@ class QtMapView(pg.PlotWidget):
                                    pen=pg.mkPen("#ffd166", width=2),
                                    hoverPen=pg.mkPen("#ffffff", width=2))
         self.probe.setZValue(40)
-        self.probe.setToolTip("Probe: drag to decode any place on the map")
+        self.probe.setToolTip(
+            "Probe: drag to decode any place on the map. While it drives the latent, the white "
+            "star (the current latent) sits on it; for UMAP and t-SNE the map back to a latent "
+            "and forward again do not round-trip exactly, so once sliders, a path or a sample "
+            "move the latent, the star shows where that latent itself projects")
+        self.here_item.setToolTip("The current latent (on the probe while the probe drives it)")
         self.addItem(self.cloud)
         for item in (self.selection_item, self.here_item, self.probe):
             self.addItem(item, ignoreBounds=True)
@@ -221,14 +229,29 @@ class QtMapView(pg.PlotWidget):
             self.status_changed.emit(text)
 
     def reset_view(self) -> None:
-        """Fit all points in the view."""
+        """Fit all points in the view, beside the legend (which keeps a margin on the left)."""
         if len(self.coords):
             lo = self.coords.min(axis=0).astype(float)
             hi = self.coords.max(axis=0).astype(float)
             pad = (hi - lo) * 0.04 + 1e-6
-            self.view_box.setRange(xRange=(float(lo[0] - pad[0]), float(hi[0] + pad[0])),
+            left, right = float(lo[0] - pad[0]), float(hi[0] + pad[0])
+            share = self._legend_share()
+            if share > 0:  # data from `share` of the width on: the legend sits left of it
+                left = (left - share * right) / (1.0 - share)
+            self.view_box.setRange(xRange=(left, right),
                                    yRange=(float(lo[1] - pad[1]), float(hi[1] + pad[1])),
                                    padding=0)
+
+    def _legend_share(self) -> float:
+        """The part of the view's width the legend takes (with its offset and a gap)."""
+        if not self._legend_entries or not self.legend.isVisible():
+            return 0.0
+        width = self.view_box.sceneBoundingRect().width()
+        if width <= 0:
+            return 0.0
+        legend = self.legend.sceneBoundingRect()
+        taken = legend.right() - self.view_box.sceneBoundingRect().left() + 8
+        return float(min(max(taken / width, 0.0), 0.5))
 
     def set_here(self, position: np.ndarray | None) -> None:
         """Place the "you are here" star (where the current latent projects), or hide it."""

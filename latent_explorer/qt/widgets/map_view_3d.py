@@ -248,7 +248,9 @@ class QtMapView3D(gl.GLViewWidget):
             painter = QPainter(image)
             self.legend.render(painter, self.legend.pos())
             painter.end()
-        return bool(image.save(str(path), "PNG"))
+        from latent_explorer.qt.images import save_png_atomic
+
+        return save_png_atomic(image, path)
 
     def _build_grid(self) -> None:
         if not len(self.coords):

@@ -410,7 +410,9 @@ class AnalysisJobs(QObject):
 
     def export_map_png(self, path: str | Path) -> None:
         """Save the map exactly as shown (a screen grab) as PNG."""
-        if not self.c.map_view.grab().save(str(path), "PNG"):
+        from latent_explorer.qt.images import save_png_atomic
+
+        if not save_png_atomic(self.c.map_view.grab(), path):
             self.c.report(f"{path}: cannot be written", error=True)
             return
         self.c.report(f"Saved the map to {path}")
