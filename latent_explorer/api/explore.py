@@ -27,6 +27,7 @@ def explore(
     labels: Any = None,
     metadata: Any = None,
     *,
+    latents: Any = None,
     block: bool | None = None,
     screenshot: str | Path | None = None,
     projection: str | None = None,
@@ -55,6 +56,12 @@ def explore(
     metadata
         Per-image columns (a pandas DataFrame or a dict of equal-length columns) to colour
         by, filter on and show on hover.
+    latents
+        Embeddings made elsewhere (CLIP, DINO, your own encoder), with no decoder: an
+        ``(N, D)`` array or tensor, or a ``.npy``/``.npz``/``.csv``/``.parquet`` file. The
+        window maps these vectors; ``data`` (images, optional), ``labels`` and ``metadata``
+        describe the same N samples. What needs a decoder (the probe, sliders, paths) is
+        hidden, with a line saying why. Not together with ``model``.
     block
         ``True``: return once the window is closed; ``False``: return at once (then drive
         Qt's event loop yourself, or call :meth:`Explorer.wait`). Default: return at once in
@@ -96,8 +103,12 @@ def explore(
     if screenshot is not None and not width:
         width, height = SCREENSHOT_SIZE
     _check_thread()
-    loaded_data, loaded_model = _load(model, data, labels, metadata, trust_code, decode,
-                                      encode, model_options)
+    if latents is not None:
+        _check_latents(latents, model, decode, encode)
+        loaded_data = loaded_model = None
+    else:
+        loaded_data, loaded_model = _load(model, data, labels, metadata, trust_code, decode,
+                                          encode, model_options)
     interactive = _ipython_qt_loop(switch_on=block is None and screenshot is None)
 
     from latent_explorer.api.handle import Explorer
@@ -114,7 +125,10 @@ def explore(
     handle = Explorer(window)
     _close_at_exit()
     window.show()
-    window.open(dataset=loaded_data, model=loaded_model, trust_code=trust_code)
+    if latents is not None:
+        window.open_latents(latents, dataset=data, labels=labels, metadata=metadata)
+    else:
+        window.open(dataset=loaded_data, model=loaded_model, trust_code=trust_code)
     if screenshot is not None:
         save_screenshot(window, screenshot, close=True)
     elif block or (block is None and not interactive):
@@ -141,6 +155,20 @@ def _load(model: Any, data: Any, labels: Any, metadata: Any, trust_code: bool, d
     loaded = load_model(model, decode=decode, encode=encode, trust_code=trust_code,
                         sample_images=samples, **options)
     return dataset, loaded
+
+
+def _check_latents(latents: Any, model: Any, decode: Any, encode: Any) -> None:
+    """Refuse what cannot be a map of embeddings, before a window opens."""
+    if model is not None or decode is not None or encode is not None:
+        raise SpecError("latents= maps vectors that have no decoder: give either latents= "
+                        "or a model, not both")
+    if isinstance(latents, str | Path):
+        if not Path(latents).expanduser().exists():
+            raise SpecError(f"{latents}: no such file of latents")
+        return
+    shape = getattr(latents, "shape", None)
+    if shape is None or len(shape) != 2 or not shape[0] or not shape[1]:
+        raise SpecError(f"latents must be an (N, D) array of vectors, not shape {shape}")
 
 
 def _window_size(size: tuple[int, int] | str | None) -> tuple[int, int]:
