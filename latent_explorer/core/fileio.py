@@ -155,6 +155,51 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+WRITE_FOLDERS_FILE = "export-folders.txt"
+"""In the app's state folder: folders where long writes (exports) kept temporary files."""
+_MAX_WRITE_FOLDERS = 64
+
+_write_folders: Path | None = None
+
+
+def track_write_folders(state_folder: str | Path | None) -> None:
+    """Remember in ``state_folder`` each folder where an export starts writing (``None``:
+    stop), so :func:`sweep_write_folders` can clean up after a killed run at the next start."""
+    global _write_folders
+    _write_folders = None if state_folder is None else Path(state_folder) / WRITE_FOLDERS_FILE
+
+
+def _remember_write_folder(folder: Path) -> None:
+    if _write_folders is None:
+        return
+    try:
+        known = _write_folders.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        known = []
+    entry = str(folder.resolve())
+    if entry in known:
+        return
+    kept = [*known, entry][-_MAX_WRITE_FOLDERS:]
+    with contextlib.suppress(OSError):
+        atomic_write_text(_write_folders, "\n".join(kept) + "\n")
+
+
+def sweep_write_folders(state_folder: str | Path) -> list[Path]:
+    """Remove what killed exports left beside their targets (the folders remembered by
+    :func:`track_write_folders`): only the app's own temporary names of dead processes.
+    Returns what was removed; never raises."""
+    registry = Path(state_folder) / WRITE_FOLDERS_FILE
+    try:
+        folders = registry.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    removed: list[Path] = []
+    for folder in folders:
+        if folder.strip():
+            removed += sweep_stale_temps(folder)
+    return removed
+
+
 def reserve_temp_file(target: Path) -> Path:
     """Create an empty, uniquely named hidden file beside ``target`` and return its path.
 
@@ -164,6 +209,7 @@ def reserve_temp_file(target: Path) -> Path:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         sweep_stale_temps(target.parent, target.name)
+        _remember_write_folder(target.parent)
         for _ in range(100):
             candidate = temp_name(target, "part")
             try:
@@ -181,6 +227,7 @@ def reserve_temp_dir(target: Path) -> Path:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         sweep_stale_temps(target.parent, target.name)
+        _remember_write_folder(target.parent)
         for _ in range(100):
             candidate = temp_name(target, "part")
             try:

@@ -209,6 +209,13 @@ def run_app(args: argparse.Namespace) -> int:
     from latent_explorer.qt.crash_handler import install_crash_handler
 
     recovery = None if args.screenshot else RecoveryStore()
+    if recovery is not None:
+        # What exports killed mid-write left beside their targets goes now; this run's
+        # export folders are remembered for the next start.
+        from latent_explorer.core.fileio import sweep_write_folders, track_write_folders
+
+        sweep_write_folders(recovery.folder)
+        track_write_folders(recovery.folder)
     window = MainWindow(use_cache=not args.no_cache, recovery=recovery)
     install_crash_handler(window)
     quit_on_termination(window)

@@ -115,3 +115,32 @@ def test_user_files_go_through_the_atomic_writer(tmp_path: Path,
     assert main(["project", "--out", str(tmp_path / "map.npy")]) == 0
     assert written == ["card.json", "a.png", "walk.json", "z.npz", "map.csv", "map.npy"]
     assert len(synced) >= len(written)
+
+
+def test_exports_killed_mid_write_are_swept_from_their_folders_at_the_next_start(
+        tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from latent_explorer.core import fileio
+
+    state, exports = tmp_path / "state", tmp_path / "videos"
+    exports.mkdir()
+    fileio.track_write_folders(state)
+    try:
+        part = fileio.reserve_temp_file(exports / "walk.mp4")  # an export starts writing
+    finally:
+        fileio.track_write_folders(None)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    # What a run killed mid-export leaves: its part file, named with its (now dead) pid.
+    left = exports / part.name.replace(f".{os.getpid()}-", f".{int(dead.stdout)}-")
+    part.rename(left)
+    frames = exports / f".frames.{int(dead.stdout)}-0badcafe.part"
+    frames.mkdir()
+    (frames / "frame_0001.png").write_bytes(b"png")
+    mine = exports / "walk_final.mp4"
+    mine.write_bytes(b"the user's own file")
+    assert sorted(fileio.sweep_write_folders(state)) == sorted([left, frames])
+    assert not left.exists() and not frames.exists()
+    assert mine.read_bytes() == b"the user's own file"
