@@ -67,6 +67,8 @@ def load_model(
     encode: Callable[..., Any] | None = None,
     trust_code: bool = False,
     sample_images: npt.NDArray[np.float32] | None = None,
+    image_size: int | tuple[int, int] | None = None,
+    device: str | None = None,
     **options: Any,
 ) -> GenerativeModel:
     """The app's model for ``model``: a spec the command line takes, or a Python object.
@@ -88,6 +90,11 @@ def load_model(
         A few real images, float32 ``(B, H, W, C)`` in [0, 1], on which a model given as an
         object is tried to find what it does not say (latent shape, the layout its encoder
         takes, output range).
+    image_size, device
+        For the known image families (TAESD, KL autoencoders), whose latents are small
+        pictures: the image side (or ``(height, width)``) to open them at (a multiple of the
+        family's scale; default 64, and :func:`explore` follows its data's size), and
+        ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"mps"`` (as ``--image-size`` and ``--device``).
     **options
         The model's conventions, named like a model card's fields: ``latent_shape``,
         ``output_range`` (``"0,1"``, ``"-1,1"``, ``"logits"``, ``"0,255"``), ``image_shape``,
@@ -114,7 +121,8 @@ def load_model(
         from latent_explorer.core.models import load_model as load_spec
 
         loaded = load_spec(os.fspath(model) if model is not None else "demo",
-                           trust_code=trust_code, options=stated)
+                           trust_code=trust_code, options=stated, image_size=image_size,
+                           device=device)
         if stated.name:
             loaded.name = stated.name
         return loaded
