@@ -20,7 +20,7 @@ import re
 import secrets
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -206,24 +206,18 @@ def reserve_temp_file(target: Path) -> Path:
     Unlike :func:`tempfile.mkstemp` (mode 0600) the file gets the permissions of a normally
     created file (0666 less the umask), which it keeps once renamed onto ``target``.
     """
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        sweep_stale_temps(target.parent, target.name)
-        _remember_write_folder(target.parent)
-        for _ in range(100):
-            candidate = temp_name(target, "part")
-            try:
-                os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-            except FileExistsError:
-                continue
-            return candidate
-    except OSError as exc:
-        raise ExportError(f"{target}: cannot write here ({exc.strerror or exc})") from exc
-    raise ExportError(f"{target}: cannot find a free temporary name beside it")
+    return _reserve(target, lambda candidate: os.close(
+        os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)))
 
 
 def reserve_temp_dir(target: Path) -> Path:
     """Like :func:`reserve_temp_file`, for a folder (permissions 0777 less the umask)."""
+    return _reserve(target, lambda candidate: candidate.mkdir(0o777))
+
+
+def _reserve(target: Path, create: Callable[[Path], None]) -> Path:
+    """A fresh temporary name beside ``target``, made by ``create`` (which raises
+    ``FileExistsError`` when the name is taken); stale temporaries of dead runs go first."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         sweep_stale_temps(target.parent, target.name)
@@ -231,7 +225,7 @@ def reserve_temp_dir(target: Path) -> Path:
         for _ in range(100):
             candidate = temp_name(target, "part")
             try:
-                candidate.mkdir(0o777)
+                create(candidate)
             except FileExistsError:
                 continue
             return candidate
