@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import (
 from latent_explorer.core.compute.cache import ResultCache
 from latent_explorer.core.compute.pipeline import Workspace, open_workspace, project_cached
 from latent_explorer.core.datasets.base import Dataset
-from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.models.base import GenerativeModel
 from latent_explorer.core.models.trust import TrustGrant
 from latent_explorer.core.session.autosave import RecoveryStore
@@ -35,13 +33,15 @@ from latent_explorer.qt.decode_controller import DecodeController, sample_captio
 from latent_explorer.qt.device_menu import QtDeviceMenu
 from latent_explorer.qt.dialogs.about_dialog import about_text, show_about
 from latent_explorer.qt.dialogs.open_dataset_dialog import DATASET_FILTER, takes_image_size
-from latent_explorer.qt.model_controller import IMAGE_SUFFIXES, ModelController
+from latent_explorer.qt.file_drops import dropped
+from latent_explorer.qt.gc_settle import settle_long_lived_objects
+from latent_explorer.qt.model_controller import ModelController
 from latent_explorer.qt.path_controller import PathController
+from latent_explorer.qt.recent_menu import fill_recent_menu
 from latent_explorer.qt.session_controller import SessionController, SessionParts
 from latent_explorer.qt.settings import (
     LAYOUT_VERSION,
     app_settings,
-    existing_recent_files,
     remember_file,
 )
 from latent_explorer.qt.view3d_controller import View3DController
@@ -62,8 +62,6 @@ from latent_explorer.qt.window_menus import build_menus, build_toolbar
 from latent_explorer.qt.window_services import WindowServices
 
 MODEL_FILTER = ("Models (*.json *.safetensors *.pt *.pth *.ckpt *.ts *.py);;All files (*)")
-DROPPED_FILES = (".lxs", ".json", ".safetensors", ".pt", ".pth", ".ckpt", ".ts", ".py")
-"""Files dropped on the window that open: a session, or a model (through Open Model)."""
 
 
 class MainWindow(QMainWindow):
@@ -389,21 +387,9 @@ class MainWindow(QMainWindow):
             self.model_dialog = None
 
     def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        dropped: list[str] = []
-        for kind, title in (("datasets", "Dataset"), ("models", "Model")):
-            present, missing = existing_recent_files(self.settings, kind)
-            dropped += missing
-            for spec in present:
-                action = self.recent_menu.addAction(f"{title}: {spec}")
-                if kind == "datasets" and takes_image_size(spec):
-                    action.triggered.connect(lambda _=False, s=spec: self.open_images_at_size(s))
-                elif kind == "datasets":
-                    action.triggered.connect(lambda _=False, s=spec: self.open(dataset=s))
-                else:
-                    action.triggered.connect(lambda _=False, s=spec: self.open(model=s))
-        if self.recent_menu.isEmpty():
-            self.recent_menu.addAction("(nothing yet)").setEnabled(False)
+        dropped = fill_recent_menu(self.recent_menu, self.settings,
+                                   lambda s: self.open(dataset=s), self.open_images_at_size,
+                                   lambda s: self.open(model=s))
         if dropped:
             names = ", ".join(Path(spec).name for spec in dropped)
             self.statusBar().showMessage(
@@ -622,42 +608,26 @@ class MainWindow(QMainWindow):
         self.map_view.hover_card.hide_card()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._dropped_file(event) is not None:
-            event.acceptProposedAction()
+        found = dropped(event)
+        if found is None:
             return
-        if self.workspace is not None and not self.workspace.has_decoder:
+        if found[0] == "image" and self.workspace is not None \
+                and not self.workspace.has_decoder:
             return  # placing an image needs a model (the map says why)
-        if self._dropped_image(event) is not None:
-            event.acceptProposedAction()
+        event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = self._dropped_image(event)
-        if path is not None:
-            event.acceptProposedAction()
-            self.models.place_image(path)
-            return
-        dropped = self._dropped_file(event)
-        if dropped is None:
+        found = dropped(event)
+        if found is None:
             return
         event.acceptProposedAction()
-        if dropped.lower().endswith(".lxs"):
-            self.sessions.open_session(dropped)
+        kind, path = found
+        if kind == "image":
+            self.models.place_image(path)
+        elif kind == "session":
+            self.sessions.open_session(path)
         else:  # a model file: through the Open Model dialog, which asks about code
-            self.open_model_file(dropped)
-
-    @staticmethod
-    def _dropped_file(event: QDragEnterEvent | QDropEvent) -> str | None:
-        for url in event.mimeData().urls():
-            if url.isLocalFile() and url.toLocalFile().lower().endswith(DROPPED_FILES):
-                return str(url.toLocalFile())
-        return None
-
-    @staticmethod
-    def _dropped_image(event: QDragEnterEvent | QDropEvent) -> str | None:
-        for url in event.mimeData().urls():
-            if url.isLocalFile() and url.toLocalFile().lower().endswith(IMAGE_SUFFIXES):
-                return str(url.toLocalFile())
-        return None
+            self.open_model_file(path)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -669,27 +639,3 @@ class MainWindow(QMainWindow):
         self.sessions.close_cleanly()
         self.shutdown()
         super().closeEvent(event)
-
-
-def describe_error(exc: BaseException) -> str:
-    """A one-line message for an exception (user errors as they are)."""
-    if isinstance(exc, LatentExplorerError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
-
-
-_settled = False
-
-
-def settle_long_lived_objects() -> None:
-    """Exempt what start-up created (torch, Qt, modules: ~200,000 objects) from garbage collection.
-
-    Python's full collections walk every tracked object while holding the GIL; with torch and
-    Qt loaded that is a 130 ms freeze of the window whenever one triggers (typically while a
-    background job allocates). :func:`gc.freeze` moves the objects alive now to a permanent
-    generation that collections skip. Done once, after the first dataset and model are shown.
-    """
-    global _settled
-    if not _settled:
-        _settled = True
-        gc.freeze()
