@@ -118,6 +118,10 @@ class SessionController(QObject):
         self.path: Path | None = None
         self.recovery_box: QMessageBox | None = None
         """The open "Restore your last session?" question (it does not block the window)."""
+        self._recovering = False
+        """Recovered work is being restored: autosave keeps off the file that holds it."""
+        self._restoring_over: tuple[object] | None = None
+        """The workspace shown when the recovered work's opening began (``None`` before)."""
         self.timer = QTimer(self)
         self.timer.setInterval(AUTOSAVE_MS)
         self.timer.timeout.connect(self.autosave)
@@ -222,6 +226,7 @@ class SessionController(QObject):
                 f"{session.model.spec} runs Python code when opened. Open it?",
                 QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel)
             if answer != QMessageBox.StandardButton.Open:
+                self._recovering = False
                 return
             trust = True
         while (gone := _first_missing(session)) is not None:
@@ -230,9 +235,11 @@ class SessionController(QObject):
             if new is None:
                 self.services.report_error(
                     f"{ref}: the session's {kind} is missing; nothing was opened")
+                self._recovering = False
                 return
             session = relocate(session, ref, new)
         spec = session.dataset.spec
+        self._restoring_over = (self.services.workspace(),)
         w.projection.method = "pca"  # the saved map is put back once the data is open
         w.open(spec, session.model.spec, trust, session.dataset.labels,
                on_ready=lambda ws: self._apply(session, ws),
@@ -299,8 +306,15 @@ class SessionController(QObject):
     # --- autosave and recovery ------------------------------------------------------------
     def autosave(self) -> bool:
         """Write the recovery file if anything changed; returns whether it wrote."""
-        if self.recovery is None or self.services.workspace() is None:
+        workspace = self.services.workspace()
+        if self.recovery is None or workspace is None:
             return False
+        if self._recovering:
+            if self._restoring_over is None or workspace is self._restoring_over[0]:
+                # Recovered work is still asking or opening, and the recovery file holds it:
+                # what the window showed before must not replace it.
+                return False
+            self._recovering, self._restoring_over = False, None  # shown (or replaced)
         try:
             return self.recovery.write(self.snapshot())
         except (OSError, LatentExplorerError) as exc:
@@ -349,6 +363,9 @@ class SessionController(QObject):
         except LatentExplorerError as exc:  # damaged, or taken meanwhile by another window
             self.services.report_error(f"Nothing was restored: {exc}")
             return
+        # The adopted file is this run's autosave now; until the recovered work is shown (or
+        # the user opens something else), autosave leaves it alone.
+        self._recovering, self._restoring_over = True, None
         self.restore(session)
 
     def close_cleanly(self) -> None:
