@@ -164,14 +164,14 @@ class MainWindow(QMainWindow):
             allow_outlier_error=self.analysis.outliers_view.allow_error,
             set_title=self.setWindowTitle))
         self.map_pictures_action = self.workspaces.pictures_action
-        shown = self.workspaces
+        workspaces = self.workspaces
         self.sessions = SessionController(SessionParts(
             self.services, self.explorer, self.projection, self.paths.library, self.bookmarks,
-            self.analysis, self.projection_panel, lambda: shown.dataset_labels,
-            lambda: shown.model_trust is not None, shown.open, shown.show_map,
-            shown.compute_projection, self.saveState, self.saveGeometry, self.restoreState,
-            shown.name_session, shown.update_info, lambda: shown.dataset_image_size,
-            self.jobs), recovery)
+            self.analysis, self.projection_panel, lambda: workspaces.dataset_labels,
+            lambda: workspaces.model_trust is not None, workspaces.open, workspaces.show_map,
+            workspaces.compute_projection, self.saveState, self.saveGeometry,
+            self.restoreState, workspaces.name_session, workspaces.update_info,
+            lambda: workspaces.dataset_image_size, self.jobs), recovery)
         self.atlas = AtlasController(self.services, self.explorer, self.map_view, self.decoder,
                                      self.decoder_view)
         self.decoding = DecodeController(
@@ -209,7 +209,7 @@ class MainWindow(QMainWindow):
         self.projection_panel.method_combo.activated.connect(  # the user's own choice only
             lambda _: setattr(self, "remembered_method", self.projection.method))
 
-    # --- opening things (the workspace controller's; kept here for the API, CLI and tests) -
+    # --- opening things: the workspace controller's, kept here for the API, CLI and tests --
     @property
     def workspace(self) -> Workspace | None:
         """The :class:`Workspace` shown (``None`` before anything is open)."""
