@@ -19,6 +19,7 @@ from latent_explorer.qt.settings import LAYOUT_VERSION
 from latent_explorer.qt.train_controller import TrainController
 from latent_explorer.qt.view3d_controller import View3DController
 from latent_explorer.qt.widgets.map_view import QtMapView
+from latent_explorer.qt.workspace_controller import WorkspaceController
 
 
 class MenuHost(Protocol):
@@ -35,6 +36,7 @@ class MenuHost(Protocol):
     atlas: AtlasController
     bookmarks: BookmarkController
     training: TrainController
+    workspaces: WorkspaceController
     map_view: QtMapView
     decoder_dock: QDockWidget
     sliders_dock: QDockWidget
@@ -56,7 +58,6 @@ class MenuHost(Protocol):
     screenshot_action: QAction
     reset_view_action: QAction
     box_zoom_action: QAction
-    map_pictures_action: QAction
     add_keyframe_action: QAction
     play_action: QAction
     next_sample_action: QAction
@@ -67,12 +68,6 @@ class MenuHost(Protocol):
     def addToolBar(self, toolbar: QToolBar) -> None: ...
     def saveState(self, version: int = 0) -> QByteArray: ...
     def close(self) -> bool: ...
-    def open(self, dataset: str | None = None, model: str | None = None) -> None: ...
-    def open_dataset_dialog(self) -> None: ...
-
-    def open_image_folder_dialog(self) -> None: ...
-    def open_model_dialog(self) -> None: ...
-    def show_map_pictures(self, shown: bool) -> None: ...
     def step_sample(self, step: int) -> None: ...
     def _fill_recent_menu(self) -> None: ...
     def _save_screenshot_dialog(self) -> None: ...
@@ -96,12 +91,12 @@ def build_menus(window: MenuHost) -> None:
     file_menu.addSeparator()
     window.open_dataset_action = file_menu.addAction("Open &Dataset...")
     window.open_dataset_action.setShortcut(QKeySequence("Ctrl+D"))
-    window.open_dataset_action.triggered.connect(window.open_dataset_dialog)
+    window.open_dataset_action.triggered.connect(window.workspaces.open_dataset_dialog)
     window.open_folder_action = file_menu.addAction("Open Image &Folder...")
-    window.open_folder_action.triggered.connect(window.open_image_folder_dialog)
+    window.open_folder_action.triggered.connect(window.workspaces.open_image_folder_dialog)
     window.open_model_action = file_menu.addAction("Open &Model...")
     window.open_model_action.setShortcut(QKeySequence("Ctrl+M"))
-    window.open_model_action.triggered.connect(window.open_model_dialog)
+    window.open_model_action.triggered.connect(window.workspaces.open_model_dialog)
     file_menu.addAction(window.training.action)
     window.recent_menu = QMenu("Open &Recent", file_menu)
     window.recent_menu.aboutToShow.connect(window._fill_recent_menu)
@@ -118,7 +113,7 @@ def build_menus(window: MenuHost) -> None:
     window.place_image_action.triggered.connect(lambda: window.models.place_image_dialog())
     file_menu.addSeparator()
     demo = file_menu.addAction("Open the &Built-in Demo")
-    demo.triggered.connect(lambda: window.open("digits", "demo"))
+    demo.triggered.connect(lambda: window.workspaces.open("digits", "demo"))
     file_menu.addSeparator()
     window.export_path_action = file_menu.addAction("&Export Path...")
     window.export_path_action.setShortcut(QKeySequence("Ctrl+E"))
@@ -150,11 +145,7 @@ def build_menus(window: MenuHost) -> None:
     # A selection tool and box zoom both want the left drag: picking a tool ends box zoom.
     window.analysis.state.events.tool.connect(
         lambda tool: window.box_zoom_action.setChecked(False) if tool != "pan" else None)
-    window.map_pictures_action = view_menu.addAction("&Pictures on the Map")
-    window.map_pictures_action.setCheckable(True)
-    window.map_pictures_action.setToolTip("Draw each sample's image on the map where there is "
-                                          "room (on by default for maps with no decoder)")
-    window.map_pictures_action.toggled.connect(window.show_map_pictures)
+    view_menu.addAction(window.workspaces.pictures_action)
     window.menuBar().addMenu(window.bookmarks.menu)
     path_menu = window.menuBar().addMenu("&Path")
     window.add_keyframe_action = path_menu.addAction("&Add Keyframe")

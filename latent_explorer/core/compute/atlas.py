@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from latent_explorer.core.compute.latest_wins import LatestWinsWorker
 from latent_explorer.core.models.base import GenerativeModel, to_uint8
 
 LEVELS = (4, 8, 16)
@@ -176,7 +177,7 @@ def decode_level(
     return AtlasLevel(request, side, mosaic, time.perf_counter() - started)
 
 
-class AtlasBuilder:
+class AtlasBuilder(LatestWinsWorker[tuple[AtlasRequest, GenerativeModel, Inverse]]):
     """One worker thread that builds the newest requested atlas, coarse to fine.
 
     Parameters
@@ -192,19 +193,17 @@ class AtlasBuilder:
         exist early.
     """
 
+    idle_timeout_s = 30.0
+    close_timeout_s = 10.0
+
     def __init__(self, on_level: Callable[[AtlasLevel], None],
                  on_error: Callable[[str], None] = lambda message: None,
                  yield_to: Callable[[], bool] = lambda: False) -> None:
+        super().__init__("latent-atlas")
         self._on_level = on_level
         self._on_error = on_error
         self._yield_to = yield_to
-        self._cond = threading.Condition()
-        self._pending: tuple[AtlasRequest, GenerativeModel, Inverse] | None = None
-        self._closed = False
-        self._busy = False
-        self._next_id = 0
-        self._thread = threading.Thread(target=self._run, name="latent-atlas", daemon=True)
-        self._thread.start()
+        self._start()
 
     def start(self, model: GenerativeModel, inverse: Inverse, rect: Rect,
               levels: tuple[int, ...] = LEVELS, label: int | None = None) -> int:
@@ -233,45 +232,14 @@ class AtlasBuilder:
         """The id of the newest request (or cancellation)."""
         return self._next_id
 
-    def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Block until nothing builds or waits (for tests and benchmarks). True if idle."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._pending is not None or self._busy:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._cond.wait(left)
-        return True
-
-    def close(self, timeout: float = 10.0) -> None:
-        """Stop the worker after its current batch."""
-        with self._cond:
-            self._closed = True
-            self._pending = None
-            self._cond.notify_all()
-        self._thread.join(timeout)
-
     def _stale(self, request_id: int) -> bool:
         return self._closed or self._next_id != request_id
 
-    def _run(self) -> None:
+    def _thread_started(self) -> None:
         lower_thread_priority(BACKGROUND_NICENESS)
-        while True:
-            with self._cond:
-                while self._pending is None and not self._closed:
-                    self._cond.wait()
-                if self._closed:
-                    return
-                assert self._pending is not None
-                (request, model, inverse), self._pending = self._pending, None
-                self._busy = True
-            try:
-                self._build(request, model, inverse)
-            finally:
-                with self._cond:
-                    self._busy = False
-                    self._cond.notify_all()
+
+    def _work(self, job: tuple[AtlasRequest, GenerativeModel, Inverse]) -> None:
+        self._build(*job)
 
     def _build(self, request: AtlasRequest, model: GenerativeModel, inverse: Inverse) -> None:
         def stop() -> bool:

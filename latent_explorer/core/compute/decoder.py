@@ -14,7 +14,6 @@ skipped and the newer one starts.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from latent_explorer.core.compute.latest_wins import LatestWinsWorker
 from latent_explorer.core.errors import LatentExplorerError, last_line
 from latent_explorer.core.models.base import GenerativeModel, to_uint8
 
@@ -74,7 +74,7 @@ def decode_one(
     return image
 
 
-class LatestWinsDecoder:
+class LatestWinsDecoder(LatestWinsWorker[tuple[DecodeRequest, GenerativeModel | None]]):
     """A single worker thread that decodes only the newest waiting request.
 
     Parameters
@@ -90,18 +90,13 @@ class LatestWinsDecoder:
 
     def __init__(self, model: GenerativeModel | None, on_result: ResultCallback,
                  progressive: bool = False) -> None:
+        super().__init__("latent-decoder")
         self.progressive = progressive
         self._model = model
         self._on_result = on_result
-        self._cond = threading.Condition()
-        self._pending: DecodeRequest | None = None
-        self._next_id = 0
-        self._closed = False
-        self._busy = False
         self.decoded_count = 0
         self.skipped_count = 0
-        self._thread = threading.Thread(target=self._run, name="latent-decoder", daemon=True)
-        self._thread.start()
+        self._start()
 
     def set_model(self, model: GenerativeModel | None) -> None:
         """Decode later requests with ``model``; a request still waiting is dropped."""
@@ -120,64 +115,19 @@ class LatestWinsDecoder:
             if self._pending is not None:
                 self.skipped_count += 1
             vector = np.array(latent, dtype=np.float32).reshape(-1)
-            self._pending = DecodeRequest(self._next_id, vector, label, tag)
+            # (the model of a waiting request is the current one: set_model drops it)
+            self._pending = (DecodeRequest(self._next_id, vector, label, tag), self._model)
             self._cond.notify()
             return self._next_id
 
-    def wait_idle(self, timeout: float = 5.0) -> bool:
-        """Block until nothing runs or waits (for tests and benchmarks). True if idle."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._pending is not None or self._busy:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._cond.wait(left)
-        return True
+    def _work(self, job: tuple[DecodeRequest, GenerativeModel | None]) -> None:
+        request, model = job
+        if self._first_look(model, request):
+            return  # a newer request waits: its decode starts now
+        self._on_result(self._decode(model, request))
 
-    def close(self, timeout: float = 5.0) -> None:
-        """Stop the worker after the decode in progress; waiting requests are dropped."""
-        with self._cond:
-            self._closed = True
-            self._pending = None
-            self._cond.notify_all()
-        self._thread.join(timeout)
-
-    @property
-    def busy(self) -> bool:
-        """Whether a decode is running now (a new request would have to wait for it)."""
-        return self._busy
-
-    @property
-    def latest_id(self) -> int:
-        """The id of the newest request submitted."""
-        return self._next_id
-
-    @property
-    def is_alive(self) -> bool:
-        """Whether the worker thread still runs."""
-        return self._thread.is_alive()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while self._pending is None and not self._closed:
-                    self._cond.wait()
-                if self._closed:
-                    return
-                request, self._pending = self._pending, None
-                model = self._model
-                self._busy = True
-            assert request is not None
-            try:
-                if self._first_look(model, request):
-                    continue  # a newer request waits: its decode starts now
-                self._on_result(self._decode(model, request))
-            finally:
-                with self._cond:
-                    self._busy = False
-                    self.decoded_count += 1
-                    self._cond.notify_all()
+    def _job_done(self) -> None:
+        self.decoded_count += 1
 
     def _first_look(self, model: GenerativeModel | None, request: DecodeRequest) -> bool:
         """Deliver a half-resolution picture if the model allows; True if a newer request is

@@ -21,25 +21,21 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from latent_explorer.core.compute.encoding import encoder_verdict
 from latent_explorer.core.datasets.base import Dataset
-from latent_explorer.core.models.base import GenerativeModel, OutputRange
-from latent_explorer.core.models.card import ModelOptions, parse_latent_shape
+from latent_explorer.core.models.base import GenerativeModel
+from latent_explorer.core.models.card import ModelOptions
 from latent_explorer.core.models.detect import (
     Detection,
     ModelKind,
@@ -53,6 +49,7 @@ from latent_explorer.core.models.detect import (
     open_with_options,
     save_card,
 )
+from latent_explorer.qt.dialogs.model_options_form import QtModelOptionsForm, row_of
 from latent_explorer.qt.dialogs.preview_strip import QtPreviewStrip
 from latent_explorer.qt.dialogs.preview_worker import PreviewWorker
 
@@ -64,8 +61,6 @@ DEBOUNCE_MS = 250
 TRUST_WARNING = ("Opening this file runs its Python code with your permissions: it can read, "
                  "change or delete your files. Only tick the box if you trust where it came "
                  "from.")
-RANGES = (("[0, 1] (sigmoid)", OutputRange.UNIT), ("[-1, 1] (tanh)", OutputRange.SYMMETRIC),
-          ("logits", OutputRange.LOGITS), ("0-255", OutputRange.BYTE))
 _ERROR_STYLE = "color: #d0342c;"
 _WARNING_STYLE = "color: #b35c00; font-weight: bold;"
 
@@ -142,36 +137,16 @@ class QtOpenModelDialog(QDialog):
         self.adapter_edit = QLineEdit()
         self.adapter_edit.setPlaceholderText("The .py file that builds the network")
         self.adapter_button = QPushButton("Browse...")
-        self.adapter_row = _row(QLabel("Network code:"), self.adapter_edit, self.adapter_button)
+        self.adapter_row = row_of(QLabel("Network code:"), self.adapter_edit,
+                                  self.adapter_button)
 
-        self.name_edit = QLineEdit()
-        self.latent_edit = QLineEdit()
-        self.latent_edit.setPlaceholderText("e.g. 128 or 8,2,2")
-        self.range_combo = _combo([("as the file says", None), *RANGES])
-        self.channels_combo = _combo([("auto", None), ("channels first (B, C, H, W)", True),
-                                      ("channels last (B, H, W, C)", False)])
-        self.size_edit = QLineEdit()
-        self.size_edit.setPlaceholderText("auto, or HxWxC (e.g. 64x64x3), or L for 1-D")
-        self.index_edit = QLineEdit()
-        self.index_edit.setPlaceholderText("0 (or a dict key)")
-        self.encoder_range_combo = _combo([("as the file says", None), *(r for r in RANGES
-                                                                         if r[1] != "logits")])
-        self.classes_spin = QSpinBox()
-        self.classes_spin.setRange(0, 100_000)
-        self.classes_spin.setSpecialValueText("0 (unconditional)")
-        self.class_spin = QSpinBox()
-        self.class_spin.setRange(0, 0)
-        self.class_spin.setPrefix("preview class ")
-        self.options_box = QGroupBox("How to call it")
-        form = QFormLayout(self.options_box)
-        form.addRow("Name:", self.name_edit)
-        form.addRow("Latent shape:", self.latent_edit)
-        form.addRow("Output range:", self.range_combo)
-        form.addRow("Channel order:", self.channels_combo)
-        form.addRow("Image size:", self.size_edit)
-        form.addRow("Output index:", self.index_edit)
-        form.addRow("Encoder input range:", self.encoder_range_combo)
-        form.addRow("Classes:", _row(self.classes_spin, self.class_spin))
+        self.options_box = QtModelOptionsForm()
+        f = self.options_box  # its fields, also under the names the dialog always gave them
+        self.name_edit, self.latent_edit, self.size_edit = f.name_edit, f.latent_edit, f.size_edit
+        self.index_edit, self.classes_spin, self.class_spin = (f.index_edit, f.classes_spin,
+                                                               f.class_spin)
+        self.range_combo, self.channels_combo = f.range_combo, f.channels_combo
+        self.encoder_range_combo = f.encoder_range_combo
 
         self.strip = QtPreviewStrip(PREVIEW_COUNT)
         self.status_label = QLabel("")
@@ -185,14 +160,14 @@ class QtOpenModelDialog(QDialog):
         self.card_label = QLabel("")
         self.card_label.setWordWrap(True)
         self.card_button = QPushButton("Change...")
-        self.card_row = _row(self.card_label, self.card_button)
+        self.card_row = row_of(self.card_label, self.card_button)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText("Open")
 
         layout = QVBoxLayout(self)
-        layout.addWidget(_row(QLabel("File:"), self.path_edit, self.browse_button))
+        layout.addWidget(row_of(QLabel("File:"), self.path_edit, self.browse_button))
         layout.addWidget(self.kind_label)
         layout.addWidget(self.warning_label)
         layout.addWidget(self.trust_check)
@@ -212,13 +187,8 @@ class QtOpenModelDialog(QDialog):
         self.adapter_edit.textChanged.connect(self._on_adapter_changed)
         self.card_button.clicked.connect(self._choose_card_path)
         self.trust_check.toggled.connect(self._on_options_changed)
-        for edit in (self.name_edit, self.latent_edit, self.size_edit, self.index_edit,
-                     self.adapter_edit):
-            edit.textChanged.connect(self._on_options_changed)
-        for combo in (self.range_combo, self.channels_combo, self.encoder_range_combo):
-            combo.currentIndexChanged.connect(self._on_options_changed)
-        self.classes_spin.valueChanged.connect(self._on_classes_changed)
-        self.class_spin.valueChanged.connect(self._on_options_changed)
+        self.options_box.changed.connect(self._on_options_changed)
+        self.adapter_edit.textChanged.connect(self._on_options_changed)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
@@ -243,39 +213,7 @@ class QtOpenModelDialog(QDialog):
     def options(self) -> ModelOptions:
         """The settings as entered. Raises ``ValueError`` naming the field that is wrong."""
         base = self.detection.options if self.detection else ModelOptions()
-        latent = self.latent_edit.text().strip()
-        size = self.size_edit.text().strip().lower()
-        index_text = self.index_edit.text().strip()
-        try:
-            latent_shape = parse_latent_shape(latent) if latent else None
-        except ValueError as exc:
-            raise ValueError(f"Latent shape: {exc}") from None
-        try:
-            image_shape = parse_latent_shape(size) if size and size != "auto" else None
-        except ValueError as exc:
-            raise ValueError(f"Image size: {exc}") from None
-        if image_shape is not None and len(image_shape) not in (1, 3):
-            raise ValueError(f"Image size: give HxWxC or L, not {size!r}")
-        index: int | str | None = None
-        if index_text:
-            index = int(index_text) if index_text.lstrip("-").isdigit() else index_text
-        classes: int | None = self.classes_spin.value()
-        if classes == 0 and not base.num_classes:
-            classes = base.num_classes  # unconditional either way: keep what the file said
-        output_range = self.range_combo.currentData()
-        encoder_range = self.encoder_range_combo.currentData()
-        channels_first = self.channels_combo.currentData()
-        return ModelOptions(
-            latent_shape=latent_shape,
-            output_range=None if output_range is None else OutputRange(output_range),
-            output_index=index,
-            num_classes=classes,
-            image_shape=image_shape,
-            encoder_input_range=None if encoder_range is None else OutputRange(encoder_range),
-            encoder_output=base.encoder_output,
-            channels_first=None if channels_first is None else bool(channels_first),
-            name=self.name_edit.text().strip() or None,
-        )
+        return self.options_box.options(base)
 
     def adapter_path(self) -> Path | None:
         """The adapter file chosen for a weights-only checkpoint (``None``: none)."""
@@ -338,7 +276,7 @@ class QtOpenModelDialog(QDialog):
             return
         merged = current.over(stated)
         if merged != current:
-            self._fill_options(merged)
+            self.options_box.fill(merged)
 
     def options_or_none(self) -> ModelOptions | None:
         """:meth:`options`, or ``None`` while a field cannot be read."""
@@ -355,11 +293,6 @@ class QtOpenModelDialog(QDialog):
             self._card_path = Path(path)
             self.notice = ""
             self._show_card_destination()
-
-    def _on_classes_changed(self, value: int) -> None:
-        self.class_spin.setRange(0, max(0, value - 1))
-        self.class_spin.setEnabled(value > 0)
-        self._on_options_changed()
 
     def _on_options_changed(self, *_: object) -> None:
         if self.detection is None:
@@ -381,7 +314,7 @@ class QtOpenModelDialog(QDialog):
         if status == "ok":
             assert isinstance(value, ModelPreview)
             self._state = "ok"
-            self._fill_found_latent_shape(value)
+            self.options_box.fill_latent_shape(value.latent_shape)
             self._show_preview(value)
         else:
             self._state = "error"
@@ -413,33 +346,12 @@ class QtOpenModelDialog(QDialog):
         self._start_preview()
 
     def _fill(self, detection: Detection) -> None:
-        self._fill_options(detection.options)
+        self.options_box.fill(detection.options)
         for widget in (self.trust_check, self.adapter_edit):
             widget.blockSignals(True)
         self.trust_check.setChecked(False)
         self.adapter_edit.setText(str(detection.adapter) if detection.adapter else "")
         for widget in (self.trust_check, self.adapter_edit):
-            widget.blockSignals(False)
-
-    def _fill_options(self, o: ModelOptions) -> None:
-        """Show ``o`` in the option widgets without starting a preview for each change."""
-        widgets = (self.name_edit, self.latent_edit, self.size_edit, self.index_edit,
-                   self.range_combo, self.channels_combo, self.encoder_range_combo,
-                   self.classes_spin, self.class_spin)
-        for widget in widgets:
-            widget.blockSignals(True)
-        self.name_edit.setText(o.name or "")
-        self.latent_edit.setText(",".join(map(str, o.latent_shape)) if o.latent_shape else "")
-        self.size_edit.setText("x".join(map(str, o.image_shape)) if o.image_shape else "")
-        self.index_edit.setText("" if o.output_index is None else str(o.output_index))
-        _select(self.range_combo, o.output_range)
-        _select(self.channels_combo, o.channels_first)
-        _select(self.encoder_range_combo, o.encoder_input_range)
-        self.classes_spin.setValue(o.num_classes or 0)
-        self.class_spin.setRange(0, max(0, (o.num_classes or 0) - 1))
-        self.class_spin.setValue(0)
-        self.class_spin.setEnabled(bool(o.num_classes))
-        for widget in widgets:
             widget.blockSignals(False)
 
     def _fallback_card_path(self, detection: Detection) -> Path:
@@ -477,7 +389,7 @@ class QtOpenModelDialog(QDialog):
             self._state = "error"
             self._show_error(str(exc))
             return
-        label = self.class_spin.value()
+        label = self.options_box.preview_class()
         key = (options, adapter, detection)
         trust = self.trust_code()
 
@@ -500,14 +412,6 @@ class QtOpenModelDialog(QDialog):
         self.status_label.setText("Decoding a preview...")
         self._job = self._worker.submit(job)
         self._update_ok()
-
-    def _fill_found_latent_shape(self, preview: ModelPreview) -> None:
-        """Show the latent shape read off the network where the field was blank."""
-        if self.latent_edit.text().strip():
-            return
-        self.latent_edit.blockSignals(True)
-        self.latent_edit.setText(",".join(map(str, preview.latent_shape)))
-        self.latent_edit.blockSignals(False)
 
     def _show_preview(self, preview: ModelPreview | None, message: str = "") -> None:
         self.preview = preview
@@ -590,27 +494,3 @@ class QtOpenModelDialog(QDialog):
         self.shutdown()
         super().closeEvent(event)
 
-
-def _row(*widgets: QWidget) -> QWidget:
-    row = QWidget()
-    layout = QHBoxLayout(row)
-    layout.setContentsMargins(0, 0, 0, 0)
-    for widget in widgets:
-        grows = isinstance(widget, QLineEdit) or (isinstance(widget, QLabel) and widget.wordWrap())
-        layout.addWidget(widget, 1 if grows else 0)
-    return row
-
-
-def _combo(items: list[tuple[str, object]]) -> QComboBox:
-    combo = QComboBox()
-    for text, data in items:
-        combo.addItem(text, data)
-    return combo
-
-
-def _select(combo: QComboBox, value: object) -> None:
-    for i in range(combo.count()):
-        if combo.itemData(i) == value and (value is not None or i == 0):
-            combo.setCurrentIndex(i)
-            return
-    combo.setCurrentIndex(0)
