@@ -30,7 +30,7 @@ from latent_explorer.core.datasets.image_cache_limit import (
     set_image_cache_limit,
 )
 from latent_explorer.core.errors import SpecError
-from latent_explorer.core.settings_file import settings_path
+from latent_explorer.core.settings_file import CONFIG_ENV, settings_path
 
 SIDE = 16
 
@@ -189,24 +189,22 @@ def test_half_an_entry_that_nobody_writes_goes_once_old(tmp_path: Path) -> None:
 
 
 def test_the_limit_comes_from_the_environment_the_window_or_the_settings(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "config"))
     assert (image_cache_limit().size, image_cache_limit().source) == (DEFAULT_LIMIT, "default")
     assert image_cache_limit().describe() == "10.0 GiB (the default)"
     settings = settings_path()
-    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.parent.mkdir(parents=True)
     group, name = LIMIT_SETTING.split("/")
     settings.write_text(f"[window]\n{name}=5\n\n[{group}]\n{name}=2048\n", encoding="utf-8")
-    try:
-        assert image_cache_limit().size == 2048 and image_cache_limit().source == "settings"
-        set_image_cache_limit(4096)
-        assert image_cache_limit().size == 4096
-        monkeypatch.setenv(LIMIT_ENV, "1.5G")
-        assert image_cache_limit().describe() == f"1.5 GiB (set by {LIMIT_ENV})"
-        monkeypatch.setenv(LIMIT_ENV, "lots")
-        with pytest.raises(SpecError, match=f"^{LIMIT_ENV}: 'lots' is not a size"):
-            image_cache_limit()
-    finally:
-        settings.unlink()
+    assert image_cache_limit().size == 2048 and image_cache_limit().source == "settings"
+    set_image_cache_limit(4096)
+    assert image_cache_limit().size == 4096
+    monkeypatch.setenv(LIMIT_ENV, "1.5G")
+    assert image_cache_limit().describe() == f"1.5 GiB (set by {LIMIT_ENV})"
+    monkeypatch.setenv(LIMIT_ENV, "lots")
+    with pytest.raises(SpecError, match=f"^{LIMIT_ENV}: 'lots' is not a size"):
+        image_cache_limit()
 
 
 def test_a_malformed_limit_keeps_the_cache_whole(tmp_path: Path,
