@@ -97,6 +97,7 @@ def test_an_entry_open_in_this_process_is_kept(tmp_path: Path) -> None:
     assert len(entry_keys(cache)) == 2  # the open one and the one just written
     report = clear_image_cache(images_folder(cache))
     assert (report.removed, report.usage.entries, report.usage.in_use) == (1, 1, 1)
+    assert report.usage.in_use_size == cache_usage(images_folder(cache)).size > 0
     assert not newer & entry_keys(cache)
     assert float(kept.images[0].mean()) > 0  # still readable
     del kept

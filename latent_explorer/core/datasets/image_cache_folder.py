@@ -128,6 +128,8 @@ class CacheUsage:
     """Bytes of every file the cache made in the folder."""
     in_use: int
     """Complete entries open in a running process (this one included)."""
+    in_use_size: int = 0
+    """Bytes of those entries (what clearing the cache cannot free now)."""
 
 
 @dataclass(frozen=True)
@@ -191,8 +193,8 @@ def _scan(folder: Path) -> _Scan:
 
 def _usage(folder: Path, scan: _Scan) -> CacheUsage:
     complete = [key for key, entry in scan.entries.items() if entry.complete]
-    return CacheUsage(folder, len(complete), scan.size,
-                      sum(1 for key in complete if key in scan.live))
+    open_now = [scan.entries[key].size for key in complete if key in scan.live]
+    return CacheUsage(folder, len(complete), scan.size, len(open_now), sum(open_now))
 
 
 def cache_usage(folder: str | Path) -> CacheUsage:
