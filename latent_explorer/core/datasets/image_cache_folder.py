@@ -57,17 +57,20 @@ def hold(folder: Path, key: str, array: object) -> Callable[[], object]:
 
     Returns the release: calling it ends the mark at once (a cancelled write).
     """
-    lease = folder / f".{key}.{os.getpid()}.inuse"
+    pid = os.getpid()
+    lease = folder / f".{key}.{pid}.inuse"
     with _held_lock:
         count = _held.get(lease, 0)
         _held[lease] = count + 1
         if count == 0:
             with contextlib.suppress(OSError):
                 lease.touch()
-    return weakref.finalize(array, _release, lease)
+    return weakref.finalize(array, _release, lease, pid)
 
 
-def _release(lease: Path) -> None:
+def _release(lease: Path, pid: int) -> None:
+    if os.getpid() != pid:
+        return  # a forked child letting go of its copy: the parent still has it open
     with _held_lock:
         count = _held.pop(lease, 0) - 1
         if count > 0:
