@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -194,7 +195,11 @@ class QtImageCacheDialog(QDialog):
 
     def clear(self) -> None:
         """Remove every cached folder that no running window or command has open."""
-        report = clear_image_cache(self.folder)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # big files take a moment
+        try:
+            report = clear_image_cache(self.folder)
+        finally:
+            QApplication.restoreOverrideCursor()
         kept = report.usage.in_use
         self.status_label.setText(
             f"Removed {_plural(report.removed)} ({format_size(report.freed)})."
