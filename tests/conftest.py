@@ -27,4 +27,10 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory,
     # Decode on plain PyTorch: trying the faster paths exports ONNX (seconds per model);
     # tests/core/test_fast_decode.py sets it back to "auto" where that is what is tested.
     monkeypatch.setenv("LATENT_EXPLORER_DECODE", "eager")
+    # The image cache's limit: the default, whatever the shell or an earlier test set.
+    from latent_explorer.core.datasets.image_cache_limit import LIMIT_ENV, set_image_cache_limit
+
+    monkeypatch.delenv(LIMIT_ENV, raising=False)
+    set_image_cache_limit(None)
     yield
+    set_image_cache_limit(None)

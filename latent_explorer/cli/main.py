@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from latent_explorer._version import __version__
 from latent_explorer.cli import commands
 from latent_explorer.cli.atlas import add_atlas_parser, cmd_atlas
+from latent_explorer.cli.cache import add_cache_parser, cmd_cache
 from latent_explorer.cli.common import (
     DATASET_HELP,
     add_data_args,
@@ -140,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_render_parser(sub)
     add_atlas_parser(sub)
     add_scale_commands(sub)
+    add_cache_parser(sub)
 
     bench = sub.add_parser("bench", help="measure the app's speed",
                            description="Run the benchmarks and print a table (or JSON).")
@@ -171,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "gui": commands.cmd_gui, "info": commands.cmd_info, "encode": commands.cmd_encode,
         "project": commands.cmd_project, "train": commands.cmd_train,
         "decode": commands.cmd_decode, "bench": commands.cmd_bench,
-        "render": commands.cmd_render, "atlas": cmd_atlas,
+        "render": commands.cmd_render, "atlas": cmd_atlas, "cache": cmd_cache,
     }
     from latent_explorer.core.errors import LatentExplorerError
 

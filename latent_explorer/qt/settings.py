@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import cast
 
 from PySide6.QtCore import QSettings
 
+from latent_explorer.core.settings_file import CONFIG_ENV as CONFIG_ENV
+from latent_explorer.core.settings_file import settings_path
+
 LAYOUT_VERSION = 3
 """Version of the saved dock layout (window settings and sessions): bumped whenever docks are
 added or regrouped, so an older layout is not applied to docks it does not know."""
 
-CONFIG_ENV = "LATENT_EXPLORER_CONFIG"
 MAX_RECENT = 8
 
 
 def app_settings() -> QSettings:
     """The settings file (``$LATENT_EXPLORER_CONFIG/settings.ini`` overrides the location)."""
-    override = os.environ.get(CONFIG_ENV)
-    if override:
-        folder = Path(override)
-    else:
-        from platformdirs import user_config_dir
-
-        folder = Path(user_config_dir("latent-explorer", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    return QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+    path = settings_path()  # core reads the settings that apply without a window from there
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 def recent_files(settings: QSettings, kind: str) -> list[str]:

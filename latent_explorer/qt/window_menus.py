@@ -8,10 +8,12 @@ from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMenu, QMenuBar, QToolBar
 
+from latent_explorer.core.compute.cache import ResultCache
 from latent_explorer.qt.analysis_controller import AnalysisController
 from latent_explorer.qt.atlas_controller import AtlasController
 from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.device_menu import QtDeviceMenu
+from latent_explorer.qt.image_cache_menu import ImageCacheMenu
 from latent_explorer.qt.model_controller import ModelController
 from latent_explorer.qt.path_controller import PathController
 from latent_explorer.qt.session_controller import SessionController
@@ -29,6 +31,7 @@ class MenuHost(Protocol):
     sessions: SessionController
     models: ModelController
     settings: QSettings
+    cache: ResultCache
     device_menu: QtDeviceMenu
     paths: PathController
     analysis: AnalysisController
@@ -107,6 +110,8 @@ def build_menus(window: MenuHost) -> None:
     close_compare.triggered.connect(lambda: window.models.set_compare(None))
     window.device_menu = QtDeviceMenu(window.settings, file_menu)
     file_menu.addMenu(window.device_menu)
+    file_menu.addAction(ImageCacheMenu(window.settings, window.cache.root,
+                                       window.menuBar().window()).action)
     window.place_image_action = file_menu.addAction("&Place Image on Map...")
     window.place_image_action.setToolTip("Encode an image (or, without an encoder, search "
                                        "the latent space for it) and mark it on the map")
