@@ -35,6 +35,7 @@ def explore(
     trust_code: bool = False,
     decode: Any = None,
     encode: Any = None,
+    image_size: int | tuple[int, int] | None = None,
     **model_options: Any,
 ) -> Explorer:
     """Open the explorer window on a model and data held in Python (or named as on the CLI).
@@ -79,6 +80,10 @@ def explore(
         Allow model files that run code (adapter files, pickled modules), as ``--trust-code``.
     decode, encode
         Plain callables instead of a model object.
+    image_size
+        With ``data`` naming a folder or zip of images: the side (or ``(height, width)``) to
+        load them at, cropped around the centre and resized (as ``--image-size``). Image
+        models of a known family (TAESD, KL autoencoders) open at that size too.
     **model_options
         The model's conventions named like a model card's fields (``latent_shape``,
         ``output_range``, ``image_shape``, ``channels_first``, ``output_index``,
@@ -108,7 +113,7 @@ def explore(
         loaded_data = loaded_model = None
     else:
         loaded_data, loaded_model = _load(model, data, labels, metadata, trust_code, decode,
-                                          encode, model_options)
+                                          encode, model_options, image_size)
     interactive = _ipython_qt_loop(switch_on=block is None and screenshot is None)
 
     from latent_explorer.api.handle import Explorer
@@ -128,7 +133,8 @@ def explore(
     if latents is not None:
         window.open_latents(latents, dataset=data, labels=labels, metadata=metadata)
     else:
-        window.open(dataset=loaded_data, model=loaded_model, trust_code=trust_code)
+        window.open(dataset=loaded_data, model=loaded_model, trust_code=trust_code,
+                    image_size=image_size)
     if screenshot is not None:
         save_screenshot(window, screenshot, close=True)
     elif block or (block is None and not interactive):
@@ -137,18 +143,19 @@ def explore(
 
 
 def _load(model: Any, data: Any, labels: Any, metadata: Any, trust_code: bool, decode: Any,
-          encode: Any, options: dict[str, Any]) -> tuple[Any, Any]:
+          encode: Any, options: dict[str, Any],
+          image_size: int | tuple[int, int] | None = None) -> tuple[Any, Any]:
     """The dataset (the app's, or ``"prior"``) and the app's model the window opens."""
     if data is None:
-        if labels is not None or metadata is not None:
-            raise SpecError("labels and metadata describe images: give data= too")
+        if labels is not None or metadata is not None or image_size is not None:
+            raise SpecError("labels, metadata and image_size describe images: give data= too")
         spec = str(model) if is_spec(model) else ("demo" if model is None and decode is None
                                                   else "")
         dataset: Any = DEFAULT_DATA.get(spec, "prior")
         if dataset != "prior":
             dataset = load_dataset(dataset)
     else:
-        dataset = load_dataset(data, labels, metadata)
+        dataset = load_dataset(data, labels, metadata, image_size=image_size)
     samples = None
     if not isinstance(dataset, str) and len(dataset):
         samples = dataset.float_batch(0, min(SAMPLE_COUNT, len(dataset)))

@@ -147,6 +147,7 @@ def load_dataset(
     metadata: Any = None,
     *,
     name: str | None = None,
+    image_size: int | tuple[int, int] | None = None,
 ) -> Dataset:
     """The app's dataset for ``data``: a spec the command line takes, or in-memory images.
 
@@ -166,6 +167,11 @@ def load_dataset(
         DataFrame or a dict of equal-length columns.
     name
         The name shown in the window.
+    image_size
+        For a folder or zip of images: the side (or ``(height, width)``) to load them at,
+        cropped around the centre and resized (as ``--image-size``); decoded once into the
+        app's image cache, so a second opening is quick. Default: the most common size
+        among the images, uncropped.
 
     Raises
     ------
@@ -173,23 +179,37 @@ def load_dataset(
         A spec that names no dataset, a malformed file, or arrays of an unusable shape (the
         message says which shapes are taken).
     """
-    if is_spec(data) and metadata is None and (labels is None or is_spec(labels)):
+    from latent_explorer.core.datasets.from_object import dataset_from_object
+
+    if is_spec(data):
+        from latent_explorer.core.compute.cache import default_cache_dir
         from latent_explorer.core.datasets import load_dataset as load_spec
 
-        dataset = load_spec(os.fspath(data), labels=labels)
-    elif isinstance(data, Dataset):
+        labels_file = labels if is_spec(labels) else None
+        dataset = load_spec(os.fspath(data), labels=labels_file, image_size=image_size,
+                            cache_dir=None if image_size is None else default_cache_dir())
+        if metadata is None and (labels is None or labels_file is not None):
+            return _named(dataset, name)
+        # Labels given as values, or metadata, join the images loaded from the file.
+        made: Dataset = dataset_from_object(dataset, None if labels_file else labels,
+                                            metadata, name=name)
+        return made
+    if image_size is not None:
+        raise SpecError("image_size= loads a folder or zip of images at a size; resize "
+                        "images held in memory before you pass them")
+    if is_spec(labels):
+        raise SpecError("a labels file goes with a dataset file; with images held in memory, "
+                        "give the labels as an array or list")
+    if isinstance(data, Dataset):
         if labels is not None or metadata is not None:
             raise SpecError(f"{data.name} is already the app's dataset; give labels and "
                             "metadata together with the images instead")
-        dataset = data
-    else:
-        if is_spec(labels):
-            raise SpecError("a labels file goes with a dataset file alone; with metadata, "
-                            "give the labels as an array or list")
-        from latent_explorer.core.datasets.from_object import dataset_from_object
+        return _named(data, name)
+    made = dataset_from_object(data, labels=labels, metadata=metadata, name=name)
+    return made
 
-        made: Dataset = dataset_from_object(data, labels=labels, metadata=metadata, name=name)
-        return made
+
+def _named(dataset: Dataset, name: str | None) -> Dataset:
     if name:
         dataset.name = name
     return dataset

@@ -146,6 +146,7 @@ def _load(files: ImageFiles, kind: str, ctx: JobContext | None,
     if not files.names:
         suffixes = ", ".join(IMAGE_SUFFIXES)
         raise DatasetError(files.root, f"contains no images (looked for {suffixes} files in it)")
+    image_size = _height_width(image_size)
     cache = None
     if cache_dir is not None:
         key = hashlib.sha256("\x1f".join(
@@ -188,8 +189,18 @@ def _load(files: ImageFiles, kind: str, ctx: JobContext | None,
     return _dataset(files, images[: len(kept)], kept, plan.skipped, counts, plan.auto_size)
 
 
+def _height_width(image_size: ImageSize | None) -> tuple[int, int] | None:
+    """``32``, ``(32, 32)`` and ``[32, 32]`` alike as ``(32, 32)``: one cache entry for all."""
+    if image_size is None:
+        return None
+    if isinstance(image_size, int):
+        return (image_size, image_size)
+    height, width = image_size
+    return (int(height), int(width))
+
+
 def _plan(files: ImageFiles, kind: str, ctx: JobContext | None,
-          image_size: ImageSize | None) -> _Plan:
+          image_size: tuple[int, int] | None) -> _Plan:
     """Read every header: which files can be opened, their sizes and colours."""
     sizes: list[tuple[int, int]] = []
     names: list[str] = []
@@ -211,10 +222,8 @@ def _plan(files: ImageFiles, kind: str, ctx: JobContext | None,
     _refuse_if_empty(files, kind, names, skipped)
     if image_size is None:
         size = Counter(sizes).most_common(1)[0][0]
-    elif isinstance(image_size, int):
-        size = (image_size, image_size)
     else:
-        size = (int(image_size[1]), int(image_size[0]))
+        size = (image_size[1], image_size[0])
     if min(size) < 1:
         raise DatasetError(files.root, f"cannot load images at {size[0]}x{size[1]} pixels")
     return _Plan(size, 1 if grey else 3, names, skipped, image_size is None)
