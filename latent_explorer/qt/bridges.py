@@ -140,8 +140,10 @@ class JobRunner(QObject):
 
     @property
     def running(self) -> bool:
-        """Whether a job is running."""
-        return self._thread is not None and self._thread.is_alive()
+        """Whether a job is running, or its outcome has not reached the GUI thread yet (its
+        thread may have ended while its result still waits in the event queue)."""
+        return (self._generation in self._callbacks
+                or (self._thread is not None and self._thread.is_alive()))
 
     @property
     def title(self) -> str:
