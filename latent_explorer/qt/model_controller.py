@@ -15,6 +15,7 @@ from latent_explorer.core.errors import IncompatibleError, InputFileError
 from latent_explorer.core.models.base import GenerativeModel
 from latent_explorer.core.session.state import ExplorerState
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
+from latent_explorer.qt.dialogs.open_model_dialog import WEIGHTS_FILTER
 from latent_explorer.qt.widgets.decoder_view import QtDecoderView
 from latent_explorer.qt.widgets.map_view import QtMapView
 from latent_explorer.qt.window_services import WindowServices
@@ -79,8 +80,7 @@ class ModelController(QObject):
     def open_compare_dialog(self) -> None:
         """Ask for a second model and show it beside the first."""
         path, _ = QFileDialog.getOpenFileName(self.services.parent, "Open comparison model", "",
-                                              "Models (*.json *.safetensors *.pt *.pth *.ts);;"
-                                              "All files (*)")
+                                              WEIGHTS_FILTER)
         if path:
             self.open_compare(path)
 

@@ -27,6 +27,7 @@ from latent_explorer.core.models.trust import TrustGrant
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
 from latent_explorer.qt.dialogs.open_dataset_dialog import DATASET_FILTER, takes_image_size
+from latent_explorer.qt.dialogs.open_model_dialog import MODEL_FILTER
 from latent_explorer.qt.gc_settle import settle_long_lived_objects
 from latent_explorer.qt.settings import remember_file
 from latent_explorer.qt.widgets.channel_view import QtChannelView
@@ -39,8 +40,6 @@ from latent_explorer.qt.window_services import WindowServices
 
 if TYPE_CHECKING:
     from latent_explorer.qt.widgets.map_thumbnails import MapThumbnails
-
-MODEL_FILTER = ("Models (*.json *.safetensors *.pt *.pth *.ckpt *.ts *.py);;All files (*)")
 
 
 @dataclass(frozen=True)

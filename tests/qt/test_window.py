@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -290,3 +291,24 @@ def test_open_takes_a_dataset_and_a_model_already_in_memory(make_window, qtbot) 
         window.open(dataset="digits")  # a spec keeps the model in memory and is remembered
     assert window.workspace.model is model
     assert recent_files(window.settings, "datasets") == ["digits"]
+
+
+def test_model_file_dialogs_offer_every_model_file_the_app_opens(  # type: ignore[no-untyped-def]
+        make_window, monkeypatch) -> None:
+    from latent_explorer.core.models.families.tensors import WEIGHT_SUFFIXES
+
+    window = make_window(dataset=None)
+    offered: dict[str, str] = {}
+
+    def ask(parent, title, start, filters):  # type: ignore[no-untyped-def]
+        offered[title] = " ".join(re.findall(r"\*\.\w+", filters.split(";;")[0]))
+        return "", ""  # cancelled: nothing opens
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(ask))
+    window.open_model_action.trigger()
+    window.compare_action.trigger()
+    assert set(offered) == {"Open model", "Open comparison model"}
+    for suffix in (*WEIGHT_SUFFIXES, ".json", ".ts"):  # .bin: diffusers' and HF's weights
+        assert all(f"*{suffix}" in patterns.split() for patterns in offered.values()), suffix
+    assert "*.py" in offered["Open model"]  # adapters ask for trust there
+    assert "*.py" not in offered["Open comparison model"]  # the comparison never asks

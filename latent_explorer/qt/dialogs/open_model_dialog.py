@@ -53,8 +53,11 @@ from latent_explorer.qt.dialogs.model_options_form import QtModelOptionsForm, ro
 from latent_explorer.qt.dialogs.preview_strip import QtPreviewStrip
 from latent_explorer.qt.dialogs.preview_worker import PreviewWorker
 
-MODEL_FILTER = ("Models (*.json *.safetensors *.pt *.pth *.ckpt *.bin *.ts *.py);;"
-                "All files (*)")
+_MODEL_PATTERNS = "*.json *.safetensors *.pt *.pth *.ckpt *.bin *.ts"
+MODEL_FILTER = f"Models ({_MODEL_PATTERNS} *.py);;All files (*)"
+"""File-dialog filter of every model file the app opens (adapters ``.py`` included)."""
+WEIGHTS_FILTER = f"Models ({_MODEL_PATTERNS});;All files (*)"
+"""The same without code files, for places that never ask to trust one (A/B comparison)."""
 PREVIEW_COUNT = 8
 PREVIEW_SEED = 0
 DEBOUNCE_MS = 250
