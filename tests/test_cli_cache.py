@@ -52,7 +52,11 @@ def test_cache_says_where_it_is_what_it_holds_and_its_limit(
     assert capsys.readouterr().out.splitlines() == [
         f"image cache  {images_folder(cache)}",
         f"  holds      1 cached folder, {format_size(size)}",
-        "  limit      10.0 GiB (the default)"]
+        "  limit      10.0 GiB (the default)",
+        f"computed     {cache} (not counted in the limit)",
+        "  latents    0 files, 0 bytes",
+        "  maps       0 files, 0 bytes",
+        "  decoders   0 files, 0 bytes"]
 
 
 def test_cache_clear_removes_the_cached_folders_and_nothing_else(
@@ -65,9 +69,41 @@ def test_cache_clear_removes_the_cached_folders_and_nothing_else(
     capsys.readouterr()
     assert main(["cache", "--clear"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == f"removed 2 cached folders ({format_size(size)})"
+    assert out[0] == (f"removed 2 cached folders ({format_size(size)}) and 0 files of "
+                      "computed results (0 bytes)")
     assert out[2] == "  holds      0 cached folders, 0 bytes"
     assert [path.name for path in folder.iterdir()] == ["mine.txt"]
+
+
+def test_cache_shows_and_clears_computed_results_too(
+        cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from latent_explorer.core.compute.cache import ResultCache
+
+    results = ResultCache(cache)
+    latents = np.zeros((1000, 16), np.float32)
+    results.store("latents", "a" * 40, {"latents": latents})
+    results.store("latents", "b" * 40, {"latents": latents})
+    results.store("projection", "c" * 40, {"xy": np.zeros((1000, 2), np.float32)})
+    (cache / "onnx").mkdir()
+    (cache / "onnx" / "decoder-0123456789abcdef.onnx").write_bytes(b"x" * 5000)
+    (cache / "latents" / "notes.txt").write_text("not the cache's")
+    sizes = {kind: sum(p.stat().st_size for p in (cache / kind).glob(pattern))
+             for kind, pattern in (("latents", "*.npz"), ("projection", "*.npz"),
+                                   ("onnx", "*.onnx"))}
+    assert main(["cache"]) == 0
+    assert capsys.readouterr().out.splitlines()[4:] == [
+        f"  latents    2 files, {format_size(sizes['latents'])}",
+        f"  maps       1 file, {format_size(sizes['projection'])}",
+        "  decoders   1 file, 4.9 KiB"]
+
+    assert main(["cache", "--clear"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (f"removed 0 cached folders (0 bytes) and 4 files of computed results "
+                      f"({format_size(sum(sizes.values()))})")
+    assert out[5:] == ["  latents    0 files, 0 bytes", "  maps       0 files, 0 bytes",
+                       "  decoders   0 files, 0 bytes"]
+    assert [path.name for path in (cache / "latents").iterdir()] == ["notes.txt"]
+    assert results.load("latents", "a" * 40) is None  # computed again when next asked
 
 
 def test_cache_limit_is_remembered_for_later_runs_and_trims_at_once(

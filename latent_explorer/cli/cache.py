@@ -1,4 +1,5 @@
-"""``latent-explorer cache``: where the image cache is, how big, its limit; clear it."""
+"""``latent-explorer cache``: where the image cache is, how big, its limit; what else is kept
+(computed latents, maps, exported decoders); clear them."""
 
 from __future__ import annotations
 
@@ -16,11 +17,16 @@ cache is decoded again when it is next opened.
 
 Without options, print where the cache is, what it holds and its limit. The limit is stored in
 the app's settings (the window's File > Image Cache changes the same setting); the
-environment variable LATENT_EXPLORER_CACHE_LIMIT overrides it while it is set."""
+environment variable LATENT_EXPLORER_CACHE_LIMIT overrides it while it is set.
+
+The cache folder also keeps what was computed, so that reopening is quick: the latents of a
+dataset under a model, maps (projections), and decoders exported for ONNX Runtime. They are
+small beside the images, are not counted in the limit, and --clear removes them too."""
 
 EXAMPLES = """examples:
   latent-explorer cache                  where it is, its size and its limit
-  latent-explorer cache --clear          remove every cached folder not open now
+  latent-explorer cache --clear          remove every cached folder not open now, and
+                                         every computed result
   latent-explorer cache --limit 20G      keep at most 20 GiB from now on
   latent-explorer cache --limit default  back to the default limit (10 GiB)
 """
@@ -45,7 +51,8 @@ def add_cache_parser(sub: Any) -> None:
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     cache.add_argument("--clear", action="store_true",
                        help="remove every cached folder that no running window or command has "
-                       "open (files the cache did not make are never touched)")
+                       "open, and every computed result (files the cache did not make are "
+                       "never touched)")
     cache.add_argument("--limit", type=limit_arg, default=argparse.SUPPRESS, metavar="SIZE",
                        help="keep at most this much from now on, e.g. 500M, 20G or 2.5GiB "
                        "(K, M, G, T are 1024-based; KB, MB, GB, TB 1000-based), remembered in "
@@ -56,6 +63,7 @@ def add_cache_parser(sub: Any) -> None:
 def cmd_cache(args: argparse.Namespace) -> int:
     """Print the image cache's state; set its limit and trim it; clear it."""
     from latent_explorer.core.compute.cache import default_cache_dir
+    from latent_explorer.core.compute.cached_results import clear_results, results_usage
     from latent_explorer.core.datasets.image_cache_folder import (
         cache_usage,
         clear_image_cache,
@@ -68,7 +76,8 @@ def cmd_cache(args: argparse.Namespace) -> int:
         image_cache_limit,
     )
 
-    folder = images_folder(default_cache_dir())
+    root = default_cache_dir()
+    folder = images_folder(root)
     if hasattr(args, "limit"):
         _store_limit(args.limit)
         limit = image_cache_limit()
@@ -80,7 +89,9 @@ def cmd_cache(args: argparse.Namespace) -> int:
                   f"({format_size(report.freed)}) to fit {format_size(limit.size)}")
     if args.clear:
         report = clear_image_cache(folder)
-        print(f"removed {_folders(report.removed)} ({format_size(report.freed)})")
+        files, freed = clear_results(root)
+        print(f"removed {_folders(report.removed)} ({format_size(report.freed)}) and "
+              f"{_files(files)} of computed results ({format_size(freed)})")
     usage = cache_usage(folder)
     limit = image_cache_limit()
     print(f"image cache  {folder}")
@@ -89,11 +100,18 @@ def cmd_cache(args: argparse.Namespace) -> int:
         held += f" ({usage.in_use:,} open in a running window or command, kept)"
     print(f"  holds      {held}")
     print(f"  limit      {limit.describe()}")
+    print(f"computed     {root} (not counted in the limit)")
+    for part in results_usage(root).parts:
+        print(f"  {part.name:<10} {_files(part.files)}, {format_size(part.size)}")
     return 0
 
 
 def _folders(count: int) -> str:
     return f"{count:,} cached folder{'s' if count != 1 else ''}"
+
+
+def _files(count: int) -> str:
+    return f"{count:,} file{'s' if count != 1 else ''}"
 
 
 def _store_limit(size: int | None) -> None:

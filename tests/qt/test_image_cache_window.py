@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
 from latent_explorer.cli import main
+from latent_explorer.core.compute.cached_results import results_usage
 from latent_explorer.core.datasets import load_dataset
 from latent_explorer.core.datasets.image_cache_folder import cache_usage, images_folder
 from latent_explorer.core.datasets.image_cache_limit import (
@@ -67,8 +68,12 @@ def answer(qtbot, dialog: QtImageCacheDialog, button: QMessageBox.StandardButton
     box = dialog.confirm_box
     assert box is not None and box.isVisible()
     usage = cache_usage(dialog.folder)
-    assert box.text().startswith("Remove 1 cached folder from the image cache "
-                                 f"({format_size(usage.size - usage.in_use_size)})? ")
+    results = results_usage(dialog.cache_root)
+    assert results.files >= 2  # the shown folder's latents and map
+    assert box.text().startswith(
+        "Remove 1 cached folder from the image cache "
+        f"({format_size(usage.size - usage.in_use_size)}) and {results.files} computed "
+        f"results ({format_size(results.size)})? ")
     assert box.text().endswith("The 1 open now is kept.")
     box.button(button).click()
     qtbot.waitUntil(lambda: dialog.confirm_box is None)
@@ -86,20 +91,27 @@ def test_the_window_shows_the_cache_and_clears_it_after_asking(  # type: ignore[
     folder = images_folder(cache)
     (folder / "keep-me.txt").write_text("not the cache's")
     both = cache_usage(folder)
+    computed = results_usage(cache)
     dialog = open_cache_dialog(window)
     assert dialog.folder_label.text() == str(folder)
     assert dialog.usage_label.text() == (
         f"2 cached folders, {format_size(both.size)} (1 open now, kept)")
     assert dialog.limit_box.text() == "10.0 GiB"
+    assert dialog.results_label.text().startswith(
+        f"{computed.files} computed results, {format_size(computed.size)} (latents, maps")
 
     answer(qtbot, dialog, QMessageBox.StandardButton.No)
     assert cache_usage(folder) == both
+    assert results_usage(cache) == computed
 
     answer(qtbot, dialog, QMessageBox.StandardButton.Yes)
     left = cache_usage(folder)
     assert (left.entries, left.in_use) == (1, 1)  # the folder shown in the window stays
     assert dialog.status_label.text() == (
-        f"Removed 1 cached folder ({format_size(both.size - left.size)}). Kept 1 open now.")
+        f"Removed 1 cached folder ({format_size(both.size - left.size)}) and "
+        f"{computed.files} computed results ({format_size(computed.size)}). Kept 1 open now.")
+    assert results_usage(cache).files == 0
+    assert dialog.results_label.text().startswith("0 computed results, 0 bytes")
     assert dialog.usage_label.text() == (
         f"1 cached folder, {format_size(left.size)} (1 open now, kept)")
     assert not dialog.clear_button.isEnabled()

@@ -1,5 +1,6 @@
 """File > Image Cache: where resized photos are kept, how much room they take, the size limit,
-and a button that clears them (after asking)."""
+what else the cache folder keeps (computed latents, maps, decoders), and a button that clears
+them (after asking)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from latent_explorer.core.compute.cached_results import clear_results, results_usage
 from latent_explorer.core.datasets.image_cache_folder import (
     cache_usage,
     clear_image_cache,
@@ -66,6 +68,10 @@ def _plural(count: int) -> str:
     return f"{count:,} cached folder{'s' if count != 1 else ''}"
 
 
+def _results(count: int) -> str:
+    return f"{count:,} computed result{'s' if count != 1 else ''}"
+
+
 class QtImageCacheDialog(QDialog):
     """The image cache: its folder, what it holds, its limit (GiB) and Clear Cache.
 
@@ -82,6 +88,7 @@ class QtImageCacheDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Image Cache")
         self.settings = settings
+        self.cache_root = Path(cache_root)
         self.folder = images_folder(cache_root)
         self.confirm_box: QMessageBox | None = None
         """The open "Clear the image cache?" question, if any."""
@@ -92,6 +99,12 @@ class QtImageCacheDialog(QDialog):
         self.folder_label = QLabel(str(self.folder))
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.usage_label = QLabel()
+        self.results_label = QLabel()
+        self.results_label.setToolTip(
+            "Latents of a dataset under a model, maps, and decoders exported for ONNX Runtime, "
+            f"kept in {self.cache_root} so that reopening is quick. Small beside the images, "
+            "they are not counted in the limit; Clear Cache removes them too.")
+        self.results_label.setWordWrap(True)
         self.limit_box = QDoubleSpinBox()
         self.limit_box.setRange(0.0, 100_000.0)
         self.limit_box.setDecimals(1)
@@ -109,6 +122,7 @@ class QtImageCacheDialog(QDialog):
         form = QFormLayout()
         form.addRow("Folder:", self.folder_label)
         form.addRow("Holds:", self.usage_label)
+        form.addRow("Also kept:", self.results_label)
         limit_row = QHBoxLayout()
         limit_row.addWidget(self.limit_box)
         limit_row.addStretch(1)
@@ -136,7 +150,11 @@ class QtImageCacheDialog(QDialog):
         if usage.in_use:
             held += f" ({usage.in_use:,} open now, kept)"
         self.usage_label.setText(held)
-        self.clear_button.setEnabled(usage.entries > usage.in_use)
+        results = results_usage(self.cache_root)
+        self.results_label.setText(
+            f"{_results(results.files)}, {format_size(results.size)} (latents, maps, "
+            "decoders; outside the limit)")
+        self.clear_button.setEnabled(usage.entries > usage.in_use or results.files > 0)
         try:
             limit = image_cache_limit()
         except LatentExplorerError as exc:
@@ -169,14 +187,19 @@ class QtImageCacheDialog(QDialog):
         self.refresh()
 
     def ask_to_clear(self) -> None:
-        """Ask whether to remove every cached folder that is not open now; clear on Yes."""
+        """Ask whether to remove every cached folder that is not open now, and the computed
+        results; clear on Yes."""
         usage = cache_usage(self.folder)
+        results = results_usage(self.cache_root)
         free = usage.entries - usage.in_use
         box = QMessageBox(
             QMessageBox.Icon.Question, "Clear the image cache?",
             f"Remove {_plural(free)} from the image cache "
-            f"({format_size(usage.size - usage.in_use_size)})? They open again by decoding "
-            "their images, which takes longer the first time."
+            f"({format_size(usage.size - usage.in_use_size)})"
+            + (f" and {_results(results.files)} ({format_size(results.size)})"
+               if results.files else "")
+            + "? Folders are decoded again and results computed again when next needed, "
+            "which takes longer the first time."
             + (f" The {usage.in_use:,} open now {'is' if usage.in_use == 1 else 'are'} kept."
                if usage.in_use else ""),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
@@ -194,14 +217,17 @@ class QtImageCacheDialog(QDialog):
         box.show()
 
     def clear(self) -> None:
-        """Remove every cached folder that no running window or command has open."""
+        """Remove every cached folder that no running window or command has open, and every
+        computed result (read whole when used, so a running window keeps its own)."""
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # big files take a moment
         try:
             report = clear_image_cache(self.folder)
+            files, freed = clear_results(self.cache_root)
         finally:
             QApplication.restoreOverrideCursor()
         kept = report.usage.in_use
         self.status_label.setText(
-            f"Removed {_plural(report.removed)} ({format_size(report.freed)})."
+            f"Removed {_plural(report.removed)} ({format_size(report.freed)})"
+            + (f" and {_results(files)} ({format_size(freed)})" if files else "") + "."
             + (f" Kept {kept:,} open now." if kept else ""))
         self.refresh()
