@@ -3,10 +3,10 @@
 A :class:`LatestWinsWorker` keeps one thread and one waiting slot. A new request replaces the
 one still waiting, so at most one runs and one waits. The decode worker
 (:class:`~latent_explorer.core.compute.decoder.LatestWinsDecoder`) and the atlas builder
-(:class:`~latent_explorer.core.compute.atlas.AtlasBuilder`) are built on it. They say what a
-request is and what doing it means. This module holds what they share: the thread, waiting
-for work, the busy flag, :meth:`~LatestWinsWorker.wait_idle` and
-:meth:`~LatestWinsWorker.close`.
+(:class:`~latent_explorer.core.compute.atlas.AtlasBuilder`) are built on it, as is the
+Open Model dialog's preview worker. They say what a request is and what doing it means. This
+module holds what they share: the thread, waiting for work, the busy flag,
+:meth:`~LatestWinsWorker.wait_idle` and :meth:`~LatestWinsWorker.close`.
 """
 
 from __future__ import annotations
