@@ -110,6 +110,9 @@ def explore(
     _check_thread()
     if latents is not None:
         _check_latents(latents, model, decode, encode)
+        if image_size is not None and not is_spec(data):
+            raise SpecError("image_size= loads a folder or zip of images at a size: give its "
+                            "path as data=")
         loaded_data = loaded_model = None
     else:
         loaded_data, loaded_model = _load(model, data, labels, metadata, trust_code, decode,
@@ -131,7 +134,8 @@ def explore(
     _close_at_exit()
     window.show()
     if latents is not None:
-        window.open_latents(latents, dataset=data, labels=labels, metadata=metadata)
+        window.open_latents(latents, dataset=data, labels=labels, metadata=metadata,
+                            image_size=image_size)
     else:
         window.open(dataset=loaded_data, model=loaded_model, trust_code=trust_code,
                     image_size=image_size)

@@ -237,10 +237,12 @@ class MainWindow(QMainWindow):
 
     def open_latents(self, latents: Any, dataset: Any = None, labels: Any = None,
                      metadata: Any = None, name: str | None = None,
-                     on_ready: Callable[[Workspace], None] | None = None) -> None:
+                     on_ready: Callable[[Workspace], None] | None = None,
+                     image_size: int | tuple[int, int] | None = None) -> None:
         """Open vectors that have no decoder (embeddings) in the background (see
         :meth:`WorkspaceController.open_latents`)."""
-        self.workspaces.open_latents(latents, dataset, labels, metadata, name, on_ready)
+        self.workspaces.open_latents(latents, dataset, labels, metadata, name, on_ready,
+                                     image_size)
 
     def open_dataset_dialog(self) -> None:
         """Ask for a dataset file or folder and open it."""

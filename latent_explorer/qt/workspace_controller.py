@@ -214,7 +214,8 @@ class WorkspaceController(QObject):
 
     def open_latents(self, latents: Any, dataset: Any = None, labels: Any = None,
                      metadata: Any = None, name: str | None = None,
-                     on_ready: Callable[[Workspace], None] | None = None) -> None:
+                     on_ready: Callable[[Workspace], None] | None = None,
+                     image_size: int | tuple[int, int] | None = None) -> None:
         """Open vectors that have no decoder (embeddings) in the background.
 
         The arguments are those of
@@ -226,12 +227,15 @@ class WorkspaceController(QObject):
 
         params = self.parts.projection.to_params()
         pca = type(params)("pca", params.n_components, params.seed)
+        size = image_size if isinstance(dataset, str | Path) else None
 
         def job(ctx: Any) -> Workspace:
             return open_latents_workspace(latents, dataset, labels, metadata, params=pca,
-                                          cache=self.parts.cache, ctx=ctx, name=name)
+                                          cache=self.parts.cache, ctx=ctx, name=name,
+                                          image_size=size)
 
         def done(ws: Workspace) -> None:
+            self.dataset_image_size = size  # what a session of these vectors records
             self.install(ws, None, None)
             if on_ready is not None:
                 on_ready(ws)

@@ -95,3 +95,16 @@ def test_explore_shows_photos_at_a_size_through_a_taesd_model(
     assert explorer.latent.shape == (4 * (SIZE // 8) ** 2,)
     # A session saved from this window reopens the folder at the same size.
     assert explorer.window.sessions.snapshot().dataset.image_size == (SIZE, SIZE)
+
+
+def test_explore_maps_vectors_beside_photos_loaded_at_a_size(
+        photos: Path, open_explorer: Any) -> None:
+    vectors = np.random.default_rng(0).normal(size=(4, 12)).astype(np.float32)[:, ::2]  # a view
+    explorer = open_explorer(latents=vectors, data=photos, image_size=(SIZE, 2 * SIZE))
+    ws = explorer.window.workspace
+    assert ws is not None and not ws.has_decoder and ws.latents.shape == (4, 6)
+    assert ws.dataset.image_shape == (SIZE, 2 * SIZE, 3)  # the photos, cropped and resized
+    assert explorer.window.sessions.snapshot().dataset.image_size == (SIZE, 2 * SIZE)
+    with pytest.raises(lx.LatentExplorerError, match="give its path as data="):
+        lx.explore(latents=vectors, data=np.zeros((4, 8, 8), np.uint8), image_size=SIZE,
+                   block=False)

@@ -40,13 +40,14 @@ def _folder(root: Path, count: int = 48, side: int = 10) -> Path:
     return root
 
 
-def _open(qtbot, window: MainWindow, dataset: str | None, model: str) -> None:  # type: ignore[no-untyped-def]
+def _open(qtbot, window: MainWindow, dataset: str | None, model: str,  # type: ignore[no-untyped-def]
+          image_size: int | None = None) -> None:
     """Open and wait until the new map is shown; a failed load fails the test with its message."""
     failed: list[str] = []
     window.jobs.failed.connect(lambda title, message, details: failed.append(message))
     shown: list[object] = []
     window.workspace_changed.connect(shown.append)
-    window.open(dataset, model)
+    window.open(dataset, model, image_size=image_size)
     qtbot.waitUntil(lambda: bool(failed or shown), timeout=60_000)
     assert not failed, failed
 
@@ -231,6 +232,24 @@ def test_gui_latents_with_metadata_opens_a_map_without_decoder(  # type: ignore[
         window.explorer.selected_index = 4
     found = window.analysis.neighbors_panel.grid.keys
     assert found and all(k % 3 == 4 % 3 for k in found[:5])  # the same cluster
+
+
+def test_a_folder_with_no_model_opens_at_the_size_asked(  # type: ignore[no-untyped-def]
+        make_window, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``gui --dataset folder --image-size 6`` (no model), and the pixels spec alike."""
+    monkeypatch.setenv("LATENT_EXPLORER_CACHE", str(tmp_path / "cache"))
+    folder = _folder(tmp_path / "strokes", count=12)
+    window = make_window(None)
+    assert window.cache.root == tmp_path / "cache"
+    _open(qtbot, window, str(folder), AUTO_MODEL_SPEC, image_size=6)
+    ws = window.workspace
+    assert ws.model.source == "pixels"
+    assert ws.dataset.image_shape == (6, 6, 1) and ws.latents.shape == (12, 36)
+    assert "(6x6 pixels)" in window.training.panel.reason_label.text()
+    _open(qtbot, window, str(folder), "pixels", image_size=(4, 8))
+    assert window.workspace.dataset.image_shape == (4, 8, 1)
+    # Both were kept in the image cache: the resized folder reopens without decoding.
+    assert len(list((window.cache.root / "images").glob("*.json"))) == 2
 
 
 def test_sessions_reopen_maps_without_decoder(  # type: ignore[no-untyped-def]

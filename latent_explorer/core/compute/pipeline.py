@@ -6,6 +6,8 @@ Reopening the same dataset with the same model and parameters reads both from th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import numpy.typing as npt
 
@@ -156,13 +158,14 @@ def open_workspace(
     from latent_explorer.core.models import load_model
 
     ctx = ctx or null_context()
+    cache_dir = cache.root if cache is not None and cache.enabled else None
     if model == AUTO_MODEL_SPEC:
-        dataset, model = _auto_model(dataset, ctx, labels)
+        dataset, model = _auto_model(dataset, ctx, labels, image_size, cache_dir)
     elif getattr(model, "has_decoder", True) is False:
         model = _reopen_spec(model, dataset)
     if vw.is_no_model_spec(model):
         assert isinstance(model, str)
-        return vw.open_spec_workspace(dataset, model, params, cache, ctx, labels)
+        return vw.open_spec_workspace(dataset, model, params, cache, ctx, labels, image_size)
     if isinstance(model, str):
         ctx.progress(0.0, f"Loading model {model}")
         model = load_model(model, trust_code=trust_code)
@@ -179,7 +182,6 @@ def open_workspace(
     else:
         if isinstance(dataset, str):
             ctx.progress(0.05, f"Reading {dataset}")
-            cache_dir = cache.root if cache is not None and cache.enabled else None
             dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.05, 0.25),
                                    image_size=image_size, cache_dir=cache_dir)
         from latent_explorer.core.models.families import fit_to_images
@@ -204,7 +206,8 @@ def open_workspace(
     return Workspace(dataset, model, latents, key, projector, stats)
 
 
-def _auto_model(dataset: Dataset | str, ctx: JobContext, labels: str | None
+def _auto_model(dataset: Dataset | str, ctx: JobContext, labels: str | None,
+                image_size: int | tuple[int, int] | None, cache_dir: Path | None
                 ) -> tuple[Dataset, GenerativeModel | str]:
     """The demo model where it can encode ``dataset``, else ``pixels`` (no model)."""
     from latent_explorer.core.compute.encoding import check_compatible
@@ -215,7 +218,8 @@ def _auto_model(dataset: Dataset | str, ctx: JobContext, labels: str | None
 
     if isinstance(dataset, str):
         ctx.progress(0.0, f"Reading {dataset}")
-        dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.0, 0.25))
+        dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.0, 0.25),
+                               image_size=image_size, cache_dir=cache_dir)
     demo = load_model("demo")
     try:
         check_compatible(demo, dataset)

@@ -66,19 +66,24 @@ def open_pixels_workspace(
     ctx: JobContext | None = None,
     labels: str | None = None,
     why: str | None = None,
+    image_size: int | tuple[int, int] | None = None,
 ) -> Workspace:
     """The map of a dataset's own pixels, for images that no model fits yet.
 
     Each image is flattened (averaged down to at most :data:`PIXEL_VALUES` values) and the
     vectors are mapped like latents; nothing decodes. The model's ``source`` is ``pixels``.
     ``why`` (e.g. the model that was open does not fit) begins the reason the window shows.
+    ``image_size``: the size to load a folder or zip of images at (kept in the image cache
+    of ``cache``'s folder).
     """
     ctx = ctx or null_context()
     if isinstance(dataset, str):
         from latent_explorer.core.datasets import load_dataset
 
         ctx.progress(0.0, f"Reading {dataset}")
-        dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.0, 0.4))
+        cache_dir = cache.root if cache is not None and cache.enabled else None
+        dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.0, 0.4),
+                               image_size=image_size, cache_dir=cache_dir)
     values, note = pixel_vectors(dataset, ctx.sub(0.4, 0.6))
     if len(values) < 2:
         raise InputFileError(Path(dataset.source), "needs at least 2 images for a map")

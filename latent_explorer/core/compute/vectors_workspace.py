@@ -94,7 +94,7 @@ def is_no_model_spec(spec: object) -> bool:
 # --- vectors ---------------------------------------------------------------------------------
 def open_latents_workspace(
     latents: Any,
-    dataset: Dataset | str | None = None,
+    dataset: Dataset | str | Path | None = None,
     labels: Any = None,
     metadata: Any = None,
     *,
@@ -102,6 +102,7 @@ def open_latents_workspace(
     cache: ResultCache | None = None,
     ctx: JobContext | None = None,
     name: str | None = None,
+    image_size: int | tuple[int, int] | None = None,
 ) -> Workspace:
     """The map of vectors that came without a decoder (embeddings from another network).
 
@@ -140,6 +141,9 @@ def open_latents_workspace(
         Progress and cancel.
     name
         What the window calls the vectors (default: the file name, or ``vectors``).
+    image_size
+        The size to load ``dataset`` at when it names a folder or zip of images (cropped and
+        resized, kept in the image cache of ``cache``'s folder).
 
     Returns
     -------
@@ -185,7 +189,9 @@ def open_latents_workspace(
         found.labels, found.label_names = labels_from_values(_to_numpy(labels))
         _check_rows(len(found.labels), count, "labels")
     ctx.check()
-    images_dataset = _images_for(dataset, found, count, spec_files, ctx.sub(0.0, 0.5), notes)
+    cache_dir = cache.root if cache is not None and cache.enabled else None
+    images_dataset = _images_for(dataset, found, count, spec_files, ctx.sub(0.0, 0.5), notes,
+                                 image_size, cache_dir)
     data = _vectors_dataset(images_dataset, values, found, label, spec_files["latents"], key,
                             notes)
     spec = VectorsSpec(**spec_files) if spec_files["latents"] else VectorsSpec(None)
@@ -350,13 +356,15 @@ def _columns(metadata: Any, count: int) -> dict[str, npt.NDArray[np.generic]]:
     return items
 
 
-def _images_for(dataset: Dataset | str | None, found: _Found, count: int,
-                spec_files: dict[str, str | None], ctx: JobContext, notes: list[str]
+def _images_for(dataset: Dataset | str | Path | None, found: _Found, count: int,
+                spec_files: dict[str, str | None], ctx: JobContext, notes: list[str],
+                image_size: int | tuple[int, int] | None, cache_dir: Path | None
                 ) -> Dataset | None:
-    if isinstance(dataset, str):
+    if isinstance(dataset, str | Path):  # a spec, or a path (Python users pass both)
         from latent_explorer.core.datasets import load_dataset
 
-        dataset = load_dataset(dataset, ctx=ctx)
+        dataset = load_dataset(str(dataset), ctx=ctx, image_size=image_size,
+                               cache_dir=cache_dir)
         spec_files["dataset"] = dataset.source
     elif dataset is not None and not isinstance(dataset, Dataset):
         dataset = _images_from_objects(dataset, notes, ctx)
@@ -438,12 +446,15 @@ def _sample_stats(values: npt.NDArray[np.float32]) -> LatentStats:
 def open_spec_workspace(dataset: Dataset | str, spec: str,
                         params: ProjectionParams | None = None,
                         cache: ResultCache | None = None, ctx: JobContext | None = None,
-                        labels: str | None = None) -> Workspace:
-    """Open a no-decoder map from its model spec (``pixels`` or ``vectors:...``)."""
+                        labels: str | None = None,
+                        image_size: int | tuple[int, int] | None = None) -> Workspace:
+    """Open a no-decoder map from its model spec (``pixels`` or ``vectors:...``);
+    ``image_size`` is the size to load a folder or zip of images at."""
     if spec == PIXELS_SPEC:
         from latent_explorer.core.compute.pixel_map import open_pixels_workspace
 
-        return open_pixels_workspace(dataset, params, cache, ctx, labels)
+        return open_pixels_workspace(dataset, params, cache, ctx, labels,
+                                     image_size=image_size)
     parsed = VectorsSpec.parse(spec)
     if parsed.latents is None:
         raise SpecError("these vectors were handed over in memory and cannot be reopened from "
@@ -452,4 +463,4 @@ def open_spec_workspace(dataset: Dataset | str, spec: str,
         if not Path(path).exists():
             raise InputFileError(Path(path), "no such file or folder (named by the session)")
     return open_latents_workspace(parsed.latents, parsed.dataset, None, parsed.metadata,
-                                  params=params, cache=cache, ctx=ctx)
+                                  params=params, cache=cache, ctx=ctx, image_size=image_size)
