@@ -153,21 +153,22 @@ class AnalysisController(QObject):
                 ("Selection", self.selection_panel, left),
                 ("Attributes", self.attribute_panel, right),
                 ("Neighbours", self.neighbors_panel, right),
-                ("Outliers", self.outliers_view, right),
+                ("Outliers", self.outliers_view, left),
                 ("Cluster prototypes", self.prototype_strip,
                  Qt.DockWidgetArea.BottomDockWidgetArea)]
 
     def arrange_docks(self, docks: list[QDockWidget], path_dock: QDockWidget,
                       sliders_dock: QDockWidget, filmstrip_dock: QDockWidget,
                       tabify: Callable[[QDockWidget, QDockWidget], None]) -> None:
-        """Tab the docks beside the window's: colour and selection with the Path dock,
-        attributes, neighbours and outliers with the latent sliders, prototypes with the
-        filmstrip (few tabs per group, so their titles stay readable). ``tabify(first,
-        second)`` is the window's ``tabifyDockWidget``."""
+        """Tab the docks beside the window's: colour, selection and outliers with the Path
+        dock, attributes and neighbours with the latent sliders (and Channels, for image
+        autoencoders), prototypes with the filmstrip (at most four tabs a group, so their whole
+        titles fit side by side). ``tabify(first, second)`` is the window's
+        ``tabifyDockWidget``."""
         self.docks = {dock.windowTitle(): dock for dock in docks}
         beside = {"Colour": path_dock, "Selection": path_dock,
-                  "Attributes": sliders_dock, "Neighbours": sliders_dock,
-                  "Outliers": sliders_dock, "Cluster prototypes": filmstrip_dock}
+                  "Outliers": path_dock, "Attributes": sliders_dock,
+                  "Neighbours": sliders_dock, "Cluster prototypes": filmstrip_dock}
         for title, dock in self.docks.items():
             tabify(beside[title], dock)
         for dock in (path_dock, sliders_dock, filmstrip_dock):

@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings
 from latent_explorer.core.settings_file import CONFIG_ENV as CONFIG_ENV
 from latent_explorer.core.settings_file import settings_path
 
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 """Version of the saved dock layout (window settings and sessions): bumped whenever docks are
 added or regrouped, so an older layout is not applied to docks it does not know."""
 

@@ -312,3 +312,35 @@ def test_model_file_dialogs_offer_every_model_file_the_app_opens(  # type: ignor
         assert all(f"*{suffix}" in patterns.split() for patterns in offered.values()), suffix
     assert "*.py" in offered["Open model"]  # adapters ask for trust there
     assert "*.py" not in offered["Open comparison model"]  # the comparison never asks
+
+
+def test_dock_tabs_fit_whole_beside_each_other_with_a_spatial_model(  # type: ignore[no-untyped-def]
+        make_window, qtbot, tmp_path: Path) -> None:
+    """An image autoencoder adds the Channels dock; no tab group then needs scrolling at the
+    window's first size (1400x900, as ``latent-explorer gui`` opens it)."""
+    from PIL import Image
+    from PySide6.QtWidgets import QTabBar
+
+    from tests.core.family_files import save_taesd
+
+    save_taesd(tmp_path / "taesd")
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(0)
+    for index in range(6):
+        Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(
+            photos / f"{index}.png")
+    window = make_window(None)
+    window.resize(1400, 900)
+    with qtbot.waitSignal(window.workspace_changed, timeout=60_000):
+        window.open(str(photos), str(tmp_path / "taesd" / "taesd_decoder.pth"))
+    qtbot.waitUntil(lambda: window.channels_dock.isVisible(), timeout=5000)
+    bars = [bar for bar in window.findChildren(QTabBar)
+            if bar.parent() is window and bar.isVisible()]
+    groups = {tuple(bar.tabText(i) for i in range(bar.count())) for bar in bars}
+    assert any("Channels" in group for group in groups), groups
+    for bar in bars:
+        needed = sum(bar.tabSizeHint(i).width() for i in range(bar.count()))
+        assert needed <= bar.width(), (
+            f"tabs {[bar.tabText(i) for i in range(bar.count())]} need {needed} px "
+            f"of {bar.width()}")
