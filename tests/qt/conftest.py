@@ -86,3 +86,17 @@ def click(widget: QWidget, pos: QPointF,
     send_mouse(widget, "press", pos, modifiers=modifiers)
     send_mouse(widget, "release", pos, modifiers=modifiers)
     QApplication.processEvents()
+
+
+def noise_photos(folder: Path, count: int = 6, side: int = 32) -> Path:
+    """``count`` RGB pictures of random pixels, ``side`` x ``side``, as PNG files in ``folder``
+    (for models whose weights are random too, where the pictures' content does not matter)."""
+    import numpy as np
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for index in range(count):
+        Image.fromarray(rng.integers(0, 256, (side, side, 3), dtype=np.uint8)).save(
+            folder / f"{index}.png")
+    return folder

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog
 
@@ -14,7 +13,7 @@ from latent_explorer.core.models.base import sample_prior
 from latent_explorer.core.models.detect import ModelKind
 from latent_explorer.core.models.families import SpatialModel
 from tests.core.family_files import save_kl_folder, save_taesd, small_kl
-from tests.qt.conftest import wait_decoded
+from tests.qt.conftest import noise_photos, wait_decoded
 from tests.qt.test_open_model_dialog import (
     assert_thumbnails,
     click_open,
@@ -71,12 +70,7 @@ def test_dialog_recognises_a_kl_autoencoder_folder_file(open_dialog, qtbot,  # t
 def test_window_opens_taesd_through_the_dialog_at_the_photos_size(  # type: ignore[no-untyped-def]
         make_window, qtbot, tmp_path: Path, monkeypatch) -> None:
     save_taesd(tmp_path / "model", "taesd")
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    rng = np.random.default_rng(0)
-    for i in range(6):
-        Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(
-            photos / f"p{i}.png")
+    photos = noise_photos(tmp_path / "photos")
     window = make_window(dataset=str(photos), model="demo-shapes")
     decoder = tmp_path / "model" / "taesd_decoder.pth"
     monkeypatch.setattr(QFileDialog, "getOpenFileName",

@@ -318,18 +318,13 @@ def test_dock_tabs_fit_whole_beside_each_other_with_a_spatial_model(  # type: ig
         make_window, qtbot, tmp_path: Path) -> None:
     """An image autoencoder adds the Channels dock; no tab group then needs scrolling at the
     window's first size (1400x900, as ``latent-explorer gui`` opens it)."""
-    from PIL import Image
     from PySide6.QtWidgets import QTabBar
 
     from tests.core.family_files import save_taesd
+    from tests.qt.conftest import noise_photos
 
     save_taesd(tmp_path / "taesd")
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    rng = np.random.default_rng(0)
-    for index in range(6):
-        Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(
-            photos / f"{index}.png")
+    photos = noise_photos(tmp_path / "photos")
     window = make_window(None)
     window.resize(1400, 900)
     with qtbot.waitSignal(window.workspace_changed, timeout=60_000):
