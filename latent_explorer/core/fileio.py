@@ -210,6 +210,46 @@ def reserve_temp_file(target: Path) -> Path:
         os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)))
 
 
+@contextlib.contextmanager
+def export_path(target: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``target`` for writers that take a file name (ffmpeg, Pillow,
+    ``torch.save``): when the block succeeds the file is flushed to disk and renamed onto
+    ``target``; when it fails the file is removed and ``target`` keeps its old content.
+
+    The folder is remembered for the start-up sweep (:func:`track_write_folders`), so a
+    killed export leaves nothing there for long.
+
+    Raises
+    ------
+    ExportError
+        Naming ``target``, when the folder or the file cannot be written (disk full, no
+        permission); errors of the app's own pass through.
+    """
+    target = Path(target)
+    tmp = reserve_temp_file(target)
+    try:
+        yield tmp
+        fd = os.open(tmp, os.O_RDWR | _BINARY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"{target}: cannot be written ({exc.strerror or exc})") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def export_bytes(target: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``target`` through :func:`export_path`; returns the path."""
+    with export_path(target) as tmp:
+        tmp.write_bytes(data)
+    return Path(target)
+
+
 def reserve_temp_dir(target: Path) -> Path:
     """Like :func:`reserve_temp_file`, for a folder (permissions 0777 less the umask)."""
     return _reserve(target, lambda candidate: candidate.mkdir(0o777))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -144,3 +145,58 @@ def test_exports_killed_mid_write_are_swept_from_their_folders_at_the_next_start
     assert sorted(fileio.sweep_write_folders(state)) == sorted([left, frames])
     assert not left.exists() and not frames.exists()
     assert mine.read_bytes() == b"the user's own file"
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(),
+                    reason="names open files through /proc (Linux)")
+def test_exports_and_trained_models_are_on_disk_before_they_are_renamed_into_place(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Videos, GIFs, PNG frames, SVG maps, selections and trained models: each is written
+    under one of the app's temporary names, flushed to disk (fsync), then renamed."""
+    import torch
+
+    from latent_explorer.core import fileio
+    from latent_explorer.core.analysis.selection_export import (
+        export_selection_csv,
+        export_selection_npz,
+    )
+    from latent_explorer.core.datasets.base import ArrayDataset
+    from latent_explorer.core.export.map_svg import write_map_svg
+    from latent_explorer.core.export.video import write_export, write_png_frames
+    from latent_explorer.core.models.training import save_vae
+    from latent_explorer.core.models.vae import VAEConfig, build_vae
+
+    synced: set[str] = set()
+    renamed: list[tuple[str, str, bool]] = []  # (temporary, target, synced before)
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        synced.add(os.path.realpath(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    def replace(src: Any, dst: Any) -> None:
+        src_path = os.path.realpath(src)
+        inside = [p for p in synced if p == src_path or p.startswith(src_path + os.sep)]
+        renamed.append((Path(src).name, Path(dst).name, bool(inside)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    frames = [np.full((16, 16, 3), 40 * i, np.uint8) for i in range(3)]
+    write_export(iter(frames), tmp_path / "walk.mp4", 10)
+    write_export(iter(frames), tmp_path / "walk.gif", 10)
+    write_png_frames(iter(frames), tmp_path / "frames")
+    write_map_svg(tmp_path / "map.svg", np.zeros((3, 2)), np.zeros((3, 4)))
+    dataset = ArrayDataset("tiny", "tiny", np.zeros((3, 4, 4, 1), np.uint8))
+    export_selection_csv(tmp_path / "picked.csv", [0, 2], dataset, np.zeros((3, 2)))
+    export_selection_npz(tmp_path / "picked.npz", [0, 2], dataset, np.zeros((3, 2)))
+    config = VAEConfig(image_shape=(8, 8, 1), latent_dim=3, hidden=(8,))
+    torch.manual_seed(0)
+    save_vae(build_vae(config), config, tmp_path / "model")
+
+    targets = {target for _, target, _ in renamed}
+    assert {"walk.mp4", "walk.gif", "frames", "map.svg", "picked.csv", "picked.npz",
+            "model.safetensors", "model.json"} <= targets, targets
+    for temporary, target, was_synced in renamed:
+        assert fileio._TEMP_NAME.match(temporary), (temporary, target)  # swept if killed
+        assert was_synced, f"{target} was renamed into place before it was on disk"

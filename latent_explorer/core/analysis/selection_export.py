@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,8 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.datasets.base import Dataset
-from latent_explorer.core.errors import ExportError
-from latent_explorer.core.fileio import reserve_temp_file
+from latent_explorer.core.fileio import export_bytes
 
 Columns = Mapping[str, npt.NDArray[np.generic]]
 
@@ -70,7 +68,7 @@ def export_selection_csv(
     writer.writerow(list(table))
     cells = [[_cell(value) for value in column] for column in table.values()]
     writer.writerows(zip(*cells, strict=True))
-    return _atomic_write(Path(path), buffer.getvalue().encode("utf-8"))
+    return export_bytes(path, buffer.getvalue().encode("utf-8"))
 
 
 def export_selection_npz(
@@ -113,7 +111,7 @@ def export_selection_npz(
         arrays[f"meta_{name}"] = values.astype(str) if values.dtype.kind == "O" else values
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
-    return _atomic_write(Path(path), buffer.getvalue())
+    return export_bytes(path, buffer.getvalue())
 
 
 def _table(
@@ -183,21 +181,3 @@ def _cell(value: object) -> str:
     if isinstance(value, np.integer):
         return str(int(value))
     return str(value)
-
-
-def _atomic_write(target: Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file beside ``target``, then rename it over ``target``."""
-    tmp = reserve_temp_file(target)
-    try:
-        with tmp.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(f"{target}: cannot be written ({exc.strerror or exc})") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target

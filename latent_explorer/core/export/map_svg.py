@@ -9,7 +9,6 @@ and renamed over it, so a failed export never leaves half a file.
 from __future__ import annotations
 
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -17,8 +16,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 import numpy.typing as npt
 
-from latent_explorer.core.errors import ExportError
-from latent_explorer.core.fileio import reserve_temp_file
+from latent_explorer.core.fileio import export_bytes
 
 Range = tuple[tuple[float, float], tuple[float, float]]
 
@@ -131,21 +129,7 @@ def write_map_svg(target: str | Path, coords: npt.ArrayLike, colours: npt.ArrayL
         If the file cannot be written.
     """
     text = map_svg(coords, colours, **options)  # type: ignore[arg-type]
-    path = Path(target)
-    tmp = reserve_temp_file(path)
-    try:
-        with tmp.open("w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(f"{path}: cannot be written ({exc.strerror or exc})") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return export_bytes(target, text.encode("utf-8"))
 
 
 def _fit(xy: np.ndarray) -> Range:

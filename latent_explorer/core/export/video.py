@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.errors import ExportError
-from latent_explorer.core.fileio import reserve_temp_dir, reserve_temp_file
+from latent_explorer.core.fileio import export_path, reserve_temp_dir
 from latent_explorer.core.jobs import JobContext, null_context
 
 if TYPE_CHECKING:
@@ -197,7 +197,7 @@ def write_video(frames: Iterable[Frame], out: str | Path, fps: float, *,
         raise ExportError(f"{target}: video frames need even sizes, not {width}x{height}")
     rate = Fraction(fps).limit_denominator(1001)
     count = 0
-    with _atomic_path(target) as tmp, tempfile.TemporaryFile() as errors:
+    with export_path(target) as tmp, tempfile.TemporaryFile() as errors:
         cmd = [_ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
                "-f", "rawvideo", "-pix_fmt", "gray" if channels == 1 else "rgb24",
                "-s", f"{width}x{height}", "-framerate", str(rate), "-i", "pipe:0", "-an",
@@ -284,7 +284,7 @@ def write_gif(frames: Iterable[Frame], out: str | Path, fps: float, *,
             yield _gif_image(frame)
             _report(ctx, count, total, "Writing GIF")
 
-    with _atomic_path(target) as tmp:
+    with export_path(target) as tmp:
         sequence = images()
         head = next(sequence)
         with tmp.open("wb") as handle:
@@ -348,8 +348,10 @@ def write_png_frames(frames: Iterable[Frame], out: str | Path, *, total: int | N
             _check_frame(frame, shape, count, target)
             count += 1
             image = frame[:, :, 0] if frame.shape[2] == 1 else frame
-            Image.fromarray(image).save(staging / template.format(count), format="PNG",
-                                        compress_level=3)
+            with (staging / template.format(count)).open("wb") as handle:
+                Image.fromarray(image).save(handle, format="PNG", compress_level=3)
+                handle.flush()
+                os.fsync(handle.fileno())  # on disk before the folder is renamed into place
             _report(ctx, count, total, "Writing PNG frames")
         if count == 0:
             raise ExportError(f"{target}: there are no frames to write")
@@ -391,30 +393,6 @@ def _swap_folder(staging: Path, folder: Path) -> None:
 
 
 # -- shared helpers ---------------------------------------------------------------------------
-
-
-class _atomic_path:  # noqa: N801 - used like a function in ``with``
-    """A temporary file beside ``target``; renamed onto it on success, removed otherwise."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = target
-        self.tmp: Path | None = None
-
-    def __enter__(self) -> Path:
-        self.tmp = reserve_temp_file(self.target)
-        return self.tmp
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        assert self.tmp is not None
-        if kind is None:
-            try:
-                os.replace(self.tmp, self.target)
-                return
-            except OSError as exc:
-                self.tmp.unlink(missing_ok=True)
-                raise ExportError(f"{self.target}: cannot be written ({exc.strerror or exc})"
-                                  ) from exc
-        self.tmp.unlink(missing_ok=True)
 
 
 def _first_frame(stream: Iterator[Frame], target: Path) -> Frame:

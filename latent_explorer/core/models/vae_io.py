@@ -215,11 +215,7 @@ def save_vae(
 
 
 def _write_atomic(target: Path, write: Callable[[Path], object]) -> None:
-    from latent_explorer.core.fileio import temp_name
+    from latent_explorer.core.fileio import export_path
 
-    tmp = temp_name(target, "tmp")
-    try:
+    with export_path(target) as tmp:  # flushed to disk, then renamed onto the target
         write(tmp)
-        tmp.replace(target)  # atomic within one folder (os.replace)
-    finally:
-        tmp.unlink(missing_ok=True)
