@@ -150,3 +150,15 @@ def test_weights_only_and_broken_files(tmp_path: Path) -> None:
     assert "no such file" in detect_model(tmp_path / "missing.pt").problem
     (tmp_path / "other.json").write_text('{"hello": 1}')
     assert "neither a Latent Explorer model" in detect_model(tmp_path / "other.json").problem
+
+
+def test_a_preview_counts_its_classes_in_words() -> None:
+    from latent_explorer.core.models.detect import ModelPreview
+
+    def preview(classes: int) -> str:
+        return ModelPreview(np.zeros((1, 2), np.float32), None, np.zeros((1, 4, 4, 1), np.uint8),
+                            (2,), (4, 4, 1), classes, False, "g").describe()
+
+    assert "; 1 class;" in preview(1)
+    assert "10 classes" in preview(10)
+    assert "class" not in preview(0)

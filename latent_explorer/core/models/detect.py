@@ -145,7 +145,7 @@ class ModelPreview:
             out = f"{h}x{w} {'grey' if c == 1 else 'RGB'} images"
         parts = [f"latents {shape} -> {out}"]
         if self.num_classes:
-            parts.append(f"{self.num_classes} classes")
+            parts.append(f"{self.num_classes} class{'' if self.num_classes == 1 else 'es'}")
         if self.encoder_check:
             parts.append(self.encoder_check)
         else:
