@@ -387,8 +387,8 @@ def read_images(dataset: Any) -> np.ndarray:
     return batch
 
 
-def _load_and_read(spec: str) -> None:
-    read_images(load_dataset(spec))
+def _load_and_read(spec: str, image_size: int | None = None) -> None:
+    read_images(load_dataset(spec, image_size=image_size))
 
 
 def _load_dataset_file(name: str, data: bytes) -> None:
@@ -431,3 +431,31 @@ def test_dataset_png_folder(broken: bytes) -> None:
         (folder / "a" / "0.png").write_bytes(_png(1))
         (folder / "b" / "1.png").write_bytes(broken)
         expect_only(DATASET_ERRORS, lambda: _load_and_read(str(folder)))
+
+
+def _jpeg(seed: int) -> bytes:
+    from PIL import Image
+
+    pixels = np.random.default_rng(seed).integers(0, 255, (6, 9, 3), dtype=np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+_buffer = io.BytesIO()
+with zipfile.ZipFile(_buffer, "w") as _zipped:
+    _zipped.writestr("photos/a/0.png", _png(2))
+    _zipped.writestr("photos/b/1.jpg", _jpeg(3))
+    _zipped.writestr("photos/b/2.png", _png(4))
+IMAGE_ZIP = _buffer.getvalue()
+
+
+@fuzz(100)
+@given(st.binary(max_size=256) | mutated(IMAGE_ZIP), st.sampled_from([None, 8]))
+def test_dataset_zip_of_images(data: bytes, image_size: int | None) -> None:
+    """A zip of photos, damaged anywhere (directory, headers, the images inside), opened at
+    its own size or resized: it reads through to the pixels or says what is wrong."""
+    with scratch() as folder:
+        (folder / "photos.zip").write_bytes(data)
+        expect_only(DATASET_ERRORS,
+                    lambda: _load_and_read(str(folder / "photos.zip"), image_size))
