@@ -6,8 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
-from tests.qt.conftest import wait_decoded
+from tests.qt.conftest import click, wait_decoded
 
 
 def _here(window) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -39,6 +40,36 @@ def test_the_star_sits_on_the_probe_while_the_probe_drives(make_window, qtbot) -
     np.testing.assert_allclose(_here(window), ws.projector.transform(latent[None, :])[0],
                                atol=1e-5)
     assert "round-trip" in window.map_view.probe.toolTip()
+
+    # A sample clicked on the map: the star sits on that sample's point.
+    window.explorer.probe_position = (0.7, -0.4)
+    wait_decoded(qtbot, window)
+    x, y = (float(v) for v in coords[9])
+    view = window.map_view
+    view.view_box.setRange(xRange=(x - 0.01, x + 0.01), yRange=(y - 0.01, y + 0.01), padding=0)
+    qtbot.wait(10)
+    click(view.viewport(), view.view_to_widget(x, y))
+    assert window.explorer.selected_index == 9
+    wait_decoded(qtbot, window)
+    np.testing.assert_allclose(_here(window), coords[9], atol=1e-4)
+
+    # A path between two samples, scrubbed: the star rides the path drawn on the map.
+    for index in (9, 40):
+        x, y = (float(v) for v in coords[index])
+        view.view_box.setRange(xRange=(x - 0.01, x + 0.01), yRange=(y - 0.01, y + 0.01),
+                               padding=0)
+        qtbot.wait(10)
+        click(view.viewport(), view.view_to_widget(x, y), Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(window.paths.frames) > 0, timeout=10_000)
+    timeline = window.paths.filmstrip.timeline
+    timeline.setFocus()
+    curve_x, curve_y = window.paths.overlay.curve.getData()
+    for frame in (0, 7):
+        timeline.setValue(frame)
+        wait_decoded(qtbot, window)
+        np.testing.assert_array_equal(window.explorer.current_latent, window.paths.frames[frame])
+        np.testing.assert_allclose(_here(window), [curve_x[frame], curve_y[frame]], atol=1e-5)
+    np.testing.assert_allclose([curve_x[0], curve_y[0]], coords[9], atol=1e-4)  # from the sample
 
 
 def test_a_map_of_prior_samples_says_so_and_shows_the_sample_itself(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
