@@ -99,6 +99,57 @@ def test_sigterm_is_a_quit(tmp_path: Path) -> None:
     assert (tmp_path / "config" / "settings.ini").is_file()  # saved like any quit
 
 
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux: from /proc)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(n) for n in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc (Linux)")
+def test_sigterm_while_a_map_is_computed_is_a_quit(tmp_path: Path) -> None:
+    """SIGTERM while t-SNE runs in the app's child processes: the app quits (status 0), and
+    the children end with it; ``latent-explorer bench --only startup`` times this
+    (``quit_on_sigterm_s``)."""
+    from latent_explorer.bench.shutdown import SAMPLES
+
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "images.npz",
+             images=rng.integers(0, 255, (SAMPLES, 8, 8), dtype=np.uint8))
+    state = tmp_path / "state"
+    proc = _start(tmp_path, "--dataset", str(tmp_path / "images.npz"), "--projection", "tsne")
+    try:
+        _wait_for(lambda: bool(_recovery_files(state)), proc)  # the window is up
+        children = _children(proc.pid)
+        assert children, "the map is computed in child processes"
+        before = {child: _cpu_ticks(child) for child in children}
+        time.sleep(0.5)
+        assert any(_cpu_ticks(child) > ticks for child, ticks in before.items()), \
+            "no child was busy computing the map"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "leaked" not in err, err
+    deadline = time.monotonic() + 5
+    while any(Path(f"/proc/{child}").exists() for child in children):
+        assert time.monotonic() < deadline, "a child process outlived the app"
+        time.sleep(0.05)
+    assert RecoveryStore(state).pending() is None
+
+
 COUNT = 100_000
 """Samples in the dataset: big selections make each autosave take long enough to be caught."""
 
