@@ -343,12 +343,18 @@ class SessionController(QObject):
                           self.services.parent)
         box.setWindowModality(Qt.WindowModality.NonModal)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # Only No (clicked, or Escape) throws the crashed work away. A box closed without an
+        # answer (the app quitting, a logout, its title bar's close button) keeps the file,
+        # and the next start asks again.
+        declined: list[bool] = []
+        no_button = box.button(QMessageBox.StandardButton.No)
+        box.buttonClicked.connect(lambda button: declined.append(button is no_button))
 
         def answered(button: int) -> None:
             self.recovery_box = None
             if button == QMessageBox.StandardButton.Yes:
                 self._recover(pending)
-            elif self.recovery is not None:
+            elif any(declined) and self.recovery is not None:
                 self.recovery.discard(pending)
 
         box.finished.connect(answered)

@@ -150,6 +150,51 @@ def test_sigterm_while_a_map_is_computed_is_a_quit(tmp_path: Path) -> None:
     assert RecoveryStore(state).pending() is None
 
 
+def test_a_quit_while_the_restore_question_waits_keeps_the_crashed_work(
+        tmp_path: Path) -> None:
+    """A crashed run's work, offered at start, is not lost when this run quits (SIGTERM,
+    a logout) before anyone answered: the next start offers it again."""
+    from tests.core.test_session_recovery import dead_pid
+
+    state = tmp_path / "state"
+    crashed = RecoveryStore(state, pid=dead_pid())
+    crashed.write(_work(_dataset(tmp_path)))
+    left = RecoveryStore(state).pending()
+    assert left is not None
+    proc = _start(tmp_path)  # the question waits; the demo loads meanwhile
+    try:
+        _wait_for(lambda: any(f != left for f in _recovery_files(state)), proc)  # autosaved
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert RecoveryStore(state).pending() == left
+    assert [s.name for s in load_session(left).selections] == [f"picked {i}" for i in range(6)]
+
+
+def test_a_command_line_projection_applies_to_that_run_only(tmp_path: Path) -> None:
+    """``gui --projection tsne`` then a quit: the next plain start opens with PCA (the flag
+    is not stored as the default)."""
+    from PySide6.QtCore import QSettings
+
+    proc = _start(tmp_path, "--projection", "tsne")
+    try:
+        _wait_for(lambda: bool(_recovery_files(tmp_path / "state")), proc)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    ini = tmp_path / "config" / "settings.ini"
+    assert ini.is_file()
+    assert QSettings(str(ini), QSettings.Format.IniFormat).value("projection/method") == "pca"
+
+
 COUNT = 100_000
 """Samples in the dataset: big selections make each autosave take long enough to be caught."""
 

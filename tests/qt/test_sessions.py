@@ -163,6 +163,39 @@ def test_the_restore_question_does_not_block_and_survives_a_vanished_file(  # ty
         window.close()
 
 
+def test_quitting_while_the_restore_question_is_open_keeps_the_crashed_work(  # type: ignore[no-untyped-def]
+        qtbot, tmp_path: Path) -> None:
+    """Closing the window is no answer: the crashed session's file stays, and the next start
+    offers it again. Only No discards it."""
+    from PySide6.QtWidgets import QMessageBox
+
+    state = tmp_path / "state"
+    pending = _pending_recovery(state)
+    window = _fresh_window(qtbot, tmp_path, "quit", recovery=RecoveryStore(state))
+    assert window.sessions.offer_recovery()
+    with qtbot.waitSignal(window.workspace_changed, timeout=60_000):
+        window.open("digits", "demo")
+    # A quit (SIGTERM and logout included) closes the window, then every other window of the
+    # app, the question too, as Qt does when the application quits.
+    box = window.sessions.recovery_box
+    assert box is not None
+    window.close()
+    box.close()
+    qtbot.waitUntil(lambda: window.sessions.recovery_box is None, timeout=2000)
+    assert pending.is_file() and RecoveryStore(state).pending() == pending
+
+    again = _fresh_window(qtbot, tmp_path, "again", recovery=RecoveryStore(state))
+    try:
+        assert again.sessions.offer_recovery()
+        answer = again.sessions.recovery_box
+        assert answer is not None
+        answer.button(QMessageBox.StandardButton.No).click()
+        qtbot.waitUntil(lambda: again.sessions.recovery_box is None)
+        assert not pending.exists() and RecoveryStore(state).pending() is None
+    finally:
+        again.close()
+
+
 @pytest.mark.qt_no_exception_capture  # this test checks our own handler, not pytest-qt's
 def test_uncaught_exceptions_are_logged_and_shown(make_window, qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                   monkeypatch) -> None:
