@@ -226,7 +226,7 @@ class SessionController(QObject):
                 f"{session.model.spec} runs Python code when opened. Open it?",
                 QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel)
             if answer != QMessageBox.StandardButton.Open:
-                self._recovering = False
+                self._abandon_recovery()
                 return
             trust = True
         while (gone := _first_missing(session)) is not None:
@@ -234,8 +234,10 @@ class SessionController(QObject):
             new = self._ask_relocate(kind, ref)
             if new is None:
                 self.services.report_error(
-                    f"{ref}: the session's {kind} is missing; nothing was opened")
-                self._recovering = False
+                    f"{ref}: the session's {kind} is missing; nothing was opened"
+                    + ("; the work from last time is kept and offered again at the next "
+                       "start" if self._recovering else ""))
+                self._abandon_recovery()
                 return
             session = relocate(session, ref, new)
         spec = session.dataset.spec
@@ -374,9 +376,23 @@ class SessionController(QObject):
         self._recovering, self._restoring_over = True, None
         self.restore(session)
 
+    def _abandon_recovery(self) -> None:
+        """Recovered work that this run will not show (a question answered No or Cancel, or
+        the app quitting before it was shown) is handed back, for the next start to offer;
+        autosave goes on in a file of this run's own."""
+        if self._recovering and self.recovery is not None:
+            try:
+                self.recovery.release()
+            except OSError as exc:
+                self.services.report_error(f"The work from last time could not be kept for "
+                                           f"the next start: {exc}")
+        self._recovering = False
+
     def close_cleanly(self) -> None:
-        """Stop autosaving and remove this run's recovery file (a normal exit)."""
+        """Stop autosaving and remove this run's recovery file (a normal exit); recovered work
+        not yet shown is kept for the next start."""
         self.timer.stop()
+        self._abandon_recovery()
         if self.recovery is not None:
             self.recovery.close_cleanly()
 

@@ -71,6 +71,23 @@ def test_crash_leaves_a_pending_file_that_is_taken(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_adopted_work_handed_back_is_pending_again(tmp_path: Path) -> None:
+    crashed = RecoveryStore(tmp_path, pid=dead_pid())
+    crashed.write(session(3.0))
+    store = RecoveryStore(tmp_path)
+    store.take()
+    handed = store.release()
+    assert handed is not None and handed != store.path and not store.path.exists()
+    # This run goes on autosaving its own work; the handed-back file is left alone.
+    store.write(session(9.0))
+    store.close_cleanly()
+    later = RecoveryStore(tmp_path)
+    assert later.pending() == handed
+    latent = later.take().current_latent
+    assert latent is not None and latent[0] == 3.0
+    assert RecoveryStore(tmp_path).release() is None  # nothing adopted: nothing to hand back
+
+
 def test_discard_and_orphans(tmp_path: Path) -> None:
     crashed = RecoveryStore(tmp_path, pid=dead_pid())
     crashed.write(session())

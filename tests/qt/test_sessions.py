@@ -196,6 +196,56 @@ def test_quitting_while_the_restore_question_is_open_keeps_the_crashed_work(  # 
         again.close()
 
 
+def _pending_with_a_moved_dataset(state: Path, tmp_path: Path) -> Path:
+    """A crashed run's recovery file whose dataset file has since been deleted."""
+    from latent_explorer.core.session.data import DatasetRef, ModelRef, Selection, SessionData
+    from tests.core.test_session_recovery import dead_pid
+
+    gone = tmp_path / "moved.npz"
+    np.savez(gone, images=np.zeros((30, 8, 8), np.uint8))
+    crashed = RecoveryStore(state, pid=dead_pid())
+    crashed.write(SessionData(dataset=DatasetRef(str(gone)), model=ModelRef("demo"),
+                              selections=[Selection("mine", np.arange(5))]))
+    gone.unlink()
+    pending = RecoveryStore(state).pending()
+    assert pending is not None
+    return pending
+
+
+def _holds_the_crashed_work(path: Path | None) -> bool:
+    from latent_explorer.core.session.store import load_session
+
+    return path is not None and [s.name for s in load_session(path).selections] == ["mine"]
+
+
+@pytest.mark.parametrize("how", ["declined", "quit"])
+def test_recovered_work_not_shown_is_kept_for_the_next_start(  # type: ignore[no-untyped-def]
+        qtbot, tmp_path: Path, monkeypatch, how: str) -> None:
+    """Restoring asks where the moved dataset is; answering No, or quitting while the
+    question is open, keeps the crashed work for the next start (this run's autosaves go
+    elsewhere)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    state = tmp_path / "state"
+    _pending_with_a_moved_dataset(state, tmp_path)
+    window = _fresh_window(qtbot, tmp_path, how, recovery=RecoveryStore(state))
+    with qtbot.waitSignal(window.workspace_changed, timeout=60_000):
+        window.open("digits", "demo")
+
+    def question(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if how == "quit":
+            window.close()  # SIGTERM or a logout while the question waits
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    assert window.sessions.offer_recovery(ask=False)
+    if how == "declined":
+        assert "kept and offered again at the next start" in window.last_error
+        window.sessions.autosave()  # this run's own work
+        window.close()
+    assert _holds_the_crashed_work(RecoveryStore(state).pending())
+
+
 @pytest.mark.qt_no_exception_capture  # this test checks our own handler, not pytest-qt's
 def test_uncaught_exceptions_are_logged_and_shown(make_window, qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                   monkeypatch) -> None:

@@ -8,7 +8,8 @@ the pid and host name, written at the first autosave). A normal exit calls
 :meth:`~RecoveryStore.close_cleanly`, which removes both. So a recovery file found later whose
 lock names a process that is no longer running (or whose lock is gone or unreadable) was left
 by a session that did not end cleanly: it is *pending*. A lock without a recovery file is
-stale and is removed.
+stale and is removed. A run that adopts pending work (:meth:`~RecoveryStore.take`) and ends
+before showing it hands the file back (:meth:`~RecoveryStore.release`), pending again.
 """
 
 from __future__ import annotations
@@ -149,6 +150,21 @@ class RecoveryStore:
         for file in (source, source.with_suffix(".lock")):
             with contextlib.suppress(FileNotFoundError):
                 file.unlink()
+
+    def release(self) -> Path | None:
+        """Hand this process's recovery file back as pending work; return its new path.
+
+        For a run that adopted a crashed session's work (:meth:`take`) and ends, or gives up
+        restoring it, before the work was shown: the file is renamed to a name no running
+        process owns, so the next start offers it again, and this run's later autosaves go
+        to a new file. ``None`` when there is no file to hand back.
+        """
+        if not self.path.is_file():
+            return None
+        target = self.folder / f"{_PREFIX}{self.pid}-{uuid.uuid4().hex[:8]}.lxs"
+        os.replace(self.path, target)  # no lock names it: pending for the next start
+        self._digest = None
+        return target
 
     def close_cleanly(self) -> None:
         """On a normal exit: remove this process's recovery file and lock."""
