@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -111,6 +112,16 @@ def test_bench_prints_its_keys_as_json(capsys: pytest.CaptureFixture[str]) -> No
     for key in ("machine", "render_mp4_300x512_s", "render_decode_fps", "render_gif_300x512_s"):
         assert key in result
     assert result["render_mp4_300x512_s"] > 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is POSIX")
+def test_bench_startup_times_the_start_and_the_quit(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["bench", "--quick", "--only", "startup", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    for key in ("window_visible_s", "first_decode_visible_s", "quit_on_sigterm_s"):
+        assert result[key] > 0, key
 
 
 def test_bench_gl_without_opengl_says_why(capsys: pytest.CaptureFixture[str],
