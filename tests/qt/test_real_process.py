@@ -7,6 +7,7 @@ virtual X screen of its own and types on it, so that work changes between autosa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
@@ -58,6 +59,26 @@ def _start(tmp_path: Path, *args: str, display: str | None = None) -> subprocess
                             stderr=subprocess.PIPE, text=True)
 
 
+@contextlib.contextmanager
+def _app(tmp_path: Path, *args: str) -> Iterator[subprocess.Popen[str]]:
+    """The app running (offscreen) for the block; killed afterwards if it still runs."""
+    proc = _start(tmp_path, *args)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def _sigterm(proc: subprocess.Popen[str]) -> str:
+    """Quit the app as a logout or ``kill`` does; its stderr. It must end with status 0."""
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    return err
+
+
 def _kill(proc: subprocess.Popen[str]) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGKILL)
@@ -83,16 +104,9 @@ def _wait_for(condition, proc: subprocess.Popen[str], timeout: float = 120.0) ->
 
 def test_sigterm_is_a_quit(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    proc = _start(tmp_path)
-    try:
+    with _app(tmp_path) as proc:
         _wait_for(lambda: bool(_recovery_files(state)), proc)  # the window autosaved
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, err
+        err = _sigterm(proc)
     assert not list(state.glob("recovery-*")), "a quit leaves no recovery file or lock"
     assert "Traceback" not in err and "leaked" not in err, err
     assert RecoveryStore(state).pending() is None
@@ -126,8 +140,8 @@ def test_sigterm_while_a_map_is_computed_is_a_quit(tmp_path: Path) -> None:
     np.savez(tmp_path / "images.npz",
              images=rng.integers(0, 255, (SAMPLES, 8, 8), dtype=np.uint8))
     state = tmp_path / "state"
-    proc = _start(tmp_path, "--dataset", str(tmp_path / "images.npz"), "--projection", "tsne")
-    try:
+    with _app(tmp_path, "--dataset", str(tmp_path / "images.npz"),
+              "--projection", "tsne") as proc:
         _wait_for(lambda: bool(_recovery_files(state)), proc)  # the window is up
         children = _children(proc.pid)
         assert children, "the map is computed in child processes"
@@ -135,13 +149,7 @@ def test_sigterm_while_a_map_is_computed_is_a_quit(tmp_path: Path) -> None:
         time.sleep(0.5)
         assert any(_cpu_ticks(child) > ticks for child, ticks in before.items()), \
             "no child was busy computing the map"
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, err
+        err = _sigterm(proc)
     assert "Traceback" not in err and "leaked" not in err, err
     deadline = time.monotonic() + 5
     while any(Path(f"/proc/{child}").exists() for child in children):
@@ -161,16 +169,9 @@ def test_a_quit_while_the_restore_question_waits_keeps_the_crashed_work(
     crashed.write(_work(_dataset(tmp_path)))
     left = RecoveryStore(state).pending()
     assert left is not None
-    proc = _start(tmp_path)  # the question waits; the demo loads meanwhile
-    try:
+    with _app(tmp_path) as proc:  # the question waits; the demo loads meanwhile
         _wait_for(lambda: any(f != left for f in _recovery_files(state)), proc)  # autosaved
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, err
+        _sigterm(proc)
     assert RecoveryStore(state).pending() == left
     assert [s.name for s in load_session(left).selections] == [f"picked {i}" for i in range(6)]
 
@@ -180,16 +181,9 @@ def test_a_command_line_projection_applies_to_that_run_only(tmp_path: Path) -> N
     is not stored as the default)."""
     from PySide6.QtCore import QSettings
 
-    proc = _start(tmp_path, "--projection", "tsne")
-    try:
+    with _app(tmp_path, "--projection", "tsne") as proc:
         _wait_for(lambda: bool(_recovery_files(tmp_path / "state")), proc)
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, err
+        _sigterm(proc)
     ini = tmp_path / "config" / "settings.ini"
     assert ini.is_file()
     assert QSettings(str(ini), QSettings.Format.IniFormat).value("projection/method") == "pca"
@@ -492,7 +486,5 @@ def test_killed_app_loses_at_most_one_autosave_interval(tmp_path: Path, screen: 
 
     # And a last run restores it, then quits on SIGTERM: nothing is left to recover.
     proc = _restore_through_the_window(tmp_path, screen, state, expected)
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err
+    _sigterm(proc)
     assert RecoveryStore(state).pending() is None
