@@ -42,6 +42,12 @@ def atomic_save_npz(path: Path, arrays: dict[str, npt.NDArray[np.generic]]) -> N
         np.savez(handle, **arrays)  # type: ignore[arg-type]
 
 
+def enabled_folder(cache: ResultCache | None) -> Path | None:
+    """The folder of ``cache`` when it is on, where resized images are kept too; else ``None``
+    (``--no-cache``: everything stays in memory)."""
+    return cache.root if cache is not None and cache.enabled else None
+
+
 class ResultCache:
     """Arrays stored under content keys in one folder.
 

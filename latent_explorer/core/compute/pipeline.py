@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.analysis.latent_stats import LatentStats
-from latent_explorer.core.compute.cache import ResultCache, cache_key
+from latent_explorer.core.compute.cache import ResultCache, cache_key, enabled_folder
 from latent_explorer.core.compute.encoding import encode_dataset
 from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.errors import LatentExplorerError
@@ -158,7 +158,7 @@ def open_workspace(
     from latent_explorer.core.models import load_model
 
     ctx = ctx or null_context()
-    cache_dir = cache.root if cache is not None and cache.enabled else None
+    cache_dir = enabled_folder(cache)
     if model == AUTO_MODEL_SPEC:
         dataset, model = _auto_model(dataset, ctx, labels, image_size, cache_dir)
     elif getattr(model, "has_decoder", True) is False:

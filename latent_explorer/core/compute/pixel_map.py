@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from latent_explorer.core.compute.cache import ResultCache, cache_key
+from latent_explorer.core.compute.cache import ResultCache, cache_key, enabled_folder
 from latent_explorer.core.compute.pipeline import Workspace
 from latent_explorer.core.compute.vectors_workspace import NO_MODEL_REASON, finish_workspace
 from latent_explorer.core.datasets.base import Dataset
@@ -81,7 +81,7 @@ def open_pixels_workspace(
         from latent_explorer.core.datasets import load_dataset
 
         ctx.progress(0.0, f"Reading {dataset}")
-        cache_dir = cache.root if cache is not None and cache.enabled else None
+        cache_dir = enabled_folder(cache)
         dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.0, 0.4),
                                image_size=image_size, cache_dir=cache_dir)
     values, note = pixel_vectors(dataset, ctx.sub(0.4, 0.6))

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.analysis.latent_stats import LatentStats, compute_latent_stats
-from latent_explorer.core.compute.cache import ResultCache, cache_key
+from latent_explorer.core.compute.cache import ResultCache, cache_key, enabled_folder
 from latent_explorer.core.compute.pipeline import Workspace, project_cached
 from latent_explorer.core.datasets.base import ArrayDataset, Dataset
 from latent_explorer.core.errors import InputFileError, LatentExplorerError, SpecError
@@ -189,7 +189,7 @@ def open_latents_workspace(
         found.labels, found.label_names = labels_from_values(_to_numpy(labels))
         _check_rows(len(found.labels), count, "labels")
     ctx.check()
-    cache_dir = cache.root if cache is not None and cache.enabled else None
+    cache_dir = enabled_folder(cache)
     images_dataset = _images_for(dataset, found, count, spec_files, ctx.sub(0.0, 0.5), notes,
                                  image_size, cache_dir)
     data = _vectors_dataset(images_dataset, values, found, label, spec_files["latents"], key,
