@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.shared_data import shared_data
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]
-MNIST_DIR = Path(os.environ.get("LATENT_EXPLORER_MNIST")
-                 or REPO.parent / "shared" / "data" / "mnist")
+MNIST_DIR = shared_data("mnist", "LATENT_EXPLORER_MNIST")
 """The real MNIST IDX files; the tests that need them skip (saying so) where they are absent."""
 MNIST_SKIP = (f"the MNIST IDX files are not in {MNIST_DIR}; set LATENT_EXPLORER_MNIST to the "
               "folder that holds them")

@@ -15,23 +15,17 @@ puts the real tensors in and keeps those names as they are.
 from __future__ import annotations
 
 import json
-import os
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 from latent_explorer.core.models.families.stylegan.records import PersistentObject
+from tests.shared_data import shared_data
 
 NAMES = ("sg2", "sg3t", "sg3r")
-STYLEGAN_DATA = Path(
-    os.environ.get(
-        "LATENT_EXPLORER_STYLEGAN",
-        Path(__file__).resolve().parents[3] / "shared" / "data" / "stylegan",
-    )
-)
+STYLEGAN_DATA = shared_data("stylegan", "LATENT_EXPLORER_STYLEGAN")
 
 needs_reference = pytest.mark.skipif(
     not (STYLEGAN_DATA / "sg2-structure.json").is_file(),
