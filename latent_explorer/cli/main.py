@@ -7,6 +7,7 @@ printed as one clear line (``--debug`` shows the traceback) and end with exit st
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 
@@ -175,15 +176,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         "decode": commands.cmd_decode, "bench": commands.cmd_bench,
         "render": commands.cmd_render, "atlas": cmd_atlas, "cache": cmd_cache,
     }
+    from latent_explorer.cli.leftovers import leftovers_swept
+    from latent_explorer.cli.stopping import INTERRUPTED_STATUS, Stopped, stop_on_signals
     from latent_explorer.core.errors import LatentExplorerError
 
     handlers.update(SCALE_HANDLERS)
+    # The window treats SIGTERM as a quit of its own (qt.app.quit_on_termination).
+    stopping = contextlib.nullcontext() if args.command == "gui" else stop_on_signals()
     try:
-        if getattr(args, "device", None):
-            from latent_explorer.core.models.families.devices import set_device_preference
+        with stopping, leftovers_swept():
+            if getattr(args, "device", None):
+                from latent_explorer.core.models.families.devices import set_device_preference
 
-            set_device_preference(args.device)
-        return handlers[args.command](args)
+                set_device_preference(args.device)
+            return handlers[args.command](args)
+    except Stopped as exc:  # SIGTERM, SIGHUP: what was being written has been removed
+        print(f"latent-explorer: stopped by {exc.name}", file=sys.stderr)
+        return exc.exit_status
     except LatentExplorerError as exc:
         if args.debug:
             raise
@@ -197,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("latent-explorer: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED_STATUS
 
 
 def _one_line(text: str) -> str:

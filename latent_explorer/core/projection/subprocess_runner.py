@@ -93,7 +93,7 @@ def run_in_child(
             name=f"latent-explorer {fn_qualified_name}",
             daemon=True,
         )
-        child.start()
+        _start_deaf_to_ctrl_c(child)
         process = child
         sender.close()  # the child holds the only writing end now, so EOF means it died
         stop_reader.close()
@@ -105,6 +105,27 @@ def run_in_child(
             _stop(process, grace_s=2.0)
         receiver.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _start_deaf_to_ctrl_c(process: multiprocessing.process.BaseProcess) -> None:
+    """Start ``process`` with Ctrl-C ignored in it.
+
+    A terminal's Ctrl-C reaches every process of the command; the parent then stops its
+    children itself, quietly, while a child that took the Ctrl-C too would print a traceback
+    of its own. The ignored signal is inherited by the fresh interpreter (which then installs
+    no Ctrl-C handler). Only the main thread may change handlers; elsewhere (the window's
+    job threads, whose process gets no Ctrl-C) the child starts as it is.
+    """
+    if threading.current_thread() is not threading.main_thread() or os.name != "posix":
+        process.start()
+        return
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        process.start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _wait(
@@ -263,7 +284,7 @@ class WarmChild:
             stop_reader, stop_writer = mp.Pipe(duplex=False)
             process = mp.Process(target=_warm_main, args=(child_end, stop_reader),
                                  name=self.name, daemon=True)
-            process.start()
+            _start_deaf_to_ctrl_c(process)
             child_end.close()
             stop_reader.close()
             self._process, self._connection = process, parent_end
