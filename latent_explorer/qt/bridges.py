@@ -113,7 +113,9 @@ class JobRunner(QObject):
     """Runs one long job at a time on a worker thread, with progress and cancel.
 
     A job is a plain function ``fn(ctx) -> result`` taking a :class:`JobContext`. Starting a new
-    job cancels the one running; the old one's result is dropped.
+    job cancels the one running; the old one's result is dropped. After :meth:`shutdown` no job
+    starts any more (a timer or a queued signal of a closed window asks in vain), so that once
+    the window has closed and waited for its threads, none is left running.
     """
 
     started = Signal(str)
@@ -136,6 +138,7 @@ class JobRunner(QObject):
         self._replaced: list[threading.Thread] = []  # cancelled jobs that may still run
         self._title = ""
         self._callbacks: dict[int, Callable[[Any], None] | None] = {}
+        self._closed = False
         self._done.connect(self._on_done)
 
     @property
@@ -152,7 +155,11 @@ class JobRunner(QObject):
 
     def start(self, title: str, fn: Callable[[JobContext], Any],
               on_done: Callable[[Any], None] | None = None) -> None:
-        """Run ``fn(ctx)`` on a worker thread; ``on_done(result)`` runs on the GUI thread."""
+        """Run ``fn(ctx)`` on a worker thread; ``on_done(result)`` runs on the GUI thread.
+
+        Does nothing after :meth:`shutdown`."""
+        if self._closed:
+            return
         self.cancel()
         self._generation += 1
         generation = self._generation
@@ -192,7 +199,9 @@ class JobRunner(QObject):
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Cancel the running job and wait for its thread (and those of jobs it replaced, which
-        were cancelled but may not have reached their next check yet) to end."""
+        were cancelled but may not have reached their next check yet) to end; no job starts
+        afterwards."""
+        self._closed = True
         self.cancel()
         for thread in [*self._replaced, self._thread]:
             if thread is not None:
