@@ -112,8 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="save the map coordinates (CSV with index,label,x,y[,z] or .npy)")
 
     train = sub.add_parser("train", help="train the project's own VAE on a dataset",
-                           description="Train a VAE on a dataset and save it as "
-                           "model.safetensors + model.json in --out.")
+                           description="Train a VAE on a dataset and save it in --out as "
+                           "model.json and the weights it names (model-<hash>.safetensors); a "
+                           "model saved there before is replaced as a whole.")
     train.add_argument("--dataset", default="digits", metavar="SPEC", help=DATASET_HELP)
     train.add_argument("--labels", metavar="FILE", help="labels file for an IDX dataset")
     add_image_size_arg(train)

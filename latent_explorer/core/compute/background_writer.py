@@ -6,6 +6,10 @@ window that long. The window now only takes a snapshot of its state (cheap: the 
 shared, not copied, since the window replaces its arrays and never edits them in place) and
 hands it to a :class:`BackgroundWriter`, which writes it here. A snapshot handed over while a
 write is running replaces the one still waiting: only the newest state is worth writing.
+
+Unlike the decoded atlas's builder, the writer keeps the process's CPU priority: it holds
+Python's GIL for short stretches, and a thread made nicer is preempted while it holds it,
+leaving the GUI thread waiting the longer (measured: the heartbeat's worst delay doubled).
 """
 
 from __future__ import annotations
