@@ -8,6 +8,7 @@ next start of any command, and a set of frames or a model is never left half old
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
@@ -88,14 +89,68 @@ def test_ctrl_c_while_ffmpeg_encodes_stops_both_and_leaves_no_part_file(tmp_path
     """Ctrl-C in a terminal reaches the whole foreground process group."""
     paused = start_paused(cli(*_render(tmp_path, tmp_path / "walk.mp4", frames=30)),
                           "frame-written#5", app_env(tmp_path))
-    children = [int(pid) for task in Path(f"/proc/{paused.proc.pid}/task").iterdir()
-                for pid in (task / "children").read_text().split()]
+    children = _children(paused.proc.pid)
     assert children, "ffmpeg runs while frames are written"
     status, err = paused.stop(signal.SIGINT, group=True)
     assert status == 128 + signal.SIGINT, err
     _told_to_stop(err, "latent-explorer: interrupted")
     assert not any(Path(f"/proc/{pid}").exists() for pid in children), "ffmpeg outlived it"
     assert list(tmp_path.glob("*.mp4")) == [] and hidden_leftovers(tmp_path) == []
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:  # a thread that just ended
+            continue
+    return found
+
+
+def _ignores_ctrl_c(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status").read_text()
+    ignored = int(next(line.split()[1] for line in status.splitlines()
+                       if line.startswith("SigIgn:")), 16)
+    return bool(ignored & (1 << (signal.SIGINT - 1)))
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc (Linux)")
+def test_ctrl_c_while_a_child_process_starts_gives_one_line(tmp_path: Path) -> None:
+    """``project --method tsne`` computes the map in a child process; Ctrl-C the moment that
+    child exists (it is still starting Python) reaches it too. The child stays quiet (no
+    traceback of its own) and the command stops it and says one line."""
+    import subprocess
+    import time
+
+    proc = subprocess.Popen(cli("--no-cache", "project", "--method", "tsne"),
+                            env=app_env(tmp_path), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    children: list[int] = []
+    deadline = time.monotonic() + 600
+    while not children and proc.poll() is None and time.monotonic() < deadline:
+        children = [pid for pid in _children(proc.pid) if b"spawn_main" in _cmdline(pid)]
+        time.sleep(0.01)
+    assert children, "the map is computed in a child process"
+    # Whenever the Ctrl-C comes, the child never takes it: it is ignored there from the start
+    # (a child still starting Python could not even catch it, and printed a traceback) ...
+    assert _ignores_ctrl_c(children[0]), "the child can be interrupted by Ctrl-C"
+    # ... while the command takes it once the child has started.
+    while proc.poll() is None and _ignores_ctrl_c(proc.pid):
+        assert time.monotonic() < deadline, "the command went on ignoring Ctrl-C"
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 128 + signal.SIGINT, err
+    _told_to_stop(err, "latent-explorer: interrupted")
+    assert not any(Path(f"/proc/{pid}").exists() for pid in children), "a child outlived it"
 
 
 def test_a_frame_pattern_killed_while_its_frames_move_in_switches_as_a_whole(

@@ -24,6 +24,7 @@ import importlib
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -112,15 +113,16 @@ def _start_deaf_to_ctrl_c(process: multiprocessing.process.BaseProcess) -> None:
 
     A terminal's Ctrl-C reaches every process of the command; the parent then stops its
     children itself, quietly, while a child that took the Ctrl-C too would print a traceback
-    of its own. The ignored signal is inherited by the fresh interpreter (which then installs
-    no Ctrl-C handler). Only the main thread may change handlers; elsewhere (the window's
-    job threads, whose process gets no Ctrl-C) the child starts as it is.
+    of its own (one still starting Python cannot even catch it). A fresh interpreter keeps
+    an ignored SIGINT ignored (and installs no Ctrl-C handler), so SIGINT is ignored while
+    the child is started: a few milliseconds, during which a Ctrl-C is lost (pressed again,
+    it stops the command). A signal mask would lose nothing, but children do not inherit it.
+    Only the main thread may change handlers; elsewhere (the window's job threads, whose
+    process takes no Ctrl-C) the child starts as it is.
     """
     if threading.current_thread() is not threading.main_thread() or os.name != "posix":
         process.start()
         return
-    import signal
-
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         process.start()
