@@ -277,9 +277,11 @@ def test_torchscript_tanh_generator_without_encoder(open_dialog, qtbot,
             np.testing.assert_array_equal(shown[y, x], expected[0, i, j])
     click_open(qtbot, dialog)
     card = Path(dialog.result_spec())
-    assert card == tmp_path / "G.card.json" and dialog.trust_code()
+    grant = dialog.trust_code()
+    assert card == tmp_path / "G.card.json" and grant is not None
+    assert grant.path == (tmp_path / "G.ts").resolve()
     assert json.loads(card.read_text())["output_range"] == "-1,1"
-    reopened = load_model(str(card), trust_code=True)  # one step
+    reopened = load_model(str(card), trust_code=grant)  # one step, under the tick's trust
     np.testing.assert_array_equal(to_uint8(reopened.decode(z)), expected)
     before = card.read_text()
     unchanged = open_dialog(card)
