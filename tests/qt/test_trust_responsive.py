@@ -10,9 +10,7 @@ real app, stuck looking at a file, still quits on SIGTERM.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -25,7 +23,6 @@ from PySide6.QtWidgets import QMessageBox
 
 from latent_explorer.core.models import detect
 from latent_explorer.qt.dialogs import open_model_dialog
-from tests.conftest import REPO
 from tests.qt.test_trust_attacks_window import _settle, _start_route
 from tests.qt.test_trust_in_window import adapter
 
@@ -95,54 +92,20 @@ def test_the_window_answers_while_a_model_file_is_looked_at(  # type: ignore[no-
     assert not ran.exists()  # and the file's code waited for the user's yes (here: no)
 
 
-SLOW_DETECTION = """
-import os
-import threading
-from pathlib import Path
-
-import latent_explorer.core.models.detect as detect
-
-_real = detect.detect_model
-
-
-def _stuck(path):
-    if Path(path).name == "slow.pt":  # looking at it takes forever (as a huge header did)
-        Path(os.environ["LE_TEST_LOOKING"]).touch()
-        threading.Event().wait()
-    return _real(path)
-
-
-detect.detect_model = _stuck
-"""
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize("how", ["--model", "--session"])
 def test_sigterm_while_a_model_file_is_looked_at_quits(how: str, tmp_path: Path) -> None:
     """The real ``gui`` process, stuck looking at the model named on its command line or in
-    its session, quits cleanly on SIGTERM (the quit's time is measured by ``bench``)."""
-    import torch
-
+    its session (the look is made endless), quits cleanly on SIGTERM; how fast is measured
+    by ``bench`` (``quit_on_sigterm_looking_s``)."""
+    from latent_explorer.bench.looking import endless_model, start_looking
     from latent_explorer.core.session.data import ModelRef, SessionData
     from latent_explorer.core.session.store import save_session
 
-    slow = tmp_path / "slow.pt"
-    torch.save({"w": torch.zeros(2)}, slow)
-    inject = tmp_path / "inject"
-    inject.mkdir()
-    (inject / "sitecustomize.py").write_text(SLOW_DETECTION)
-    looking = tmp_path / "looking"
-    session = save_session(tmp_path / "s.lxs", SessionData(model=ModelRef(str(slow))))
-    target = [how, str(slow if how == "--model" else session)]
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", LE_TEST_LOOKING=str(looking),
-               LATENT_EXPLORER_STATE=str(tmp_path / "state"),
-               LATENT_EXPLORER_CONFIG=str(tmp_path / "config"),
-               LATENT_EXPLORER_CACHE=str(tmp_path / "cache"),
-               PYTHONPATH=os.pathsep.join([str(inject), str(REPO),
-                                           os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.Popen([sys.executable, "-m", "latent_explorer", "gui", *target],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    model = endless_model(tmp_path)
+    session = save_session(tmp_path / "s.lxs", SessionData(model=ModelRef(str(model))))
+    proc, looking = start_looking(tmp_path, how, str(model if how == "--model" else session))
     try:
         deadline = time.monotonic() + 120
         while not looking.exists():
@@ -151,7 +114,7 @@ def test_sigterm_while_a_model_file_is_looked_at_quits(how: str, tmp_path: Path)
             time.sleep(0.05)
         time.sleep(0.5)  # well inside the look, which never ends
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=60)  # a hang guard, not the goal (bench has it)
+        _, err = proc.communicate(timeout=60)  # a guard against a hang, not the goal
     finally:
         if proc.poll() is None:
             proc.kill()
