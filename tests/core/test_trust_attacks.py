@@ -140,7 +140,7 @@ def test_a_module_beside_a_trusted_adapter_changed_afterwards_asks_again(
     first, second = tmp_path / "ran-first", tmp_path / "ran-second"
     adapter = _adapter_importing(tmp_path / "m", module, first)
     grant = trust_for(adapter)
-    assert grant is not None
+    assert grant is not None and grant.covers(adapter)
     load_model(adapter, trust_code=grant)
     assert first.exists()
     first.unlink()
@@ -151,6 +151,7 @@ def test_a_module_beside_a_trusted_adapter_changed_afterwards_asks_again(
                                            r"adapter\.py") as raised:
         load_model(adapter, trust_code=grant)
     assert "\n" not in str(raised.value) and raised.value.changed == source
+    assert not grant.covers(adapter)
     assert not first.exists() and not second.exists()
     load_model(adapter, trust_code=trust_for(adapter))  # asked again, and the user said yes
     assert second.exists() and not first.exists()  # the new code, not the module loaded before

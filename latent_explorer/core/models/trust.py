@@ -171,13 +171,6 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def allows(trust: Trust, path: str | Path) -> bool:
-    """Whether ``trust`` allows running the code of ``path``."""
-    if isinstance(trust, TrustGrant):
-        return trust.covers(path)
-    return bool(trust)
-
-
 def refusal(trust: Trust, path: str | Path, what: str) -> ModelError:
     """The error for running ``path`` without trust that covers it (says why it does not)."""
     resolved = Path(path).expanduser().resolve()
