@@ -224,3 +224,30 @@ def test_the_dialog_unticks_when_the_file_changes_after_the_tick(  # type: ignor
         assert not dialog.ok_button.isEnabled() and dialog.trust_code() is None
     finally:
         dialog.shutdown()
+
+
+def test_a_session_opened_with_trust_code_trusts_its_model_only(  # type: ignore[no-untyped-def]
+        trusted_window, qtbot, tmp_path: Path, monkeypatch) -> None:
+    """``gui --session s.lxs --trust-code``: the session's model file opens without a
+    question; a file located instead of it is asked about."""
+    window = trusted_window
+    marker = tmp_path / "written-by-torchscript"
+    archive = torchscript_that_writes(tmp_path / "G.pt", marker)
+    session = load_session(window.sessions.save(tmp_path / "trusted.lxs"))
+    session.model = ModelRef(str(archive))
+    named = save_session(tmp_path / "named.lxs", session)
+    asked = _answer(monkeypatch, QMessageBox.StandardButton.Cancel)
+    with qtbot.waitSignal(window.sessions.restored, timeout=60_000):
+        window.sessions.open_session(named, trust_code=True)
+    assert not asked and marker.exists() and window.workspace.model.source.endswith("G.pt")
+    marker.unlink()
+    archive.rename(tmp_path / "moved.pt")  # now the session's model is missing
+    other = torchscript_that_writes(tmp_path / "other.pt", tmp_path / "written-by-other")
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(other), "")))
+    window.sessions.open_session(named, trust_code=True)
+    _settle(qtbot, window)
+    assert asked and str(other) in asked[0]
+    assert not (tmp_path / "written-by-other").exists()
