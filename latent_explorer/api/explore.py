@@ -77,7 +77,8 @@ def explore(
         The window's size, ``(width, height)`` or ``"1400x900"`` (default: as it was last
         time; 1400x900 for a screenshot).
     trust_code
-        Allow model files that run code (adapter files, pickled modules), as ``--trust-code``.
+        Allow the model file named to run its code (an adapter file, a pickled module, a
+        TorchScript archive), as ``--trust-code``.
     decode, encode
         Plain callables instead of a model object.
     image_size

@@ -84,8 +84,10 @@ def load_model(
         Plain callables instead of an object: ``decode(z)`` maps a batch of latents to
         images, ``encode(x)`` images to latents.
     trust_code
-        Allow model files that run code (Python adapter files, pickled modules), as
-        ``--trust-code`` does; only for files you trust.
+        Allow the model file named to run its code (a Python adapter file, a pickled
+        module, a TorchScript archive, and the Python files beside it), as
+        ``--trust-code`` does; only for files you trust. Without it such a file is refused
+        in one line naming it, and nothing of it runs.
     sample_images
         A few real images, float32 ``(B, H, W, C)`` in [0, 1], on which a model given as an
         object is tried to find what it does not say (latent shape, the layout its encoder

@@ -24,6 +24,7 @@ GOALS = {
     "window_visible_s": "<= 1.5",
     "first_decode_visible_s": "<= 4",
     "quit_on_sigterm_s": "<= 2 (while a t-SNE map is computed)",
+    "quit_on_sigterm_looking_s": "<= 2 (while a model file is looked at)",
     "render_mp4_300x512_s": "<= 5",
     "lasso_1m_ms": "<= 200",
     "recolor_1m_ms": "<= 150",
@@ -99,10 +100,12 @@ def _groups() -> dict[str, Callable[[bool], dict[str, Any]]]:
         return bench_window(quick)
 
     def startup(quick: bool) -> dict[str, Any]:
+        from latent_explorer.bench.looking import bench_quit_while_looking
         from latent_explorer.bench.shutdown import bench_quit_on_sigterm
         from latent_explorer.bench.window import bench_cold_start
 
-        return {**bench_cold_start(quick), **bench_quit_on_sigterm(quick)}
+        return {**bench_cold_start(quick), **bench_quit_on_sigterm(quick),
+                **bench_quit_while_looking(quick)}
 
     def analysis(quick: bool) -> dict[str, Any]:
         from latent_explorer.bench.analysis import bench_analysis

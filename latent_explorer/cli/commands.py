@@ -41,9 +41,9 @@ def _check_gui_inputs(args: argparse.Namespace) -> None:
         if args.screenshot:  # nobody is there to answer the window's questions
             _check_session_needs_no_question(args, session)
     if args.screenshot and args.model and not args.trust_code and _names_a_file(args.model):
-        from latent_explorer.core.models.detect import detect_model
+        from latent_explorer.core.models.trust_check import code_to_run
 
-        if detect_model(args.model).runs_code:  # the window would ask; nobody would answer
+        if code_to_run(args.model):  # the window would ask; nobody would answer
             raise SpecError(f"--model {args.model} runs code when opened; add --trust-code "
                             "if you trust it")
     if args.screenshot and not args.session and Path(args.screenshot).is_dir():
@@ -61,7 +61,9 @@ def _check_session_needs_no_question(args: argparse.Namespace, session: Any) -> 
         if _names_a_file(spec) and not Path(spec).expanduser().exists():
             raise SpecError(f"{args.session}: the session's {kind} {spec} no longer exists; "
                             "open the session in the window to locate it")
-    if session.model.trust_code and not args.trust_code:
+    from latent_explorer.core.models.trust_check import code_to_run
+
+    if not args.trust_code and code_to_run(session.model.spec):  # whatever the session says
         raise SpecError(f"{args.session}: the session's model {session.model.spec} runs code "
                         "when opened; add --trust-code if you trust it")
 

@@ -19,9 +19,9 @@ IMAGE_SIZE_HELP = (
 )
 MODEL_HELP = (
     "the model: 'demo' (built in), a model.json written by 'latent-explorer train', a model "
-    "card (.json), a TorchScript archive, a TAESD *_decoder.pth / *_encoder.pth, a KL "
-    "autoencoder (diffusers folder or .safetensors VAE), or a Python adapter file (needs "
-    "--trust-code)"
+    "card (.json), a TAESD *_decoder.pth / *_encoder.pth, a KL autoencoder (diffusers folder "
+    "or .safetensors VAE), or, with --trust-code, a TorchScript archive or a Python adapter "
+    "file (both run their code)"
 )
 DEVICE_HELP = (
     "where image autoencoders (TAESD, KL) run: auto (a CUDA or Apple MPS accelerator when "
@@ -76,8 +76,9 @@ def add_data_args(parser: argparse.ArgumentParser, dataset: bool = True) -> None
     )
     parser.add_argument(
         "--trust-code", action="store_true",
-        help="allow model formats that run Python code (adapter files, pickled modules); "
-        "only for files you trust",
+        help="run the code of the model file named (an adapter file, a pickled module, a "
+        "TorchScript archive, or the file a card names), as it is now, with the Python files "
+        "beside it; only for files you trust",
     )
     add_device_arg(parser)
 

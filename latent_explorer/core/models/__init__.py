@@ -7,8 +7,9 @@
 - a folder holding ``model.json``, or a ``.json`` file: the project's own VAE, or a *model
   card* (see :mod:`latent_explorer.core.models.card`) pointing at another kind of file;
 - ``.safetensors``: the project's VAE weights (a ``model.json`` must lie next to them);
-- ``.pt`` / ``.pth`` / ``.ckpt`` / ``.bin``: a TorchScript archive; or a weights-only
-  state_dict (with a ``model.json`` next to it); or a whole pickled module (needs trust);
+- ``.pt`` / ``.pth`` / ``.ckpt`` / ``.bin``: a TorchScript archive (a program: needs trust);
+  or a weights-only state_dict (with a ``model.json`` next to it); or a whole pickled module
+  (needs trust);
 - ``.py``: a Python adapter file (see :mod:`latent_explorer.core.models.adapter_file`; needs
   trust);
 - a known family, recognised by its tensors (see :mod:`latent_explorer.core.models.families`):
@@ -76,9 +77,10 @@ def load_model(
     spec
         ``demo`` or a path (see the package docstring for what each kind of file means).
     trust_code
-        Allow opening files that run code (Python adapter files and pickled modules):
-        ``True`` for whatever this call opens, or a :class:`TrustGrant` for one file (its
-        path and content), which allows nothing else.
+        Allow opening files that run code (Python adapter files, pickled modules, TorchScript
+        archives): ``True`` for whatever this call opens, or a :class:`TrustGrant` for one
+        file (its path and content, and the Python files beside it), which allows nothing
+        else.
     latent_shape
         The shape of one latent (``(128,)``, ``"8,2,2"``) for files that do not say it;
         wins over what a file or card says.
@@ -142,13 +144,17 @@ def trust_for(spec: str | Path) -> TrustGrant | None:
     """A grant for the one file whose code opening ``spec`` would run, as it is now.
 
     That is ``spec`` itself (an adapter file, a checkpoint), or the file a model card points
-    at. ``None`` for the bundled models and for names that are no file (nothing to trust).
+    at; with it, the ``.py`` files beside it that it may import (none for a TorchScript
+    archive, which imports no Python). ``None`` for the bundled models and for names that
+    are no file (nothing to trust).
 
     Raises
     ------
     ModelError
         If a model card names its target in a way that cannot be read.
     """
+    from latent_explorer.core.models.trust_check import grant_for_file
+
     if str(spec) in BUNDLED_MODELS:
         return None
     path = Path(spec).expanduser()
@@ -164,8 +170,9 @@ def trust_for(spec: str | Path) -> TrustGrant | None:
         if not is_model_card(data):
             return None
         _, target, _ = read_model_card(json_path, data)
-        return TrustGrant.for_file(target) if target.is_file() else None
-    return TrustGrant.for_file(path) if path.is_file() else None
+        return grant_for_file(target) if target.is_file() else None
+    return grant_for_file(path) if path.is_file() else None
+
 
 
 def _load_path(
@@ -206,8 +213,8 @@ def _load_checkpoint(
     from latent_explorer.core.models.torchscript import is_torchscript_archive, load_torchscript
     from latent_explorer.core.models.vae_io import find_vae_json, load_vae
 
-    if is_torchscript_archive(path):
-        return load_torchscript(path, options, source=source)
+    if is_torchscript_archive(path):  # told from its zip's names: loading runs its code
+        return load_torchscript(path, options, trust_code=trust_code, source=source)
     from latent_explorer.core.models.detect import looks_like_torch_file
 
     if not looks_like_torch_file(path):
@@ -252,7 +259,7 @@ def _load_card(
     elif kind == "torchscript":
         from latent_explorer.core.models.torchscript import load_torchscript
 
-        model = load_torchscript(target, merged, source=source)
+        model = load_torchscript(target, merged, trust_code=trust_code, source=source)
     elif kind == "adapter":
         from latent_explorer.core.models.adapter_file import load_adapter_file
 

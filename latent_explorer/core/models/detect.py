@@ -1,9 +1,10 @@
 """Tell what kind of model file a path is, and try stated options on it with a small preview.
 
 The Open Model dialog and the command line share this module. :func:`detect_model` looks at a
-file **without running any code from it**: zip members and pickle opcodes are read as data,
-checkpoints are read with ``torch.load(..., weights_only=True)``, and an adapter file's
-constants are parsed with :mod:`ast` (never imported). :func:`preview_model` then opens the
+file **without running any code from it**: zip members and pickle opcodes are read as data, a
+TorchScript archive is told by its zip's names and read with a restricted unpickler (never
+loaded), checkpoints are read with ``torch.load(..., weights_only=True)``, and an adapter
+file's constants are parsed with :mod:`ast` (never imported). :func:`preview_model` then opens the
 file with the options the user stated (running code only when ``trust_code`` is given),
 decodes a few latents from the prior with a fixed seed, and turns every failure into a
 :class:`ModelError` that names the file. :func:`save_card` writes the choices as a model card.
@@ -46,7 +47,7 @@ class ModelKind(StrEnum):
     CARD = "card"
     """A model card pointing at another file."""
     TORCHSCRIPT = "torchscript"
-    """A TorchScript archive: code and weights, opened without trusting Python code."""
+    """A TorchScript archive: a program and weights; loading it runs its code."""
     STATE_DICT = "state_dict"
     """Weights only; the network comes from a Python adapter file."""
     PICKLE = "pickle"
@@ -59,15 +60,13 @@ class ModelKind(StrEnum):
     """Nothing this app can open."""
 
 
-CODE_KINDS = (ModelKind.STATE_DICT, ModelKind.PICKLE, ModelKind.ADAPTER)
-"""Kinds that run Python code from a file when opened (a state_dict through its adapter)."""
+CODE_KINDS = (ModelKind.STATE_DICT, ModelKind.PICKLE, ModelKind.ADAPTER, ModelKind.TORCHSCRIPT)
+"""Kinds that run code from a file when opened (a state_dict through its adapter file, a
+TorchScript archive its own program)."""
 
 _ADAPTER_CONSTANTS = (
     "LATENT_SHAPE", "OUTPUT_RANGE", "OUTPUT_INDEX", "NUM_CLASSES", "IMAGE_SHAPE",
     "ENCODER_INPUT_RANGE", "ENCODER_OUTPUT", "CHANNELS_FIRST", "NAME",
-)  # fmt: skip
-_TORCHSCRIPT_ATTRIBUTES = (
-    "latent_shape", "output_range", "output_index", "num_classes", "image_shape",
 )  # fmt: skip
 
 
@@ -202,10 +201,11 @@ def _detect_json(path: Path) -> Detection:
     except ModelError as exc:
         return Detection(json_path, ModelKind.UNKNOWN, "", problem=str(exc))
     target_kind = ModelKind(kind)
-    if kind in ("vae", "torchscript"):
-        words = {"vae": "a Latent Explorer VAE", "torchscript": "a TorchScript archive"}[kind]
+    if kind == "vae":
+        words = "a Latent Explorer VAE"
     else:
-        words = {"adapter": "a Python adapter file", "pickle": "a whole pickled module"}[kind]
+        words = {"adapter": "a Python adapter file", "pickle": "a whole pickled module",
+                 "torchscript": "a TorchScript archive"}[kind]
         words += " (runs its code)"
     problem = "" if target.exists() else f"{json_path}: the card's path {target} does not exist"
     summary = f"A model card for {target.name}, {words}."
@@ -272,7 +272,7 @@ def read_adapter_constants(path: Path) -> tuple[dict[str, Any], str]:
 def _detect_checkpoint(path: Path) -> Detection:
     import torch
 
-    from latent_explorer.core.models.torchscript import is_torchscript_archive
+    from latent_explorer.core.models.torchscript_scan import is_torchscript_archive
 
     if is_torchscript_archive(path):
         return _detect_torchscript(path)
@@ -351,40 +351,23 @@ def _count_tensors(data: Any, depth: int = 0) -> int:
 
 
 def _detect_torchscript(path: Path) -> Detection:
-    try:  # loading TorchScript runs no Python code from the file
-        module = _jit_load(path)
-    except ModelError as exc:
-        return Detection(path, ModelKind.UNKNOWN, "", problem=str(exc))
-    found: dict[str, Any] = {}
-    for name in _TORCHSCRIPT_ATTRIBUTES:
-        try:
-            value = getattr(module, name)
-        except (AttributeError, RuntimeError):
-            continue
-        found[name] = [int(v) for v in value] if isinstance(value, list | tuple) else value
+    from latent_explorer.core.models.torchscript_scan import read_torchscript_facts
+
+    facts = read_torchscript_facts(path)  # read as data: loading it would run its code
     try:
-        options = ModelOptions.from_mapping(found)
+        options = ModelOptions.from_mapping(facts.attributes)
     except (ValueError, TypeError):
         options = ModelOptions()
-    methods = "decode and encode" if hasattr(module, "encode") else "a decoder only, no encoder"
-    summary = (f"A TorchScript archive ({methods}). It carries its own network and opens "
-               "without running Python code from the file.")  # fmt: skip
+    if "encode" in facts.methods:
+        methods = " (decode and encode)"
+    elif facts.methods:
+        methods = " (a decoder only, no encoder)"
+    else:
+        methods = ""
+    summary = (f"A TorchScript archive{methods}: a program with its network. Loading it runs "
+               "its code, which can read and write your files, so it opens only if you trust "
+               "it.")  # fmt: skip
     return _with_earlier_card(Detection(path, ModelKind.TORCHSCRIPT, summary, options))
-
-
-def _jit_load(path: Path) -> Any:
-    import warnings
-
-    import torch
-
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", r".*torch\.jit.* is deprecated", DeprecationWarning)
-            jit_load: Any = torch.jit.load  # untyped upstream
-            return jit_load(str(path), map_location="cpu")
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(path, f"cannot be read as a TorchScript archive: {first}") from exc
 
 
 def card_path_for(checkpoint: Path) -> Path:
@@ -459,7 +442,7 @@ def _open(
     if kind is ModelKind.TORCHSCRIPT:
         from latent_explorer.core.models.torchscript import load_torchscript
 
-        return load_torchscript(path, options)
+        return load_torchscript(path, options, trust_code=trust_code)
     if kind is ModelKind.PICKLE:
         from latent_explorer.core.models.pickled_module import load_pickled_module
 

@@ -3,10 +3,13 @@
 The user picks a file; the dialog says in plain words what kind of model it is, fills in what
 the file states (latent shape, output range, ...), and shows a row of images decoded from
 random latents with the current settings, refreshed shortly after each change. Kinds that run
-code (adapter files, pickled modules, weights with an adapter) stay untouched until the user
-ticks "I trust this file". Accepting writes the settings as a model card beside the checkpoint,
-so :meth:`QtOpenModelDialog.result_spec` reopens the model in one step, in the window or with
-``--model`` on the command line. Everything slow runs on one worker thread.
+code (adapter files, pickled modules, TorchScript archives, weights with an adapter) stay
+untouched until the user ticks "I trust this file"; the trust is made at that tick, for the
+file's content (and the Python files beside it) at that moment, and the preview and Open use
+it: content changed afterwards is refused and asked about again. Accepting writes the settings
+as a model card beside the checkpoint, so :meth:`QtOpenModelDialog.result_spec` reopens the
+model in one step, in the window or with ``--model`` on the command line. Everything slow runs
+on one worker thread.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ from latent_explorer.core.models.detect import (
     open_with_options,
     save_card,
 )
+from latent_explorer.core.models.trust import TrustChanged, TrustGrant
+from latent_explorer.core.models.trust_check import grant_for_file
 from latent_explorer.qt.dialogs.model_options_form import QtModelOptionsForm, row_of
 from latent_explorer.qt.dialogs.preview_strip import QtPreviewStrip
 from latent_explorer.qt.dialogs.preview_worker import PreviewWorker
@@ -57,7 +62,7 @@ _MODEL_PATTERNS = "*.json *.safetensors *.pt *.pth *.ckpt *.bin *.ts"
 MODEL_FILTER = f"Models ({_MODEL_PATTERNS} *.py);;All files (*)"
 """File-dialog filter of every model file the app opens (adapters ``.py`` included)."""
 WEIGHTS_FILTER = f"Models ({_MODEL_PATTERNS});;All files (*)"
-"""The same without code files, for places that never ask to trust one (A/B comparison)."""
+"""The same without Python files (A/B comparison, where a second model is a checkpoint)."""
 PREVIEW_COUNT = 8
 PREVIEW_SEED = 0
 DEBOUNCE_MS = 250
@@ -114,6 +119,8 @@ class QtOpenModelDialog(QDialog):
         self._state = "idle"
         self._job = 0
         self._cache: tuple[Any, GenerativeModel] | None = None  # touched on the worker only
+        self._grant: TrustGrant | None = None
+        """The trust made when "I trust this file" was ticked (``None``: not ticked)."""
         self._worker = PreviewWorker(self)
         self._worker.finished.connect(self._on_job_finished)
         self._debounce = QTimer(self)
@@ -189,7 +196,7 @@ class QtOpenModelDialog(QDialog):
         self.adapter_button.clicked.connect(self._browse_adapter)
         self.adapter_edit.textChanged.connect(self._on_adapter_changed)
         self.card_button.clicked.connect(self._choose_card_path)
-        self.trust_check.toggled.connect(self._on_options_changed)
+        self.trust_check.toggled.connect(self._on_trust_toggled)
         self.options_box.changed.connect(self._on_options_changed)
         self.adapter_edit.textChanged.connect(self._on_options_changed)
         self.buttons.accepted.connect(self.accept)
@@ -231,13 +238,17 @@ class QtOpenModelDialog(QDialog):
         """What to open after the dialog was accepted: the card written, or the file itself."""
         return self._result_spec
 
-    def trust_code(self) -> bool:
-        """Whether the user trusted the file's code (pass it on to ``load_model``)."""
-        return bool(self.detection and self.detection.runs_code and self.trust_check.isChecked())
+    def trust_code(self) -> TrustGrant | None:
+        """The user's trust in the file whose code runs, as it was when "I trust this file"
+        was ticked (pass it on to ``load_model``); ``None`` when not ticked."""
+        if self.detection and self.detection.runs_code and self.trust_check.isChecked():
+            return self._grant
+        return None
 
     def busy(self) -> bool:
         """Whether a detection or preview is still to come for the current settings."""
-        return self._state in ("detecting", "running") or self._debounce.isActive()
+        return (self._state in ("detecting", "granting", "running")
+                or self._debounce.isActive())
 
     def shutdown(self) -> None:
         """Stop the worker thread (called when the dialog closes)."""
@@ -269,7 +280,12 @@ class QtOpenModelDialog(QDialog):
             self.adapter_edit.setText(path)
 
     def _on_adapter_changed(self, text: str) -> None:
-        """Fill the settings still blank from the adapter's constants (read, not run)."""
+        """Fill the settings still blank from the adapter's constants (read, not run).
+
+        The trust ticked was for the adapter chosen then: another one is asked about anew.
+        """
+        if self.trust_check.isChecked():
+            self.trust_check.setChecked(False)
         path = Path(text.strip()).expanduser()
         if self.detection is None or not text.strip() or not path.is_file():
             return
@@ -297,6 +313,28 @@ class QtOpenModelDialog(QDialog):
             self.notice = ""
             self._show_card_destination()
 
+    def _on_trust_toggled(self, checked: bool) -> None:
+        """Make the trust at the tick, on the worker (reading a large file takes a while)."""
+        self._grant = None
+        code = self._code_file()
+        if not checked or self.detection is None or code is None:
+            self._on_options_changed()
+            return
+        self._debounce.stop()
+        self._state = "granting"
+        self.status_label.setStyleSheet("")
+        self.status_label.setText(f"Reading {code.name}...")
+        self._job = self._worker.submit(lambda: grant_for_file(code))
+        self._update_ok()
+
+    def _code_file(self) -> Path | None:
+        """The file whose code runs: the adapter of weights alone, else the model file."""
+        if self.detection is None:
+            return None
+        if self.detection.model_kind is ModelKind.STATE_DICT:
+            return self.adapter_path()
+        return self.detection.checkpoint
+
     def _on_options_changed(self, *_: object) -> None:
         if self.detection is None:
             return
@@ -314,7 +352,17 @@ class QtOpenModelDialog(QDialog):
                 self._state = "error"
                 self._show_error(str(value))
             return
-        if status == "ok":
+        if self._state == "granting":
+            if status == "ok" and isinstance(value, TrustGrant):
+                self._grant = value
+                self._start_preview()
+            else:
+                self._state = "error"
+                self._show_error(str(value))
+            return
+        if status == "ok" and isinstance(value, TrustChanged):
+            self._untrust(value)
+        elif status == "ok":
             assert isinstance(value, ModelPreview)
             self._state = "ok"
             self.options_box.fill_latent_shape(value.latent_shape)
@@ -353,6 +401,7 @@ class QtOpenModelDialog(QDialog):
         for widget in (self.trust_check, self.adapter_edit):
             widget.blockSignals(True)
         self.trust_check.setChecked(False)
+        self._grant = None
         self.adapter_edit.setText(str(detection.adapter) if detection.adapter else "")
         for widget in (self.trust_check, self.adapter_edit):
             widget.blockSignals(False)
@@ -377,14 +426,14 @@ class QtOpenModelDialog(QDialog):
         detection = self.detection
         if detection is None or detection.problem:
             return
-        if detection.runs_code and not self.trust_check.isChecked():
-            self._state = "untrusted"
-            self._show_preview(None, "Tick 'I trust this file' to run it and see a preview.")
-            return
         adapter = self.adapter_path()
         if detection.model_kind is ModelKind.STATE_DICT and adapter is None:
             self._state = "untrusted"
             self._show_preview(None, "Choose the Python adapter file that builds the network.")
+            return
+        if detection.runs_code and (not self.trust_check.isChecked() or self._grant is None):
+            self._state = "untrusted"
+            self._show_preview(None, "Tick 'I trust this file' to run it and see a preview.")
             return
         try:
             options = self.options()
@@ -393,16 +442,20 @@ class QtOpenModelDialog(QDialog):
             self._show_error(str(exc))
             return
         label = self.options_box.preview_class()
-        key = (options, adapter, detection)
         trust = self.trust_code()
+        key = (options, adapter, detection, trust)
 
-        def job() -> ModelPreview:
+        def job() -> ModelPreview | TrustChanged:
             # Runs on the worker: reload only when the settings changed, not the class.
             if self._cache is not None and self._cache[0] == key:
                 model = self._cache[1]
             else:
                 self._cache = None
-                model = open_with_options(detection, options, trust_code=trust, adapter=adapter)
+                try:
+                    model = open_with_options(detection, options, trust_code=trust,
+                                              adapter=adapter)
+                except TrustChanged as exc:  # changed since the tick: ask again
+                    return exc
                 self._cache = (key, model)
             preview = decode_preview(model, detection.checkpoint, count=PREVIEW_COUNT,
                                      seed=PREVIEW_SEED, label=label, options=options)
@@ -415,6 +468,18 @@ class QtOpenModelDialog(QDialog):
         self.status_label.setText("Decoding a preview...")
         self._job = self._worker.submit(job)
         self._update_ok()
+
+    def _untrust(self, changed: TrustChanged) -> None:
+        """The file (or code beside it) changed since the tick: untick, and say so."""
+        self.trust_check.blockSignals(True)
+        self.trust_check.setChecked(False)
+        self.trust_check.blockSignals(False)
+        self._grant = None
+        self._cache = None
+        self._state = "untrusted"
+        self._show_preview(None, f"{changed.changed} changed since you ticked 'I trust this "
+                                 "file'; nothing of it ran. Tick it again if you trust it as "
+                                 "it is now.")
 
     def _show_preview(self, preview: ModelPreview | None, message: str = "") -> None:
         self.preview = preview
