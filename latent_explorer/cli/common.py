@@ -94,14 +94,17 @@ def open_inputs(args: argparse.Namespace, dataset: bool = True) -> tuple[Any, An
     """The dataset (or ``None``) and the model that the arguments name."""
     from latent_explorer.core.datasets import load_dataset
     from latent_explorer.core.models import load_model
-    from latent_explorer.core.models.families import fit_to_images
+    from latent_explorer.core.models.calibration import COUNT, fit_to_dataset
 
     data = load_dataset(args.dataset, labels=args.labels, image_size=args.image_size,
                         cache_dir=dataset_cache_dir(args)) if dataset else None
+    samples = data.float_batch(0, min(COUNT, len(data))) if data is not None and len(data) \
+        else None  # what the model file does not say is found out on a few of these
     model = load_model(args.model, trust_code=trust_arg(args, args.model),
-                       latent_shape=args.latent_shape, image_size=getattr(args, "image_size", None))
+                       latent_shape=args.latent_shape, image_size=getattr(args, "image_size", None),
+                       sample_images=samples)
     if data is not None:  # an image family (TAESD, KL) works at the dataset's size
-        model = fit_to_images(model, data.image_shape)
+        model = fit_to_dataset(model, data)
     return data, model
 
 

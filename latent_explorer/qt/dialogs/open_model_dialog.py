@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -36,18 +37,24 @@ from latent_explorer.core.compute.encoding import encoder_verdict
 from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.models.base import GenerativeModel
 from latent_explorer.core.models.card import ModelOptions
+from latent_explorer.core.models.card_owner import card_owner
 from latent_explorer.core.models.detect import (
+    CardOwnedError,
     Detection,
     ModelKind,
-    ModelPreview,
     adapter_options,
     can_write_beside,
-    decode_preview,
     default_card_path,
     detect_model,
     needs_card,
     open_with_options,
     save_card,
+)
+from latent_explorer.core.models.preview import (
+    ModelPreview,
+    decode_preview,
+    found_options,
+    spread_images,
 )
 from latent_explorer.qt.dialogs.model_options_form import QtModelOptionsForm, row_of
 from latent_explorer.qt.dialogs.preview_strip import QtPreviewStrip
@@ -155,7 +162,7 @@ class QtOpenModelDialog(QDialog):
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        preview_box = QGroupBox("Preview (random latents from the prior)")
+        self.preview_box = preview_box = QGroupBox("Preview (random latents from the prior)")
         preview_layout = QVBoxLayout(preview_box)
         preview_layout.addWidget(self.strip)
         preview_layout.addWidget(self.status_label)
@@ -317,7 +324,7 @@ class QtOpenModelDialog(QDialog):
         if status == "ok":
             assert isinstance(value, ModelPreview)
             self._state = "ok"
-            self.options_box.fill_latent_shape(value.latent_shape)
+            self._fill_found(value)
             self._show_preview(value)
         else:
             self._state = "error"
@@ -395,6 +402,9 @@ class QtOpenModelDialog(QDialog):
         label = self.options_box.preview_class()
         key = (options, adapter, detection)
         trust = self.trust_code()
+        dataset = self._dataset
+        images = spread_images(dataset, PREVIEW_COUNT) if dataset is not None else None
+        name = dataset.name if dataset is not None else ""
 
         def job() -> ModelPreview:
             # Runs on the worker: reload only when the settings changed, not the class.
@@ -402,13 +412,16 @@ class QtOpenModelDialog(QDialog):
                 model = self._cache[1]
             else:
                 self._cache = None
-                model = open_with_options(detection, options, trust_code=trust, adapter=adapter)
+                model = open_with_options(detection, options, trust_code=trust, adapter=adapter,
+                                          sample_images=images)  # tried on them, as the API
                 self._cache = (key, model)
             preview = decode_preview(model, detection.checkpoint, count=PREVIEW_COUNT,
-                                     seed=PREVIEW_SEED, label=label, options=options)
+                                     seed=PREVIEW_SEED, label=label, options=options,
+                                     images=images, images_name=name)
             own = preview.images.astype(np.float32) / 255.0
-            verdict = encoder_verdict(model, self._dataset, own)  # tried, never assumed
-            return replace(preview, encoder_check=verdict)
+            verdict = encoder_verdict(model, dataset, own)  # tried, never assumed
+            return replace(preview, encoder_check=verdict,
+                           found=found_options(model))  # fmt: skip
 
         self._state = "running"
         self.status_label.setStyleSheet("")
@@ -416,9 +429,26 @@ class QtOpenModelDialog(QDialog):
         self._job = self._worker.submit(job)
         self._update_ok()
 
+    def _fill_found(self, preview: ModelPreview) -> None:
+        """Show what trying the model found where the fields leave it to the file; the card
+        written on Open states it (:meth:`card_options`)."""
+        self.options_box.fill_latent_shape(preview.latent_shape)
+        self.options_box.show_found(preview.found)
+
+    def card_options(self) -> ModelOptions:
+        """The settings a card written now states: as entered, then as found by trying the
+        model (the ranges of its output and of its encoder's input ...)."""
+        options = self.options()
+        found = self.preview.found if self.preview is not None else None
+        return options.over(found) if found is not None else options
+
     def _show_preview(self, preview: ModelPreview | None, message: str = "") -> None:
         self.preview = preview
         self.error = ""
+        self.preview_box.setTitle(preview.title() if preview is not None else
+                                  ModelPreview.title_for(""))
+        if preview is None:
+            self.options_box.show_found(None)
         self.strip.set_images(None if preview is None else preview.images)
         self.status_label.setStyleSheet("")
         self.status_label.setText(preview.describe() if preview is not None else message)
@@ -457,7 +487,7 @@ class QtOpenModelDialog(QDialog):
         if self.detection is None or self.preview is None or self.busy():
             return
         detection = self.detection
-        options = self.options()
+        options = self.card_options()
         if not needs_card(detection, options):
             self._result_spec = self._path_text  # the spec as given: a folder stays a folder
         else:
@@ -467,11 +497,29 @@ class QtOpenModelDialog(QDialog):
             self._result_spec = str(written)
         super().accept()
 
+    def confirm_replace(self, card: Path, owner: str) -> bool:
+        """Ask whether the card ``card``, written for the file ``owner``, may be replaced."""
+        answer = QMessageBox.question(
+            self, "Replace model card?",
+            f"{card.name} is the model card of {owner}, another file. Replace it with the "
+            f"settings for {self.detection.checkpoint.name if self.detection else 'this file'}?"
+            "\n\nChoose No to save the card under another name with Change...",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def _write_card(self, detection: Detection, options: ModelOptions) -> Path | None:
         target = self._card_path or default_card_path(detection)
         adapter = self.adapter_path()
         try:
-            return save_card(detection, options, target, adapter)
+            try:
+                return save_card(detection, options, target, adapter)
+            except CardOwnedError as owned:
+                owner = card_owner(target, detection.checkpoint) or "another file"
+                if not self.confirm_replace(target, owner):
+                    self._show_error(str(owned))
+                    return None
+                return save_card(detection, options, target, adapter, replace_other=True)
         except OSError as first:
             fallback = self._fallback_card_path(detection)
             if fallback == target:
