@@ -112,17 +112,30 @@ def open_map_inputs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     """The dataset, the model and, for ``--dataset prior:N``, the prior latents (else ``None``).
 
     ``prior:N`` maps ``N`` latents drawn from the standard normal prior, each shown as what
-    the model decodes from it, as in the window.
+    the model decodes from it, as in the window. No ``--dataset`` (``None``) means ``digits``
+    for a model with an encoder and the prior for one without, as in the window.
     """
     from latent_explorer.core.compute.prior_map import is_prior_spec, prior_count, prior_dataset
     from latent_explorer.core.models import load_model
 
+    model = None
+    if args.dataset is None:  # as the window: digits, or the prior of a model with no encoder
+        model = load_model(args.model, trust_code=trust_arg(args, args.model),
+                           latent_shape=args.latent_shape)
+        args.dataset = "digits" if model.has_encoder else "prior"
+        if model.has_encoder:
+            from latent_explorer.core.datasets import load_dataset
+            from latent_explorer.core.models.calibration import fit_to_dataset
+
+            data = load_dataset("digits")
+            return data, fit_to_dataset(model, data), None
     if not is_prior_spec(args.dataset):
         data, model = open_inputs(args)
         return data, model, None
     count = prior_count(args.dataset)
-    model = load_model(args.model, trust_code=trust_arg(args, args.model),
-                       latent_shape=args.latent_shape)
+    if model is None:
+        model = load_model(args.model, trust_code=trust_arg(args, args.model),
+                           latent_shape=args.latent_shape)
     data, latents = run_job(lambda ctx: prior_dataset(model, count, ctx=ctx))
     return data, model, latents
 

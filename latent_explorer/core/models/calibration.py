@@ -5,7 +5,7 @@ decoded prior latents may misread its output range. Fed the wrong range, an enco
 on ``[-1, 1]`` places every image somewhere else and the round trip (encode, decode) comes back
 far from the image. So :func:`calibrate` encodes a few of the user's images with each range
 still open, decodes them, and keeps the conventions whose round trip comes closest, when it is
-clearly closer (at most half the error of the guess), noting which and by how much.
+clearly closer (at most two thirds of the error of the guess), noting which and by how much.
 
 It also checks that the encoder places an image at one point: an encoder that samples
 (``mu + eps * sigma``) gives another latent on each call. Then the mean is used where the
@@ -33,8 +33,9 @@ COUNT = 8
 """How many images a model is tried on."""
 DRAWS = 16
 """How many draws of a sampling encoder are averaged when it returns no mean."""
-CLEARLY_CLOSER = 0.5
-"""Another convention wins when its round-trip error is at most this part of the guess's."""
+CLEARLY_CLOSER = 2 / 3
+"""Another convention wins when its round-trip error is at most this part of the guess's
+(an untrained network's round trips differ by less; a trained one's by several times)."""
 _INPUT_RANGES = (OutputRange.UNIT, OutputRange.SYMMETRIC)
 _EPS = 1e-4
 

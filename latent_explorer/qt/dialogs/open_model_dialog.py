@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from latent_explorer.core.compute.encoding import encoder_verdict
 from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.models.base import GenerativeModel
+from latent_explorer.core.models.calibration import COUNT
 from latent_explorer.core.models.card import ModelOptions
 from latent_explorer.core.models.card_owner import card_owner
 from latent_explorer.core.models.detect import (
@@ -184,6 +185,9 @@ class QtOpenModelDialog(QDialog):
         layout.addWidget(self.adapter_row)
         layout.addWidget(self.options_box)
         layout.addWidget(preview_box)
+        # Room the rows do not need (a known family hides the trust and adapter rows) goes
+        # here, not into bands around the path and the description.
+        layout.addStretch(1)
         layout.addWidget(self.card_row)
         layout.addWidget(self.buttons)
         for widget in (self.warning_label, self.trust_check, self.adapter_row, self.card_row):
@@ -404,6 +408,9 @@ class QtOpenModelDialog(QDialog):
         trust = self.trust_code()
         dataset = self._dataset
         images = spread_images(dataset, PREVIEW_COUNT) if dataset is not None else None
+        # Tried on the images the window tries it on (the first few), so both decide alike.
+        tried = dataset.float_batch(0, min(COUNT, len(dataset))) if dataset is not None \
+            and len(dataset) else None
         name = dataset.name if dataset is not None else ""
 
         def job() -> ModelPreview:
@@ -413,7 +420,7 @@ class QtOpenModelDialog(QDialog):
             else:
                 self._cache = None
                 model = open_with_options(detection, options, trust_code=trust, adapter=adapter,
-                                          sample_images=images)  # tried on them, as the API
+                                          sample_images=tried)  # tried on them, as the API
                 self._cache = (key, model)
             preview = decode_preview(model, detection.checkpoint, count=PREVIEW_COUNT,
                                      seed=PREVIEW_SEED, label=label, options=options,
@@ -433,7 +440,8 @@ class QtOpenModelDialog(QDialog):
         """Show what trying the model found where the fields leave it to the file; the card
         written on Open states it (:meth:`card_options`)."""
         self.options_box.fill_latent_shape(preview.latent_shape)
-        self.options_box.show_found(preview.found)
+        fixed = self.detection is not None and self.detection.fixed_settings
+        self.options_box.show_found(None if fixed else preview.found)  # a family states all
 
     def card_options(self) -> ModelOptions:
         """The settings a card written now states: as entered, then as found by trying the
@@ -517,7 +525,10 @@ class QtOpenModelDialog(QDialog):
             except CardOwnedError as owned:
                 owner = card_owner(target, detection.checkpoint) or "another file"
                 if not self.confirm_replace(target, owner):
-                    self._show_error(str(owned))
+                    self.error = str(owned)  # the preview stays: choose another place
+                    self.notice = f"Not saved: {target.name} is the model card of {owner}. " \
+                                  "Choose another place with Change..."
+                    self._show_card_destination()
                     return None
                 return save_card(detection, options, target, adapter, replace_other=True)
         except OSError as first:
