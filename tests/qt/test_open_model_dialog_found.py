@@ -211,3 +211,26 @@ def test_a_taesd_file_shows_its_description_under_the_path_with_no_band(
     gap = label.mapTo(dialog, QPoint(0, 0)).y() - (path_top + dialog.path_edit.height())
     assert gap < 16
     assert dialog.range_combo.currentText() == "as the file says"  # a family states it
+
+
+@SCRIPT_IS_DEPRECATED
+def test_the_window_opens_model_files_as_the_api_does(make_window, qtbot,
+                                                      tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with zoo_module(tmp_path / "src", unique_name(tmp_path)) as nets:
+        torch.jit.script(range_autoencoder(nets)).save(str(tmp_path / "ae.pt"))
+    window = make_window(dataset=None)
+    with qtbot.waitSignal(window.workspace_changed, timeout=120_000):
+        window.open("digits", str(tmp_path / "ae.pt"), trust_code=True)  # as gui --model
+    model = window.workspace.model
+    assert model.encoder_input_range is OutputRange.SYMMETRIC
+    assert "encoder input range [-1, 1]" in window.statusBar().currentMessage()
+
+    torch.manual_seed(2)
+    torch.jit.script(ConvAutoencoder().eval()).save(str(tmp_path / "spatial.pt"))
+    colours = np.random.default_rng(0).integers(0, 256, (30, 8, 8, 3), np.uint8)
+    np.savez(tmp_path / "colours.npz", images=colours)
+    with qtbot.waitSignal(window.workspace_changed, timeout=120_000):
+        window.open(str(tmp_path / "colours.npz"), str(tmp_path / "spatial.pt"),
+                    trust_code=True)  # no card: its latent shape found by encoding an image
+    assert window.workspace.model.latent_shape == (8, 2, 2)
+    assert window.workspace.latents.shape == (30, 32)
