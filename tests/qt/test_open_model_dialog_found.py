@@ -140,6 +140,9 @@ def test_a_card_is_never_applied_to_another_file_nor_replaced_without_a_question
     assert card == tmp_path / "vae.card.json"
     assert json.loads(card.read_text())["checkpoint"]["name"] == "vae.pth"
     assert detect_model(tmp_path / "vae.pth").adapter == adapter  # its own card applies
+    edited = detect_model(card)  # the card opened and changed: saved in place, still vae's
+    assert save_card(edited, ModelOptions(latent_shape=(10,), name="vae 10")) == card
+    assert json.loads(card.read_text())["checkpoint"]["name"] == "vae.pth"
 
     other = detect_model(tmp_path / "vae.bak")
     assert other.adapter is None and other.options.latent_shape != (10,)

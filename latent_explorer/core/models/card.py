@@ -38,6 +38,7 @@ from typing import Any
 
 from latent_explorer.core.errors import ModelError
 from latent_explorer.core.models.base import OutputRange
+from latent_explorer.core.models.card_owner import CheckpointRecord
 from latent_explorer.core.models.outputs import EncoderOutput
 from latent_explorer.core.models.torch_adapter import TorchModel
 
@@ -173,7 +174,7 @@ def write_model_card(
     kind: str,
     target: str | Path,
     options: ModelOptions,
-    checkpoint: str | Path | None = None,
+    checkpoint: str | Path | CheckpointRecord | None = None,
 ) -> Path:
     """Write a model card; ``target`` is stored relative to the card when it can be.
 
@@ -181,8 +182,6 @@ def write_model_card(
     opened through an adapter file, the weights), by name and sha256, so it is never applied
     to another file (see :mod:`~latent_explorer.core.models.card_owner`).
     """
-    from latent_explorer.core.models.card_owner import CheckpointRecord
-
     card = Path(card_path)
     if kind not in CARD_KINDS:
         raise ValueError(f"kind must be one of {CARD_KINDS}")
@@ -191,7 +190,8 @@ def write_model_card(
         stored = target_path.resolve().relative_to(card.resolve().parent).as_posix()
     except ValueError:
         stored = str(target_path.resolve())
-    record = CheckpointRecord.of(Path(checkpoint) if checkpoint is not None else target_path)
+    record = checkpoint if isinstance(checkpoint, CheckpointRecord) else CheckpointRecord.of(
+        Path(checkpoint) if checkpoint is not None else target_path)
     data: dict[str, Any] = {"format": CARD_FORMAT, "version": CARD_VERSION, "kind": kind,
                             "path": stored, "checkpoint": record.to_json()}
     data.update(options.to_card())

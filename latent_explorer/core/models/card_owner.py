@@ -104,7 +104,6 @@ def card_fits(data: Mapping[str, Any], target: Path, checkpoint: Path) -> bool:
 def card_owner(card: Path, checkpoint: Path) -> str | None:
     """The name of the other file ``card`` was written for, or ``None`` when there is no card
     there, or it is ``checkpoint``'s (by the name it records, or the file it points at)."""
-    from latent_explorer.core.models.card import is_model_card
     from latent_explorer.core.models.vae import read_meta
 
     if not card.is_file():
@@ -112,8 +111,6 @@ def card_owner(card: Path, checkpoint: Path) -> str | None:
     try:
         data = read_meta(card)
     except ModelError:
-        return None
-    if not is_model_card(data):
         return None
     record = CheckpointRecord.from_card(data)
     if record is not None:

@@ -494,14 +494,18 @@ def save_card(
             raise ValueError("a card for weights only needs the adapter file")
         target = adapter
     out = card_path or default_card_path(detection)
-    owner = card_owner(out, detection.checkpoint)
-    if owner is not None and not replace_other:
-        raise CardOwnedError(out, f"is the model card of {owner}, not of "
-                                  f"{detection.checkpoint.name}; save this one elsewhere, or "
-                                  "say that it replaces that card")
+    record: Path | CheckpointRecord = detection.checkpoint
+    if detection.kind is ModelKind.CARD and out.resolve() == detection.path.resolve():
+        # The opened card, changed: it stays the card of the file it was written for.
+        record = CheckpointRecord.from_card(read_meta(out)) or detection.checkpoint
+    else:
+        owner = card_owner(out, detection.checkpoint)
+        if owner is not None and not replace_other:
+            raise CardOwnedError(out, f"is the model card of {owner}, not of "
+                                      f"{detection.checkpoint.name}; save this one elsewhere, "
+                                      "or say that it replaces that card")
     out.parent.mkdir(parents=True, exist_ok=True)
-    return write_model_card(out, card_kind(detection), target, options,
-                            checkpoint=detection.checkpoint)
+    return write_model_card(out, card_kind(detection), target, options, checkpoint=record)
 
 
 class CardOwnedError(ModelError):
