@@ -21,7 +21,7 @@ MODEL_HELP = (
     "the model: 'demo' (built in), a model.json written by 'latent-explorer train', a model "
     "card (.json), a TorchScript archive, a TAESD *_decoder.pth / *_encoder.pth, a KL "
     "autoencoder (diffusers folder or .safetensors VAE), or a Python adapter file (needs "
-    "--trust-code)"
+    "--trust-code); a renamed checkpoint (vae.bak) is read by its content"
 )
 DEVICE_HELP = (
     "where image autoencoders (TAESD, KL) run: auto (a CUDA or Apple MPS accelerator when "

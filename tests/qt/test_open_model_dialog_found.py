@@ -51,9 +51,16 @@ def dialog_on(qtbot, tmp_path: Path) -> Iterator[Callable[..., QtOpenModelDialog
         dialog.shutdown()
 
 
+def trusted(qtbot, dialog: QtOpenModelDialog) -> QtOpenModelDialog:  # type: ignore[no-untyped-def]
+    """Tick "I trust this file" where the dialog asks (TorchScript may come to ask too)."""
+    if dialog.trust_check.isVisible() and not dialog.trust_check.isChecked():
+        edit(qtbot, dialog, lambda: dialog.trust_check.setChecked(True))
+    return dialog
+
+
 @SCRIPT_IS_DEPRECATED
 def test_the_latent_shape_is_found_by_encoding_a_dataset_image(
-        dialog_on, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        dialog_on, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from latent_explorer.core.models.preview import spread_images
 
     torch.manual_seed(2)
@@ -61,7 +68,7 @@ def test_the_latent_shape_is_found_by_encoding_a_dataset_image(
     torch.jit.script(net).save(str(tmp_path / "ae.pt"))
     rng = np.random.default_rng(0)
     data = ArrayDataset("colours", "colours", rng.integers(0, 256, (20, 8, 8, 3), np.uint8))
-    dialog = dialog_on(tmp_path / "ae.pt", dataset=data)
+    dialog = trusted(qtbot, dialog_on(tmp_path / "ae.pt", dataset=data))
     assert dialog.error == "", dialog.error  # without the dataset: "does not say the shape"
     assert dialog.latent_edit.text() == "8,2,2"  # mu of (16, 2, 2) = mu | logvar
     assert "latent shape (8, 2, 2) found by encoding one of your images" in \
@@ -83,7 +90,7 @@ def test_the_encoder_range_found_on_the_data_is_previewed_and_written_to_the_car
         net = range_autoencoder(nets)
         torch.jit.script(net).save(str(tmp_path / "ae.pt"))
     digits = load_dataset("digits")
-    dialog = dialog_on(tmp_path / "ae.pt", dataset=digits)
+    dialog = trusted(qtbot, dialog_on(tmp_path / "ae.pt", dataset=digits))
     assert dialog.encoder_range_combo.currentText() == "as found: [-1, 1] (tanh)"
     assert dialog.range_combo.currentText() == "as found: [-1, 1] (tanh)"
     assert "encoder input range [-1, 1] and output range [-1, 1] chosen" in \
@@ -98,10 +105,10 @@ def test_the_encoder_range_found_on_the_data_is_previewed_and_written_to_the_car
     assert card["encoder_input_range"] == "-1,1" and card["output_range"] == "-1,1"
     assert card["latent_shape"] == [16]
     assert card["checkpoint"]["name"] == "ae.pt" and len(card["checkpoint"]["sha256"]) == 64
-    reopened = load_model(dialog.result_spec())  # the card alone says it all
+    reopened = load_model(dialog.result_spec(), trust_code=True)  # the card alone says it all
     assert reopened.encoder_input_range is OutputRange.SYMMETRIC  # type: ignore[attr-defined]
 
-    chosen = dialog_on(tmp_path / "ae.pt", dataset=digits)  # the card beside it applies
+    chosen = trusted(qtbot, dialog_on(tmp_path / "ae.pt", dataset=digits))  # its card applies
     assert chosen.encoder_range_combo.currentData() == OutputRange.SYMMETRIC
     unit = chosen.encoder_range_combo.findData(OutputRange.UNIT)
     edit(qtbot, chosen, lambda: chosen.encoder_range_combo.setCurrentIndex(unit))
