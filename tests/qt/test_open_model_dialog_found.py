@@ -234,6 +234,7 @@ def test_the_window_opens_model_files_as_the_api_does(make_window, qtbot,
     model = window.workspace.model
     assert model.encoder_input_range is OutputRange.SYMMETRIC
     assert "encoder input range [-1, 1]" in window.statusBar().currentMessage()
+    assert "encoder input range [-1, 1]" in window.workspaces.info_label.toolTip()  # stays
 
     torch.manual_seed(2)
     torch.jit.script(ConvAutoencoder().eval()).save(str(tmp_path / "spatial.pt"))

@@ -27,7 +27,7 @@ from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.models.base import GenerativeModel, OutputRange
 from latent_explorer.core.models.outputs import pick_encoder_mean
 from latent_explorer.core.models.torch_adapter import TorchModel
-from latent_explorer.core.models.trials import RANGE_WORDS
+from latent_explorer.core.models.trials import RANGE_WORDS, is_range_guess
 
 COUNT = 8
 """How many images a model is tried on."""
@@ -160,6 +160,8 @@ def _settle_ranges(model: TorchModel, images: npt.NDArray[np.float32]) -> None:
     chosen = best if errors[best] <= CLEARLY_CLOSER * errors[fallback] else fallback
     model.encoder_input_range, model.output_range = chosen
     model.guessed.difference_update({"encoder_input_range", "output_range"})
+    if open_output:  # settled on the data: the guess from prior latents no longer stands
+        model.notes[:] = [note for note in model.notes if not is_range_guess(note)]
     model.notes.append(_ranges_note(chosen, guess, errors, open_input, open_output, len(images)))
 
 
@@ -187,17 +189,22 @@ def _ranges_note(
     open_output: bool,
     count: int,
 ) -> str:
+    """Which ranges were kept or chosen, and the round-trip error they beat (the guess's,
+    else the next best)."""
     parts = []
     if open_input:
         parts.append(f"encoder input range {RANGE_WORDS[chosen[0]]}")
     if open_output:
         parts.append(f"output range {RANGE_WORDS[chosen[1]]}")
-    others = [f"{e:.3g} with {_pair_words(k, open_input, open_output)}"
-              for k, e in sorted(errors.items(), key=lambda item: item[1]) if k != chosen]
+    rivals = [k for k in errors if k != chosen]
+    rival = guess if guess in rivals else min(rivals, key=errors.__getitem__, default=None)
     changed = "chosen" if chosen != guess else "kept"
     text = (f"{' and '.join(parts)} {changed}: the round trip of {count} of your images comes "
             f"closest (mean squared error {errors[chosen]:.3g}")
-    return text + (f"; {', '.join(others)})" if others else ")")
+    if rival is None:
+        return text + ")"
+    words = _pair_words(rival, open_input, open_output)
+    return text + f", against {errors[rival]:.3g} with {words})"
 
 
 def _pair_words(pair: tuple[OutputRange, OutputRange], open_input: bool, open_output: bool

@@ -100,13 +100,21 @@ def decode_probe(
     return raw
 
 
+_GUESS_NOTE = "guessed from decoded values"
+
+
+def is_range_guess(note: str) -> bool:
+    """Whether ``note`` is the one :func:`guessed_output_range` wrote."""
+    return note.startswith("output range ") and _GUESS_NOTE in note
+
+
 def guessed_output_range(raw: npt.NDArray[np.float32]) -> tuple[OutputRange, str]:
     """The output range ``raw`` decoded values suggest, and a note saying it was guessed."""
     output_range = guess_output_range(raw)
     finite = raw[np.isfinite(raw)]
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
-    note = (f"output range {RANGE_WORDS[output_range]} guessed from decoded values {low:.3g} "
-            f"to {high:.3g}; give output_range if the images look wrong")
+    note = (f"output range {RANGE_WORDS[output_range]} {_GUESS_NOTE} {low:.3g} to {high:.3g}; "
+            "give output_range if the images look wrong")
     return output_range, note
 
 
