@@ -86,7 +86,8 @@ def _settle_sampling(model: TorchModel, images: npt.NDArray[np.float32]) -> None
         return
     model.wrap_encoder(lambda encode_fn: _averaged(encode_fn, model), f"average of {DRAWS} draws")
     model.notes.append(f"{said} and returns no mean; each image is placed at the average of "
-                       f"{DRAWS} draws (seeded, so it lands on the same point each time)")
+                       f"{DRAWS} draws (seeded, so it lands on the same point each time; "
+                       f"encoding takes {DRAWS} times as long)")
 
 
 def _fixed_item(first: Any, second: Any, latent_dim: int, count: int

@@ -40,27 +40,15 @@ from latent_explorer.core.errors import ModelError
 from latent_explorer.core.models.base import OutputRange
 from latent_explorer.core.models.card_owner import CheckpointRecord
 from latent_explorer.core.models.outputs import EncoderOutput
+from latent_explorer.core.models.shapes import parse_latent_shape
 from latent_explorer.core.models.torch_adapter import TorchModel
 
 CARD_FORMAT = "latent-explorer-model-card"
 CARD_VERSION = 1
 CARD_KINDS = ("vae", "torchscript", "adapter", "pickle")
 
-
-def parse_latent_shape(value: object) -> tuple[int, ...]:
-    """Read ``8``, ``"8,2,2"``, ``"8x2x2"`` or ``[8, 2, 2]`` as a latent shape."""
-    if isinstance(value, str):
-        parts: list[Any] = [p for p in value.replace("x", ",").split(",") if p.strip()]
-    elif isinstance(value, int):
-        parts = [value]
-    elif isinstance(value, list | tuple):
-        parts = list(value)
-    else:
-        raise ValueError(f"cannot read a latent shape from {value!r}")
-    shape = tuple(int(p) for p in parts)
-    if not shape or min(shape) < 1:
-        raise ValueError(f"a latent shape needs positive sizes, got {value!r}")
-    return shape
+__all__ = ["CARD_FORMAT", "CARD_KINDS", "ModelOptions", "is_model_card", "model_from_options",
+           "parse_latent_shape", "read_model_card", "write_model_card"]
 
 
 @dataclass(frozen=True)

@@ -58,10 +58,9 @@ class LabelCall:
                 out = decode_fn(z, label_tensor(labels, self.num_classes, "one_hot"))
             except Exception:
                 raise first from None
-            from latent_explorer.core.models.probing import short_error
-
             self.label_format = "one_hot"
-            self.why = short_error(first, 120)
+            lines = str(first).strip().splitlines()
+            self.why = f"{type(first).__name__}: {lines[0] if lines else ''}"[:120]
             return out
         self.label_format = "index"
         return out

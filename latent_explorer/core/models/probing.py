@@ -245,7 +245,7 @@ def stated_latent_shape(obj: Any) -> tuple[int, ...] | None:
 
     Also looks in ``obj.hparams`` and ``obj.config`` (PyTorch Lightning, Hugging Face).
     """
-    from latent_explorer.core.models.card import parse_latent_shape
+    from latent_explorer.core.models.shapes import parse_latent_shape
 
     for holder in (obj, getattr(obj, "hparams", None), getattr(obj, "config", None)):
         if holder is None:
