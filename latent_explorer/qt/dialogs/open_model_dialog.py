@@ -11,7 +11,6 @@ so :meth:`QtOpenModelDialog.result_spec` reopens the model in one step, in the w
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -38,9 +36,7 @@ from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.models.base import GenerativeModel
 from latent_explorer.core.models.calibration import COUNT
 from latent_explorer.core.models.card import ModelOptions
-from latent_explorer.core.models.card_owner import card_owner
 from latent_explorer.core.models.detect import (
-    CardOwnedError,
     Detection,
     ModelKind,
     adapter_options,
@@ -49,7 +45,6 @@ from latent_explorer.core.models.detect import (
     detect_model,
     needs_card,
     open_with_options,
-    save_card,
 )
 from latent_explorer.core.models.preview import (
     ModelPreview,
@@ -57,6 +52,7 @@ from latent_explorer.core.models.preview import (
     found_options,
     spread_images,
 )
+from latent_explorer.qt.dialogs.card_writer import ask_replace, fallback_card_path, write_card
 from latent_explorer.qt.dialogs.model_options_form import QtModelOptionsForm, row_of
 from latent_explorer.qt.dialogs.preview_strip import QtPreviewStrip
 from latent_explorer.qt.dialogs.preview_worker import PreviewWorker
@@ -74,13 +70,6 @@ TRUST_WARNING = ("Opening this file runs its Python code with your permissions: 
                  "from.")
 _ERROR_STYLE = "color: #d0342c;"
 _WARNING_STYLE = "color: #b35c00; font-weight: bold;"
-
-
-def default_fallback_folder() -> Path:
-    """Where cards go when the checkpoint's folder cannot be written: the config folder."""
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("latent-explorer", appauthor=False)) / "model-cards"
 
 
 class QtOpenModelDialog(QDialog):
@@ -369,10 +358,7 @@ class QtOpenModelDialog(QDialog):
             widget.blockSignals(False)
 
     def _fallback_card_path(self, detection: Detection) -> Path:
-        folder = self._fallback or default_fallback_folder()
-        checkpoint = detection.checkpoint.resolve()
-        digest = hashlib.sha256(str(checkpoint).encode()).hexdigest()[:8]
-        return folder / f"{checkpoint.stem}-{digest}.card.json"
+        return fallback_card_path(self._fallback, detection)
 
     def _show_card_destination(self) -> None:
         if self._card_path is None:
@@ -507,45 +493,21 @@ class QtOpenModelDialog(QDialog):
 
     def confirm_replace(self, card: Path, owner: str) -> bool:
         """Ask whether the card ``card``, written for the file ``owner``, may be replaced."""
-        answer = QMessageBox.question(
-            self, "Replace model card?",
-            f"{card.name} is the model card of {owner}, another file. Replace it with the "
-            f"settings for {self.detection.checkpoint.name if self.detection else 'this file'}?"
-            "\n\nChoose No to save the card under another name with Change...",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+        name = self.detection.checkpoint.name if self.detection else "this file"
+        return ask_replace(self, card, owner, name)
 
     def _write_card(self, detection: Detection, options: ModelOptions) -> Path | None:
         target = self._card_path or default_card_path(detection)
-        adapter = self.adapter_path()
-        try:
-            try:
-                return save_card(detection, options, target, adapter)
-            except CardOwnedError as owned:
-                owner = card_owner(target, detection.checkpoint) or "another file"
-                if not self.confirm_replace(target, owner):
-                    self.error = str(owned)  # the preview stays: choose another place
-                    self.notice = f"Not saved: {target.name} is the model card of {owner}. " \
-                                  "Choose another place with Change..."
-                    self._show_card_destination()
-                    return None
-                return save_card(detection, options, target, adapter, replace_other=True)
-        except OSError as first:
-            fallback = self._fallback_card_path(detection)
-            if fallback == target:
-                self._show_error(f"{target}: cannot write the model card ({first}). Choose "
-                                 "another place with Change...")
-                return None
-            try:
-                written = save_card(detection, options, fallback, adapter)
-            except OSError as exc:
-                self._show_error(f"{target}: cannot write the model card ({first}), nor in "
-                                 f"{fallback.parent} ({exc}). Choose a place with Change...")
-                return None
-            self.notice = (f"Could not write {target.name} beside the model ({first}); the "
-                           f"model card was saved as {written}.")
-            return written
+        result = write_card(detection, options, target, self.adapter_path(),
+                            self._fallback_card_path(detection), self.confirm_replace)
+        if result.notice:
+            self.notice = result.notice
+        if result.refused:
+            self.error = result.error  # the preview stays: choose another place
+            self._show_card_destination()
+        elif result.error:
+            self._show_error(result.error)
+        return result.path
 
     def done(self, result: int) -> None:
         """Close with ``result`` (accept, reject, Esc, the window's close button all end here)."""
