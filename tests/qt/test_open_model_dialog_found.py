@@ -16,7 +16,7 @@ import torch
 
 from latent_explorer.core.datasets import load_dataset
 from latent_explorer.core.datasets.base import ArrayDataset
-from latent_explorer.core.models import ModelOptions, OutputRange, load_model
+from latent_explorer.core.models import ModelOptions, OutputRange, load_model, write_model_card
 from latent_explorer.core.models.base import to_uint8
 from latent_explorer.core.models.detect import detect_model, save_card
 from latent_explorer.qt.dialogs.open_model_dialog import QtOpenModelDialog
@@ -157,6 +157,8 @@ def test_a_card_is_never_applied_to_another_file_nor_replaced_without_a_question
         other.summary
     with pytest.raises(CardOwnedError, match=r"is the model card of vae\.pth"):
         save_card(other, ModelOptions(latent_shape=(2,)), card, adapter)
+    with pytest.raises(CardOwnedError, match=r"replace_other=True"):  # scripts too
+        write_model_card(card, "adapter", adapter, ModelOptions(), tmp_path / "vae.bak")
 
     dialog = dialog_on(tmp_path / "vae.bak")
     assert dialog.adapter_edit.text() == "" and dialog.latent_edit.text() != "10"

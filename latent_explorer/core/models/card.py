@@ -38,7 +38,7 @@ from typing import Any
 
 from latent_explorer.core.errors import ModelError
 from latent_explorer.core.models.base import OutputRange
-from latent_explorer.core.models.card_owner import CheckpointRecord
+from latent_explorer.core.models.card_owner import CardOwnedError, CheckpointRecord, card_owner
 from latent_explorer.core.models.outputs import EncoderOutput
 from latent_explorer.core.models.shapes import parse_latent_shape
 from latent_explorer.core.models.torch_adapter import TorchModel
@@ -163,17 +163,32 @@ def write_model_card(
     target: str | Path,
     options: ModelOptions,
     checkpoint: str | Path | CheckpointRecord | None = None,
+    *,
+    replace_other: bool = False,
 ) -> Path:
     """Write a model card; ``target`` is stored relative to the card when it can be.
 
     The card records the ``checkpoint`` it is written for (default: ``target``; for weights
     opened through an adapter file, the weights), by name and sha256, so it is never applied
-    to another file (see :mod:`~latent_explorer.core.models.card_owner`).
+    to another file (see :mod:`~latent_explorer.core.models.card_owner`). A record given as
+    it is (:class:`CheckpointRecord`) is kept: the card of that file, changed in place.
+
+    Raises
+    ------
+    CardOwnedError
+        If ``card_path`` holds the card of another file and ``replace_other`` is not set.
     """
     card = Path(card_path)
     if kind not in CARD_KINDS:
         raise ValueError(f"kind must be one of {CARD_KINDS}")
     target_path = Path(target)
+    if not isinstance(checkpoint, CheckpointRecord) and not replace_other:
+        written_for = Path(checkpoint) if checkpoint is not None else target_path
+        owner = card_owner(card, written_for)
+        if owner is not None:
+            raise CardOwnedError(card, f"is the model card of {owner}, not of "
+                                       f"{written_for.name}; write this one elsewhere, or say "
+                                       "that it replaces that card (replace_other=True)")
     try:
         stored = target_path.resolve().relative_to(card.resolve().parent).as_posix()
     except ValueError:

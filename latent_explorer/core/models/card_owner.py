@@ -26,6 +26,10 @@ from latent_explorer.core.errors import ModelError
 CARD_SUFFIX = ".card.json"
 
 
+class CardOwnedError(ModelError):
+    """A model card for another checkpoint is where a card was to be written."""
+
+
 @dataclass(frozen=True)
 class CheckpointRecord:
     """The checkpoint a card was written for."""

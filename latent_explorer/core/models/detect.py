@@ -30,10 +30,10 @@ from latent_explorer.core.models.card import (
     read_model_card,
     write_model_card,
 )
+from latent_explorer.core.models.card_owner import CardOwnedError as CardOwnedError
 from latent_explorer.core.models.card_owner import (
     CheckpointRecord,
     card_fits,
-    card_owner,
     card_path_for,
     card_paths_for,
 )
@@ -498,18 +498,9 @@ def save_card(
     if detection.kind is ModelKind.CARD and out.resolve() == detection.path.resolve():
         # The opened card, changed: it stays the card of the file it was written for.
         record = CheckpointRecord.from_card(read_meta(out)) or detection.checkpoint
-    else:
-        owner = card_owner(out, detection.checkpoint)
-        if owner is not None and not replace_other:
-            raise CardOwnedError(out, f"is the model card of {owner}, not of "
-                                      f"{detection.checkpoint.name}; save this one elsewhere, "
-                                      "or say that it replaces that card")
     out.parent.mkdir(parents=True, exist_ok=True)
-    return write_model_card(out, card_kind(detection), target, options, checkpoint=record)
-
-
-class CardOwnedError(ModelError):
-    """A model card for another checkpoint is where a card was to be saved."""
+    return write_model_card(out, card_kind(detection), target, options, checkpoint=record,
+                            replace_other=replace_other)
 
 
 def can_write_beside(path: Path) -> bool:

@@ -11,8 +11,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from latent_explorer.core.models.card import ModelOptions
-from latent_explorer.core.models.card_owner import card_owner
-from latent_explorer.core.models.detect import CardOwnedError, Detection, save_card
+from latent_explorer.core.models.card_owner import CardOwnedError, card_owner
+from latent_explorer.core.models.detect import Detection, save_card
 
 
 def default_fallback_folder() -> Path:
