@@ -82,9 +82,10 @@ def explore(
     decode, encode
         Plain callables instead of a model object.
     image_size
-        With ``data`` naming a folder or zip of images: the side (or ``(height, width)``) to
-        load them at, cropped around the centre and resized (as ``--image-size``). Image
-        models of a known family (TAESD, KL autoencoders) open at that size too.
+        The side (or ``(height, width)``) to give ``data``'s images: a folder or zip of
+        images is loaded at that size, images held in memory are resized; each is cropped
+        around its centre (as ``--image-size``). Image models of a known family (TAESD, KL
+        autoencoders) open at that size too.
     **model_options
         The model's conventions named like a model card's fields (``latent_shape``,
         ``output_range``, ``image_shape``, ``channels_first``, ``output_index``,

@@ -189,9 +189,13 @@ def run_bench(args: argparse.Namespace) -> int:
     results: dict[str, Any] = {"machine": machine_description(),
                                "date": time.strftime("%Y-%m-%d")}
     for name in chosen:
-        if not args.json:
-            print(f"running {name} ...", file=sys.stderr, flush=True)
-        results.update(groups[name](bool(args.quick)))
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        start = time.perf_counter()
+        found = groups[name](bool(args.quick))
+        results.update(found)
+        # A line as each group ends: a whole run takes many minutes, more on a busy machine.
+        print(group_line(name, found, time.perf_counter() - start), file=sys.stderr,
+              flush=True)
     if args.json:
         print(json.dumps(results, indent=None, sort_keys=False))
     else:
@@ -199,19 +203,24 @@ def run_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def group_line(name: str, found: dict[str, Any], seconds: float) -> str:
+    """One line for a group that just finished: its name, how long it took, its figures."""
+    figures = "; ".join(f"{key} {_text(value)}" for key, value in found.items())
+    return f"{name} done in {seconds:.0f} s: {figures or 'nothing measured'}"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
+                         for k, v in value.items())
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
 def format_table(results: dict[str, Any]) -> str:
     """A readable two-column table of ``results`` with goals beside the figures."""
     rows = []
     for key, value in results.items():
-        if isinstance(value, dict):
-            text = ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
-                             for k, v in value.items())
-        elif isinstance(value, float):
-            text = f"{value:.3f}"
-        else:
-            text = str(value)
-        goal = GOALS.get(key, "")
-        rows.append((key, text, goal))
+        rows.append((key, _text(value), GOALS.get(key, "")))
     width = max(len(r[0]) for r in rows)
     vwidth = max(len(r[1]) for r in rows)
     lines = [f"{'benchmark'.ljust(width)}  {'result'.ljust(vwidth)}  goal"]

@@ -87,8 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = sub.add_parser("info", help="describe a dataset and a model",
                           description="Print what a dataset and a model contain and whether "
-                          "they fit together.")
+                          "they fit together. Without --dataset: digits, or for a model with "
+                          "no encoder latents drawn from its prior (as the window).")
     add_data_args(info)
+    info.set_defaults(dataset=None)
 
     enc = sub.add_parser("encode", help="encode a dataset into latents",
                          description="Encode every image of the dataset with the model's "
@@ -99,8 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     proj = sub.add_parser("project", help="compute a 2-D/3-D map of the latents",
                           description="Encode the dataset and project the latents with PCA, "
-                          "UMAP or t-SNE. Results are cached.")
+                          "UMAP or t-SNE. Results are cached. Without --dataset: digits, or "
+                          "for a model with no encoder latents drawn from its prior.")
     add_data_args(proj)
+    proj.set_defaults(dataset=None)
     proj.add_argument("--method", choices=("pca", "umap", "tsne"), default="pca")
     proj.add_argument("--dims", type=int, choices=(2, 3), default=2, help="map dimensions")
     proj.add_argument("--neighbors", type=int, default=15, help="UMAP n_neighbors (default 15)")

@@ -221,10 +221,10 @@ def _encode_samples(text: str, dataset_spec: str, labels: str | None, model: Any
                         ) from None
     if not indices:
         raise SpecError("--anchors names no samples")
-    from latent_explorer.core.models.families import fit_to_images
+    from latent_explorer.core.models.calibration import fit_to_dataset
 
     data = load_dataset(dataset_spec, labels=labels, image_size=image_size)
-    model = fit_to_images(model, data.image_shape)
+    model = fit_to_dataset(model, data)
     bad = [i for i in indices if not 0 <= i < len(data)]
     if bad:
         raise SpecError(f"--anchors: {data.name} has samples 0 to {len(data) - 1}; "

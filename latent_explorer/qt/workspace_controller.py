@@ -469,6 +469,8 @@ class WorkspaceController(QObject):
         self.info_label.setText(
             f"{ws.dataset.name}: {what}  |  {ws.model.name}: "
             f"{size} {ws.model.latent_dim}  |  {method}, {len(ws.projector.coords):,} points")
+        notes = [*ws.dataset.notes, *getattr(ws.model, "notes", ())]  # what was found out
+        self.info_label.setToolTip("\n".join(notes))
         self.update_title()
 
     def name_session(self, name: str) -> None:

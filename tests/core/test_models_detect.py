@@ -18,10 +18,10 @@ from latent_explorer.core.models.detect import (
     detect_model,
     needs_card,
     pickled_classes,
-    preview_model,
     read_adapter_constants,
     save_card,
 )
+from latent_explorer.core.models.preview import preview_model
 from latent_explorer.core.models.training import save_vae
 from latent_explorer.core.models.vae import VAEConfig, build_vae
 
@@ -155,7 +155,7 @@ def test_weights_only_and_broken_files(tmp_path: Path) -> None:
 
 
 def test_a_preview_counts_its_classes_in_words() -> None:
-    from latent_explorer.core.models.detect import ModelPreview
+    from latent_explorer.core.models.preview import ModelPreview
 
     def preview(classes: int) -> str:
         return ModelPreview(np.zeros((1, 2), np.float32), None, np.zeros((1, 4, 4, 1), np.uint8),

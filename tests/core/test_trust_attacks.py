@@ -24,7 +24,8 @@ from latent_explorer.core.models import (
     write_model_card,
 )
 from latent_explorer.core.models import trust as trust_module
-from latent_explorer.core.models.detect import ModelKind, detect_model, preview_model
+from latent_explorer.core.models.detect import ModelKind, detect_model
+from latent_explorer.core.models.preview import preview_model
 from latent_explorer.core.models.trust import TrustChanged
 from tests.core.test_models_fit import save_beside_checkpoint
 from tests.core.trust_attacks import (

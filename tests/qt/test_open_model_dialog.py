@@ -260,10 +260,15 @@ def test_torchscript_tanh_generator_without_encoder(open_dialog, qtbot,
     edit(qtbot, dialog, lambda: dialog.trust_check.setChecked(True))
     z = sample_prior(8, 6, seed=0)
     raw = net(torch.from_numpy(z)).detach().numpy()
+    expected = expected_pixels(raw, OutputRange.SYMMETRIC)
+    assert_thumbnails(dialog, expected)  # its tanh range guessed from the values, and said
+    assert "output range [-1, 1] guessed from decoded values" in dialog.status_label.text()
+    assert dialog.range_combo.currentText() == "as found: [-1, 1] (tanh)"
+    unit = dialog.range_combo.findData(OutputRange.UNIT)
+    edit(qtbot, dialog, lambda: dialog.range_combo.setCurrentIndex(unit))
     assert_thumbnails(dialog, expected_pixels(raw, OutputRange.UNIT))  # clipped: looks wrong
     symmetric = dialog.range_combo.findData(OutputRange.SYMMETRIC)
     edit(qtbot, dialog, lambda: dialog.range_combo.setCurrentIndex(symmetric))
-    expected = expected_pixels(raw, OutputRange.SYMMETRIC)
     assert_thumbnails(dialog, expected)
     assert "decoder only (no encoder)" in dialog.status_label.text()
     thumb = dialog.strip.thumbnails[0]  # the pixels that reach the screen, block by block

@@ -24,6 +24,9 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from latent_explorer.core.errors import ModelError, SpecError
 from latent_explorer.core.models.base import GenerativeModel, OutputRange
 from latent_explorer.core.models.card import (
@@ -69,6 +72,7 @@ def load_model(
     image_size: int | str | tuple[int, int] | None = None,
     device: str | None = None,
     options: ModelOptions | None = None,
+    sample_images: npt.NDArray[np.float32] | None = None,
 ) -> GenerativeModel:
     """Open the model that ``spec`` names.
 
@@ -95,6 +99,12 @@ def load_model(
         ...), winning over what a file or card says; ``latent_shape`` wins over theirs. The
         project's own VAE states all of them itself; only a contradicting latent shape is
         refused there.
+    sample_images
+        A few images of the data it is opened with, float32 ``(B, H, W, C)`` in [0, 1]: a
+        model file that does not say its latent shape is tried on the first (what its encoder
+        returns), and what it leaves to a guess (the ranges of its encoder's input and of its
+        output, whether its encoder samples) is settled on them; the model's ``notes`` say
+        what was found.
 
     Raises
     ------
@@ -122,7 +132,10 @@ def load_model(
     family = _known_family(path, options, image_size, device)
     if family is not None:
         return family
-    return _load_path(path, trust_code, options, None)
+    from latent_explorer.core.models.trials import trying_on
+
+    with trying_on(sample_images):
+        return _load_path(path, trust_code, options, None)
 
 
 def _known_family(
@@ -197,10 +210,21 @@ def _load_path(
         return load_adapter_file(path, trust_code=trust_code, options=options, source=source)
     if suffix in _CHECKPOINT_SUFFIXES:
         return _load_checkpoint(path, trust_code, options, source)
+    from latent_explorer.core.models.content import kind_by_content
+
+    content = kind_by_content(path) if path.is_file() else None
+    if content == "checkpoint":  # a renamed checkpoint (vae.bak): read by its bytes
+        return _load_checkpoint(path, trust_code, options, source)
+    if content == "json":
+        data = read_meta(path)
+        if is_model_card(data):
+            return _load_card(path, data, trust_code, options)
+        raise ModelError(path, "is a JSON file but no model card (a Latent Explorer VAE's "
+                               "description is named model.json or <weights>.json)")
     raise SpecError(
-        f"{path}: unknown kind of model file; expected a folder with model.json, a .json "
-        "model card, .safetensors, a TorchScript or PyTorch checkpoint (.pt, .pth, .ckpt, "
-        ".bin, .ts), or a Python adapter file (.py)"
+        f"{path}: unknown kind of model file, by its name and by its content; expected a "
+        "folder with model.json, a .json model card, .safetensors, a TorchScript or PyTorch "
+        "checkpoint (.pt, .pth, .ckpt, .bin, .ts, or any name), or a Python adapter file (.py)"
     )
 
 
@@ -215,7 +239,7 @@ def _load_checkpoint(
 
     if is_torchscript_archive(path):  # told from its zip's names: loading runs its code
         return load_torchscript(path, options, trust_code=trust_code, source=source)
-    from latent_explorer.core.models.detect import looks_like_torch_file
+    from latent_explorer.core.models.content import looks_like_torch_file
 
     if not looks_like_torch_file(path):
         # Checked before unpickling: the unpickler reads any file starting with "c" as a
@@ -238,8 +262,9 @@ def _load_checkpoint(
         raise ModelError(
             path,
             "holds only weights (a state_dict), not the network that uses them. Put the "
-            "model.json of a Latent Explorer VAE next to it, or describe the network with a "
-            "Python adapter file (.py) or a model card",
+            "model.json of a Latent Explorer VAE next to it, or write a Python adapter file "
+            "(.py) that builds the network and loads these weights, and open that (File > "
+            "Open Model writes the model card that ties them together)",
         )
     return _checked(load_vae(path, source=source), options, path)
 

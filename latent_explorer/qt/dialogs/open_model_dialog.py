@@ -14,7 +14,6 @@ on one worker thread.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -38,22 +37,27 @@ from PySide6.QtWidgets import (
 from latent_explorer.core.compute.encoding import encoder_verdict
 from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.models.base import GenerativeModel
+from latent_explorer.core.models.calibration import COUNT
 from latent_explorer.core.models.card import ModelOptions
 from latent_explorer.core.models.detect import (
     Detection,
     ModelKind,
-    ModelPreview,
     adapter_options,
     can_write_beside,
-    decode_preview,
     default_card_path,
     detect_model,
     needs_card,
     open_with_options,
-    save_card,
+)
+from latent_explorer.core.models.preview import (
+    ModelPreview,
+    decode_preview,
+    found_options,
+    spread_images,
 )
 from latent_explorer.core.models.trust import TrustChanged, TrustGrant
 from latent_explorer.core.models.trust_check import grant_for_file
+from latent_explorer.qt.dialogs.card_writer import ask_replace, fallback_card_path, write_card
 from latent_explorer.qt.dialogs.model_options_form import QtModelOptionsForm, row_of
 from latent_explorer.qt.dialogs.preview_strip import QtPreviewStrip
 from latent_explorer.qt.dialogs.preview_worker import PreviewWorker
@@ -71,13 +75,6 @@ TRUST_WARNING = ("Opening this file runs its Python code with your permissions: 
                  "from.")
 _ERROR_STYLE = "color: #d0342c;"
 _WARNING_STYLE = "color: #b35c00; font-weight: bold;"
-
-
-def default_fallback_folder() -> Path:
-    """Where cards go when the checkpoint's folder cannot be written: the config folder."""
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("latent-explorer", appauthor=False)) / "model-cards"
 
 
 class QtOpenModelDialog(QDialog):
@@ -162,7 +159,7 @@ class QtOpenModelDialog(QDialog):
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        preview_box = QGroupBox("Preview (random latents from the prior)")
+        self.preview_box = preview_box = QGroupBox("Preview (random latents from the prior)")
         preview_layout = QVBoxLayout(preview_box)
         preview_layout.addWidget(self.strip)
         preview_layout.addWidget(self.status_label)
@@ -184,6 +181,9 @@ class QtOpenModelDialog(QDialog):
         layout.addWidget(self.adapter_row)
         layout.addWidget(self.options_box)
         layout.addWidget(preview_box)
+        # Room the rows do not need (a known family hides the trust and adapter rows) goes
+        # here, not into bands around the path and the description.
+        layout.addStretch(1)
         layout.addWidget(self.card_row)
         layout.addWidget(self.buttons)
         for widget in (self.warning_label, self.trust_check, self.adapter_row, self.card_row):
@@ -365,7 +365,7 @@ class QtOpenModelDialog(QDialog):
         elif status == "ok":
             assert isinstance(value, ModelPreview)
             self._state = "ok"
-            self.options_box.fill_latent_shape(value.latent_shape)
+            self._fill_found(value)
             self._show_preview(value)
         else:
             self._state = "error"
@@ -407,10 +407,7 @@ class QtOpenModelDialog(QDialog):
             widget.blockSignals(False)
 
     def _fallback_card_path(self, detection: Detection) -> Path:
-        folder = self._fallback or default_fallback_folder()
-        checkpoint = detection.checkpoint.resolve()
-        digest = hashlib.sha256(str(checkpoint).encode()).hexdigest()[:8]
-        return folder / f"{checkpoint.stem}-{digest}.card.json"
+        return fallback_card_path(self._fallback, detection)
 
     def _show_card_destination(self) -> None:
         if self._card_path is None:
@@ -444,6 +441,12 @@ class QtOpenModelDialog(QDialog):
         label = self.options_box.preview_class()
         trust = self.trust_code()
         key = (options, adapter, detection, trust)
+        dataset = self._dataset
+        images = spread_images(dataset, PREVIEW_COUNT) if dataset is not None else None
+        # Tried on the images the window tries it on (the first few), so both decide alike.
+        tried = dataset.float_batch(0, min(COUNT, len(dataset))) if dataset is not None \
+            and len(dataset) else None
+        name = dataset.name if dataset is not None else ""
 
         def job() -> ModelPreview | TrustChanged:
             # Runs on the worker: reload only when the settings changed, not the class.
@@ -453,15 +456,17 @@ class QtOpenModelDialog(QDialog):
                 self._cache = None
                 try:
                     model = open_with_options(detection, options, trust_code=trust,
-                                              adapter=adapter)
+                                              adapter=adapter, sample_images=tried)
                 except TrustChanged as exc:  # changed since the tick: ask again
                     return exc
                 self._cache = (key, model)
             preview = decode_preview(model, detection.checkpoint, count=PREVIEW_COUNT,
-                                     seed=PREVIEW_SEED, label=label, options=options)
+                                     seed=PREVIEW_SEED, label=label, options=options,
+                                     images=images, images_name=name)
             own = preview.images.astype(np.float32) / 255.0
-            verdict = encoder_verdict(model, self._dataset, own)  # tried, never assumed
-            return replace(preview, encoder_check=verdict)
+            verdict = encoder_verdict(model, dataset, own)  # tried, never assumed
+            return replace(preview, encoder_check=verdict,
+                           found=found_options(model))  # fmt: skip
 
         self._state = "running"
         self.status_label.setStyleSheet("")
@@ -481,9 +486,27 @@ class QtOpenModelDialog(QDialog):
                                  "file'; nothing of it ran. Tick it again if you trust it as "
                                  "it is now.")
 
+    def _fill_found(self, preview: ModelPreview) -> None:
+        """Show what trying the model found where the fields leave it to the file; the card
+        written on Open states it (:meth:`card_options`)."""
+        self.options_box.fill_latent_shape(preview.latent_shape)
+        fixed = self.detection is not None and self.detection.fixed_settings
+        self.options_box.show_found(None if fixed else preview.found)  # a family states all
+
+    def card_options(self) -> ModelOptions:
+        """The settings a card written now states: as entered, then as found by trying the
+        model (the ranges of its output and of its encoder's input ...)."""
+        options = self.options()
+        found = self.preview.found if self.preview is not None else None
+        return options.over(found) if found is not None else options
+
     def _show_preview(self, preview: ModelPreview | None, message: str = "") -> None:
         self.preview = preview
         self.error = ""
+        self.preview_box.setTitle(preview.title() if preview is not None else
+                                  ModelPreview.title_for(""))
+        if preview is None:
+            self.options_box.show_found(None)
         self.strip.set_images(None if preview is None else preview.images)
         self.status_label.setStyleSheet("")
         self.status_label.setText(preview.describe() if preview is not None else message)
@@ -522,7 +545,7 @@ class QtOpenModelDialog(QDialog):
         if self.detection is None or self.preview is None or self.busy():
             return
         detection = self.detection
-        options = self.options()
+        options = self.card_options()
         if not needs_card(detection, options):
             self._result_spec = self._path_text  # the spec as given: a folder stays a folder
         else:
@@ -532,26 +555,23 @@ class QtOpenModelDialog(QDialog):
             self._result_spec = str(written)
         super().accept()
 
+    def confirm_replace(self, card: Path, owner: str) -> bool:
+        """Ask whether the card ``card``, written for the file ``owner``, may be replaced."""
+        name = self.detection.checkpoint.name if self.detection else "this file"
+        return ask_replace(self, card, owner, name)
+
     def _write_card(self, detection: Detection, options: ModelOptions) -> Path | None:
         target = self._card_path or default_card_path(detection)
-        adapter = self.adapter_path()
-        try:
-            return save_card(detection, options, target, adapter)
-        except OSError as first:
-            fallback = self._fallback_card_path(detection)
-            if fallback == target:
-                self._show_error(f"{target}: cannot write the model card ({first}). Choose "
-                                 "another place with Change...")
-                return None
-            try:
-                written = save_card(detection, options, fallback, adapter)
-            except OSError as exc:
-                self._show_error(f"{target}: cannot write the model card ({first}), nor in "
-                                 f"{fallback.parent} ({exc}). Choose a place with Change...")
-                return None
-            self.notice = (f"Could not write {target.name} beside the model ({first}); the "
-                           f"model card was saved as {written}.")
-            return written
+        result = write_card(detection, options, target, self.adapter_path(),
+                            self._fallback_card_path(detection), self.confirm_replace)
+        if result.notice:
+            self.notice = result.notice
+        if result.refused:
+            self.error = result.error  # the preview stays: choose another place
+            self._show_card_destination()
+        elif result.error:
+            self._show_error(result.error)
+        return result.path
 
     def done(self, result: int) -> None:
         """Close with ``result`` (accept, reject, Esc, the window's close button all end here)."""
