@@ -95,6 +95,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
     if isinstance(model, SpatialModel):
         print(f"  family   {model.info.describe()}")
+    elif getattr(model, "description", ""):  # a StyleGAN generator, in words
+        print(f"  family   {model.description}")
     print(f"  output   {'x'.join(str(v) for v in model.image_shape)}")
     problem = ""
     if not model.has_encoder:

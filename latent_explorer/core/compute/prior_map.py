@@ -2,6 +2,8 @@
 
 Without an encoder there is no dataset to place on the map, so the map shows ``N`` latents
 drawn from the standard normal prior, and each point's picture is what the model makes of it.
+A model with a prior of its own (a :class:`~latent_explorer.core.models.base.LatentSampler`,
+e.g. a StyleGAN, whose prior is seeds mapped to ``w``) draws them itself.
 Such a "dataset" has the spec ``prior:N`` so sessions and recent files can name it.
 """
 
@@ -13,7 +15,12 @@ import numpy.typing as npt
 from latent_explorer.core.datasets.base import ArrayDataset
 from latent_explorer.core.errors import SpecError
 from latent_explorer.core.jobs import JobContext, null_context
-from latent_explorer.core.models.base import GenerativeModel, sample_prior, to_uint8
+from latent_explorer.core.models.base import (
+    GenerativeModel,
+    LatentSampler,
+    draw_latents,
+    to_uint8,
+)
 
 PRIOR_PREFIX = "prior:"
 DEFAULT_PRIOR_SAMPLES = 2000
@@ -54,7 +61,7 @@ def prior_dataset(model: GenerativeModel, count: int, seed: int = 0,
                   ) -> tuple[ArrayDataset, npt.NDArray[np.float32]]:
     """``count`` prior latents and, as a dataset, what ``model`` decodes them into."""
     ctx = ctx or null_context()
-    latents = sample_prior(count, model.latent_dim, seed=seed)
+    latents = draw_latents(model, count, seed=seed, label=label)
     pictures = []
     batch = 256
     labels = None
@@ -68,12 +75,14 @@ def prior_dataset(model: GenerativeModel, count: int, seed: int = 0,
     images = np.concatenate(pictures)
     if images.ndim == 2:
         images = signal_images(images)
-    if model.has_encoder:
+    name = f"{count:,} prior samples"
+    if isinstance(model, LatentSampler):
+        name, note = model.describe_samples(count, seed)
+    elif model.has_encoder:
         note = (f"the map shows {count:,} latents drawn from the standard normal prior and what "
                 f"{model.name} decodes from them")
     else:
         note = (f"{model.name} has no encoder: the map shows {count:,} latents drawn from the "
                 "standard normal prior")
-    dataset = ArrayDataset(f"{count:,} prior samples", f"{PRIOR_PREFIX}{count}", images,
-                           notes=[note])
+    dataset = ArrayDataset(name, f"{PRIOR_PREFIX}{count}", images, notes=[note])
     return dataset, latents

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.errors import LatentExplorerError, ModelError
-from latent_explorer.core.models.base import GenerativeModel, sample_prior, to_uint8
+from latent_explorer.core.models.base import GenerativeModel, draw_latents, to_uint8
 from latent_explorer.core.models.card import (
     ModelOptions,
     is_model_card,
@@ -512,12 +512,13 @@ def decode_preview(
     Raises :class:`ModelError` naming ``path`` when decoding fails or gives NaN.
     """
     try:
-        latents = sample_prior(count, model.latent_dim, seed=seed)
         labels = None
         if model.num_classes > 0:
             if not 0 <= label < model.num_classes:
                 raise ValueError(f"class {label} is not one of 0..{model.num_classes - 1}")
             labels = np.full(count, label, dtype=np.int64)
+        latents = draw_latents(model, count, seed=seed,
+                               label=label if model.num_classes > 0 else None)
         images = to_uint8(model.decode(latents, labels))
     except (LatentExplorerError, ValueError, TypeError, RuntimeError) as exc:
         raise ModelError(path, _explain(exc, options or ModelOptions())) from exc
