@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from latent_explorer.core.compute.prior_map import prior_dataset
 from latent_explorer.core.errors import ModelError
 from latent_explorer.core.models import load_model
 from latent_explorer.core.models.families.stylegan import generator as generator_module
@@ -123,6 +124,11 @@ def test_real_size_256px_with_w_512_and_real_widths(tmp_path: Path) -> None:
     images = model.decode(model.sample_latents(1, seed=7))
     assert images.shape == (1, 256, 256, 3) and np.isfinite(images).all()
     assert 0.02 < images.std() < 0.5  # a picture, not a flat field
+    # The map of 2,000 seeds: their w at once; pictures are not all decoded up front.
+    data, latents = prior_dataset(model, 2000)
+    np.testing.assert_allclose(latents[7], model.sample_latents(1, seed=7)[0], atol=1e-4)
+    assert len(data) == 2000 and not data.has_images
+    assert "decoded as you explore" in data.notes[0]
 
 
 def test_a_conditional_network_maps_each_class_to_its_own_w(tmp_path: Path) -> None:

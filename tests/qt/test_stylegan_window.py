@@ -223,3 +223,18 @@ def test_a_snapshot_reopens_from_recent_and_from_a_session(  # type: ignore[no-u
     ws = window.workspace
     assert isinstance(ws.model, StyleGANModel) and ws.dataset.name == "20 seeds"
     np.testing.assert_allclose(ws.latents, ws.model.sample_latents(20), atol=1e-6)
+
+
+def test_a_large_network_maps_its_seeds_without_decoding_them_all(  # type: ignore[no-untyped-def]
+        make_window, qtbot, snapshots, monkeypatch) -> None:
+    """Past the picture budget (a 256 px network: 2,000 pictures would take tens of minutes)
+    the map is the seeds' w alone and the probe decodes what it points at."""
+    monkeypatch.setattr(prior_map, "PICTURE_BUDGET", 100)
+    window = make_window(dataset="prior:30", model=str(snapshots["good"]))
+    ws = window.workspace
+    assert not ws.has_images and ws.has_decoder
+    assert "30 seeds: 30 samples from the prior" in window.info_label.text()
+    wait_decoded(qtbot, window)
+    shown = window.decoder_view.decoded_pane.array
+    expected = to_uint8(ws.model.decode(window.explorer.current_latent[None]))[0]
+    np.testing.assert_array_equal(shown, expected)

@@ -25,6 +25,11 @@ from latent_explorer.core.models.base import (
 PRIOR_PREFIX = "prior:"
 DEFAULT_PRIOR_SAMPLES = 2000
 SIGNAL_HEIGHT = 48
+PICTURE_BUDGET = 2000 * 64 * 64
+"""Pixels (samples x H x W) of pictures decoded up front for a model with a prior of its own
+(a StyleGAN). Beyond it the map shows the samples as points and the window decodes what the
+probe or a click points at: 2,000 pictures of a 256-pixel StyleGAN2 take tens of minutes on
+two CPU cores, while their ``w`` take a fraction of a second."""
 
 
 def is_prior_spec(spec: str) -> bool:
@@ -62,6 +67,14 @@ def prior_dataset(model: GenerativeModel, count: int, seed: int = 0,
     """``count`` prior latents and, as a dataset, what ``model`` decodes them into."""
     ctx = ctx or null_context()
     latents = draw_latents(model, count, seed=seed, label=label)
+    if isinstance(model, LatentSampler) and len(model.image_shape) == 3 and \
+            count * model.image_shape[0] * model.image_shape[1] > PICTURE_BUDGET:
+        name, note = model.describe_samples(count, seed)
+        note += ("; their pictures are decoded as you explore (all of them up front would "
+                 "take long)")
+        blank = np.zeros((count, 1, 1, 1), dtype=np.uint8)
+        return ArrayDataset(name, f"{PRIOR_PREFIX}{count}", blank, notes=[note],
+                            has_images=False), latents
     pictures = []
     batch = 256
     labels = None
