@@ -122,3 +122,65 @@ def test_gui_maps_the_seeds_of_a_snapshot(snapshot: Path, tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     with Image.open(shot) as image:
         assert image.size == (1400, 900)
+
+
+def _png(path: Path) -> np.ndarray:
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+def test_decode_a_seed_with_truncation(snapshot: Path, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from latent_explorer.core.models.base import to_uint8
+
+    out = tmp_path / "seed3.png"
+    assert main(["decode", "--model", str(snapshot), "--seed", "3", "--psi", "0.7",
+                 "--out", str(out)]) == 0
+    model = load_model(snapshot)
+    assert isinstance(model, StyleGANModel)
+    model.truncation_psi = 0.7
+    np.testing.assert_array_equal(_png(out), to_uint8(model.decode(model.sample_latents(
+        1, seed=3)))[0])
+    model.truncation_psi = 1.0
+    assert not np.array_equal(_png(out), to_uint8(model.decode(model.sample_latents(
+        1, seed=3)))[0])
+    assert main(["decode", "--model", "demo", "--seed", "3", "--psi", "0.5",
+                 "--out", str(out)]) == 2
+    assert capsys.readouterr().err.strip().endswith(
+        "--psi: digits VAE has no truncation (it is for StyleGAN generators)")
+
+
+def test_decode_seed_gives_the_reference_image(tmp_path: Path) -> None:
+    from tests.core.stylegan_facts import STYLEGAN_DATA, golden, reference_tree
+
+    if not (STYLEGAN_DATA / "sg2-structure.json").is_file():
+        pytest.skip(f"the StyleGAN reference networks are not in {STYLEGAN_DATA}")
+    path = write_snapshot(tmp_path / "sg2.pkl", reference_tree("sg2"))
+    ref = golden("sg2")
+    seed = int(ref["seeds"][1])
+    out = tmp_path / "out.png"
+    assert main(["decode", "--model", str(path), "--seed", str(seed), "--psi", "0.7",
+                 "--out", str(out)]) == 0
+    diff = _png(out).astype(np.int16) - ref["images_psi07"][1].astype(np.int16)
+    assert np.abs(diff).max() <= 1
+
+
+def test_render_walks_through_seeds(snapshot: Path, tmp_path: Path) -> None:
+    from latent_explorer.core.models.base import to_uint8
+
+    frames = tmp_path / "walk"
+    assert main(["render", "--model", str(snapshot), "--seeds", "1,2,5-6", "--psi", "0.5",
+                 "--frames", "8", "--loop", "--size", "16", "--out", f"{frames}/",
+                 "--save-path", str(tmp_path / "walk.json")]) == 0
+    pngs = sorted(frames.glob("*.png"))
+    assert len(pngs) == 8
+    model = load_model(snapshot)
+    assert isinstance(model, StyleGANModel)
+    model.truncation_psi = 0.5
+    np.testing.assert_array_equal(_png(pngs[0]), to_uint8(model.decode(
+        model.sample_latents(1, seed=1)))[0])
+    # The path file keeps the seeds' latents and the truncation: it renders the same again.
+    again = tmp_path / "again"
+    assert main(["render", "--path-file", str(tmp_path / "walk.json"), "--out",
+                 f"{again}/"]) == 0
+    np.testing.assert_array_equal(_png(sorted(again.glob("*.png"))[0]), _png(pngs[0]))
