@@ -87,13 +87,15 @@ def test_noise_modes_use_the_stored_noise_fresh_noise_or_none(sg2_file: Path) ->
     assert torch.equal(const[0], const[1])
     assert not torch.equal(random[0], random[1])
     assert not torch.allclose(none, const[0], atol=1e-3)
-    # Zero noise strength everywhere: all three modes agree.
+    # Zero noise strength everywhere: all three modes agree (and the record keeps its own).
+    stored = reference_tree("sg2").child("synthesis").child("b8").child("conv0")
     for layer in g.modules():
         if getattr(layer, "noise_strength", None) is not None:
             layer.noise_strength.zero_()
     with torch.no_grad():
         torch.testing.assert_close(g.synthesis(ws, noise_mode="random"),
                                    g.synthesis(ws, noise_mode="none"))
+    assert float(stored.parameters["noise_strength"]) != 0
     with pytest.raises(ValueError, match="noise mode is one of const, random, none"):
         g.synthesis(ws, noise_mode="loud")
 

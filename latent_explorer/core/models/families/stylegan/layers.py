@@ -31,7 +31,14 @@ def tensor(record: PersistentObject, name: str, ndim: int | None = None) -> torc
     if ndim is not None and found.ndim != ndim:
         raise ValueError(f"{record.class_name}.{name} has shape {tuple(found.shape)}, not "
                          f"{ndim} axes")
-    return found.detach().float()
+    return _own_copy(found)
+
+
+def _own_copy(found: torch.Tensor) -> torch.Tensor:
+    """A float32 copy: the network never shares storage with the record it was built from."""
+    import torch
+
+    return found.detach().to(torch.float32, copy=True)
 
 
 def optional_tensor(record: PersistentObject, name: str) -> torch.Tensor | None:
@@ -39,7 +46,7 @@ def optional_tensor(record: PersistentObject, name: str) -> torch.Tensor | None:
     found = record.parameters.get(name)
     if found is None:
         found = record.buffers.get(name)
-    return None if found is None else found.detach().float()
+    return None if found is None else _own_copy(found)
 
 
 def whole(record: PersistentObject, name: str, default: int | None = None) -> int:
