@@ -152,6 +152,8 @@ def _load(model: Any, data: Any, labels: Any, metadata: Any, trust_code: bool, d
           encode: Any, options: dict[str, Any],
           image_size: int | tuple[int, int] | None = None) -> tuple[Any, Any]:
     """The dataset (the app's, or ``"prior"``) and the app's model the window opens."""
+    from latent_explorer.core.compute.prior_map import is_prior_spec, prior_count
+
     if data is None:
         if labels is not None or metadata is not None or image_size is not None:
             raise SpecError("labels, metadata and image_size describe images: give data= too")
@@ -160,6 +162,9 @@ def _load(model: Any, data: Any, labels: Any, metadata: Any, trust_code: bool, d
         dataset: Any = DEFAULT_DATA.get(spec, "prior")
         if dataset != "prior":
             dataset = load_dataset(dataset)
+    elif isinstance(data, str) and is_prior_spec(data):  # "prior:N", as --dataset takes it
+        prior_count(data)  # a bad N is refused here, before a window opens
+        dataset = data
     else:
         dataset = load_dataset(data, labels, metadata, image_size=image_size)
     samples = None

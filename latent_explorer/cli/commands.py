@@ -97,6 +97,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
     if isinstance(model, SpatialModel):
         print(f"  family   {model.info.describe()}")
+    elif getattr(model, "description", ""):  # a StyleGAN generator, in words
+        print(f"  family   {model.description}")
     print(f"  output   {'x'.join(str(v) for v in model.image_shape)}")
     problem = ""
     if not model.has_encoder:
@@ -261,21 +263,26 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_decode(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from latent_explorer.cli.seeds import parse_seeds, seed_latents, set_truncation
     from latent_explorer.core.compute.decoder import decode_one
     from latent_explorer.core.errors import SpecError
     from latent_explorer.core.export.images import save_png
 
     _, model = open_inputs(args, dataset=False)
-    try:
-        latent = np.array([float(v) for v in args.latent.split(",")], dtype=np.float32)
-    except ValueError as exc:
-        raise SpecError(f"--latent must be comma-separated numbers: {exc}") from None
-    if latent.size != model.latent_dim:
-        raise SpecError(f"--latent has {latent.size} values but {model.name} takes "
-                        f"{model.latent_dim}")
+    set_truncation(model, args.psi)
     if model.num_classes and args.label is not None and not 0 <= args.label < model.num_classes:
         raise SpecError(f"--label {args.label}: {model.name} draws classes 0 to "
                         f"{model.num_classes - 1}")
+    if args.seed is not None:
+        latent = seed_latents(model, parse_seeds(str(args.seed), "--seed"), args.label)[0]
+    else:
+        try:
+            latent = np.array([float(v) for v in args.latent.split(",")], dtype=np.float32)
+        except ValueError as exc:
+            raise SpecError(f"--latent must be comma-separated numbers: {exc}") from None
+    if latent.size != model.latent_dim:
+        raise SpecError(f"--latent has {latent.size} values but {model.name} takes "
+                        f"{model.latent_dim}")
     image = decode_one(model, latent, args.label)
     if image.ndim == 1:
         raise SpecError(f"{model.name} outputs a 1-D signal, not an image")

@@ -135,9 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     dec = sub.add_parser("decode", help="decode one latent into an image",
                          description="Decode a latent vector and save the image as PNG.")
     add_data_args(dec, dataset=False)
-    dec.add_argument("--latent", required=True, metavar="V,V,...",
-                     help="comma-separated latent values, in the model's latent order; "
-                     "values may be negative: --latent -1,0.5 or --latent=-1,0.5")
+    which = dec.add_mutually_exclusive_group(required=True)
+    which.add_argument("--latent", metavar="V,V,...",
+                       help="comma-separated latent values, in the model's latent order; "
+                       "values may be negative: --latent -1,0.5 or --latent=-1,0.5")
+    which.add_argument("--seed", type=int, metavar="N",
+                       help="the latent of seed N from the model's prior (for a StyleGAN: "
+                       "the w of the z NVIDIA's tools draw for seed N)")
+    dec.add_argument("--psi", type=float, metavar="P",
+                     help="truncation for a StyleGAN: 1 none (default), 0.7 typical, 0 the "
+                     "average w")
     dec.add_argument("--label", type=int, help="class for a conditional decoder")
     dec.add_argument("--scale", type=int, default=1, help="enlarge the PNG by this factor")
     dec.add_argument("--out", required=True, metavar="FILE.png")

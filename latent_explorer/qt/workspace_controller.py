@@ -464,7 +464,7 @@ class WorkspaceController(QObject):
         kind = ("samples from the prior" if ws.dataset.source.startswith("prior:")
                 else "images")
         what = f"{len(ws.dataset):,} {kind} {h}x{w}" if ws.has_images else \
-            f"{len(ws.dataset):,} vectors"
+            f"{len(ws.dataset):,} {kind if ws.has_decoder else 'vectors'}"
         size = "latent" if ws.has_decoder else "vectors of"
         self.info_label.setText(
             f"{ws.dataset.name}: {what}  |  {ws.model.name}: "

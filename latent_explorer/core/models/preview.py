@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.errors import LatentExplorerError, ModelError
-from latent_explorer.core.models.base import GenerativeModel, sample_prior, to_uint8
+from latent_explorer.core.models.base import GenerativeModel, draw_latents, to_uint8
 from latent_explorer.core.models.card import ModelOptions
 from latent_explorer.core.models.detect import Detection, explain, open_with_options
 from latent_explorer.core.models.trust import Trust
@@ -144,7 +144,8 @@ def decode_preview(
     Raises :class:`ModelError` naming ``path`` when decoding fails or gives NaN.
     """
     try:
-        latents, source = _latents(model, count, seed, images, images_name)
+        prior_label = label if model.num_classes > 0 else None
+        latents, source = _latents(model, count, seed, images, images_name, prior_label)
         count = len(latents)
         labels = None
         if model.num_classes > 0:
@@ -166,6 +167,7 @@ def _latents(
     seed: int,
     images: npt.NDArray[np.float32] | None,
     images_name: str,
+    label: int | None = None,
 ) -> tuple[npt.NDArray[np.float32], str]:
     """The latents of up to ``count`` of ``images`` when the encoder takes them, and where
     they came from in words; else ``count`` prior latents and ``""``."""
@@ -181,4 +183,4 @@ def _latents(
         if latents is not None and np.isfinite(latents).all():
             what = f"{len(some)} image{'s' if len(some) != 1 else ''}"
             return latents, f"{what} of {images_name}" if images_name else what
-    return sample_prior(count, model.latent_dim, seed=seed), ""
+    return draw_latents(model, count, seed=seed, label=label), ""

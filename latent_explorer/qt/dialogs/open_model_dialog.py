@@ -62,7 +62,7 @@ from latent_explorer.qt.dialogs.model_options_form import QtModelOptionsForm, ro
 from latent_explorer.qt.dialogs.preview_strip import QtPreviewStrip
 from latent_explorer.qt.dialogs.preview_worker import PreviewWorker
 
-_MODEL_PATTERNS = "*.json *.safetensors *.pt *.pth *.ckpt *.bin *.ts"
+_MODEL_PATTERNS = "*.json *.safetensors *.pt *.pth *.ckpt *.bin *.ts *.pkl"
 MODEL_FILTER = f"Models ({_MODEL_PATTERNS} *.py);;All files (*)"
 """File-dialog filter of every model file the app opens (adapters ``.py`` included)."""
 WEIGHTS_FILTER = f"Models ({_MODEL_PATTERNS});;All files (*)"
@@ -133,7 +133,8 @@ class QtOpenModelDialog(QDialog):
     # --- construction ---------------------------------------------------------------------
     def _build(self) -> None:
         self.path_edit = QLineEdit()
-        self.path_edit.setPlaceholderText("A model file: .pt, .pth, .ckpt, .ts, .py, .json ...")
+        self.path_edit.setPlaceholderText(
+            "A model file: .pt, .pth, .ckpt, .ts, .pkl, .py, .json ...")
         self.browse_button = QPushButton("Browse...")
         self.kind_label = QLabel("Choose a model file.")
         self.kind_label.setWordWrap(True)
