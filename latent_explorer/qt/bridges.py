@@ -114,7 +114,9 @@ class JobRunner(QObject):
     """Runs one long job at a time on a worker thread, with progress and cancel.
 
     A job is a plain function ``fn(ctx) -> result`` taking a :class:`JobContext`. Starting a new
-    job cancels the one running; the old one's result is dropped.
+    job cancels the one running; the old one's result is dropped. After :meth:`shutdown` no job
+    starts any more: a timer or a queued signal of a closed window asks in vain, so once the
+    window has waited for its threads none is left running.
     """
 
     started = Signal(str)
@@ -138,6 +140,7 @@ class JobRunner(QObject):
         self._readers: set[threading.Thread] = set()  # jobs that only read: not waited for
         self._title = ""
         self._callbacks: dict[int, Callable[[Any], None] | None] = {}
+        self._closed = False
         self._done.connect(self._on_done)
 
     @property
@@ -157,8 +160,11 @@ class JobRunner(QObject):
         """Run ``fn(ctx)`` on a worker thread; ``on_done(result)`` runs on the GUI thread.
 
         ``reads_only``: the job writes nothing (it looks at a file), so :meth:`shutdown` does
-        not wait for it; a quit is never held up by a slow read.
+        not wait for it; a quit is never held up by a slow read. Does nothing after
+        :meth:`shutdown`.
         """
+        if self._closed:
+            return
         self.cancel()
         self._generation += 1
         generation = self._generation
@@ -204,7 +210,8 @@ class JobRunner(QObject):
     def shutdown(self, timeout: float = 10.0) -> None:
         """Cancel the running job and wait for its thread (and those of jobs it replaced, which
         were cancelled but may not have reached their next check yet) to end; jobs that only
-        read are not waited for."""
+        read are not waited for. No job starts afterwards."""
+        self._closed = True
         self.cancel()
         for thread in [*self._replaced, self._thread]:
             if thread is not None and thread not in self._readers:
