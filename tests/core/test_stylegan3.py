@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F  # noqa: N812 (the usual spelling)
 
+from latent_explorer.core.models.families.stylegan.sg3_filters import Downsampler, Upsampler
 from latent_explorer.core.models.families.stylegan.sg3_layout import (
     random_synthesis_record,
     synthesis_layers,
 )
+from latent_explorer.core.models.families.stylegan.sg3_modconv import modulated_conv2d
 from latent_explorer.core.models.families.stylegan.sg3_synthesis import build_sg3_synthesis
 from tests.core.stylegan_facts import golden, needs_reference, reference_tree
 
 SG3 = ("sg3t", "sg3r")
+
+
+def upfirdn(x: torch.Tensor, f: torch.Tensor | None, up: int = 1, down: int = 1,
+            padding: tuple[int, int, int, int] = (0, 0, 0, 0), gain: float = 1.0,
+            ) -> torch.Tensor:
+    """Resampling as the paper defines it, literally and slowly: insert ``up - 1`` zeros after
+    each sample, pad ``(x0, x1, y0, y1)`` (negative crops), convolve with ``f`` (1-D: along
+    both axes) times ``gain``, keep every ``down``-th sample."""
+    f2 = torch.ones(1, 1) if f is None else torch.outer(f, f) if f.ndim == 1 else f
+    n, c, h, w = x.shape
+    if up > 1:
+        z = x.new_zeros(n, c, h * up, w * up)
+        z[:, :, ::up, ::up] = x
+        x = z
+    x = F.pad(x, list(padding))
+    kernel = (f2.to(x.dtype).flip((0, 1)) * gain)[None, None].repeat(c, 1, 1, 1)
+    return F.conv2d(x, kernel, stride=down, groups=c)
 
 
 def _uint8(x: torch.Tensor) -> np.ndarray:
@@ -82,3 +104,68 @@ def test_wrong_ws_and_records_are_refused_with_a_message() -> None:
         net(torch.zeros(1, 15, 8))
     with pytest.raises(ValueError, match="not a StyleGAN3 synthesis network"):
         build_sg3_synthesis(record.child("input"))
+
+
+@needs_reference
+@pytest.mark.parametrize("name", SG3)
+def test_one_sample_decodes_as_in_a_batch(name: str) -> None:
+    """A single image (weights folded per sample) and a batch (shared weights) agree."""
+    net = build_sg3_synthesis(reference_tree(name).child("synthesis"))
+    ws = torch.from_numpy(golden(name)["ws"][:2])
+    with torch.no_grad():
+        batch = net(ws)
+        single = torch.cat([net(ws[i:i + 1]) for i in range(2)])
+    torch.testing.assert_close(single, batch, atol=2e-5, rtol=0)
+
+
+@needs_reference
+def test_fast_resampling_is_the_literal_one() -> None:
+    """Polyphase up and strided down passes, for every stored layer and for odd paddings."""
+    generator = torch.Generator().manual_seed(0)
+
+    def check(got: torch.Tensor, expected: torch.Tensor) -> None:
+        assert got.shape == expected.shape
+        scale = max(1.0, expected.abs().max().item())
+        torch.testing.assert_close(got, expected, atol=1e-5 * scale, rtol=0)
+
+    for name in SG3:
+        synthesis = reference_tree(name).child("synthesis")
+        for layer_name in synthesis.attr("layer_names")[:-1]:
+            layer = synthesis.child(layer_name)
+            up, down = layer.attr("up_factor"), layer.attr("down_factor")
+            padding = tuple(layer.attr("padding"))
+            f_up, f_down = layer.buffers["up_filter"], layer.buffers["down_filter"]
+            size = layer.init_kwargs["in_size"] + layer.attr("conv_kernel") - 1
+            x = torch.randn(2, 3, size, size + 3, generator=generator)
+            upsampled = upfirdn(x, f_up, up=up, padding=padding, gain=up**2)
+            check(Upsampler(f_up, 3, up, padding, gain=up**2)(x), upsampled)
+            check(Downsampler(f_down, 3, down)(upsampled), upfirdn(upsampled, f_down, down=down))
+    x = torch.randn(1, 2, 11, 9, generator=generator)
+    for up, before, after in itertools.product((1, 2, 3, 4), (-9, -2, 0, 5, 20), (-7, 0, 3, 16)):
+        if 9 * up + before + after - 6 * up < 0:
+            continue  # cropped to nothing
+        f = torch.rand(6 * up, generator=generator)
+        pad = (before, after, after, before)
+        expected = upfirdn(x, f, up=up, padding=pad, gain=up**2)
+        check(Upsampler(f, 2, up, pad, gain=up**2)(x), expected)
+    x = torch.randn(1, 2, 30, 27, generator=generator)
+    for down, f in itertools.product((1, 2, 4), (None, torch.rand(12), torch.rand(7, 5))):
+        check(Downsampler(f, 2, down)(x), upfirdn(x, f, down=down))
+
+
+def test_modulated_convolution_is_the_definition() -> None:
+    """Every path (one sample or a batch, 3x3 or 1x1, with and without demodulation) is
+    conv(x, weight * style) * demodulation + bias, sample by sample."""
+    generator = torch.Generator().manual_seed(3)
+    for n, kernel, demodulate in itertools.product((1, 3), (3, 1), (True, False)):
+        x = torch.randn(n, 16, 12, 12, generator=generator)
+        weight = torch.randn(24, 16, kernel, kernel, generator=generator)
+        styles = torch.randn(n, 16, generator=generator)
+        demodulation = torch.rand(n, 24, generator=generator) if demodulate else None
+        bias = torch.randn(24, generator=generator)
+        expected = torch.cat([
+            F.conv2d(x[i:i + 1], weight * styles[i][None, :, None, None], padding=kernel - 1)
+            * (1 if demodulation is None else demodulation[i][None, :, None, None])
+            + bias[None, :, None, None] for i in range(n)])
+        got = modulated_conv2d(x, weight, styles, demodulation, bias, kernel - 1)
+        torch.testing.assert_close(got, expected, atol=1e-4 * expected.abs().max().item(), rtol=0)

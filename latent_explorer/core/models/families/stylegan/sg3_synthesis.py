@@ -32,9 +32,13 @@ import torch.nn.functional as F  # noqa: N812 (the usual spelling)
 from torch import nn
 
 from latent_explorer.core.models.families.stylegan.records import PersistentObject
-from latent_explorer.core.models.families.stylegan.sg3_filters import upfirdn
+from latent_explorer.core.models.families.stylegan.sg3_filters import Downsampler, Upsampler
+from latent_explorer.core.models.families.stylegan.sg3_modconv import modulated_conv2d
 
 __all__ = ["StyleGan3Synthesis", "build_sg3_synthesis"]
+
+_LRELU_SLOPE = 0.2
+_LRELU_GAIN = math.sqrt(2)
 
 
 def _usable(value: Any) -> bool:
@@ -161,34 +165,45 @@ class AliasFreeLayer(nn.Module):
         if len(padding) != 4:
             raise ValueError(f"the {record.class_name} in the snapshot has padding {padding}")
         self.padding = (padding[0], padding[1], padding[2], padding[3])
-        clamp = record.attr("conv_clamp")
-        self.conv_clamp = None if clamp is None else float(clamp)
         self.in_channels = int(self.weight.shape[1])
         self.out_channels = int(self.weight.shape[0])
+        # The leaky ReLU's gain is folded into the up filter: lrelu(g * x) = g * lrelu(x).
+        up = self.up_factor
+        self.upsample = Upsampler(self.up_filter, self.out_channels, up, self.padding,
+                                  gain=up ** 2 * _LRELU_GAIN)
+        self.downsample = Downsampler(self.down_filter, self.out_channels, self.down_factor)
+        # Demodulation divides by the weight's norm, so its scale is free: unit RMS per
+        # output channel keeps the arithmetic away from tiny or huge numbers.
+        unit = self.weight.detach()
+        if not self.is_torgb:
+            unit = unit * unit.square().mean(dim=(1, 2, 3), keepdim=True).rsqrt()
+        self.unit_weight: torch.Tensor
+        self.weight_power: torch.Tensor
+        self.register_buffer("unit_weight", unit, persistent=False)
+        self.register_buffer("weight_power", unit.square().sum(dim=(2, 3)).t().contiguous(),
+                             persistent=False)  # (in, out)
+        clamp = record.attr("conv_clamp")
+        self.conv_clamp = None if clamp is None else float(clamp)
 
     def forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
         styles: torch.Tensor = self.affine(w)  # (N, in_channels)
-        weight: torch.Tensor = self.weight
+        demodulation = None
         if self.is_torgb:
             styles = styles * (1 / math.sqrt(self.in_channels * self.conv_kernel ** 2))
-        else:  # normalise first, so demodulation never meets tiny or huge numbers
-            weight = weight * weight.square().mean(dim=(1, 2, 3), keepdim=True).rsqrt()
+        else:
             styles = styles * styles.square().mean(dim=1, keepdim=True).rsqrt()
-        input_gain = self.magnitude_ema.rsqrt()
-        x = x * (styles * input_gain)[:, :, None, None]
-        x = F.conv2d(x, weight, padding=self.conv_kernel - 1)
-        if not self.is_torgb:
-            power = styles.square() @ weight.square().sum(dim=(2, 3)).t()  # (N, out)
-            x = x * (power + 1e-8).rsqrt()[:, :, None, None]
-        x = x + self.bias[None, :, None, None]
+            demodulation = (styles.square() @ self.weight_power + 1e-8).rsqrt()
+        # The input is first brought to unit RMS by the magnitude seen in training.
+        gains = styles * self.magnitude_ema.rsqrt()
+        x = modulated_conv2d(x, self.unit_weight, gains, demodulation, self.bias,
+                             self.conv_kernel - 1)
         if self.is_torgb:
             return x if self.conv_clamp is None else x.clamp(-self.conv_clamp, self.conv_clamp)
-        up, down = self.up_factor, self.down_factor
-        x = upfirdn(x, self.up_filter, up=up, padding=self.padding, gain=up ** 2)
-        x = F.leaky_relu(x, 0.2) * math.sqrt(2)
+        x = F.leaky_relu_(self.upsample(x), _LRELU_SLOPE)
         if self.conv_clamp is not None:
-            x = x.clamp(-self.conv_clamp, self.conv_clamp)
-        return upfirdn(x, self.down_filter, down=down)
+            x = x.clamp_(-self.conv_clamp, self.conv_clamp)
+        out: torch.Tensor = self.downsample(x)
+        return out
 
 
 class StyleGan3Synthesis(nn.Module):
@@ -224,9 +239,7 @@ class StyleGan3Synthesis(nn.Module):
         x: torch.Tensor = self.input(ws[:, 0])
         for i, layer in enumerate(self.layers):
             x = layer(x, ws[:, i + 1])
-        if self.output_scale != 1:
-            x = x * self.output_scale
-        return x
+        return (x * self.output_scale).contiguous()
 
 
 def build_sg3_synthesis(record: PersistentObject) -> nn.Module:
