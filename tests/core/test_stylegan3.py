@@ -119,6 +119,20 @@ def test_one_sample_decodes_as_in_a_batch(name: str) -> None:
 
 
 @needs_reference
+def test_gradients_reach_the_ws() -> None:
+    """Fitting a photo's w goes through this network: its gradient is the true one."""
+    net = build_sg3_synthesis(reference_tree("sg3t").child("synthesis"))
+    ws = torch.from_numpy(golden("sg3t")["ws"][:1]).clone().requires_grad_()
+    net(ws).square().mean().backward()
+    assert ws.grad is not None
+    direction = torch.randn(ws.shape, generator=torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        step = 1e-2 * direction
+        slope = (net(ws + step).square().mean() - net(ws - step).square().mean()) / 2e-2
+    assert (ws.grad * direction).sum().item() == pytest.approx(slope.item(), rel=0.02)
+
+
+@needs_reference
 def test_fast_resampling_is_the_literal_one() -> None:
     """Polyphase up and strided down passes, for every stored layer and for odd paddings."""
     generator = torch.Generator().manual_seed(0)

@@ -116,10 +116,10 @@ class FourierInput(nn.Module):
         n = w.shape[0]
         t: torch.Tensor = self.affine(w)
         t = t / t[:, :2].norm(dim=1, keepdim=True)  # a pure rotation, and a translation
-        rotate = torch.eye(3, dtype=w.dtype).repeat(n, 1, 1)
+        rotate = torch.eye(3, dtype=w.dtype, device=w.device).repeat(n, 1, 1)
         rotate[:, 0, 0], rotate[:, 0, 1] = t[:, 0], -t[:, 1]
         rotate[:, 1, 0], rotate[:, 1, 1] = t[:, 1], t[:, 0]
-        shift = torch.eye(3, dtype=w.dtype).repeat(n, 1, 1)
+        shift = torch.eye(3, dtype=w.dtype, device=w.device).repeat(n, 1, 1)
         shift[:, 0, 2], shift[:, 1, 2] = -t[:, 2], -t[:, 3]
         transform = rotate @ shift @ self.transform
         phases = self.phases + (self.freqs @ transform[:, :2, 2:]).squeeze(2)  # (N, C)
@@ -129,8 +129,9 @@ class FourierInput(nn.Module):
                       / (half_rate - self.bandwidth)).clamp(0, 1)
         width, height = self.size
         # Sample centres, in units of the signal: the grid spans size / sampling_rate.
-        xs = (torch.arange(width, dtype=w.dtype) + 0.5 - width / 2) / self.sampling_rate
-        ys = (torch.arange(height, dtype=w.dtype) + 0.5 - height / 2) / self.sampling_rate
+        rate = self.sampling_rate
+        xs = (torch.arange(width, dtype=w.dtype, device=w.device) + 0.5 - width / 2) / rate
+        ys = (torch.arange(height, dtype=w.dtype, device=w.device) + 0.5 - height / 2) / rate
         arg = (xs[None, None, :, None] * freqs[:, None, None, :, 0]
                + ys[None, :, None, None] * freqs[:, None, None, :, 1]
                + phases[:, None, None, :])  # (N, H, W, C)
@@ -199,9 +200,15 @@ class AliasFreeLayer(nn.Module):
                              self.conv_kernel - 1)
         if self.is_torgb:
             return x if self.conv_clamp is None else x.clamp(-self.conv_clamp, self.conv_clamp)
-        x = F.leaky_relu_(self.upsample(x), _LRELU_SLOPE)
-        if self.conv_clamp is not None:
-            x = x.clamp_(-self.conv_clamp, self.conv_clamp)
+        x = self.upsample(x)
+        if x.requires_grad:  # (photos are fitted to W through this network)
+            x = F.leaky_relu(x, _LRELU_SLOPE)
+            if self.conv_clamp is not None:
+                x = x.clamp(-self.conv_clamp, self.conv_clamp)
+        else:  # in place: one pass less over the largest feature maps
+            x = F.leaky_relu_(x, _LRELU_SLOPE)
+            if self.conv_clamp is not None:
+                x = x.clamp_(-self.conv_clamp, self.conv_clamp)
         out: torch.Tensor = self.downsample(x)
         return out
 
