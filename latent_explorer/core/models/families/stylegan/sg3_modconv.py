@@ -7,15 +7,17 @@ Mathematically, ``conv(x, w * s) * d == conv(x * s, w) * d``: the modulation can
 weight (one weight per sample) or in the input (one shared weight), and the demodulation
 coefficients ``d`` in the weight or on the output.
 
-Which is faster depends on the batch and the kernel, measured on a 2-core AVX2 CPU:
+Which is faster depends on the batch and the kernel (measured on the 2-core AVX2 machines of
+the project, PyTorch 2.13, one thread, CPU time):
 
-- one sample (the explorer's usual decode): fold style, demodulation and bias into the weight
-  (a few MB), so the feature maps are read once, by the convolution alone;
-- 3x3 kernels on the CPU: NNPACK's Winograd convolution (part of the standard PyTorch
-  wheels, used for a single image) takes 2.5-3x less time than oneDNN's direct one, with
-  relative errors near 1e-5, far below the 1/255 of an 8-bit image; a batch runs image by
-  image with folded weights, which measured 2-3x faster than one batched convolution;
-- otherwise (1x1 kernels of StyleGAN3-R, a batch, a GPU): one convolution for the whole
+- one sample (the explorer's usual decode): style, demodulation and bias are folded into the
+  weight (a few MB), so the feature maps are read once, by the convolution alone;
+- 3x3 kernels on the CPU: NNPACK's Winograd convolution (in the standard PyTorch wheels; it
+  uses Winograd for a single image) takes 1.3x (36 px maps) to 3x (148 px) less time than
+  oneDNN's direct convolution, with relative errors near 1e-5, far below the 1/255 of an
+  8-bit image; a whole 128 px decode takes 1.55x less. A batch runs image by image with
+  folded weights: 1.4x faster than one batched direct convolution (4 images at 128 px);
+- otherwise (the 1x1 kernels of StyleGAN3-R in a batch, a GPU): one convolution for the whole
   batch with the shared weight, the input scaled per sample and the output by ``d``.
 
 Imported only when a StyleGAN3 network is built: this module imports torch.
@@ -26,26 +28,29 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F  # noqa: N812 (the usual spelling)
 
-
-def _winograd_available() -> bool:
-    check = getattr(torch, "_nnpack_available", None)
-    return bool(check is not None and check())
-
-
-_WINOGRAD = _winograd_available()
+# NNPACK's convolution (a private op of the standard wheels): used only where it exists and
+# works, the direct convolution otherwise.
+_NNPACK_CONV = getattr(torch, "_nnpack_spatial_convolution", None)
+_nnpack_available = getattr(torch, "_nnpack_available", None)
+_WINOGRAD = bool(_NNPACK_CONV is not None and _nnpack_available is not None
+                 and _nnpack_available())
 
 
 def _conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
           padding: int) -> torch.Tensor:
     """One image's convolution (zero padding on every side), by Winograd where it helps."""
-    if _WINOGRAD and x.device.type == "cpu" and weight.shape[-1] == 3 and x.shape[0] == 1:
+    if _NNPACK_CONV is not None and _uses_winograd(x, weight) and x.shape[0] == 1:
         try:
-            out: torch.Tensor = torch._nnpack_spatial_convolution(
-                x.contiguous(), weight.contiguous(), bias, [padding, padding], [1, 1])
+            out: torch.Tensor = _NNPACK_CONV(x.contiguous(), weight.contiguous(), bias,
+                                             [padding, padding], [1, 1])
             return out
         except RuntimeError:  # an NNPACK that refuses this shape: the direct way below
             pass
     return F.conv2d(x, weight, bias, padding=padding)
+
+
+def _uses_winograd(x: torch.Tensor, weight: torch.Tensor) -> bool:
+    return _WINOGRAD and x.device.type == "cpu" and weight.shape[-1] == 3
 
 
 def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor,
@@ -67,8 +72,7 @@ def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor
         (O,), added last.
     """
     n = x.shape[0]
-    winograd = _WINOGRAD and x.device.type == "cpu" and weight.shape[-1] == 3
-    if n == 1 or winograd:
+    if n == 1 or _uses_winograd(x, weight):
         outs = []
         for i in range(n):  # see the module's docstring: faster than one batched call here
             folded = weight * styles[i][None, :, None, None]
