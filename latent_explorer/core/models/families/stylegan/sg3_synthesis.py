@@ -143,7 +143,12 @@ class FourierInput(nn.Module):
 
 class AliasFreeLayer(nn.Module):
     """One synthesis layer: modulated convolution and filtered leaky ReLU (or, for the last
-    layer, the modulated 1x1 convolution to RGB)."""
+    layer, the modulated 1x1 convolution to RGB).
+
+    The parameters and buffers carry the snapshot's names (``weight``, ``affine.bias``,
+    ``up_filter`` ...); what is derived from them (the normalised weight, the resampling
+    kernels) is computed once, when the layer is built.
+    """
 
     def __init__(self, record: PersistentObject) -> None:
         super().__init__()
@@ -249,7 +254,7 @@ class StyleGan3Synthesis(nn.Module):
         return (x * self.output_scale).contiguous()
 
 
-def build_sg3_synthesis(record: PersistentObject) -> nn.Module:
+def build_sg3_synthesis(record: PersistentObject) -> StyleGan3Synthesis:
     """The synthesis network of a StyleGAN3 snapshot (``SynthesisNetwork`` record), in eval
     mode on the CPU, float32."""
     if record.class_name != "SynthesisNetwork" or "input" not in record.children:
