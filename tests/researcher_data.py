@@ -44,7 +44,7 @@ def researcher_table(folder: Path | None = None, count: int = 2000, seed: int = 
         "caption": [f"a photo of {SPECIES[i % len(SPECIES)]} number {i} by the river"
                     for i in rows],
         "id": (100_000 + rows).astype(np.int64),
-        "is_outlier": rows % 10 == 3,
+        "is_outlier": rng.random(count) < 0.1,
     })
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)

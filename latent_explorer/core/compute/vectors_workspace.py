@@ -474,8 +474,10 @@ def open_spec_workspace(dataset: Dataset | str, spec: str,
                                      image_size=image_size)
     parsed = VectorsSpec.parse(spec)
     if parsed.latents is None:
-        raise SpecError("these vectors were handed over in memory and cannot be reopened from "
-                        "a file; save them with numpy.save and open the .npy")
+        raise SpecError("these vectors were handed over in memory and saved nowhere, so they "
+                        "cannot be reopened: save the session again from the window that "
+                        "shows them (it offers to write them beside the session), or save "
+                        "them with numpy.save and open the .npy")
     for path in parsed.paths():
         if not Path(path).exists():
             raise InputFileError(Path(path), "no such file or folder (named by the session)")
