@@ -152,11 +152,13 @@ def value_range(values: np.ndarray) -> tuple[float, float]:
 def levels(values: np.ndarray, count: int, bounds: tuple[float, float]) -> IntArray:
     """``values`` cut into ``count`` even steps over ``bounds`` (NaN gives ``count``)."""
     low, high = bounds
-    scaled = (np.asarray(values, dtype=np.float32) - np.float32(low)) * np.float32(
-        count / (high - low))
+    # float64: times (seconds since 1970) lose minutes in float32
+    scaled = (np.asarray(values, dtype=np.float64) - low) * (count / (high - low))
+    nan = np.isnan(scaled)
+    if nan.any():
+        scaled[nan] = 0.0
     np.clip(scaled, 0, count - 1, out=scaled)
     out = scaled.astype(np.int64)
-    nan = np.isnan(scaled)
     if nan.any():
         out[nan] = count
     return out
