@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 import latent_explorer as lx
 from latent_explorer.core.compute.vectors_workspace import VectorsSpec
 from latent_explorer.qt.main_window import MainWindow
-from latent_explorer.qt.vectors_session import BESIDE_TEXT, BOX_NAME
 from tests.conftest import REPO
 from tests.researcher_data import researcher_table, researcher_vectors
 
@@ -96,7 +95,9 @@ def test_a_session_of_embeddings_keeps_the_work_and_reopens_by_every_route(
 
 
 def _click_when_asked(text: str, asked: list[str]) -> None:
-    """Answer the question box named BOX_NAME with the button ``text`` once it is shown."""
+    """Answer the question about vectors in memory with the button ``text`` once shown."""
+    from latent_explorer.qt.vectors_session import BOX_NAME
+
     def answer() -> None:
         boxes = [w for w in QApplication.topLevelWidgets()
                  if isinstance(w, QMessageBox) and w.objectName() == BOX_NAME and w.isVisible()]
@@ -128,7 +129,7 @@ def test_vectors_in_memory_are_saved_beside_the_session(open_explorer: Any, qtbo
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a, **k: (str(target), "")))
     asked: list[str] = []
-    _click_when_asked(BESIDE_TEXT, asked)
+    _click_when_asked("Save Vectors Beside It", asked)
     window.save_session_action.trigger()
     assert asked and "could not reopen" in asked[0] and "work.vectors.npy" in asked[0]
     assert target.is_file() and (tmp_path / "work.vectors.npy").is_file()

@@ -14,7 +14,6 @@ from latent_explorer.core.analysis.metadata import read_metadata_csv
 from latent_explorer.core.analysis.selection_export import (
     export_selection_csv,
     export_selection_npz,
-    export_selection_parquet,
 )
 from latent_explorer.core.compute.vectors_workspace import open_latents_workspace
 from latent_explorer.core.datasets.base import ArrayDataset
@@ -134,6 +133,8 @@ def test_exports_keep_the_types(tables: dict[str, Path], tmp_path: Path) -> None
         assert saved["meta_caption"].dtype.kind == "U"
         assert saved["has_image"].tolist() == [False, False, True, False]
     # Parquet reads back as the table came.
+    from latent_explorer.core.analysis.selection_export import export_selection_parquet
+
     out = export_selection_parquet(tmp_path / "sel.parquet", rows, ws.dataset, ws.latents)
     again = pd.read_parquet(out)
     original = pd.read_parquet(tables["parquet"]).iloc[rows].reset_index(drop=True)
