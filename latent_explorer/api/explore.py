@@ -56,13 +56,16 @@ def explore(
         One label per image (ints or strings), or a labels file with a spec.
     metadata
         Per-image columns (a pandas DataFrame or a dict of equal-length columns) to colour
-        by, filter on and show on hover.
+        by, filter on and show on hover. Columns keep their types: whole numbers stay whole,
+        true/false columns filter as ``flag == true``, dates colour on a time scale and
+        filter as ``date > 2025-01-01``, free text filters with ``contains``.
     latents
         Embeddings made elsewhere (CLIP, DINO, your own encoder), with no decoder: an
         ``(N, D)`` array or tensor, or a ``.npy``/``.npz``/``.csv``/``.parquet`` file. The
         window maps these vectors; ``data`` (images, optional), ``labels`` and ``metadata``
         describe the same N samples. What needs a decoder (the probe, sliders, paths) is
-        hidden, with a line saying why. Not together with ``model``.
+        hidden. Not together with ``model``. A session of vectors in memory is saved with
+        :meth:`Explorer.save_session` ``(path, save_vectors=True)``.
     block
         ``True``: return once the window is closed; ``False``: return at once (then drive
         Qt's event loop yourself, or call :meth:`Explorer.wait`). Default: return at once in

@@ -56,9 +56,15 @@ def _check_gui_inputs(args: argparse.Namespace) -> None:
 
 def _check_session_needs_no_question(args: argparse.Namespace, session: Any) -> None:
     from latent_explorer.core.errors import SpecError
+    from latent_explorer.core.session.references import session_files, vectors_in_memory
 
-    for kind, spec in (("dataset", session.dataset.spec), ("model", session.model.spec)):
-        if _names_a_file(spec) and not Path(spec).expanduser().exists():
+    if vectors_in_memory(session):
+        raise SpecError(f"{args.session}: the session's vectors were handed over in memory "
+                        "and saved nowhere; save the session again from the window (it offers "
+                        "to write them beside it) or with save_vectors=True from Python")
+    # (a map of vectors names its files inside its "vectors:" spec: those are checked)
+    for kind, spec in session_files(session):
+        if not Path(spec).expanduser().exists():
             raise SpecError(f"{args.session}: the session's {kind} {spec} no longer exists; "
                             "open the session in the window to locate it")
     from latent_explorer.core.models.trust_check import code_to_run

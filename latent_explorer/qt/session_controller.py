@@ -23,13 +23,14 @@ from latent_explorer.core.session.data import (
     SessionPath,
 )
 from latent_explorer.core.session.path_state import Anchor, PathLibrary, PathState
-from latent_explorer.core.session.references import relocate
+from latent_explorer.core.session.references import relocate, vectors_in_memory
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.core.session.store import load_session, save_session
 from latent_explorer.qt.analysis_controller import AnalysisController
 from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.bridges import JobRunner
 from latent_explorer.qt.settings import LAYOUT_VERSION
+from latent_explorer.qt.vectors_session import Choice, VectorsKeeper
 from latent_explorer.qt.widgets.projection_panel import QtProjectionPanel
 from latent_explorer.qt.window_services import WindowServices
 
@@ -116,6 +117,8 @@ class SessionController(QObject):
         self.services = parts.services
         self.recovery = recovery
         self.loader = parts.jobs or JobRunner(self)
+        self.vectors = VectorsKeeper()
+        """Where in-memory vectors were written beside a session (asked at Save Session)."""
         self.path: Path | None = None
         self.recovery_box: QMessageBox | None = None
         """The open "Restore your last session?" question (it does not block the window)."""
@@ -171,14 +174,24 @@ class SessionController(QObject):
             hidden_labels=frozenset(e.hidden_labels), slider_basis=e.slider_basis,
             condition_label=e.condition_label, selections=selections,
             bookmarks=bookmarks, attributes=attributes, paths=paths,
-            active_path=active, colour_by=colour_by,
+            active_path=active, colour_by=colour_by, analysis=w.analysis.session_analysis(),
             dock_state=base64.b64encode(bytes(w.save_state(LAYOUT_VERSION).data())).decode("ascii"),
             window_geometry=base64.b64encode(bytes(w.save_geometry().data())).decode("ascii"))
 
     # --- files ----------------------------------------------------------------------------
-    def save(self, path: str | Path) -> Path:
-        """Write the session to ``path`` (atomically)."""
-        target = save_session(path, self.snapshot())
+    def save(self, path: str | Path, vectors: Choice | None = None) -> Path | None:
+        """Write the session to ``path`` (atomically). A map of vectors handed over in
+        memory asks first (or takes ``vectors``: ``beside`` writes them beside the session,
+        ``only`` saves without them); ``None`` when the user cancelled."""
+        session = self.snapshot()
+        if vectors_in_memory(session):
+            prepared = self.vectors.prepare(self.services.parent, session,
+                                            self.services.workspace(), Path(path), vectors)
+            if prepared is None:
+                self.services.show_status("The session was not saved", 6000)
+                return None
+            session = prepared
+        target = save_session(path, session)
         self.path = target
         self._update_title()
         self.services.show_status(f"Saved session {target}", 6000)

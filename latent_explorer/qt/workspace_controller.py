@@ -412,7 +412,9 @@ class WorkspaceController(QObject):
         ws = self.workspace
         on = shown and ws is not None and ws.has_images
         self.parts.map_pictures.set_images(ws.dataset.images if on and ws is not None
-                                           else None)
+                                           else None,
+                                           getattr(ws.dataset, "pictured", None) if on
+                                           and ws is not None else None)
 
     # --- projection -----------------------------------------------------------------------
     def compute_projection(self) -> None:

@@ -120,6 +120,17 @@ class Workspace:
         """Whether the samples have pictures (``False`` for vectors given alone)."""
         return bool(getattr(self.dataset, "has_images", True))
 
+    def picture(self, index: int) -> npt.NDArray[np.uint8] | None:
+        """Sample ``index``'s picture, or ``None`` when it has none (vectors that came
+        without pictures, or a table row whose image cell is empty)."""
+        if not self.has_images:
+            return None
+        pictured = getattr(self.dataset, "pictured", None)
+        if pictured is not None and not pictured[int(index)]:
+            return None
+        picture: npt.NDArray[np.uint8] = self.dataset.images[int(index)]
+        return picture
+
 
 def open_workspace(
     dataset: Dataset | str,
