@@ -31,7 +31,8 @@ def add_scale_commands(sub: Any) -> None:
     enc.add_argument("--trust-code", action="store_true",
                      help="allow model formats that run Python code (on every worker)")
     enc.add_argument("--out", required=True, metavar="STORE.zarr",
-                     help="the latent store to write (overwritten)")
+                     help="the latent store to write; an earlier store there is replaced when "
+                     "the new one is complete (a folder of other files is refused)")
     enc.add_argument("--workers", type=int, default=None, metavar="N",
                      help="worker processes of the local cluster (default: one per core)")
     enc.add_argument("--scheduler", metavar="ADDR", default=None,
