@@ -211,3 +211,39 @@ def test_what_a_killed_export_left_is_swept_by_the_next_command(
     assert main(["cache"]) == 0
     assert hidden_leftovers(videos) == []
     assert (videos / ".walk.mp4.draft").read_bytes() == b"the user's"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc (Linux)")
+def test_the_arrays_a_killed_map_left_in_the_temporary_folder_are_swept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``project --method tsne`` hands its latents to a child process through a folder in the
+    system's temporary folder (hundreds of MB for a big map, often in memory). Killed with
+    SIGKILL, the command cannot remove it; the next start of any command does, and nothing
+    else there (a live process's folder, a user's)."""
+    import subprocess
+    import tempfile
+    import time
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    (temp / "latent-explorer-notes").mkdir()  # a user's, named alike
+    alive = temp / f"latent-explorer-job-{os.getppid()}-abcd"  # a running process's
+    alive.mkdir()
+    proc = subprocess.Popen(cli("--no-cache", "project", "--method", "tsne"),
+                            env=app_env(tmp_path, TMPDIR=str(temp)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    mine = f"latent-explorer-job-{proc.pid}-"
+    deadline = time.monotonic() + 600
+    while not any(p.name.startswith(mine) for p in temp.iterdir()):
+        assert proc.poll() is None and time.monotonic() < deadline, "no child was given a job"
+        time.sleep(0.01)
+    proc.kill()
+    proc.wait(timeout=600)
+    left = [p for p in temp.iterdir() if p.name.startswith(mine)]
+    assert left and any(left[0].iterdir()), "the killed command left the child's arrays"
+
+    monkeypatch.setenv("LATENT_EXPLORER_STATE", str(tmp_path / "state"))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    assert main(["cache"]) == 0  # the next start of any command
+    assert sorted(p.name for p in temp.iterdir()) == sorted(["latent-explorer-notes", alive.name])
