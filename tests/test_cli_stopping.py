@@ -247,3 +247,32 @@ def test_the_arrays_a_killed_map_left_in_the_temporary_folder_are_swept(
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     assert main(["cache"]) == 0  # the next start of any command
     assert sorted(p.name for p in temp.iterdir()) == sorted(["latent-explorer-notes", alive.name])
+
+
+def test_sigterm_to_encode_distributed_keeps_the_earlier_store_and_says_one_line(
+        tmp_path: Path) -> None:
+    """Stopped with every chunk written, just before the new store would take the earlier
+    one's place: the earlier store opens as before, the workers are gone, nothing is left
+    beside it, and stderr holds the one line (no log lines of Dask's)."""
+    pytest.importorskip("dask.distributed")
+    zarr = pytest.importorskip("zarr")
+    from latent_explorer.core.compute.latent_store import (
+        create_latent_store,
+        mark_complete,
+        open_latent_store,
+    )
+
+    store = tmp_path / "latents.zarr"
+    create_latent_store(store, 3, 2, metadata={"model": "earlier"})
+    zarr.open_array(str(store / "latents"), mode="r+")[:] = np.ones((3, 2), np.float32)
+    mark_complete(store)
+    paused = start_paused(cli("encode-distributed", "--dataset", "digits", "--model", "demo",
+                              "--workers", "1", "--chunk", "900", "--out", str(store)),
+                          "store-written", app_env(tmp_path))
+    status, err = paused.stop(signal.SIGTERM)
+    assert status == 128 + signal.SIGTERM, err
+    _told_to_stop(err, "latent-explorer: stopped by SIGTERM")
+    assert "WARNING" not in err, err
+    latents, _, meta = open_latent_store(store)
+    assert meta["model"] == "earlier" and latents.shape == (3, 2)
+    assert hidden_leftovers(tmp_path) == []

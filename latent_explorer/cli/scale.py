@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -49,6 +50,10 @@ def run_encode_distributed(args: argparse.Namespace) -> int:
     from latent_explorer.cli.terminal import TerminalProgress
     from latent_explorer.core.compute.distributed import encode_distributed
 
+    # Dask logs its own housekeeping (a worker cancelled, a worker killed at shutdown) on
+    # stderr, here and in every worker process; the command says what matters in one line.
+    # Set before dask is imported (the workers inherit it); a user's own setting wins.
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
     bar = TerminalProgress()
     try:
         summary = encode_distributed(
