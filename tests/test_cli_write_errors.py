@@ -101,3 +101,20 @@ def test_decode_one_refuses_a_latent_that_is_not_finite() -> None:
     latent[3] = np.nan
     with pytest.raises(LatentExplorerError, match="the latent holds NaN or infinite values"):
         decode_one(load_model("demo"), latent)
+
+
+def test_train_into_a_file_is_refused_before_training(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file where the model's folder should go: refused at once, not after every epoch
+    (which took as long as training, and then said only "File exists")."""
+    target = tmp_path / "vae"
+    target.write_text("a file of the user's")
+    assert main(["train", "--epochs", "1000", "--out", str(target)]) == 2
+    printed = capsys.readouterr()
+    assert _one_error(printed.err) == (f"latent-explorer: error: {target}: is a file, not a "
+                                       "folder; a model is saved into a folder (choose "
+                                       "another --out)")
+    assert "epoch" not in printed.err and printed.out == ""
+    assert target.read_text() == "a file of the user's"
+    assert main(["train", "--epochs", "1000", "--out", str(target / "inside")]) == 2
+    assert f"{target}: is a file, not a folder" in _one_error(capsys.readouterr().err)

@@ -202,6 +202,26 @@ def _some(keys: list[str], limit: int = 5) -> str:
     return shown if len(keys) <= limit else f"{shown} (and {len(keys) - limit} more)"
 
 
+def check_model_folder(out_dir: str | Path) -> None:
+    """Raise :class:`~latent_explorer.core.errors.ExportError` when a model cannot be saved
+    into ``out_dir``: a file is in the way, or the nearest existing folder above it may not
+    be written. Checked before training, so that hours of it are not lost at the save."""
+    import os
+
+    from latent_explorer.core.errors import ExportError
+
+    out = Path(out_dir)
+    for place in (out, *out.parents):
+        if place.is_dir():
+            if not os.access(place, os.W_OK | os.X_OK):
+                raise ExportError(f"{out}: the model cannot be saved there (no permission to "
+                                  f"write in {place})")
+            return
+        if place.exists() or place.is_symlink():
+            raise ExportError(f"{place}: is a file, not a folder; a model is saved into a "
+                              "folder (choose another --out)")
+
+
 def save_vae(
     module: torch.nn.Module,
     config: VAEConfig,
@@ -231,6 +251,7 @@ def save_vae(
     from latent_explorer.core.pause_points import pause_point
 
     out = Path(out_dir)
+    check_model_folder(out)
     state = {k: v.detach().to("cpu").contiguous() for k, v in module.state_dict().items()}
     weights = save(state, metadata={"format": FORMAT})
     weights_name = f"model-{hashlib.sha256(weights).hexdigest()[:12]}.safetensors"
