@@ -276,3 +276,26 @@ def test_sigterm_to_encode_distributed_keeps_the_earlier_store_and_says_one_line
     latents, _, meta = open_latent_store(store)
     assert meta["model"] == "earlier" and latents.shape == (3, 2)
     assert hidden_leftovers(tmp_path) == []
+
+
+def test_what_a_killed_python_export_left_is_swept_by_the_next_command(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Explorer.render`` from a script (or a notebook's kernel), killed before its rename:
+    the folder was remembered as the commands' are, so any next command removes the
+    ``.part`` file."""
+    from tests.kill_points import python
+
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    script = ("import latent_explorer as lx\n"
+              "explorer = lx.explore('demo', 'digits', block=False).wait_ready()\n"
+              f"explorer.render({str(videos / 'walk.gif')!r}, anchors=[0, 5], frames=4, "
+              "size=16)\n")
+    paused = start_paused(python(script), "export-written",
+                          app_env(tmp_path, QT_QPA_PLATFORM="offscreen"))
+    paused.stop(signal.SIGKILL)
+    left = hidden_leftovers(videos)
+    assert len(left) == 1 and left[0].endswith(".part"), left
+    monkeypatch.setenv("LATENT_EXPLORER_STATE", str(tmp_path / "state"))
+    assert main(["cache"]) == 0
+    assert list(videos.iterdir()) == []

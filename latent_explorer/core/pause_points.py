@@ -25,6 +25,9 @@ The names:
     One more file (or the old folder) has been moved during a switch.
 ``model-weights-written``
     A trained model's new weights are on disk; its ``model.json`` still names the old ones.
+``store-written``
+    Every chunk of ``encode-distributed``'s latent store is in its staging folder, which has
+    not yet taken the place of ``--out``.
 """
 
 from __future__ import annotations
