@@ -22,9 +22,11 @@ MNIST_SKIP = (f"the MNIST IDX files are not in {MNIST_DIR}; set LATENT_EXPLORER_
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path_factory: pytest.TempPathFactory,
                    monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test session caches into a temporary folder, never the user's cache."""
+    """Each test session caches into a temporary folder, never the user's cache (nor writes
+    the user's state folder: commands remember there where they wrote)."""
     monkeypatch.setenv("LATENT_EXPLORER_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.setenv("LATENT_EXPLORER_CONFIG", str(tmp_path_factory.getbasetemp() / "config"))
+    monkeypatch.setenv("LATENT_EXPLORER_STATE", str(tmp_path_factory.getbasetemp() / "state"))
     # Decode on plain PyTorch: trying the faster paths exports ONNX (seconds per model);
     # tests/core/test_fast_decode.py sets it back to "auto" where that is what is tested.
     monkeypatch.setenv("LATENT_EXPLORER_DECODE", "eager")

@@ -76,7 +76,8 @@ _LAYER_RULES = {
     "latent_explorer.api": ("latent_explorer.cli", "latent_explorer.bench"),
 }
 _BOTTOM = ("latent_explorer.core.jobs", "latent_explorer.core.errors",
-           "latent_explorer.core.fileio")
+           "latent_explorer.core.fileio", "latent_explorer.core.file_switch",
+           "latent_explorer.core.pause_points")
 
 
 def _imports() -> dict[str, set[str]]:

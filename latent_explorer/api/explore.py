@@ -130,6 +130,7 @@ def explore(
     from latent_explorer.qt.window_host import run_until_closed, save_screenshot
 
     make_application()
+    _sweep_and_remember_write_folders()
     window = MainWindow()
     if projection is not None:
         window.projection.method = projection
@@ -268,3 +269,18 @@ def _close_at_exit() -> None:
 def _ipython_shell() -> Any:
     ipython = sys.modules.get("IPython")
     return ipython.get_ipython() if ipython is not None else None
+
+
+def _sweep_and_remember_write_folders() -> None:
+    """As every command does at its start: what killed runs left beside their targets (and
+    in the temporary folder) goes, and the folders this process's exports write in
+    (``Explorer.render``, ``save_session`` ...) are remembered for the next start's sweep, so
+    a kernel killed mid-export leaves nothing there for long."""
+    from latent_explorer.core.fileio import sweep_write_folders, track_write_folders
+    from latent_explorer.core.projection.subprocess_runner import sweep_job_folders
+    from latent_explorer.core.session.autosave import default_state_dir
+
+    state = default_state_dir()
+    sweep_write_folders(state)
+    sweep_job_folders()
+    track_write_folders(state)

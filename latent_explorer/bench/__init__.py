@@ -38,6 +38,7 @@ GOALS = {
     "gl_frame_ms_100k": "<= 33 (orbiting, software OpenGL)",
     "probe_preview_heavy_ms": "p95 <= 16 (decoder >= 300 ms per image)",
     "ui_block_heavy_ms": "max <= 50 while dragging with that decoder",
+    "autosave_1m_ui_block_ms": "max <= 50 (1M-point map, five named selections)",
     "atlas_8x8_taesd256_s": "report",
     "train_epoch_10k_s": "<= 20 (2 cores)",
     "vectors_1m_frame_p95_ms": "<= 50",
@@ -137,6 +138,11 @@ def _groups() -> dict[str, Callable[[bool], dict[str, Any]]]:
 
         return bench_data(quick)
 
+    def autosave(quick: bool) -> dict[str, Any]:
+        from latent_explorer.bench.autosave import bench_autosave
+
+        return bench_autosave(quick)
+
     def models(quick: bool) -> dict[str, Any]:
         from latent_explorer.bench.models import bench_models
 
@@ -144,7 +150,7 @@ def _groups() -> dict[str, Callable[[bool], dict[str, Any]]]:
 
     return {"window": window, "startup": startup, "render": bench_render, "analysis": analysis,
             "gl": bench_3d, "scale": scale, "heavy": heavy, "train": train,
-            "vectors": vectors, "data": data, "models": models}
+            "vectors": vectors, "data": data, "models": models, "autosave": autosave}
 
 
 def bench_3d(quick: bool = False) -> dict[str, Any]:
@@ -167,7 +173,7 @@ def bench_3d(quick: bool = False) -> dict[str, Any]:
 
 
 DEFAULT_GROUPS = ("window", "startup", "render", "analysis", "gl", "heavy", "train",
-                  "data", "models")
+                  "data", "models", "autosave")
 """What plain ``bench`` runs; ``--scale`` adds the ten-minute ``scale`` group."""
 
 

@@ -180,10 +180,11 @@ def cmd_encode(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     latents = run_job(lambda ctx: encode_cached(model, data, result_cache(args), ctx))
     took = time.perf_counter() - start
+    if args.out:  # written before anything is said: success is told only once it is true
+        _save_latents(Path(args.out), latents)
     print(f"encoded {len(latents):,} images of {data.name} into {latents.shape[1]}-D latents "
           f"with {model.name} in {took:.2f} s")
     if args.out:
-        _save_latents(Path(args.out), latents)
         print(f"saved {args.out}")
     return 0
 
@@ -286,6 +287,10 @@ def cmd_decode(args: argparse.Namespace) -> int:
             latent = np.array([float(v) for v in args.latent.split(",")], dtype=np.float32)
         except ValueError as exc:
             raise SpecError(f"--latent must be comma-separated numbers: {exc}") from None
+        bad = np.flatnonzero(~np.isfinite(latent))
+        if len(bad):
+            raise SpecError(f"--latent: value {bad[0] + 1} is {latent[bad[0]]}, not a finite "
+                            "number; a latent holds finite numbers only")
     if latent.size != model.latent_dim:
         raise SpecError(f"--latent has {latent.size} values but {model.name} takes "
                         f"{model.latent_dim}")

@@ -7,6 +7,7 @@ printed as one clear line (``--debug`` shows the traceback) and end with exit st
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 
@@ -115,8 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="save the map coordinates (CSV with index,label,x,y[,z] or .npy)")
 
     train = sub.add_parser("train", help="train the project's own VAE on a dataset",
-                           description="Train a VAE on a dataset and save it as "
-                           "model.safetensors + model.json in --out.")
+                           description="Train a VAE on a dataset and save it in --out as "
+                           "model.json and the weights it names (model-<hash>.safetensors); a "
+                           "model saved there before is replaced as a whole.")
     train.add_argument("--dataset", default="digits", metavar="SPEC", help=DATASET_HELP)
     train.add_argument("--labels", metavar="FILE", help="labels file for an IDX dataset")
     add_image_size_arg(train)
@@ -160,8 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="fewer repetitions (for tests)")
     bench.add_argument("--only", metavar="GROUP,...",
                        help="run only these groups (window, startup, render, analysis, gl, "
-                       "heavy, train, vectors, data, models, scale); gl needs OpenGL: run "
-                       "under xvfb-run or on a display")
+                       "heavy, train, vectors, data, models, autosave, scale); gl needs "
+                       "OpenGL: run under xvfb-run or on a display")
     bench.add_argument("--scale", action="store_true",
                        help="also run the scale group: a million points against naive "
                        "pyqtgraph and napari, UMAP at 70,000 points (about 10 minutes)")
@@ -186,15 +188,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         "decode": commands.cmd_decode, "bench": commands.cmd_bench,
         "render": commands.cmd_render, "atlas": cmd_atlas, "cache": cmd_cache,
     }
+    from latent_explorer.cli.leftovers import leftovers_swept
+    from latent_explorer.cli.stopping import INTERRUPTED_STATUS, Stopped, stop_on_signals
     from latent_explorer.core.errors import LatentExplorerError
 
     handlers.update(SCALE_HANDLERS)
+    # The window treats SIGTERM as a quit of its own (qt.app.quit_on_termination); the
+    # benchmarks run Qt event loops, where an exception raised by a handler would not stop
+    # them (and they write nothing of the user's): both keep the default.
+    stopping = (contextlib.nullcontext() if args.command in ("gui", "bench")
+                else stop_on_signals())
     try:
-        if getattr(args, "device", None):
-            from latent_explorer.core.models.families.devices import set_device_preference
+        with stopping, leftovers_swept():
+            if getattr(args, "device", None):
+                from latent_explorer.core.models.families.devices import set_device_preference
 
-            set_device_preference(args.device)
-        return handlers[args.command](args)
+                set_device_preference(args.device)
+            return handlers[args.command](args)
+    except Stopped as exc:  # SIGTERM, SIGHUP: what was being written has been removed
+        print(f"latent-explorer: stopped by {exc.name}", file=sys.stderr)
+        return exc.exit_status
     except LatentExplorerError as exc:
         if args.debug:
             raise
@@ -208,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("latent-explorer: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED_STATUS
 
 
 def _one_line(text: str) -> str:

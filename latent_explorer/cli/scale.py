@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -31,7 +32,8 @@ def add_scale_commands(sub: Any) -> None:
     enc.add_argument("--trust-code", action="store_true",
                      help="allow model formats that run Python code (on every worker)")
     enc.add_argument("--out", required=True, metavar="STORE.zarr",
-                     help="the latent store to write (overwritten)")
+                     help="the latent store to write; an earlier store there is replaced when "
+                     "the new one is complete (a folder of other files is refused)")
     enc.add_argument("--workers", type=int, default=None, metavar="N",
                      help="worker processes of the local cluster (default: one per core)")
     enc.add_argument("--scheduler", metavar="ADDR", default=None,
@@ -48,6 +50,10 @@ def run_encode_distributed(args: argparse.Namespace) -> int:
     from latent_explorer.cli.terminal import TerminalProgress
     from latent_explorer.core.compute.distributed import encode_distributed
 
+    # Dask logs its own housekeeping (a worker cancelled, a worker killed at shutdown) on
+    # stderr, here and in every worker process; the command says what matters in one line.
+    # Set before dask is imported (the workers inherit it); a user's own setting wins.
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
     bar = TerminalProgress()
     try:
         summary = encode_distributed(

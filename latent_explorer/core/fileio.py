@@ -6,15 +6,20 @@ never crosses a file system), flushes it to disk, and then renames it over the t
 one, never a mixture.
 
 Temporary files and folders are hidden and carry the writing process's id:
-``.<target name>.<pid>-<token>.tmp`` (whole-file writes) and ``.<target name>.<pid>-<token>.part``
-(exports that fill a file or a folder of frames over time). A process killed mid-write leaves
-one behind; :func:`sweep_stale_temps` removes those whose process is gone, and only names of
-exactly this form, never a user's file.
+``.<target name>.<pid>-<token>.tmp`` (whole-file writes), ``.<target name>.<pid>-<token>.part``
+(exports that fill a file or a folder of frames over time), ``.old`` (a folder of frames being
+replaced) and ``.switch`` (the record of a switch of several files, see
+:mod:`~latent_explorer.core.file_switch`). A process killed mid-write leaves one behind;
+:func:`sweep_stale_temps` finishes the switches and removes the rest of those whose process is
+gone, and only names of exactly this form, never a user's file.
+
+Errors name the file the user asked for, never the hidden temporary name.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -25,9 +30,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from latent_explorer.core.errors import ExportError
+from latent_explorer.core.file_switch import RECORD_KIND, finish_switch
+from latent_explorer.core.pause_points import pause_point
 
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
-_TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.(?P<pid>[0-9]+)-[0-9a-f]{8}\.(?:tmp|part)$")
+_TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.(?P<stamp>(?P<pid>[0-9]+)-[0-9a-f]{8})"
+                        r"\.(?P<kind>tmp|part|old|switch)$")
 
 
 def temp_name(target: Path, kind: str) -> Path:
@@ -62,17 +70,21 @@ def pid_alive(pid: int) -> bool:
 
 
 def sweep_stale_temps(folder: str | Path, target: str | None = None) -> list[Path]:
-    """Remove the temporary files and folders that dead processes left in ``folder``.
+    """Clean up after dead processes of this app in ``folder``.
 
-    Only hidden names this module makes (``.<name>.<pid>-<token>.tmp`` or ``.part``) whose
-    process no longer runs are removed; with ``target``, only those for that file name.
-    Returns what was removed. Never raises: what cannot be removed stays.
+    Switches they had begun (a ``.switch`` record) are finished first, so a set of frames
+    or a model is whole again; then the other temporary files and folders they left
+    (``.<name>.<pid>-<token>.tmp``, ``.part``, ``.old``) are removed. With ``target``, only
+    those for that file name. Returns what was removed or finished. Never raises: what
+    cannot be cleaned up stays (and a staging folder whose switch could not be finished is
+    kept with its record).
     """
     removed: list[Path] = []
     try:
-        entries = list(os.scandir(folder))
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
         return removed
+    stale = []
     for entry in entries:
         match = _TEMP_NAME.match(entry.name)
         if match is None or (target is not None and match["target"] != target):
@@ -80,7 +92,22 @@ def sweep_stale_temps(folder: str | Path, target: str | None = None) -> list[Pat
         pid = int(match["pid"])
         if pid == os.getpid() or pid_alive(pid):
             continue
+        stale.append((entry, match))
+    unfinished: set[str] = set()
+    for entry, match in stale:
+        if match["kind"] == RECORD_KIND:
+            try:
+                finish_switch(Path(entry.path))
+            except OSError:
+                unfinished.add(match["stamp"])
+                continue
+            removed.append(Path(entry.path))
+    for entry, match in stale:
+        if match["kind"] == RECORD_KIND or match["stamp"] in unfinished:
+            continue
         path = Path(entry.path)
+        if not os.path.lexists(path):
+            continue  # a finished switch took it
         try:
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(path)
@@ -90,6 +117,26 @@ def sweep_stale_temps(folder: str | Path, target: str | None = None) -> list[Pat
             continue
         removed.append(path)
     return removed
+
+
+def write_error(target: Path, exc: OSError) -> OSError:
+    """``exc`` (raised while writing ``target`` through a temporary file) as an error that
+    names ``target``, never the temporary name, and says plainly what went wrong."""
+    reason = exc.strerror or str(exc)
+    short = re.fullmatch(r"(\d+) requested and (\d+) written", str(exc))
+    if short is not None:  # numpy's words for a write the disk had no room for
+        wanted, done = int(short[1]), int(short[2])
+        reason = f"the write stopped after {done:,} of {wanted:,} bytes (is the disk full?)"
+    elif exc.errno == errno.ENOSPC:
+        reason = "the disk is full"
+    elif exc.errno == errno.EISDIR or (exc.errno in (errno.EEXIST, errno.ENOTEMPTY)
+                                       and target.is_dir()):
+        reason = "is a folder, not a file"
+    elif exc.errno == errno.EROFS:
+        reason = "the disk is read-only"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        reason = "no permission to write there"
+    return OSError(exc.errno, reason, str(target))
 
 
 @contextlib.contextmanager
@@ -111,15 +158,21 @@ def atomic_writer(path: str | Path, mode: int = 0o666) -> Iterator[BinaryIO]:
         file is removed and ``path`` keeps its old content.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    sweep_stale_temps(target.parent, target.name)
-    fd, tmp = _create_temp(target, mode)
+    try:
+        prepare_to_write(target)
+        fd, tmp = _create_temp(target, mode)
+    except OSError as exc:
+        raise write_error(target, exc) from exc
     try:
         with os.fdopen(fd, "wb") as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
+        pause_point("file-written")
         os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise write_error(target, exc) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -143,7 +196,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     Raises
     ------
     OSError
-        When the folder cannot be written; ``path`` is then unchanged.
+        Naming ``path``, when it cannot be written; ``path`` is then unchanged.
     """
     with atomic_writer(path) as stream:
         stream.write(data)
@@ -169,9 +222,24 @@ def track_write_folders(state_folder: str | Path | None) -> None:
     _write_folders = None if state_folder is None else Path(state_folder) / WRITE_FOLDERS_FILE
 
 
+def prepare_to_write(target: Path) -> None:
+    """Before writing ``target``: create its folder, clean up what dead processes left for
+    that name (finishing a switch they had begun), and remember the folder for the next
+    start's sweep (:func:`track_write_folders`).
+
+    Raises
+    ------
+    OSError
+        When the folder cannot be created.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    sweep_stale_temps(target.parent, target.name)
+    _remember_write_folder(target.parent)
+
+
 def _remember_write_folder(folder: Path) -> None:
-    if _write_folders is None:
-        return
+    if _write_folders is None or folder == _write_folders.parent:
+        return  # the state folder is swept anyway (and its list is written through here)
     try:
         known = _write_folders.read_text(encoding="utf-8").splitlines()
     except OSError:
@@ -234,10 +302,12 @@ def export_path(target: str | Path) -> Iterator[Path]:
             os.fsync(fd)
         finally:
             os.close(fd)
+        pause_point("export-written")
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise ExportError(f"{target}: cannot be written ({exc.strerror or exc})") from exc
+        reason = write_error(target, exc).strerror
+        raise ExportError(f"{target}: cannot be written ({reason})") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -259,9 +329,7 @@ def _reserve(target: Path, create: Callable[[Path], None]) -> Path:
     """A fresh temporary name beside ``target``, made by ``create`` (which raises
     ``FileExistsError`` when the name is taken); stale temporaries of dead runs go first."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        sweep_stale_temps(target.parent, target.name)
-        _remember_write_folder(target.parent)
+        prepare_to_write(target)
         for _ in range(100):
             candidate = temp_name(target, "part")
             try:
@@ -270,5 +338,6 @@ def _reserve(target: Path, create: Callable[[Path], None]) -> Path:
                 continue
             return candidate
     except OSError as exc:
-        raise ExportError(f"{target}: cannot write here ({exc.strerror or exc})") from exc
+        reason = write_error(target, exc).strerror
+        raise ExportError(f"{target}: cannot write here ({reason})") from exc
     raise ExportError(f"{target}: cannot find a free temporary name beside it")

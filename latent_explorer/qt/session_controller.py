@@ -1,4 +1,10 @@
-"""Sessions in the window: save, open, autosave every few seconds, recover after a crash."""
+"""Sessions in the window: save, open, autosave every few seconds, recover after a crash.
+
+Autosave takes a snapshot of the window's state on the GUI thread (cheap: the arrays are
+shared) and writes it on a thread of its own
+(:class:`~latent_explorer.core.compute.background_writer.BackgroundWriter`), so a session with a
+million-point map never stalls the window while it is hashed, zipped and flushed to disk.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from latent_explorer.core.compute.background_writer import BackgroundWriter
 from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.jobs import JobContext
 from latent_explorer.core.session.autosave import RecoveryStore
@@ -109,6 +116,11 @@ class SessionController(QObject):
     """A session was fully restored (its :class:`SessionData`). Emitted on the GUI thread."""
     saved = Signal(object)
     """A session file was written (its path). Emitted on the GUI thread."""
+    autosaved = Signal(bool)
+    """An autosave ended: whether it wrote the recovery file (``False``: nothing had changed,
+    or the snapshot was outdated). Emitted on the GUI thread."""
+    _autosave_failed = Signal(str)
+    """Internal: emitted from the autosave thread; queued over to the GUI thread."""
 
     def __init__(self, parts: SessionParts, recovery: RecoveryStore | None) -> None:
         """Sessions of ``parts``; autosaved to ``recovery`` (``None``: no autosave)."""
@@ -129,12 +141,26 @@ class SessionController(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(AUTOSAVE_MS)
         self.timer.timeout.connect(self.autosave)
+        self.writer: BackgroundWriter[tuple[int, SessionData]] | None = None
+        """Writes the autosaves, off the GUI thread (``None`` without autosave)."""
         if recovery is not None:
+            self._autosave_failed.connect(self._on_autosave_failed)
+            self.writer = BackgroundWriter(
+                lambda job: recovery.write(job[1], epoch=job[0]),
+                lambda wrote: self.autosaved.emit(bool(wrote)),
+                lambda exc: self._autosave_failed.emit(str(exc)),
+                thread_name="latent-autosave")
             self.timer.start()
 
     # --- snapshot -------------------------------------------------------------------------
     def snapshot(self) -> SessionData:
-        """Everything the user made, as a :class:`SessionData`."""
+        """Everything the user made, as a :class:`SessionData`.
+
+        Cheap enough for the GUI thread with a million points: the map's coordinates and the
+        selections' indices are shared, not copied (the window replaces such arrays when
+        they change, it never edits them in place), so an autosave may write them later on
+        another thread.
+        """
         w = self.parts
         ws = self.services.workspace()
         dataset = DatasetRef("digits")
@@ -335,9 +361,11 @@ class SessionController(QObject):
 
     # --- autosave and recovery ------------------------------------------------------------
     def autosave(self) -> bool:
-        """Write the recovery file if anything changed; returns whether it wrote."""
+        """Take a snapshot and hand it to the autosave thread, which writes the recovery file
+        if anything changed (:attr:`autosaved` tells when it is done); returns whether a
+        snapshot was handed over."""
         workspace = self.services.workspace()
-        if self.recovery is None or workspace is None:
+        if self.recovery is None or self.writer is None or workspace is None:
             return False
         if self._recovering:
             if self._restoring_over is None or workspace is self._restoring_over[0]:
@@ -345,11 +373,12 @@ class SessionController(QObject):
                 # what the window showed before must not replace it.
                 return False
             self._recovering, self._restoring_over = False, None  # shown (or replaced)
-        try:
-            return self.recovery.write(self.snapshot())
-        except (OSError, LatentExplorerError) as exc:
-            self.services.report_error(f"Autosave failed: {exc}")
-            return False
+        epoch = self.recovery.epoch  # before the snapshot: a take meanwhile outdates it
+        self.writer.submit((epoch, self.snapshot()))
+        return True
+
+    def _on_autosave_failed(self, message: str) -> None:
+        self.services.report_error(f"Autosave failed: {message}")
 
     def offer_recovery(self, ask: bool = True) -> bool:
         """If a crashed session left a recovery file, offer to restore it; True if offered.
@@ -420,6 +449,8 @@ class SessionController(QObject):
         """Stop autosaving and remove this run's recovery file (a normal exit); recovered work
         not yet shown is kept for the next start."""
         self.timer.stop()
+        if self.writer is not None:
+            self.writer.close()  # a write under way ends first; a snapshot waiting is dropped
         self._abandon_recovery()
         if self.recovery is not None:
             self.recovery.close_cleanly()

@@ -37,6 +37,7 @@ def test_a_local_cluster_of_two_workers_encodes_like_the_in_process_encoder(
     messages: list[str] = []
     ctx = JobContext(lambda fraction, message: messages.append(message))
     store = tmp_path / "digits.zarr"
+    _earlier_store(store)  # replaced as a whole once the new store is complete
     summary = encode_distributed("digits", "demo", store, workers=2, chunk=500, ctx=ctx)
     assert summary["count"] == 1797 and summary["workers"] == 2
     latents, labels, meta = open_latent_store(store)
@@ -46,6 +47,9 @@ def test_a_local_cluster_of_two_workers_encodes_like_the_in_process_encoder(
     assert meta["model"] == "demo" and meta["dataset"] == "digits" and meta["complete"]
     assert meta["model_fingerprint"] == load_model("demo").fingerprint()
     assert any("left" in m or "/s" in m for m in messages)  # progress with a rate or an ETA
+    from tests.kill_points import hidden_leftovers
+
+    assert hidden_leftovers(tmp_path) == [] and summary["store"] == str(store)
 
 
 def test_the_store_round_trips(tmp_path: Path) -> None:
@@ -183,3 +187,59 @@ def test_a_worker_task_opens_a_photo_folder_at_the_size_asked(tmp_path: Path) ->
     latents, _, _ = open_latent_store(store)
     expected = encode_dataset(model, load_dataset(str(folder), image_size=32))
     np.testing.assert_allclose(latents[:], expected, atol=1e-5)
+
+
+def test_a_folder_of_the_users_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """Zarr's ``mode="w"`` empties the folder it is given: ``--out ~/data`` would have deleted
+    the user's files. A folder holding anything but a latent store, or a file, is refused."""
+    pytest.importorskip("dask.distributed")
+    from latent_explorer.core.compute.distributed import encode_distributed
+
+    mine = tmp_path / "thesis"
+    mine.mkdir()
+    (mine / "chapter1.txt").write_text("months of work")
+    with pytest.raises(LatentStoreError, match=r"not a latent store.*choose a new name"):
+        encode_distributed("digits", "demo", mine, workers=1)
+    assert [p.name for p in mine.iterdir()] == ["chapter1.txt"]
+    assert (mine / "chapter1.txt").read_text() == "months of work"
+    (tmp_path / "notes.zarr").write_text("a file")
+    with pytest.raises(LatentStoreError, match="is not a folder"):
+        encode_distributed("digits", "demo", tmp_path / "notes.zarr", workers=1)
+    assert (tmp_path / "notes.zarr").read_text() == "a file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.zarr", "thesis"]
+
+
+def _earlier_store(path: Path) -> np.ndarray:
+    latents = np.arange(40, dtype=np.float32).reshape(10, 4)
+    create_latent_store(path, 10, 4, chunk=5, metadata={"model": "earlier"})
+    zarr.open_array(str(path / "latents"), mode="r+")[:] = latents
+    mark_complete(path)
+    return latents
+
+
+@pytest.mark.slow
+def test_an_encoding_stopped_part_way_leaves_the_earlier_store_whole(tmp_path: Path) -> None:
+    """Cancelled after the first chunk came back (Ctrl-C and SIGTERM unwind the same way):
+    the earlier store opens as before and nothing the run wrote is left beside it."""
+    pytest.importorskip("dask.distributed")
+    from latent_explorer.core.compute.distributed import encode_distributed
+    from latent_explorer.core.errors import JobCancelled
+    from tests.kill_points import hidden_leftovers
+
+    store = tmp_path / "latents.zarr"
+    before = _earlier_store(store)
+    chunks_done: list[float | None] = []
+
+    def on_progress(fraction: float | None, message: str) -> None:
+        if fraction:  # a chunk is in the staged store
+            chunks_done.append(fraction)
+            ctx.cancel()
+
+    ctx = JobContext(on_progress)
+    with pytest.raises(JobCancelled):
+        encode_distributed("digits", "demo", store, workers=1, chunk=500, ctx=ctx)
+    assert chunks_done, "the run was stopped after it had written"
+    latents, _, meta = open_latent_store(store)
+    np.testing.assert_array_equal(latents[:], before)
+    assert meta["model"] == "earlier"
+    assert hidden_leftovers(tmp_path) == []

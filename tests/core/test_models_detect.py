@@ -24,6 +24,7 @@ from latent_explorer.core.models.detect import (
 from latent_explorer.core.models.preview import preview_model
 from latent_explorer.core.models.training import save_vae
 from latent_explorer.core.models.vae import VAEConfig, build_vae
+from latent_explorer.core.models.vae_io import vae_weights_path
 
 # torch 2.13 deprecates torch.jit.script; these tests script modules to build fixtures.
 SCRIPT_IS_DEPRECATED = pytest.mark.filterwarnings(
@@ -62,7 +63,7 @@ def test_project_vae_and_cards_are_detected(tmp_path: Path) -> None:
     config = VAEConfig(image_shape=(8, 8, 1), latent_dim=3, hidden=(16,))
     folder = tmp_path / "vae"
     save_vae(build_vae(config), config, folder)
-    for spec in (folder, folder / "model.json", folder / "model.safetensors"):
+    for spec in (folder, folder / "model.json", vae_weights_path(folder)):
         detection = detect_model(spec)
         assert detection.kind is ModelKind.VAE and detection.fixed_settings, spec
         assert not detection.problem and not detection.runs_code

@@ -21,7 +21,7 @@ from latent_explorer.core.jobs import JobContext
 from latent_explorer.core.models import DEMO_MODEL_PATH, GenerativeModel, load_model
 from latent_explorer.core.models.training import save_vae, train_and_save, train_vae
 from latent_explorer.core.models.vae import VAEConfig, build_vae
-from latent_explorer.core.models.vae_io import load_vae
+from latent_explorer.core.models.vae_io import load_vae, vae_weights_path
 
 
 def digits_dataset(count: int | None = None) -> ArrayDataset:
@@ -45,7 +45,7 @@ def small_vae(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_save_load_round_trip_gives_identical_outputs(small_vae: Path) -> None:
     by_folder = load_model(str(small_vae))
     by_json = load_model(str(small_vae / "model.json"))
-    by_weights = load_model(str(small_vae / "model.safetensors"))
+    by_weights = load_model(str(vae_weights_path(small_vae)))
     assert isinstance(by_folder, GenerativeModel)
     assert by_folder.latent_shape == (3,)
     assert by_folder.image_shape == (8, 8, 1)
@@ -66,7 +66,7 @@ def test_save_load_round_trip_gives_identical_outputs(small_vae: Path) -> None:
 
 def test_state_dict_saved_on_cuda_loads_on_cpu(small_vae: Path, tmp_path: Path) -> None:
     """A .pt whose storages are tagged 'cuda:0' (as when saved on a GPU) opens on the CPU."""
-    for name in ("model.json", "model.safetensors"):
+    for name in ("model.json", vae_weights_path(small_vae).name):
         (tmp_path / name).write_bytes((small_vae / name).read_bytes())
     module = build_vae(VAEConfig(image_shape=(8, 8, 1), latent_dim=3, hidden=(32,)))
     buffer = io.BytesIO()
@@ -105,13 +105,14 @@ def test_mismatched_weights_name_the_file_and_the_difference(
 
 def test_truncated_or_missing_weights_raise_model_error(small_vae: Path, tmp_path: Path) -> None:
     (tmp_path / "model.json").write_bytes((small_vae / "model.json").read_bytes())
-    data = (small_vae / "model.safetensors").read_bytes()
+    weights = vae_weights_path(small_vae)
+    data = weights.read_bytes()
     with pytest.raises(
-        ModelError, match=r"model\.safetensors: the weights named in model\.json are missing"
+        ModelError, match=rf"{weights.name}: the weights named in model\.json are missing"
     ):
         load_vae(tmp_path / "model.json")
-    (tmp_path / "model.safetensors").write_bytes(data[: len(data) // 2])
-    with pytest.raises(ModelError, match=r"model\.safetensors: cannot read the weights"):
+    (tmp_path / weights.name).write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelError, match=rf"{weights.name}: cannot read the weights"):
         load_model(str(tmp_path))
     (tmp_path / "model.json").write_text("{not json")
     with pytest.raises(ModelError, match="not a readable JSON file"):

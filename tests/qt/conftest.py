@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,10 +15,53 @@ from PySide6.QtWidgets import QApplication, QWidget
 from latent_explorer.qt.main_window import MainWindow
 
 
+class ThreadWatch:
+    """Every thread started while it watches, so that what a window leaves running is known
+    exactly, not guessed from who happens to be alive at one moment on a busy machine.
+
+    A thread of the app's (named ``latent-...``, ``job: ...`` or ``map-...``, or not a daemon)
+    that starts after the windows closed is an error at once (work begun by a closing window
+    would run on unwatched); those started before must all end: each is waited for, for up
+    to ``WAIT_S`` (the window cancelled them; on a loaded machine ending takes a while), and
+    one still running then is left running.
+    """
+
+    OURS = ("latent-", "job:", "map-")
+    WAIT_S = 60.0
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.started: list[tuple[threading.Thread, bool]] = []
+        self.closed = False
+        real_start = threading.Thread.start
+        watch = self
+
+        def start(thread: threading.Thread) -> None:
+            watch.started.append((thread, watch.closed))
+            real_start(thread)
+
+        monkeypatch.setattr(threading.Thread, "start", start)
+
+    def _ours(self, thread: threading.Thread) -> bool:
+        return thread.name.startswith(self.OURS) or not thread.daemon
+
+    def check(self) -> None:
+        """After the windows closed: fail for a thread started since, or one still running."""
+        QApplication.processEvents()  # what was queued when the windows closed
+        late = [t.name for t, after in self.started if after and self._ours(t)]
+        assert not late, f"threads started after the window closed: {late}"
+        ours = [t for t, _ in self.started if self._ours(t)]
+        deadline = time.monotonic() + self.WAIT_S
+        for thread in ours:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        left = [t for t in ours if t.is_alive()]
+        assert not left, f"threads left running: {left}"
+
+
 @pytest.fixture
-def make_window(qtbot, tmp_path: Path) -> Iterator:  # type: ignore[no-untyped-def]
-    """Build a :class:`MainWindow` with private settings; closes it and checks for threads."""
-    before = set(threading.enumerate())
+def make_window(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator:  # type: ignore[no-untyped-def]
+    """Build a :class:`MainWindow` with private settings; closes it and checks that every
+    thread it started has ended (see :class:`ThreadWatch`)."""
+    watch = ThreadWatch(monkeypatch)
     windows: list[MainWindow] = []
 
     def make(dataset: str | None = "digits", model: str | None = "demo",
@@ -39,12 +83,8 @@ def make_window(qtbot, tmp_path: Path) -> Iterator:  # type: ignore[no-untyped-d
     yield make
     for window in windows:
         window.close()
-    QApplication.processEvents()
-    leftover = [t for t in threading.enumerate()
-                if t not in before and t.is_alive() and not t.daemon]
-    leftover += [t for t in threading.enumerate()
-                 if t not in before and t.is_alive() and t.name.startswith(("latent-", "job:"))]
-    assert not leftover, f"threads left running: {leftover}"
+    watch.closed = True
+    watch.check()
 
 
 def wait_decoded(qtbot, window: MainWindow, timeout: int = 10_000) -> None:  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from PySide6.QtCore import QPointF, Qt
 from latent_explorer.cli.main import build_parser
 from latent_explorer.core.compute.pipeline import AUTO_MODEL_SPEC
 from latent_explorer.core.compute.vectors_workspace import VectorsSpec
+from latent_explorer.core.models.vae_io import vae_weights_path
 from latent_explorer.qt.app import first_inputs
 from latent_explorer.qt.main_window import MainWindow
 from latent_explorer.qt.settings import recent_files
@@ -121,7 +122,7 @@ def test_a_folder_with_no_model_shows_its_pixels_and_trains_one(  # type: ignore
                     timeout=60_000)
     wait_decoded(qtbot, window)
     new = window.workspace
-    assert model_json.is_file() and (model_json.parent / "model.safetensors").is_file()
+    assert model_json.is_file() and vae_weights_path(model_json).is_file()
     meta = json.loads(model_json.read_text())
     assert meta["training"]["epochs"] == 3 and len(meta["training"]["losses"]) == 3
     assert "latent-explorer train" in meta["training"]["command"]

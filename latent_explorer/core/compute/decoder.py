@@ -67,8 +67,17 @@ ResultCallback = Callable[[DecodeResult], None]
 def decode_one(
     model: GenerativeModel, latent: npt.NDArray[np.float32], label: int | None = None
 ) -> npt.NDArray[np.uint8]:
-    """Decode one flat latent into a uint8 image ``(H, W, C)`` (or ``(L,)`` for a signal)."""
+    """Decode one flat latent into a uint8 image ``(H, W, C)`` (or ``(L,)`` for a signal).
+
+    Raises
+    ------
+    LatentExplorerError
+        When the latent holds NaN or infinite values (the model is not to blame then).
+    """
     batch = np.asarray(latent, dtype=np.float32).reshape(1, -1)
+    if not np.all(np.isfinite(batch)):
+        raise LatentExplorerError("the latent holds NaN or infinite values; a latent to decode "
+                                  "holds finite numbers only")
     labels = None if label is None else np.asarray([label], dtype=np.int64)
     image: npt.NDArray[np.uint8] = to_uint8(model.decode(batch, labels))[0]
     return image

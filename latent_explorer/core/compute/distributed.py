@@ -211,7 +211,9 @@ def encode_distributed(dataset_spec: str, model_spec: str, out: str | Path, *,
         What ``load_dataset`` / ``load_model`` open; every worker opens them itself, so a path
         must be readable by every worker at the same name (a shared file system).
     out
-        The Zarr store to create (overwritten); every worker must be able to write it.
+        The Zarr store to create; every worker must be able to write it. On this file system
+        it is written into a hidden folder beside ``out`` and replaces an earlier store only
+        when complete; a folder that holds anything but a latent store is refused.
     workers
         Worker processes of the local cluster (default: one per core). Ignored with
         ``scheduler``.
@@ -231,13 +233,15 @@ def encode_distributed(dataset_spec: str, model_spec: str, out: str | Path, *,
     Raises
     ------
     JobCancelled
-        When ``ctx`` is cancelled (queued tasks are cancelled; the store stays unfinished).
+        When ``ctx`` is cancelled (queued tasks are cancelled; an earlier store at ``out``
+        stays as it was, a store at a URL stays unfinished).
     LatentExplorerError
-        For bad specs, a model that cannot encode the dataset, or a failed task.
+        For bad specs, a model that cannot encode the dataset, a failed task, or an ``out``
+        that is neither free nor a latent store.
     """
     import importlib
 
-    from latent_explorer.core.compute.latent_store import create_latent_store, mark_complete
+    from latent_explorer.core.compute.latent_store import create_latent_store
     from latent_explorer.core.datasets import load_dataset
     from latent_explorer.core.models import load_model
 
@@ -249,6 +253,12 @@ def encode_distributed(dataset_spec: str, model_spec: str, out: str | Path, *,
     ctx = ctx or null_context()
     if chunk < 1:
         raise LatentExplorerError(f"--chunk must be at least 1, got {chunk}")
+    local = "://" not in str(out)
+    store = str(Path(out).resolve()) if local else str(out)
+    if local:  # refused before anything is opened: a folder of the user's is never emptied
+        from latent_explorer.core.compute.latent_store import check_replaceable
+
+        check_replaceable(store)
     ctx.progress(None, f"Opening {dataset_spec} and {model_spec}")
     from latent_explorer.core.compute.cache import default_cache_dir
 
@@ -260,13 +270,54 @@ def encode_distributed(dataset_spec: str, model_spec: str, out: str | Path, *,
     model = fit_to_dataset(model, dataset)  # what the file leaves open, settled on its images
     check_compatible(model, dataset)
     total = len(dataset)
-    store = str(Path(out).resolve()) if "://" not in str(out) else str(out)
-    create_latent_store(store, total, model.latent_dim, chunk, dataset.labels, {
-        "model": model_spec, "model_fingerprint": model.fingerprint(),
-        "dataset": dataset_spec, "dataset_fingerprint": dataset.fingerprint(),
-        "label_names": dataset.label_names, "encoder": model.name,
-    })
-    del dataset  # the workers open their own
+    # A store on this file system is written into a hidden folder beside it and put in place
+    # of the earlier one only when it is complete: a run stopped or killed part way leaves
+    # the earlier store whole (and its staging folder to the next command's sweep).
+    staging = _stage(Path(store)) if local else None
+    written = str(staging) if staging is not None else store
+    try:
+        create_latent_store(written, total, model.latent_dim, chunk, dataset.labels, {
+            "model": model_spec, "model_fingerprint": model.fingerprint(),
+            "dataset": dataset_spec, "dataset_fingerprint": dataset.fingerprint(),
+            "label_names": dataset.label_names, "encoder": model.name,
+        })
+        del dataset  # the workers open their own
+        summary = _run_cluster(dask_distributed, dataset_spec, model_spec, written, total,
+                               chunk, trust_code, labels_spec, threads_per_worker,
+                               image_size, workers, scheduler, ctx)
+        if staging is not None:
+            from latent_explorer.core.file_switch import switch_folder
+            from latent_explorer.core.pause_points import pause_point
+
+            ctx.check()
+            pause_point("store-written")
+            switch_folder(staging, Path(store))
+    except BaseException:
+        if staging is not None:
+            import shutil
+
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return {**summary, "latent_dim": model.latent_dim, "store": store}
+
+
+def _stage(target: Path) -> Path:
+    """A fresh hidden folder beside ``target`` to write the store into (swept by the next
+    command when this process is killed)."""
+    from latent_explorer.core.fileio import reserve_temp_dir
+
+    return reserve_temp_dir(target)
+
+
+def _run_cluster(dask_distributed: Any, dataset_spec: str, model_spec: str, store: str,
+                 total: int, chunk: int, trust_code: Trust, labels_spec: str | None,
+                 threads_per_worker: int, image_size: int | tuple[int, int] | None,
+                 workers: int | None, scheduler: str | None,
+                 ctx: JobContext) -> dict[str, Any]:
+    """Encode every chunk into ``store`` on the cluster and mark the store complete;
+    ``count``, ``seconds``, ``images_per_s`` and ``workers``."""
+    from latent_explorer.core.compute.latent_store import mark_complete
+
     cluster: Any = None
     if scheduler is None:
         count = workers or usable_cores()
@@ -302,5 +353,5 @@ def encode_distributed(dataset_spec: str, model_spec: str, out: str | Path, *,
         if cluster is not None:
             cluster.close()
     seconds = time.perf_counter() - started
-    return {"count": total, "latent_dim": model.latent_dim, "seconds": seconds,
-            "images_per_s": total / max(seconds, 1e-9), "workers": n_workers, "store": store}
+    return {"count": total, "seconds": seconds, "images_per_s": total / max(seconds, 1e-9),
+            "workers": n_workers}

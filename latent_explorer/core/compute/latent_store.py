@@ -68,6 +68,32 @@ def create_latent_store(path: str | Path, count: int, latent_dim: int, chunk: in
     return group
 
 
+def check_replaceable(path: str | Path) -> None:
+    """Raise :class:`LatentStoreError` unless writing a store at ``path`` loses nothing but an
+    earlier latent store: nothing is there, or a latent store (finished or not) is.
+
+    Zarr's ``mode="w"`` empties whatever folder it is given; a user who names a folder of
+    their own (``--out ~/data``) must get a refusal, not an empty folder.
+    """
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return
+    if not path.is_dir():
+        raise LatentStoreError(f"{path}: exists and is not a folder; a latent store is a "
+                               "folder (choose a new name, such as latents.zarr)")
+    if not any(path.iterdir()):
+        return  # an empty folder loses nothing
+    try:
+        attrs = dict(_zarr().open_group(str(path), mode="r").attrs)
+    except LatentStoreError:
+        raise
+    except Exception:  # zarr raises several kinds for foreign folders
+        attrs = {}
+    if attrs.get("format") != STORE_FORMAT:
+        raise LatentStoreError(f"{path}: the folder is not a latent store, and writing one "
+                               "there would replace what it holds; choose a new name")
+
+
 def mark_complete(path: str | Path) -> None:
     """Record that every chunk of the store was written."""
     group = _zarr().open_group(str(path), mode="r+")

@@ -17,7 +17,6 @@ import contextlib
 import functools
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import tempfile
@@ -31,8 +30,10 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.errors import ExportError
+from latent_explorer.core.file_switch import switch_files, switch_folder
 from latent_explorer.core.fileio import export_path, reserve_temp_dir
 from latent_explorer.core.jobs import JobContext, null_context
+from latent_explorer.core.pause_points import pause_point
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
@@ -202,8 +203,10 @@ def write_video(frames: Iterable[Frame], out: str | Path, fps: float, *,
                "-f", "rawvideo", "-pix_fmt", "gray" if channels == 1 else "rgb24",
                "-s", f"{width}x{height}", "-framerate", str(rate), "-i", "pipe:0", "-an",
                *codec_args, "-pix_fmt", "yuv420p", "-f", kind, str(tmp)]
+        # A session of its own: Ctrl-C in a terminal reaches this process alone, which
+        # stops ffmpeg itself and removes the part file (ffmpeg would not say why it ended).
         process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                   stderr=errors)
+                                   stderr=errors, start_new_session=os.name == "posix")
         try:
             assert process.stdin is not None
             for frame in _chain(first, stream):
@@ -327,9 +330,16 @@ def write_png_frames(frames: Iterable[Frame], out: str | Path, *, total: int | N
                      ctx: JobContext | None = None) -> ExportResult:
     """Write ``name_0001.png`` ... into a folder, or files named by a ``%04d`` pattern.
 
-    Frames go into a temporary folder first. A folder target then replaces an earlier render
-    in one rename (a folder holding anything but such frames is refused); the files of a
-    pattern are moved into place one by one at the end.
+    The frames replace an earlier render as a whole, never frame by frame. They are written
+    into a hidden staging folder first; then a folder target is put in place of the old
+    folder (one holding anything but such frames is refused), and the files of a pattern are
+    moved in, while the frames of an earlier, longer render under the same pattern are
+    removed, so the pattern holds this render alone. The switch is recorded before it starts
+    (:mod:`~latent_explorer.core.file_switch`): a process killed while switching leaves a
+    record that the next start of any command finishes.
+
+    Pause points (:mod:`~latent_explorer.core.pause_points`): ``frames-written`` once every
+    frame is staged, then ``switch-committed`` and ``switch-moved`` (after each move).
     """
     from PIL import Image
 
@@ -339,7 +349,7 @@ def write_png_frames(frames: Iterable[Frame], out: str | Path, *, total: int | N
     is_folder = folder == target
     if is_folder:
         _check_replaceable(folder, template)
-    staging = reserve_temp_dir(folder if is_folder else folder / template.format(0))
+    staging = reserve_temp_dir(target)
     shape: tuple[int, ...] = ()
     count = 0
     try:
@@ -351,22 +361,42 @@ def write_png_frames(frames: Iterable[Frame], out: str | Path, *, total: int | N
             with (staging / template.format(count)).open("wb") as handle:
                 Image.fromarray(image).save(handle, format="PNG", compress_level=3)
                 handle.flush()
-                os.fsync(handle.fileno())  # on disk before the folder is renamed into place
+                os.fsync(handle.fileno())  # on disk before the switch
             _report(ctx, count, total, "Writing PNG frames")
         if count == 0:
             raise ExportError(f"{target}: there are no frames to write")
         ctx.check()
-        if is_folder:
-            _swap_folder(staging, folder)
-        else:
-            for index in range(1, count + 1):
-                name = template.format(index)
-                os.replace(staging / name, folder / name)
-            staging.rmdir()
+        pause_point("frames-written")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    try:
+        if is_folder:
+            switch_folder(staging, folder)
+        else:
+            names = [template.format(index) for index in range(1, count + 1)]
+            switch_files(staging, names, pattern_frames(folder, target.name))
+    except OSError as exc:
+        raise ExportError(f"{target}: the frames cannot be put in place "
+                          f"({exc.strerror or exc})") from exc
     return ExportResult(target, "frames", count, int(shape[1]), int(shape[0]))
+
+
+def pattern_frames(folder: Path, pattern: str) -> list[str]:
+    """The names of the files in ``folder`` that the frame pattern ``pattern``
+    (``walk_%04d.png``) makes: exactly its numbers, as it writes them."""
+    match = _PATTERN.search(pattern)
+    if match is None:
+        return []
+    _, template = frame_names(folder / pattern)
+    head, tail = pattern[: match.start()], pattern[match.end():]
+    numbered = re.compile(re.escape(head) + r"([0-9]+)" + re.escape(tail))
+    try:
+        names = [entry.name for entry in os.scandir(folder) if entry.is_file()]
+    except OSError:
+        return []
+    return sorted(name for name in names
+                  if (hit := numbered.fullmatch(name)) and template.format(int(hit[1])) == name)
 
 
 def _check_replaceable(folder: Path, template: str) -> None:
@@ -380,16 +410,6 @@ def _check_replaceable(folder: Path, template: str) -> None:
     if strangers:
         raise ExportError(f"{folder}: the folder already holds other files ({strangers[0]} ...); "
                           "choose a new or empty folder for the frames")
-
-
-def _swap_folder(staging: Path, folder: Path) -> None:
-    old = None
-    if folder.exists():
-        old = folder.with_name(f".{folder.name}.{secrets.token_hex(4)}.old")
-        os.replace(folder, old)
-    os.replace(staging, folder)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 # -- shared helpers ---------------------------------------------------------------------------
@@ -417,6 +437,7 @@ def _check_frame(frame: Frame, shape: tuple[int, ...], index: int, target: Path)
 
 
 def _report(ctx: JobContext, done: int, total: int | None, verb: str) -> None:
+    pause_point("frame-written")
     if total:
         # About 200 updates per export are plenty for a bar; cancel is checked every frame.
         if done == total or done % max(1, total // 200) == 0:

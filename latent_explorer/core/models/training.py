@@ -27,7 +27,7 @@ from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.errors import IncompatibleError
 from latent_explorer.core.jobs import JobContext, null_context
 from latent_explorer.core.models.vae import VAEConfig, build_vae
-from latent_explorer.core.models.vae_io import save_vae
+from latent_explorer.core.models.vae_io import check_model_folder, save_vae
 
 if TYPE_CHECKING:
     import torch
@@ -242,8 +242,11 @@ def train_and_save(
     """Train a VAE for ``dataset`` and save it in ``out_dir``; return the ``model.json`` path.
 
     ``command`` (how to rebuild the model) is written into ``model.json``'s ``training``
-    block. Raises ``ValueError`` for an impossible configuration.
+    block. Raises ``ValueError`` for an impossible configuration, and
+    :class:`~latent_explorer.core.errors.ExportError` before training when ``out_dir`` cannot
+    take a model (a file in the way, no permission).
     """
+    check_model_folder(out_dir)
     config = VAEConfig(
         image_shape=dataset.image_shape, latent_dim=latent_dim, hidden=hidden, kind=kind
     )

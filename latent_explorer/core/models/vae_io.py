@@ -1,15 +1,18 @@
-"""Reading and writing the project's VAE: ``model.json`` + ``model.safetensors`` (or ``.pt``).
+"""Reading and writing the project's VAE: ``model.json`` + the weights it names (``.safetensors``).
 
 :func:`load_vae` accepts the folder, the ``.json`` or the weights file, checks the weights
 against the architecture the JSON describes and says exactly what does not match.
 :func:`save_vae` writes both files atomically (a temporary name in the same folder, then
-``os.replace``), so a crash never leaves a half-written model behind.
+``os.replace``), and ``model.json`` last, naming weights named by their content: a crash
+never leaves a half-written model, nor new weights under an old ``model.json``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pickle
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +47,24 @@ def find_vae_json(path: Path) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def vae_weights_path(path: str | Path) -> Path:
+    """The weights file that the ``model.json`` of ``path`` (a saved VAE's folder or its
+    JSON) names.
+
+    Raises
+    ------
+    ModelError
+        When there is no readable ``model.json`` naming a weights file.
+    """
+    json_path = find_vae_json(Path(path))
+    if json_path is None:
+        raise ModelError(path, "has no model.json")
+    named = read_meta(json_path).get("weights")
+    if not isinstance(named, str):
+        raise ModelError(json_path, f"'weights' must be a file name, not {named!r}")
+    return json_path.parent / named
 
 
 def load_vae(
@@ -181,40 +202,98 @@ def _some(keys: list[str], limit: int = 5) -> str:
     return shown if len(keys) <= limit else f"{shown} (and {len(keys) - limit} more)"
 
 
+def check_model_folder(out_dir: str | Path) -> None:
+    """Raise :class:`~latent_explorer.core.errors.ExportError` when a model cannot be saved
+    into ``out_dir``: a file is in the way, or the nearest existing folder above it may not
+    be written. Checked before training, so that hours of it are not lost at the save."""
+    import os
+
+    from latent_explorer.core.errors import ExportError
+
+    out = Path(out_dir)
+    for place in (out, *out.parents):
+        if place.is_dir():
+            if not os.access(place, os.W_OK | os.X_OK):
+                raise ExportError(f"{out}: the model cannot be saved there (no permission to "
+                                  f"write in {place})")
+            return
+        if place.exists() or place.is_symlink():
+            raise ExportError(f"{place}: is a file, not a folder; a model is saved into a "
+                              "folder (choose another --out)")
+
+
 def save_vae(
     module: torch.nn.Module,
     config: VAEConfig,
     out_dir: str | Path,
     extra_meta: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write ``model.safetensors`` and ``model.json`` into ``out_dir``; return the JSON's path.
+    """Write the weights and ``model.json`` into ``out_dir``; return the JSON's path.
 
-    ``extra_meta`` is merged into the JSON's top level (``name``, ``training`` ...). Each
-    file is first written under a temporary name in ``out_dir`` and then moved into place.
+    ``extra_meta`` is merged into the JSON's top level (``name``, ``training`` ...).
+
+    The weights are named by their content (``model-<12 hex digits>.safetensors``) and
+    ``model.json``, written last, names them: a model saved over an earlier one switches as a
+    whole when ``model.json`` is renamed into place, and a process killed before that leaves
+    the earlier model loadable. Both files are written under temporary names and flushed to
+    disk first; the switch is recorded (:func:`~latent_explorer.core.file_switch.
+    begin_manifest_switch`), so the weights ``model.json`` no longer names are removed, also
+    by the next start's sweep after a kill. Pause point ``model-weights-written``: the new
+    weights are on disk, ``model.json`` still names the old ones.
     """
+    import hashlib
+
     from safetensors.torch import save
 
+    from latent_explorer.core.errors import ExportError
+    from latent_explorer.core.file_switch import begin_manifest_switch, finish_switch
+    from latent_explorer.core.fileio import prepare_to_write
+    from latent_explorer.core.pause_points import pause_point
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    check_model_folder(out)
     state = {k: v.detach().to("cpu").contiguous() for k, v in module.state_dict().items()}
+    weights = save(state, metadata={"format": FORMAT})
+    weights_name = f"model-{hashlib.sha256(weights).hexdigest()[:12]}.safetensors"
     meta: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "architecture": {"name": config.architecture, "version": ARCHITECTURE_VERSION},
         "config": config.to_json(),
         "output_range": "logits",
-        "weights": "model.safetensors",
+        "weights": weights_name,
         "name": out.resolve().name,
     }
     meta.update(extra_meta or {})
-    _write_atomic(
-        out / "model.safetensors",
-        # save() to bytes, then write_bytes: the file gets the usual umask permissions
-        lambda tmp: tmp.write_bytes(save(state, metadata={"format": FORMAT})),
-    )
     text = json.dumps(meta, indent=2) + "\n"
-    _write_atomic(out / "model.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    try:
+        prepare_to_write(out / "model.json")  # a killed save's switch is finished first
+        record = begin_manifest_switch(out / "model.json", weights_name, _own_weights(out))
+    except OSError as exc:
+        raise ExportError(f"{out}: the model cannot be saved there ({exc.strerror or exc})"
+                          ) from exc
+    try:
+        # write_bytes on a fresh file: it gets the usual umask permissions
+        _write_atomic(out / weights_name, lambda tmp: tmp.write_bytes(weights))
+        pause_point("model-weights-written")
+        _write_atomic(out / "model.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    finally:
+        with contextlib.suppress(OSError):  # else the next start's sweep finishes it
+            finish_switch(record)  # removes the weights model.json does not name (now)
     return out / "model.json"
+
+
+_OWN_WEIGHTS = re.compile(r"model(-[0-9a-f]{12})?\.safetensors")
+
+
+def _own_weights(folder: Path) -> str | None:
+    """The weights file of the model saved in ``folder`` before, when it is one this module
+    wrote (so it may be removed once a new model replaces it); else ``None``."""
+    try:
+        named = json.loads((folder / "model.json").read_text(encoding="utf-8")).get("weights")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return named if isinstance(named, str) and _OWN_WEIGHTS.fullmatch(named) else None
 
 
 def _write_atomic(target: Path, write: Callable[[Path], object]) -> None:

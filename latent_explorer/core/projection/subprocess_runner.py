@@ -23,7 +23,9 @@ import contextlib
 import importlib
 import multiprocessing
 import os
+import re
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -44,6 +46,40 @@ ChildFunction = Callable[..., dict[str, npt.NDArray[Any]]]
 
 _POLL_S = 0.1
 _MESSAGE_EVERY_S = 1.0
+
+
+_FOLDER_NAME = re.compile(r"^latent-explorer-(?:job|warm)-(?P<pid>[0-9]+)-")
+
+
+def _job_folder(kind: str) -> Path:
+    """A fresh folder in the system's temporary folder for one request's arrays, named with
+    this process's id so that :func:`sweep_job_folders` knows when it was left behind."""
+    return Path(tempfile.mkdtemp(prefix=f"latent-explorer-{kind}-{os.getpid()}-"))
+
+
+def sweep_job_folders(parent: str | Path | None = None) -> list[Path]:
+    """Remove the arrays' folders that killed processes of the app left in ``parent`` (the
+    system's temporary folder by default): a map of a million points leaves hundreds of MB
+    there, often in memory (tmpfs). Only folders named by :func:`_job_folder` whose process is
+    gone; returns what was removed; never raises."""
+    from latent_explorer.core.fileio import pid_alive
+
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(parent or tempfile.gettempdir()))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _FOLDER_NAME.match(entry.name)
+        if match is None or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = int(match["pid"])
+        if pid == os.getpid() or pid_alive(pid):
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        if not os.path.lexists(entry.path):
+            removed.append(Path(entry.path))
+    return removed
 
 
 def run_in_child(
@@ -78,7 +114,7 @@ def run_in_child(
         When the function raised in the child or the child died (e.g. out of memory).
     """
     ctx.progress(None, message)
-    folder = Path(tempfile.mkdtemp(prefix="latent-explorer-job-"))
+    folder = _job_folder("job")
     mp = multiprocessing.get_context("spawn")
     receiver, sender = mp.Pipe(duplex=False)
     stop_reader, stop_writer = mp.Pipe(duplex=False)
@@ -93,7 +129,7 @@ def run_in_child(
             name=f"latent-explorer {fn_qualified_name}",
             daemon=True,
         )
-        child.start()
+        _start_deaf_to_ctrl_c(child)
         process = child
         sender.close()  # the child holds the only writing end now, so EOF means it died
         stop_reader.close()
@@ -105,6 +141,28 @@ def run_in_child(
             _stop(process, grace_s=2.0)
         receiver.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _start_deaf_to_ctrl_c(process: multiprocessing.process.BaseProcess) -> None:
+    """Start ``process`` with Ctrl-C ignored in it.
+
+    A terminal's Ctrl-C reaches every process of the command; the parent then stops its
+    children itself, quietly, while a child that took the Ctrl-C too would print a traceback
+    of its own (one still starting Python cannot even catch it). A fresh interpreter keeps
+    an ignored SIGINT ignored (and installs no Ctrl-C handler), so SIGINT is ignored while
+    the child is started: a few milliseconds, during which a Ctrl-C is lost (pressed again,
+    it stops the command). A signal mask would lose nothing, but children do not inherit it.
+    Only the main thread may change handlers; elsewhere (the window's job threads, whose
+    process takes no Ctrl-C) the child starts as it is.
+    """
+    if threading.current_thread() is not threading.main_thread() or os.name != "posix":
+        process.start()
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        process.start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _wait(
@@ -263,7 +321,7 @@ class WarmChild:
             stop_reader, stop_writer = mp.Pipe(duplex=False)
             process = mp.Process(target=_warm_main, args=(child_end, stop_reader),
                                  name=self.name, daemon=True)
-            process.start()
+            _start_deaf_to_ctrl_c(process)
             child_end.close()
             stop_reader.close()
             self._process, self._connection = process, parent_end
@@ -281,7 +339,7 @@ class WarmChild:
         """
         with self._lock:
             _, connection = self._ensure_started()
-            folder = Path(tempfile.mkdtemp(prefix="latent-explorer-warm-"))
+            folder = _job_folder("warm")
             for name, array in arrays.items():
                 np.save(folder / f"in_{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
             connection.send((fn_qualified_name, str(folder), list(arrays), dict(kwargs)))
@@ -298,7 +356,7 @@ class WarmChild:
         """Like :func:`run_in_child`, in the long-lived child (started if needed)."""
         ctx.progress(None, message)
         with self._lock:
-            folder = Path(tempfile.mkdtemp(prefix="latent-explorer-job-"))
+            folder = _job_folder("job")
             try:
                 for name, array in arrays.items():
                     np.save(folder / f"in_{name}.npy", np.ascontiguousarray(array),

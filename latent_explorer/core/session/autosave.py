@@ -10,6 +10,12 @@ lock names a process that is no longer running (or whose lock is gone or unreada
 by a session that did not end cleanly: it is *pending*. A lock without a recovery file is
 stale and is removed. A run that adopts pending work (:meth:`~RecoveryStore.take`) and ends
 before showing it hands the file back (:meth:`~RecoveryStore.release`), pending again.
+
+Threads. The window writes its autosaves on a thread of its own
+(:class:`~latent_explorer.core.compute.background_writer.BackgroundWriter`) while the GUI thread
+may take, hand back or remove the file. A lock keeps each of these whole, and every write
+carries the :attr:`~RecoveryStore.epoch` in which its snapshot was taken: a snapshot taken
+before the file was adopted, handed back or removed is dropped, never written over it.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import contextlib
 import json
 import os
 import socket
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -61,9 +68,21 @@ class RecoveryStore:
         """This process's recovery file."""
         self.lock_path = self.folder / f"{stem}.lock"
         self._digest: str | None = None
+        self._lock = threading.RLock()
+        self._epoch = 0
+        self._closed = False
 
-    def write(self, session: SessionData) -> bool:
-        """Autosave ``session``; return ``False`` when it equals the last write (no I/O).
+    @property
+    def epoch(self) -> int:
+        """Counts the times the file was adopted, handed back or removed; pass the value read
+        when a snapshot was taken to :meth:`write`, so that a stale snapshot is dropped."""
+        return self._epoch
+
+    def write(self, session: SessionData, epoch: int | None = None) -> bool:
+        """Autosave ``session``; return ``False`` when it equals the last write (no I/O), or
+        when ``epoch`` is not the current :attr:`epoch` or the store was closed (dropped).
+
+        Safe to call from a thread other than the one that takes, releases or closes.
 
         Raises
         ------
@@ -72,13 +91,16 @@ class RecoveryStore:
         SessionError
             If the session holds something that cannot be saved (e.g. a NaN latent).
         """
-        digest = session_digest(session)
-        if digest == self._digest and self.path.is_file():
-            return False
-        self._claim()
-        save_session(self.path, session)
-        self._digest = digest
-        return True
+        with self._lock:
+            if self._closed or (epoch is not None and epoch != self._epoch):
+                return False
+            digest = session_digest(session)
+            if digest == self._digest and self.path.is_file():
+                return False
+            self._claim()
+            save_session(self.path, session)
+            self._digest = digest
+            return True
 
     def pending(self) -> Path | None:
         """The newest recovery file left by a session that did not end cleanly, or ``None``.
@@ -119,15 +141,17 @@ class RecoveryStore:
         source = path if path is not None else self.pending()
         if source is None:
             raise FileNotFoundError("no recovery file is pending")
-        self._claim()
-        try:
-            os.replace(source, self.path)
-        except FileNotFoundError:
-            raise SessionError(source, "is gone: another Latent Explorer window has restored "
-                                       "it meanwhile") from None
-        with contextlib.suppress(OSError):
-            source.with_suffix(".lock").unlink()
-        self._digest = None
+        with self._lock:
+            self._epoch += 1
+            self._claim()
+            try:
+                os.replace(source, self.path)
+            except FileNotFoundError:
+                raise SessionError(source, "is gone: another Latent Explorer window has "
+                                           "restored it meanwhile") from None
+            with contextlib.suppress(OSError):
+                source.with_suffix(".lock").unlink()
+            self._digest = None
         try:
             return load_session(self.path)
         except Exception:
@@ -159,19 +183,25 @@ class RecoveryStore:
         process owns, so the next start offers it again, and this run's later autosaves go
         to a new file. ``None`` when there is no file to hand back.
         """
-        if not self.path.is_file():
-            return None
-        target = self.folder / f"{_PREFIX}{self.pid}-{uuid.uuid4().hex[:8]}.lxs"
-        os.replace(self.path, target)  # no lock names it: pending for the next start
-        self._digest = None
-        return target
+        with self._lock:
+            self._epoch += 1
+            if not self.path.is_file():
+                return None
+            target = self.folder / f"{_PREFIX}{self.pid}-{uuid.uuid4().hex[:8]}.lxs"
+            os.replace(self.path, target)  # no lock names it: pending for the next start
+            self._digest = None
+            return target
 
     def close_cleanly(self) -> None:
-        """On a normal exit: remove this process's recovery file and lock."""
-        for file in (self.path, self.lock_path):
-            with contextlib.suppress(FileNotFoundError):
-                file.unlink()
-        self._digest = None
+        """On a normal exit: remove this process's recovery file and lock; later writes
+        (a snapshot still on its way) are dropped."""
+        with self._lock:
+            self._epoch += 1
+            self._closed = True
+            for file in (self.path, self.lock_path):
+                with contextlib.suppress(FileNotFoundError):
+                    file.unlink()
+            self._digest = None
 
 
 def _owner_alive(lock: Path) -> bool:

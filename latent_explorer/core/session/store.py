@@ -137,11 +137,13 @@ def session_digest(session: SessionData) -> str:
     for key in sorted(arrays):
         array = arrays[key]
         digest.update(f"\x1f{key}{array.dtype.str}{array.shape}".encode())
-        digest.update(array.tobytes())
+        # The array's own memory, not a copy: hashing it lets go of the GIL, so an autosave
+        # hashing a million-point map on its thread leaves the GUI thread free meanwhile.
+        digest.update(np.ascontiguousarray(array).data)
     return digest.hexdigest()
 
 
-def _serialise(session: SessionData, target: Path) -> tuple[bytes, bytes]:
+def _serialise(session: SessionData, target: Path) -> tuple[bytes, memoryview]:
     try:
         doc, arrays = encode_session(session)
         text = json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False)
@@ -156,7 +158,7 @@ def _serialise(session: SessionData, target: Path) -> tuple[bytes, bytes]:
         raise SessionError(target, f"cannot be saved: {exc.problem}") from None
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)  # type: ignore[arg-type]
-    return text.encode("utf-8"), buffer.getvalue()
+    return text.encode("utf-8"), buffer.getbuffer()  # no copy of the arrays
 
 
 def _member(archive: zipfile.ZipFile, name: str, limit: int, where: str,
