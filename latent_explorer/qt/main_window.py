@@ -151,6 +151,12 @@ class MainWindow(QMainWindow):
         self.analysis_docks = [add_dock(self, *spec) for spec in self.analysis.dock_specs()]
         self.analysis.arrange_docks(self.analysis_docks, self.path_dock, self.sliders_dock,
                                     self.filmstrip_dock, self.tabifyDockWidget)
+        from latent_explorer.qt.row_tools import RowTools
+
+        self.rows = RowTools(self.analysis, self.explorer, self.decoder_view.original_pane)
+        self.row_docks = [add_dock(self, *spec) for spec in self.rows.dock_specs()]
+        self.rows.arrange_docks(self.row_docks, self.sliders_dock, self.filmstrip_dock,
+                                self.tabifyDockWidget)
         readable_dock_tabs(self)
         size_default_docks(self, self.projection_dock, self.path_dock, self.filmstrip_dock,
                            self.decoder_dock, self.sliders_dock)
@@ -195,8 +201,8 @@ class MainWindow(QMainWindow):
             [self.compare_action, self.place_image_action, self.export_path_action,
              self.save_path_action, self.add_keyframe_action, self.play_action],
             self.map_view.probe, [self.analysis.colour_panel.error_button],
-            instead=[d for d in self.analysis_docks
-                     if d.windowTitle() in ("Colour", "Neighbours")],
+            instead=[d for d in [*self.analysis_docks, *self.row_docks]
+                     if d.windowTitle() in ("Colour", "Neighbours", "Table")],
             kind=self._no_decoder_kind)
         self.workspaces.decoding_available.connect(self.decoder_only.set_available)
         self._connect()

@@ -1,0 +1,66 @@
+"""The row tools of the window: cards of a row's fields, the Table, Search and Charts panels,
+made from the research tools' parts and tabbed into the window's dock groups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QWidget
+
+from latent_explorer.core.session.state import ExplorerState
+from latent_explorer.qt.analysis_controller import AnalysisController
+from latent_explorer.qt.cards_controller import CardsController
+from latent_explorer.qt.charts_controller import ChartsController
+from latent_explorer.qt.row_sources import row_sources
+from latent_explorer.qt.table_controller import TableController
+from latent_explorer.qt.widgets.analysis.column_charts_panel import QtColumnCharts
+from latent_explorer.qt.widgets.analysis.field_picker import QtFieldPicker
+from latent_explorer.qt.widgets.analysis.row_table import QtRowTable
+from latent_explorer.qt.widgets.analysis.search_panel import QtSearchPanel
+from latent_explorer.qt.widgets.image_pane import QtImagePane
+
+
+class RowTools:
+    """The cards, Table, Search and Charts of a window, and their controllers."""
+
+    def __init__(self, analysis: AnalysisController, explorer: ExplorerState,
+                 original: QtImagePane) -> None:
+        """Row tools over ``analysis``'s columns and selection; the clicked sample's fields
+        go to ``original`` (the Decoder's Original pane) when it has no picture."""
+        sources = row_sources(analysis, explorer)
+        state = analysis.state
+        self.table_panel = QtRowTable(state)
+        self.search_panel = QtSearchPanel(state)
+        self.charts_panel = QtColumnCharts(state)
+        self.neighbor_picker = QtFieldPicker(
+            state, "card_columns", "Fields",
+            "The fields each neighbour's card shows (kept in the session)")
+        analysis.neighbors_panel.add_header_widget(self.neighbor_picker)
+        self.table = TableController(sources, self.table_panel, self.search_panel,
+                                     analysis.map_view)
+        self.charts = ChartsController(sources, self.charts_panel)
+        grids = [analysis.selection_panel.grid, analysis.neighbors_panel.grid,
+                 analysis.outliers_view.grid]
+        self.cards = CardsController(sources, grids, original,
+                                     [self.table_panel.card_picker, self.neighbor_picker])
+        self.docks: dict[str, QDockWidget] = {}
+
+    def dock_specs(self) -> list[tuple[str, QWidget, Qt.DockWidgetArea]]:
+        """(title, widget, area) of the docks the window should add."""
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        return [("Table", self.table_panel, bottom), ("Search", self.search_panel, bottom),
+                ("Charts", self.charts_panel, Qt.DockWidgetArea.RightDockWidgetArea)]
+
+    def arrange_docks(self, docks: list[QDockWidget], sliders_dock: QDockWidget,
+                      filmstrip_dock: QDockWidget,
+                      tabify: Callable[[QDockWidget, QDockWidget], None]) -> None:
+        """Tab the Table and Search with the filmstrip (under the map), the Charts with the
+        latent sliders (beside it), so none takes room from the map. ``tabify(first,
+        second)`` is the window's ``tabifyDockWidget``."""
+        self.docks = {dock.windowTitle(): dock for dock in docks}
+        beside = {"Table": filmstrip_dock, "Search": filmstrip_dock, "Charts": sliders_dock}
+        for title, dock in self.docks.items():
+            tabify(beside[title], dock)
+        for dock in (sliders_dock, filmstrip_dock):
+            dock.raise_()
