@@ -31,6 +31,9 @@ class ChartsController(QObject):
     redrawn = Signal()
     """The charts show the current filter, shown rows and selection. Emitted on the GUI
     thread."""
+    available = Signal(bool)
+    """Whether the data has a column to chart (after each rebuild). Emitted on the GUI
+    thread."""
 
     def __init__(self, sources: RowSources, panel: QtColumnCharts) -> None:
         super().__init__(sources.services.parent)
@@ -59,6 +62,7 @@ class ChartsController(QObject):
         self.charted = {name: chart.column for name, chart in charts.items()}
         self.panel.set_charts(charts)
         self.redraw()
+        self.available.emit(bool(offered))
 
     def redraw(self) -> None:
         """Draw the shown and the selected rows, and the filter's brushes."""

@@ -45,6 +45,8 @@ class RowTools:
         self.cards = CardsController(sources, grids, original,
                                      [self.table_panel.card_picker, self.neighbor_picker])
         self.docks: dict[str, QDockWidget] = {}
+        self._charts_hidden = False
+        """The Charts dock was hidden for having nothing to chart (not by the user)."""
 
     def dock_specs(self) -> list[tuple[str, QWidget, Qt.DockWidgetArea]]:
         """(title, widget, area) of the docks the window should add."""
@@ -64,3 +66,21 @@ class RowTools:
             tabify(beside[title], dock)
         for dock in (sliders_dock, filmstrip_dock):
             dock.raise_()
+        self.charts.available.connect(self._on_charts_available)
+        self._on_charts_available(bool(self.charts.charted))
+
+    def _on_charts_available(self, available: bool) -> None:
+        """Show the Charts dock only when the data has a column to chart (a folder of
+        unlabelled pictures has none), so it takes no tab room for nothing; it comes back
+        where it was once there is one (a joined table, a computed score)."""
+        dock = self.docks.get("Charts")
+        if dock is None:
+            return
+        toggle = dock.toggleViewAction()
+        toggle.setVisible(available)
+        if not available and toggle.isChecked():  # open (the user did not close it)
+            self._charts_hidden = True
+            dock.hide()
+        elif available and self._charts_hidden:
+            self._charts_hidden = False
+            dock.show()

@@ -239,3 +239,19 @@ def test_search_lists_the_hits_and_rings_them_on_the_map(open_explorer: Any, qtb
         search.select_button.click()
     assert window.analysis.state.selection.tolist() == hits
     assert rows.table_panel.count_label.text() == f"{len(hits)} selected"
+
+
+def test_the_charts_dock_is_offered_only_with_a_column_to_chart(
+        open_explorer: Any, qtbot: Any, tmp_path: Path) -> None:
+    explorer = open_explorer(latents=researcher_vectors(200))  # no table, no labels
+    window = explorer.window
+    dock = window.rows.docks["Charts"]
+    assert not dock.isVisibleTo(window) and not dock.toggleViewAction().isVisible()
+    # A joined table brings it back, in its tab beside the neighbours.
+    researcher_table(count=200).to_csv(tmp_path / "meta.csv", index=False)
+    with qtbot.waitSignal(window.rows.charts.available, timeout=30_000):
+        window.analysis.jobs.join_metadata(tmp_path / "meta.csv")
+    assert dock.toggleViewAction().isVisible() and dock.toggleViewAction().isChecked()
+    assert "species" in window.rows.charts_panel.charts
+    neighbours = next(d for d in window.analysis_docks if d.windowTitle() == "Neighbours")
+    assert dock in window.tabifiedDockWidgets(neighbours)

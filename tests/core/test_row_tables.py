@@ -10,7 +10,12 @@ import numpy as np
 import pytest
 
 from latent_explorer.core.analysis.filters import parse_filter
-from latent_explorer.core.datasets.columns import Column, as_columns, column_from_text
+from latent_explorer.core.datasets.columns import (
+    Column,
+    as_columns,
+    column_from_array,
+    column_from_text,
+)
 from latent_explorer.core.errors import LatentExplorerError
 from tests.researcher_data import SPECIES, researcher_table, researcher_vectors
 
@@ -65,6 +70,10 @@ def test_charts_have_histograms_for_numbers_and_dates_and_bars_for_the_rest() ->
     mask = np.zeros(2000, dtype=bool)
     mask[lasso] = True
     assert charts["species"].counts(mask).tolist() == [400, 0, 0, 0, 0]
+    # A category where every row has its own value (a few pictures' file names): no chart.
+    files = {"file": column_from_array(np.array(["a.png", "b.png", "c.png"], dtype=object)),
+             "kind": column_from_array(np.array(["x", "y", "x"], dtype=object))}
+    assert files["file"].kind == "category" and chartable(files) == ["kind"]
 
 
 def test_a_brush_is_a_filter_that_keeps_the_rows_in_the_brushed_range() -> None:

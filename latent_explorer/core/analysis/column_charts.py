@@ -170,9 +170,16 @@ def charts_of(columns: Mapping[str, Column], names: list[str],
 
 def chartable(columns: Mapping[str, Column]) -> list[str]:
     """The columns that have a chart (numbers, times, true/false, categories), ``index``
-    left out."""
+    left out, and categories where every row has a value of its own (file names of a few
+    pictures): a bar per row says nothing."""
     return [name for name, column in columns.items()
-            if name != "index" and column.kind in ("number", "datetime", "boolean", "category")]
+            if name != "index" and column.kind in ("number", "datetime", "boolean", "category")
+            and not (column.kind == "category" and _all_distinct(column))]
+
+
+def _all_distinct(column: Column) -> bool:
+    present = column.values[~column.missing]
+    return len(present) > 1 and len(np.unique(present)) == len(present)
 
 
 def _category_chart(name: str, column: Column, present: npt.NDArray[np.bool_],
