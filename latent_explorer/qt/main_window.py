@@ -237,10 +237,12 @@ class MainWindow(QMainWindow):
              trust_code: bool | TrustGrant | None = None,
              labels: str | None = None,
              on_ready: Callable[[Workspace], None] | None = None,
-             image_size: int | tuple[int, int] | None = None) -> None:
+             image_size: int | tuple[int, int] | None = None,
+             on_refused: Callable[[str], None] | None = None) -> None:
         """Open a dataset and/or a model in the background and show them (see
         :meth:`WorkspaceController.open`)."""
-        self.workspaces.open(dataset, model, trust_code, labels, on_ready, image_size)
+        self.workspaces.open(dataset, model, trust_code, labels, on_ready, image_size,
+                             on_refused)
 
     def open_latents(self, latents: Any, dataset: Any = None, labels: Any = None,
                      metadata: Any = None, name: str | None = None,

@@ -47,7 +47,8 @@ class OpenRequest(Protocol):
     def __call__(self, dataset: str | None = None, model: str | None = None,
                  trust_code: bool | None = None, labels: str | None = None,
                  on_ready: Callable[[Workspace], None] | None = None,
-                 image_size: int | tuple[int, int] | None = None) -> None: ...
+                 image_size: int | tuple[int, int] | None = None,
+                 on_refused: Callable[[str], None] | None = None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -214,51 +215,65 @@ class SessionController(QObject):
         if target:
             self.open_session(target)
 
-    def open_session(self, path: str | Path) -> None:
+    def open_session(self, path: str | Path, trust_code: bool = False) -> None:
         """Read a session file in the background (with progress; the window stays responsive)
         and restore it. If it cannot be read, the error is shown and the current state stays.
+
+        ``trust_code``: the user trusts the code of the model file the session names, as it
+        is now (``gui --session s.lxs --trust-code``); a file located instead of a moved one
+        is asked about.
         """
         def job(ctx: JobContext) -> SessionData:
             return load_session(path, ctx)
 
         def done(session: SessionData) -> None:
             self.path = Path(path)
-            self.restore(session)
+            self.restore(session, trust_code)
 
         self.loader.start(f"Opening session {Path(path).name}", job, done)
 
     # --- restore --------------------------------------------------------------------------
-    def restore(self, session: SessionData) -> None:
-        """Open the session's dataset and model, then put back everything the user made."""
+    def restore(self, session: SessionData, trust_code: bool = False) -> None:
+        """Open the session's dataset and model, then put back everything the user made.
+
+        Files that moved are located first; then, if the model's opening runs code, the window
+        asks about the file that will run (found on a worker), whatever the session says
+        about trust: a session never carries trust, and a file picked in "Locate it?" is
+        asked about by its own name. ``trust_code``: the user trusts the session's model file
+        as it is now (the command line's ``--trust-code``).
+        """
         w = self.parts
-        trust = False
-        if session.model.trust_code:
-            # The file said the user trusted this model once; ask again rather than obey.
-            answer = QMessageBox.warning(
-                self.services.parent, "This session's model runs code",
-                f"{session.model.spec} runs Python code when opened. Open it?",
-                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel)
-            if answer != QMessageBox.StandardButton.Open:
-                self._abandon_recovery()
-                return
-            trust = True
+        trusted = session.model.spec if trust_code else None
         while (gone := _first_missing(session)) is not None:
             ref, kind = gone
             new = self._ask_relocate(kind, ref)
             if new is None:
                 self.services.report_error(
                     f"{ref}: the session's {kind} is missing; nothing was opened"
-                    + ("; the work from last time is kept and offered again at the next "
-                       "start" if self._recovering else ""))
+                    + self._kept_note())
                 self._abandon_recovery()
                 return
             session = relocate(session, ref, new)
         spec = session.dataset.spec
         self._restoring_over = (self.services.workspace(),)
+
+        previous_method = w.projection.method
+
+        def refused(message: str) -> None:
+            w.projection.method = previous_method
+            self.services.report_error(f"The session was not restored: {message}"
+                                       + self._kept_note())
+            self._abandon_recovery()
+
         w.projection.method = "pca"  # the saved map is put back once the data is open
-        w.open(spec, session.model.spec, trust, session.dataset.labels,
+        trust = trusted is not None and trusted == session.model.spec  # not a located file
+        w.open(spec, session.model.spec, trust or None, session.dataset.labels,
                on_ready=lambda ws: self._apply(session, ws),
-               image_size=session.dataset.image_size)
+               image_size=session.dataset.image_size, on_refused=refused)
+
+    def _kept_note(self) -> str:
+        return ("; the work from last time is kept and offered again at the next start"
+                if self._recovering else "")
 
     def _ask_relocate(self, kind: str, spec: str) -> str | None:
         answer = QMessageBox.question(

@@ -151,9 +151,9 @@ def _check_model(session: SessionData, trust_code: Trust, model: GenerativeModel
         except LatentExplorerError as exc:
             return [Problem("model", ref.spec, "unreadable", f"The model no longer opens: {exc}")]
         if dataset is not None:  # an image family works at its dataset's size, as when saved
-            from latent_explorer.core.models.families import fit_to_images
+            from latent_explorer.core.models.calibration import fit_to_dataset
 
-            model = fit_to_images(model, dataset.image_shape)
+            model = fit_to_dataset(model, dataset)
     if ref.fingerprint and model.fingerprint() != ref.fingerprint:
         return [Problem("model", ref.spec, "changed",
                         f"The model {ref.spec} has changed since the session was saved; "
