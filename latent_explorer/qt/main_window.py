@@ -156,7 +156,7 @@ class MainWindow(QMainWindow):
         self.rows = RowTools(self.analysis, self.explorer, self.decoder_view.original_pane)
         self.row_docks = [add_dock(self, *spec) for spec in self.rows.dock_specs()]
         self.rows.arrange_docks(self.row_docks, self.sliders_dock, self.filmstrip_dock,
-                                self.tabifyDockWidget)
+                                self.tabifyDockWidget, self.resizeDocks)
         readable_dock_tabs(self)
         size_default_docks(self, self.projection_dock, self.path_dock, self.filmstrip_dock,
                            self.decoder_dock, self.sliders_dock)
@@ -205,6 +205,7 @@ class MainWindow(QMainWindow):
                      if d.windowTitle() in ("Colour", "Neighbours", "Table")],
             kind=self._no_decoder_kind)
         self.workspaces.decoding_available.connect(self.decoder_only.set_available)
+        self.workspaces.decoding_available.connect(self.rows.on_decoding_available)
         self._connect()
         self._restore_layout()
 

@@ -20,6 +20,10 @@ from latent_explorer.qt.widgets.analysis.row_table import QtRowTable
 from latent_explorer.qt.widgets.analysis.search_panel import QtSearchPanel
 from latent_explorer.qt.widgets.image_pane import QtImagePane
 
+TABLE_HEIGHT = 250
+"""Height (pixels) the Table dock gets when it first comes to the front for data with no
+decoder, if it is lower."""
+
 
 class RowTools:
     """The cards, Table, Search and Charts of a window, and their controllers."""
@@ -47,6 +51,8 @@ class RowTools:
         self.docks: dict[str, QDockWidget] = {}
         self._charts_hidden = False
         """The Charts dock was hidden for having nothing to chart (not by the user)."""
+        self._table_sized = False
+        self._resize: Callable[..., None] | None = None
 
     def dock_specs(self) -> list[tuple[str, QWidget, Qt.DockWidgetArea]]:
         """(title, widget, area) of the docks the window should add."""
@@ -56,10 +62,13 @@ class RowTools:
 
     def arrange_docks(self, docks: list[QDockWidget], sliders_dock: QDockWidget,
                       filmstrip_dock: QDockWidget,
-                      tabify: Callable[[QDockWidget, QDockWidget], None]) -> None:
+                      tabify: Callable[[QDockWidget, QDockWidget], None],
+                      resize: Callable[..., None] | None = None) -> None:
         """Tab the Table and Search with the filmstrip (under the map), the Charts with the
         latent sliders (beside it), so none takes room from the map. ``tabify(first,
-        second)`` is the window's ``tabifyDockWidget``."""
+        second)`` is the window's ``tabifyDockWidget``, ``resize`` its ``resizeDocks`` (to
+        give the Table room when there is no filmstrip to show)."""
+        self._resize = resize
         self.docks = {dock.windowTitle(): dock for dock in docks}
         beside = {"Table": filmstrip_dock, "Search": filmstrip_dock, "Charts": sliders_dock}
         for title, dock in self.docks.items():
@@ -68,6 +77,16 @@ class RowTools:
             dock.raise_()
         self.charts.available.connect(self._on_charts_available)
         self._on_charts_available(bool(self.charts.charted))
+
+    def on_decoding_available(self, available: bool, reason: str = "") -> None:
+        """With no decoder the Table is in front under the map (the filmstrip has nothing to
+        play): the first time, make it tall enough to read a dozen rows."""
+        table = self.docks.get("Table")
+        if available or table is None or self._resize is None or self._table_sized:
+            return
+        self._table_sized = True
+        if table.height() < TABLE_HEIGHT:
+            self._resize([table], [TABLE_HEIGHT], Qt.Orientation.Vertical)
 
     def _on_charts_available(self, available: bool) -> None:
         """Show the Charts dock only when the data has a column to chart (a folder of

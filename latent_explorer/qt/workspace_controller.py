@@ -434,7 +434,7 @@ class WorkspaceController(QObject):
         params = self.parts.projection.to_params()
         panel = self.parts.projection_panel
         if params == ws.projector.params:
-            panel.show_idle(f"{params.method.upper()} map is shown")
+            panel.show_idle(f"{map_name(params.method)} map is shown")
             return
         name = METHOD_NAMES.get(params.method, map_name(params.method))
 

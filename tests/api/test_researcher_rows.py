@@ -96,13 +96,16 @@ def test_rows_show_their_fields_on_cards_and_in_the_original_pane(
 def test_the_table_of_the_selection_is_linked_both_ways_with_the_map(
         open_explorer: Any, qtbot: Any, tmp_path: Path) -> None:
     frame = _frame(tmp_path)
-    explorer = open_explorer(latents=researcher_vectors(ROWS), metadata=frame)
+    explorer = open_explorer(latents=researcher_vectors(ROWS), metadata=frame,
+                             size=(1400, 900))  # as `latent-explorer gui` opens
     window = explorer.window
     analysis = window.analysis
     rows = window.rows
-    rows.docks["Table"].raise_()
     table = rows.table_panel
     qtbot.waitUntil(lambda: analysis.index is not None, timeout=30_000)
+    # With no decoder the Table is in front under the map, tall enough to read rows.
+    assert rows.docks["Table"].isVisible()
+    assert table.view.viewport().height() >= 7 * table.view.verticalHeader().defaultSectionSize()
     # No selection: every row; a lasso (here the API's selection): its rows.
     assert table.model.rowCount() == ROWS and table.count_label.text() == "all 600 rows"
     chosen = list(range(3, 300, 11))

@@ -79,7 +79,7 @@ class QtRowTable(QWidget):
         vertical.setDefaultSectionSize(self.fontMetrics().height() + 6)
         horizontal = self.view.horizontalHeader()
         horizontal.setDefaultSectionSize(110)
-        horizontal.setStretchLastSection(True)
+        horizontal.setStretchLastSection(False)  # a wide last column pushes its numbers away
         self.view.setToolTip("Click a row to go to its point; Ctrl/Shift+click rows to select "
                              "their points; click a column's title to sort by it")
         layout = QVBoxLayout(self)

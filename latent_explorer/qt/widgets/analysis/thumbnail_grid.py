@@ -133,8 +133,11 @@ class QtThumbnailGrid(QWidget):
         cell = self._cell_size()
         cols = self._columns()
         row, col = divmod(i, cols)
-        return QRect(GAP + col * (cell.width() + GAP), GAP + row * (cell.height() + GAP),
-                     cell.width(), cell.height())
+        width = cell.width()
+        if self.fields is not None:  # cards share the row's width: longer fields read whole
+            width = max(width, (self.width() - GAP) // cols - GAP)
+        return QRect(GAP + col * (width + GAP), GAP + row * (cell.height() + GAP),
+                     width, cell.height())
 
     def _relayout(self) -> None:
         rows = -(-len(self.keys) // self._columns()) if self.keys else 1
