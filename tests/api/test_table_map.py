@@ -15,7 +15,7 @@ import latent_explorer as lx
 from latent_explorer.cli import main
 from latent_explorer.core.analysis.nearest import NeighborIndex
 from latent_explorer.core.compute.vectors_workspace import VectorsSpec
-from latent_explorer.core.errors import SpecError
+from latent_explorer.core.errors import LatentExplorerError, SpecError
 from latent_explorer.qt.main_window import MainWindow
 from tests.qt.conftest import click
 from tests.researcher_data import researcher_table, researcher_vectors
@@ -74,7 +74,12 @@ def test_xy_makes_the_tables_columns_the_map_and_neighbours_use_the_vectors(
                                frame["score"][known], rtol=1e-5)
 
 
-def test_xy_mistakes_are_one_line_errors(capsys: pytest.CaptureFixture[str]) -> None:
+def test_xy_mistakes_are_one_line_errors(open_explorer: Any,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(LatentExplorerError, match=r"^the map's x column 'nope' is not in the "
+                       r"table \(its number columns: score, id\)$"):
+        open_explorer(latents=researcher_vectors(200), metadata=researcher_table(count=200),
+                      xy=("nope", "score"))
     with pytest.raises(SpecError, match="give latents="):
         lx.explore("digits", "demo", xy=("a", "b"), block=False)
     with pytest.raises(SpecError, match="leave out projection="):
