@@ -402,6 +402,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.decoder_only.show_hidden()  # the next start may decode: its docks are there
+        self.rows.show_hidden()  # ... and may have columns to chart
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         # Only a choice made in the window is remembered: a command line's --projection or a

@@ -76,7 +76,12 @@ class RowTools:
         for dock in (sliders_dock, filmstrip_dock):
             dock.raise_()
         self.charts.available.connect(self._on_charts_available)
-        self._on_charts_available(bool(self.charts.charted))
+
+    def show_hidden(self) -> None:
+        """Show the Charts dock again if it was hidden for having nothing to chart (before
+        the window saves its layout: the next start's data may have columns)."""
+        if self._charts_hidden:
+            self._on_charts_available(True)
 
     def on_decoding_available(self, available: bool, reason: str = "") -> None:
         """With no decoder the Table is in front under the map (the filmstrip has nothing to

@@ -258,3 +258,27 @@ def test_the_charts_dock_is_offered_only_with_a_column_to_chart(
     assert "species" in window.rows.charts_panel.charts
     neighbours = next(d for d in window.analysis_docks if d.windowTitle() == "Neighbours")
     assert dock in window.tabifiedDockWidgets(neighbours)
+
+
+def test_charts_hidden_for_data_without_columns_come_back_at_the_next_start(
+        qtbot: Any, tmp_path: Path) -> None:
+    from PySide6.QtCore import QSettings
+
+    from latent_explorer.core.compute.vectors_workspace import VectorsSpec
+    from latent_explorer.qt.main_window import MainWindow
+
+    np.save(tmp_path / "z.npy", researcher_vectors(200))
+    researcher_table(count=200).to_csv(tmp_path / "meta.csv", index=False)
+    settings = str(tmp_path / "settings.ini")
+    specs = [VectorsSpec(str(tmp_path / "z.npy")),
+             VectorsSpec(str(tmp_path / "z.npy"), None, str(tmp_path / "meta.csv"))]
+    shown = []
+    for spec in specs:
+        window = MainWindow(settings=QSettings(settings, QSettings.Format.IniFormat))
+        qtbot.addWidget(window)
+        window.show()
+        with qtbot.waitSignal(window.workspace_changed, timeout=60_000):
+            window.open(None, spec.to_spec())
+        shown.append(window.rows.docks["Charts"].toggleViewAction().isChecked())
+        window.close()  # saves the layout for the next start
+    assert shown == [False, True]
