@@ -28,6 +28,7 @@ def explore(
     metadata: Any = None,
     *,
     latents: Any = None,
+    xy: tuple[str, str] | None = None,
     block: bool | None = None,
     screenshot: str | Path | None = None,
     projection: str | None = None,
@@ -66,6 +67,11 @@ def explore(
         describe the same N samples. What needs a decoder (the probe, sliders, paths) is
         hidden. Not together with ``model``. A session of vectors in memory is saved with
         :meth:`Explorer.save_session` ``(path, save_vectors=True)``.
+    xy
+        With ``latents``: two of the table's number columns, ``(x, y)``, that are the map as
+        they come (a layout made elsewhere, e.g. ``("umap_x", "umap_y")``); the vectors
+        stay what neighbours, clusters and outliers use. Rows with an empty x or y are
+        placed by their nearest neighbours. In the window: Projection > Table columns.
     block
         ``True``: return once the window is closed; ``False``: return at once (then drive
         Qt's event loop yourself, or call :meth:`Explorer.wait`). Default: return at once in
@@ -109,6 +115,7 @@ def explore(
     """
     if projection is not None and projection not in ("pca", "umap", "tsne"):
         raise SpecError(f"projection must be 'pca', 'umap' or 'tsne', not {projection!r}")
+    axes = _axes(xy, latents, projection)
     width, height = _window_size(size)
     if screenshot is not None and not width:
         width, height = SCREENSHOT_SIZE
@@ -134,6 +141,9 @@ def explore(
     window = MainWindow()
     if projection is not None:
         window.projection.method = projection
+    if axes is not None:
+        window.projection.x_column, window.projection.y_column = axes
+        window.projection.method = "table"
     if width:
         window.resize(width, height)
     handle = Explorer(window)
@@ -177,6 +187,21 @@ def _load(model: Any, data: Any, labels: Any, metadata: Any, trust_code: bool, d
     loaded = load_model(model, decode=decode, encode=encode, trust_code=trust_code,
                         sample_images=samples, **options)
     return dataset, loaded
+
+
+def _axes(xy: Any, latents: Any, projection: str | None) -> tuple[str, str] | None:
+    """The table columns ``xy`` names as the map's x and y, checked."""
+    if xy is None:
+        return None
+    if latents is None:
+        raise SpecError("xy= names columns of a table of vectors: give latents= (and "
+                        "metadata=) too")
+    if projection is not None:
+        raise SpecError("xy= makes the table's own columns the map; leave out projection=")
+    if not isinstance(xy, (tuple, list)) or len(xy) != 2 or not all(
+            isinstance(v, str) and v for v in xy):
+        raise SpecError(f"xy must name two columns, e.g. xy=('umap_x', 'umap_y'), not {xy!r}")
+    return str(xy[0]), str(xy[1])
 
 
 def _check_latents(latents: Any, model: Any, decode: Any, encode: Any) -> None:

@@ -38,6 +38,8 @@ Open the explorer window.
                                                         with "Train a model on these images"
   latent-explorer gui --latents z.npy --metadata table.csv [--dataset my_images/]
                                                         embeddings with no decoder
+  latent-explorer gui --latents table.parquet --x umap_x --y umap_y
+                                                        the table's own 2-D layout as the map
 
 A model that does not fit the dataset ends with a message and exit status 2."""
 
@@ -71,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with --latents: a .csv/.parquet table of N rows to colour, filter "
                      "and hover by (a 'label' column labels the points; an image-path column "
                      "gives them pictures)")
+    gui.add_argument("--x", metavar="COLUMN", dest="x_column",
+                     help="with --latents: the table's column that is the map's x, as it is "
+                     "(a layout made elsewhere, e.g. umap_x); needs --y. The vectors are "
+                     "still what neighbours and clusters use")
+    gui.add_argument("--y", metavar="COLUMN", dest="y_column",
+                     help="with --latents: the table's column that is the map's y")
     gui.add_argument("--projection", choices=("pca", "umap", "tsne"), default=None,
                      help="map layout to compute first (PCA is shown at once in any case)")
     gui.add_argument("--screenshot", metavar="FILE.png",

@@ -82,3 +82,34 @@ def scheme_for(ws: Workspace, columns: Mapping[str, Column], name: str
     count = len(ws.dataset)
     return colouring.ColourScheme("", np.zeros(count, dtype=np.int64),
                                   [QColor(colouring.MISSING)], [])
+
+
+def column_namers(ws: Workspace | None) -> dict[str, Any]:
+    """How values of a column read where it has names: ``label``'s class names."""
+    if ws is None or ws.dataset.labels is None:
+        return {}
+    return {"label": lambda value: ws.dataset.label_name(int(value))}
+
+
+def card_fields(columns: Mapping[str, Column], namers: Mapping[str, Any], names: list[str],
+                row: int) -> list[tuple[str, str]]:
+    """``(column, value)`` of row ``row`` for the columns ``names`` that have a value there,
+    each as its type reads (class names for labels)."""
+    fields = []
+    for name in names:
+        column = columns.get(name)
+        if column is None or column.missing[row]:
+            continue
+        namer = namers.get(name)
+        text = namer(column.values[row]) if namer is not None else column.text(row)
+        if text:
+            fields.append((name, text))
+    return fields
+
+
+def card_columns(columns: Mapping[str, Column]) -> tuple[list[str], list[str]]:
+    """``(offered, default)``: the columns a row's card may show (all but the sample's
+    number and image paths) and those it shows until the user picks (the first four)."""
+    offered = [name for name, column in columns.items()
+               if name != "index" and column.kind != "image"]
+    return offered, offered[:4]

@@ -1,7 +1,8 @@
 """The research tools' part of a session: taken from the window and put back.
 
 Saved: named selections, attribute vectors, the colouring, the current (unnamed) selection,
-the filter, clusters with their settings, computed scores, outlier and neighbour settings.
+the filter, clusters with their settings, computed scores, outlier and neighbour settings,
+the fields a row's card shows and the columns charted beside the map.
 Restoring puts them back as they were: clusters keep the k they were computed with and
 scores are not computed again.
 """
@@ -44,7 +45,8 @@ def analysis_snapshot(parts: AnalysisParts) -> AnalysisSnapshot:
         cluster_method=s.cluster_method, cluster_param=int(s.cluster_param),
         clusters=None if clusters is None else np.asarray(clusters, dtype=np.int64),
         scores=scores, outlier_score=s.outlier_score, outlier_count=int(s.outlier_count),
-        neighbor_k=int(s.neighbor_k), neighbor_metric=s.neighbor_metric)
+        neighbor_k=int(s.neighbor_k), neighbor_metric=s.neighbor_metric,
+        card_columns=tuple(s.card_columns), chart_columns=tuple(s.chart_columns))
 
 
 def restore_analysis(parts: AnalysisParts, session: SessionData, ws: Workspace) -> list[str]:
@@ -59,6 +61,7 @@ def restore_analysis(parts: AnalysisParts, session: SessionData, ws: Workspace) 
     s.cluster_method, s.cluster_param = a.cluster_method, a.cluster_param
     s.outlier_count, s.neighbor_k, s.neighbor_metric = a.outlier_count, a.neighbor_k, \
         a.neighbor_metric
+    s.card_columns, s.chart_columns = tuple(a.card_columns), tuple(a.chart_columns)
     if ws.has_decoder or a.outlier_score != "error":
         s.outlier_score = a.outlier_score
     fitting = [x for x in a.arrays() if len(x) == count]

@@ -226,6 +226,10 @@ def run_app(args: argparse.Namespace) -> int:
         window.device_menu.refresh(check_hardware=False)
     if args.projection:
         window.projection.method = args.projection
+    xy = table_axes(args)
+    if xy is not None:  # the table's own layout is the map
+        window.projection.x_column, window.projection.y_column = xy
+        window.projection.method = "table"
     if getattr(args, "atlas", None):
         window.atlas.set_mode(args.atlas)
     taker = None
@@ -299,6 +303,7 @@ def first_inputs(args: argparse.Namespace) -> tuple[str | None, str]:
 
     dataset, model = getattr(args, "dataset", None), getattr(args, "model", None)
     latents, metadata = getattr(args, "latents", None), getattr(args, "metadata", None)
+    xy = table_axes(args)
     if latents:
         if model:
             raise SpecError("--latents opens vectors that have no decoder; leave out --model "
@@ -308,10 +313,28 @@ def first_inputs(args: argparse.Namespace) -> tuple[str | None, str]:
             return None if path is None else str(Path(path).expanduser().resolve())
 
         return None, VectorsSpec(absolute(latents), absolute(dataset),
-                                 absolute(metadata)).to_spec()
+                                 absolute(metadata), xy).to_spec()
+    if xy is not None:
+        raise SpecError("--x and --y name columns of a table of vectors: give it with "
+                        "--latents (and --metadata)")
     if metadata:
         raise SpecError("--metadata goes with --latents; for a dataset, put metadata.csv "
                         "beside it or use Load metadata in the Colour panel")
     if model:
         return dataset or "digits", model
     return (dataset, AUTO_MODEL_SPEC) if dataset else ("digits", "demo")
+
+
+def table_axes(args: argparse.Namespace) -> tuple[str, str] | None:
+    """The table columns ``--x`` and ``--y`` name as the map's axes (``None``: neither)."""
+    from latent_explorer.core.errors import SpecError
+
+    x, y = getattr(args, "x_column", None), getattr(args, "y_column", None)
+    if x is None and y is None:
+        return None
+    if not x or not y:
+        raise SpecError("--x and --y go together: name the table's column for each axis, "
+                        "e.g. --x umap_x --y umap_y")
+    if getattr(args, "projection", None):
+        raise SpecError("--x/--y make the table's own columns the map; leave out --projection")
+    return str(x), str(y)

@@ -151,6 +151,12 @@ class MainWindow(QMainWindow):
         self.analysis_docks = [add_dock(self, *spec) for spec in self.analysis.dock_specs()]
         self.analysis.arrange_docks(self.analysis_docks, self.path_dock, self.sliders_dock,
                                     self.filmstrip_dock, self.tabifyDockWidget)
+        from latent_explorer.qt.row_tools import RowTools
+
+        self.rows = RowTools(self.analysis, self.explorer, self.decoder_view.original_pane)
+        self.row_docks = [add_dock(self, *spec) for spec in self.rows.dock_specs()]
+        self.rows.arrange_docks(self.row_docks, self.sliders_dock, self.filmstrip_dock,
+                                self.tabifyDockWidget, self.resizeDocks)
         readable_dock_tabs(self)
         size_default_docks(self, self.projection_dock, self.path_dock, self.filmstrip_dock,
                            self.decoder_dock, self.sliders_dock)
@@ -195,10 +201,11 @@ class MainWindow(QMainWindow):
             [self.compare_action, self.place_image_action, self.export_path_action,
              self.save_path_action, self.add_keyframe_action, self.play_action],
             self.map_view.probe, [self.analysis.colour_panel.error_button],
-            instead=[d for d in self.analysis_docks
-                     if d.windowTitle() in ("Colour", "Neighbours")],
+            instead=[d for d in [*self.analysis_docks, *self.row_docks]
+                     if d.windowTitle() in ("Colour", "Neighbours", "Table")],
             kind=self._no_decoder_kind)
         self.workspaces.decoding_available.connect(self.decoder_only.set_available)
+        self.workspaces.decoding_available.connect(self.rows.on_decoding_available)
         self._connect()
         self._restore_layout()
 
@@ -395,6 +402,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.decoder_only.show_hidden()  # the next start may decode: its docks are there
+        self.rows.show_hidden()  # ... and may have columns to chart
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         # Only a choice made in the window is remembered: a command line's --projection or a

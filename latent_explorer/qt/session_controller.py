@@ -177,7 +177,7 @@ class SessionController(QObject):
                 coords = np.asarray(ws.projector.coords, dtype=np.float32)
         p = w.projection
         projection = ProjectionSettings(p.method, p.n_components, p.n_neighbors, p.min_dist,
-                                        p.perplexity, p.seed, coords)
+                                        p.perplexity, p.seed, coords, p.x_column, p.y_column)
         e = w.explorer
         library = w.library
         paths = [_to_session_path(path) for path in library.paths if path.anchors]
@@ -323,6 +323,7 @@ class SessionController(QObject):
         pr = session.projection
         p = w.projection
         p.n_components, p.n_neighbors, p.min_dist = pr.n_components, pr.n_neighbors, pr.min_dist
+        p.x_column, p.y_column = pr.x_column, pr.y_column
         p.perplexity, p.seed, p.method = pr.perplexity, pr.seed, pr.method
         if pr.method != "pca":
             if pr.coords is not None and len(pr.coords) == len(ws.latents):

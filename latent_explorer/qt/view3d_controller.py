@@ -120,6 +120,10 @@ class View3DController(QObject):
         if ws is None or not self.active or not self.available:
             return
         params = self.projection.to_params()
+        if params.method == "table":  # two columns make no 3-D map: PCA of the vectors
+            params = type(params)("pca", 3, params.seed)
+            self.services.show_status("The table's x and y make a flat map; the 3-D view "
+                                      "shows a 3-D PCA of the vectors", 8000)
         params = type(params)(params.method, 3, params.seed, params.options)
         if self._projector_ws is ws and self.projector is not None and \
                 self.projector.params == params:

@@ -35,7 +35,11 @@ from latent_explorer.qt.widgets.channel_view import QtChannelView
 from latent_explorer.qt.widgets.decoder_view import QtDecoderView
 from latent_explorer.qt.widgets.latent_sliders import QtLatentSliders
 from latent_explorer.qt.widgets.map_view import QtMapView
-from latent_explorer.qt.widgets.projection_panel import METHOD_NAMES, QtProjectionPanel
+from latent_explorer.qt.widgets.projection_panel import (
+    METHOD_NAMES,
+    QtProjectionPanel,
+    map_name,
+)
 from latent_explorer.qt.window_layout import show_channels
 from latent_explorer.qt.window_services import WindowServices
 
@@ -268,11 +272,13 @@ class WorkspaceController(QObject):
         from latent_explorer.core.compute.vectors_workspace import open_latents_workspace
 
         params = self.parts.projection.to_params()
-        pca = type(params)("pca", params.n_components, params.seed)
+        # A map of the table's own x and y is shown as it comes, with no PCA first.
+        first = params if params.method == "table" else type(params)(
+            "pca", params.n_components, params.seed)
         size = image_size if isinstance(dataset, str | Path) else None
 
         def job(ctx: Any) -> Workspace:
-            return open_latents_workspace(latents, dataset, labels, metadata, params=pca,
+            return open_latents_workspace(latents, dataset, labels, metadata, params=first,
                                           cache=self.parts.cache, ctx=ctx, name=name,
                                           image_size=size)
 
@@ -383,6 +389,9 @@ class WorkspaceController(QObject):
         p.allow_outlier_error(ws.has_decoder)
         p.decoder_view.set_prior_samples(prior)
         p.decoder_view.show_original(None)
+        from latent_explorer.core.projection.table_projector import coordinate_columns
+
+        p.projection_panel.set_table_columns(coordinate_columns(ws.dataset.metadata))
         self.show_map(ws)
         # With no decoder there is nothing at the mean to show: the star marks the sample picked.
         p.explorer.current_latent = ws.stats.mean.copy() if ws.has_decoder else None
@@ -390,7 +399,7 @@ class WorkspaceController(QObject):
         self.update_info()
         self.services.workspace_changed.emit(ws)
         p.recompute_paths()
-        p.projection_panel.show_idle(f"{ws.projector.params.method.upper()} map ready")
+        p.projection_panel.show_idle(f"{map_name(ws.projector.params.method)} map ready")
         notes = [*ws.dataset.notes, *getattr(ws.model, "notes", ())]  # what was guessed
         self.services.show_status(
             f"Opened {ws.dataset.name} with {ws.model.name}"
@@ -425,11 +434,15 @@ class WorkspaceController(QObject):
         params = self.parts.projection.to_params()
         panel = self.parts.projection_panel
         if params == ws.projector.params:
-            panel.show_idle(f"{params.method.upper()} map is shown")
+            panel.show_idle(f"{map_name(params.method)} map is shown")
             return
-        name = METHOD_NAMES.get(params.method, params.method)
+        name = METHOD_NAMES.get(params.method, map_name(params.method))
 
         def job(ctx: Any) -> Any:
+            if params.method == "table":
+                from latent_explorer.core.projection.table_projector import fit_table
+
+                return fit_table(ws.latents, ws.dataset.metadata, params, ctx)
             return project_cached(ws.latents, params, self.parts.cache, ctx, ws.latents_id)
 
         def done(projector: Any) -> None:
@@ -441,7 +454,10 @@ class WorkspaceController(QObject):
             if getattr(projector, "sampled", None):
                 note = (f" (fitted on {projector.sampled:,} of {len(ws.latents):,} points; "
                         "the rest placed by their neighbours)")
-            panel.show_idle(f"{params.method.upper()} map ready{note}")
+            if getattr(projector, "placed", 0):
+                note = (f" ({projector.placed:,} rows without both columns placed by their "
+                        "nearest neighbours)")
+            panel.show_idle(f"{map_name(params.method)} map ready{note}")
             self.update_info()
 
         self.parts.jobs.start(f"Computing {name} of {len(ws.latents):,} points", job, done)
@@ -457,12 +473,16 @@ class WorkspaceController(QObject):
     # --- what is shown --------------------------------------------------------------------
     def update_info(self) -> None:
         """Say in the info line what is shown: the data, the model and the map."""
+        from latent_explorer.core.projection.table_projector import table_columns
+
         ws = self.workspace
         if ws is None:
             self.info_label.setText("Nothing loaded")
             return
         h, w, _ = ws.dataset.image_shape
-        method = ws.projector.params.method.upper().replace("TSNE", "t-SNE")
+        method = map_name(ws.projector.params.method)
+        if method == "Table columns":
+            method = "x, y: " + ", ".join(table_columns(ws.projector.params))
         kind = ("samples from the prior" if ws.dataset.source.startswith("prior:")
                 else "images")
         what = f"{len(ws.dataset):,} {kind} {h}x{w}" if ws.has_images else \

@@ -285,5 +285,5 @@ def _reopen_spec(model: object, dataset: Dataset | str) -> str:
     spec = VectorsSpec.parse(source)
     images = dataset if isinstance(dataset, str) else dataset.source
     if images and images != spec.latents:
-        spec = VectorsSpec(spec.latents, images, spec.metadata)
+        spec = VectorsSpec(spec.latents, images, spec.metadata, spec.xy)
     return spec.to_spec()

@@ -59,11 +59,17 @@ class VectorsSpec:
     latents: str | None
     dataset: str | None = None
     metadata: str | None = None
+    xy: tuple[str, str] | None = None
+    """The table's columns that are the map's x and y (``None``: the map is computed)."""
 
     def to_spec(self) -> str:
-        """``vectors:{"latents": ..., "dataset": ..., "metadata": ...}``."""
-        return VECTORS_PREFIX + json.dumps({"latents": self.latents, "dataset": self.dataset,
-                                            "metadata": self.metadata}, sort_keys=True)
+        """``vectors:{"latents": ..., "dataset": ..., "metadata": ...}`` (and ``"xy"`` when
+        the map is the table's own columns)."""
+        fields: dict[str, object] = {"latents": self.latents, "dataset": self.dataset,
+                                     "metadata": self.metadata}
+        if self.xy is not None:
+            fields["xy"] = list(self.xy)
+        return VECTORS_PREFIX + json.dumps(fields, sort_keys=True)
 
     @classmethod
     def parse(cls, spec: str) -> VectorsSpec:
@@ -72,8 +78,13 @@ class VectorsSpec:
             data = json.loads(spec[len(VECTORS_PREFIX):])
             if not isinstance(data, dict):
                 raise ValueError("not an object")
-            return cls(*(None if data.get(k) is None else str(data[k])
-                         for k in ("latents", "dataset", "metadata")))
+            xy = data.get("xy")
+            if xy is not None and (not isinstance(xy, list) or len(xy) != 2
+                                   or not all(isinstance(v, str) for v in xy)):
+                raise ValueError("xy must name two columns")
+            latents, dataset, metadata = (None if data.get(k) is None else str(data[k])
+                                          for k in ("latents", "dataset", "metadata"))
+            return cls(latents, dataset, metadata, None if xy is None else (xy[0], xy[1]))
         except ValueError as exc:
             raise SpecError(f"{spec!r} is not a readable vectors spec ({exc})") from None
 
@@ -139,7 +150,9 @@ def open_latents_workspace(
         picture.
     params
         The first map (default: a 2-D PCA; with more than :data:`QUICK_PCA_VALUES` values it
-        is fitted on a sample of rows and the window says so).
+        is fitted on a sample of rows and the window says so). A ``table`` projection
+        (:func:`~latent_explorer.core.projection.table_projector.table_params`) takes two of
+        the metadata's number columns as the map's x and y, as they come.
     cache
         Where PCA/UMAP/t-SNE maps are cached.
     ctx
@@ -164,6 +177,8 @@ def open_latents_workspace(
         or images whose count is not N (the message names what and where).
     """
     ctx = ctx or null_context()
+    xy = ((str(params.option("x", "")), str(params.option("y", "")))
+          if params is not None and params.method == "table" else None)
     spec_files: dict[str, str | None] = {"latents": None, "dataset": None, "metadata": None}
     notes: list[str] = []
     found = _Found()
@@ -171,7 +186,8 @@ def open_latents_workspace(
         path = Path(latents).expanduser().resolve()
         spec_files["latents"] = str(path)
         ctx.progress(None, f"Reading {path.name}")
-        values, key = _read_latents_file(path, found, notes)
+        keep = xy or ()
+        values, key = _read_latents_file(path, found, notes, keep)
         label = name or path.name
     else:
         values = _as_vectors(latents, "the vectors")
@@ -207,7 +223,7 @@ def open_latents_workspace(
                                  image_size, cache_dir)
     data = _vectors_dataset(images_dataset, values, found, label, spec_files["latents"], key,
                             notes)
-    spec = VectorsSpec(**spec_files) if spec_files["latents"] else VectorsSpec(None)
+    spec = VectorsSpec(**spec_files, xy=xy) if spec_files["latents"] else VectorsSpec(None)
     model = NoDecoder(dim, spec.to_spec(), f"no model ({label})", NO_DECODER_REASON,
                       cache_key("vectors", key))
     return finish_workspace(data, model, values, params, cache, ctx.sub(0.5, 1.0))
@@ -231,17 +247,18 @@ class _Found:
             self.image_paths = table.image_paths
 
 
-def _read_latents_file(path: Path, found: _Found, notes: list[str]
-                       ) -> tuple[npt.NDArray[np.float32], str]:
+def _read_latents_file(path: Path, found: _Found, notes: list[str],
+                       keep: tuple[str, ...] = ()) -> tuple[npt.NDArray[np.float32], str]:
     if not path.exists():
         raise InputFileError(path, "no such file")
     suffix = path.suffix.lower()
     stat = path.stat()
-    key = cache_key("vectors-file", str(path), str(stat.st_size), str(stat.st_mtime_ns))
+    key = cache_key("vectors-file", str(path), str(stat.st_size), str(stat.st_mtime_ns),
+                    *keep)
     if suffix in (".csv", ".tsv", ".parquet", ".pq"):
         from latent_explorer.core.datasets.table import read_vector_table
 
-        table = read_vector_table(path, need_vectors=True)
+        table = read_vector_table(path, need_vectors=True, keep=keep)
         assert table.vectors is not None
         found.take_table(table)
         notes.append(f"vectors from the columns {table.vector_columns}")
@@ -441,7 +458,11 @@ def finish_workspace(dataset: Dataset, model: NoDecoder, values: npt.NDArray[np.
     params = params or ProjectionParams()
     key = model.fingerprint()
     projector: Projector
-    if params.method == "pca" and values.size > QUICK_PCA_VALUES:
+    if params.method == "table":
+        from latent_explorer.core.projection.table_projector import fit_table
+
+        projector = fit_table(values, dataset.metadata, params, ctx.sub(0.0, 0.9))
+    elif params.method == "pca" and values.size > QUICK_PCA_VALUES:
         from latent_explorer.core.compute.latent_store import quick_pca
 
         ctx.progress(None, f"PCA of {len(values):,} vectors")
@@ -481,5 +502,9 @@ def open_spec_workspace(dataset: Dataset | str, spec: str,
     for path in parsed.paths():
         if not Path(path).exists():
             raise InputFileError(Path(path), "no such file or folder (named by the session)")
+    if parsed.xy is not None:  # the map is the table's own x and y, as when it was opened
+        from latent_explorer.core.projection.table_projector import table_params
+
+        params = table_params(*parsed.xy)
     return open_latents_workspace(parsed.latents, parsed.dataset, None, parsed.metadata,
                                   params=params, cache=cache, ctx=ctx, image_size=image_size)

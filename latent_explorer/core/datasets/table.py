@@ -72,8 +72,10 @@ def is_table_file(path: str | Path) -> bool:
     return Path(path).suffix.lower() in TABLE_SUFFIXES
 
 
-def read_vector_table(path: str | Path, need_vectors: bool = True) -> VectorTable:
+def read_vector_table(path: str | Path, need_vectors: bool = True,
+                      keep: tuple[str, ...] = ()) -> VectorTable:
     """Read a table of vectors (and/or metadata); see the module docstring for the rules.
+    The columns ``keep`` (a map's own x and y) stay metadata, never part of the vector.
 
     Raises
     ------
@@ -95,7 +97,8 @@ def read_vector_table(path: str | Path, need_vectors: bool = True) -> VectorTabl
         table.label_column = label
         used.add(label)
     if need_vectors:
-        vector_cols, vectors = _find_vectors(frame, [c for c in columns if c not in used], path)
+        vector_cols, vectors = _find_vectors(
+            frame, [c for c in columns if c not in used and c not in keep], path)
         table.vectors = vectors
         table.vector_columns = _describe(vector_cols)
         used.update(vector_cols)

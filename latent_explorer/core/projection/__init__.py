@@ -1,4 +1,5 @@
-"""Projections of latents onto a 2-D or 3-D map, and back: PCA, UMAP and t-SNE.
+"""Projections of latents onto a 2-D or 3-D map, and back: PCA, UMAP and t-SNE (and a
+table's own x and y columns, :mod:`~latent_explorer.core.projection.table_projector`).
 
 :func:`fit_projection` fits the method that ``params.method`` names. Every projector has
 ``params``, ``coords`` (float32), ``transform``, ``inverse``, ``sampled`` (how many points the
@@ -76,12 +77,15 @@ def fit_projection(
         return fit_umap(latents, params, ctx)
     if params.method == "tsne":
         return fit_tsne(latents, params, ctx)
+    if params.method == "table":
+        raise LatentExplorerError("a map of a table's columns is read from the table, not "
+                                  "fitted on the vectors (table_projector.fit_table)")
     raise _unknown(params.method)
 
 
 def projector_from_arrays(
     params: ProjectionParams, arrays: Mapping[str, npt.NDArray[Any]]
-) -> FittedProjector:
+) -> FittedProjector | NeighborProjector:
     """Rebuild a projector from its ``to_arrays()`` output (e.g. a loaded ``.npz``).
 
     Raises
@@ -95,4 +99,8 @@ def projector_from_arrays(
         return UMAPProjector.from_arrays(params, arrays)
     if params.method == "tsne":
         return TSNEProjector.from_arrays(params, arrays)
+    if params.method == "table":
+        from latent_explorer.core.projection.table_projector import TableProjector
+
+        return TableProjector.from_arrays(params, arrays)
     raise _unknown(params.method)

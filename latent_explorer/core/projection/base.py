@@ -15,6 +15,10 @@ import numpy as np
 import numpy.typing as npt
 
 METHODS = ("pca", "umap", "tsne")
+"""The methods fitted on the latents."""
+MAP_METHODS = (*METHODS, "table")
+"""Every kind of map: the fitted methods, and ``table`` (x and y read from two of a table's
+columns, see :mod:`~latent_explorer.core.projection.table_projector`)."""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,11 @@ Stored in the session file (schema version 3) under ``"analysis"``::
                  "opacity_by": "", "cluster_method": "kmeans", "cluster_param": 12,
                  "clusters": "analysis.clusters", "scores": {"density": "analysis.density"},
                  "outlier_score": "density", "outlier_count": 24,
-                 "neighbor_k": 10, "neighbor_metric": "euclidean"}
+                 "neighbor_k": 10, "neighbor_metric": "euclidean",
+                 "card_columns": ["species", "id"], "chart_columns": ["score", "taken"]}
+
+``card_columns`` and ``chart_columns`` (the fields a row's card shows, the columns charted
+beside the map) may be absent: older version 3 files have neither.
 
 Arrays live in ``arrays.npz`` like every other: ``selection`` and ``clusters`` int64 (a
 cluster id per sample, -1 for HDBSCAN's noise), scores float32 per sample.
@@ -50,6 +54,10 @@ class AnalysisSnapshot:
     outlier_count: int = 24
     neighbor_k: int = 10
     neighbor_metric: str = "euclidean"
+    card_columns: tuple[str, ...] = ()
+    """The columns a row's card shows (empty: the first few with a value)."""
+    chart_columns: tuple[str, ...] = ()
+    """The columns charted beside the map (empty: the first few that chart)."""
 
     def arrays(self) -> list[npt.NDArray[Any]]:
         """Its per-sample arrays (for checks that they fit one dataset)."""
@@ -75,6 +83,8 @@ def encode_analysis(snapshot: AnalysisSnapshot,
         "outlier_count": int(snapshot.outlier_count),
         "neighbor_k": int(snapshot.neighbor_k),
         "neighbor_metric": snapshot.neighbor_metric,
+        "card_columns": list(snapshot.card_columns),
+        "chart_columns": list(snapshot.chart_columns),
     }
 
 
@@ -122,12 +132,21 @@ def decode_analysis(r: Any, value: Any) -> AnalysisSnapshot:
         neighbor_k=r.integer(a.get("neighbor_k", 10), "analysis.neighbor_k", 1),
         neighbor_metric=r.choice(a.get("neighbor_metric", "euclidean"),
                                  "analysis.neighbor_metric", NEIGHBOR_METRICS),
+        card_columns=_names(r, a.get("card_columns", []), "analysis.card_columns"),
+        chart_columns=_names(r, a.get("chart_columns", []), "analysis.chart_columns"),
     )
     lengths = {len(array) for array in snapshot.arrays()}
     if len(lengths) > 1:
         raise r.fail("analysis", f"holds clusters and scores of different lengths "
                                  f"({sorted(lengths)}); they describe one dataset")
     return snapshot
+
+
+def _names(r: Any, value: Any, where: str) -> tuple[str, ...]:
+    """A list of column names."""
+    if not isinstance(value, list):
+        raise r.fail(where, f"must be a list of column names, not {type(value).__name__}")
+    return tuple(r.text(item, f"{where}[{i}]") for i, item in enumerate(value))
 
 
 def check_fits(r: Any, snapshot: AnalysisSnapshot, count: int) -> None:

@@ -38,12 +38,19 @@ if TYPE_CHECKING:
         cluster_param: SignalInstance
         named_selections: SignalInstance
         attributes: SignalInstance
+        card_columns: SignalInstance
+        chart_columns: SignalInstance
+        table_rows: SignalInstance
+        search_text: SignalInstance
 
 IntArray = npt.NDArray[np.int64]
 SelectMode = Literal["replace", "add", "remove", "toggle"]
 TOOLS = ("pan", "lasso", "rectangle")
 """What a left drag on the map does."""
 OUTLIER_SCORES = ("error", "density")
+TABLE_ROWS = ("auto", "selection", "filter", "neighbors", "all")
+"""Which rows the table lists: ``auto`` (the selection, else the rows the filter shows, else
+every row), the ``selection``, the rows the ``filter`` shows, the ``neighbors``, or ``all``."""
 
 
 def _empty() -> IntArray:
@@ -95,6 +102,16 @@ class AnalysisState:
     """Selections the user saved under a name (kept in the session)."""
     attributes: tuple[AttributeVector, ...] = ()
     """Attribute directions the user made (kept in the session)."""
+    card_columns: tuple[str, ...] = ()
+    """The columns a row's card shows (neighbours, the selection, the clicked sample), in
+    order; empty: the first few that have a value (kept in the session)."""
+    chart_columns: tuple[str, ...] = ()
+    """The columns charted beside the map, in order; empty: the first few that have a chart
+    (kept in the session)."""
+    table_rows: str = "auto"
+    """Which rows the table lists: one of :data:`TABLE_ROWS`."""
+    search_text: str = ""
+    """The words searched for in the text columns (empty: no search)."""
 
     # --- selection ------------------------------------------------------------------------
     def select(self, indices: npt.ArrayLike, mode: SelectMode = "replace") -> None:

@@ -60,6 +60,10 @@ class ProjectionSettings:
     seed: int = 0
     coords: FloatArray | None = None
     """``(N, n_components)`` map coordinates, so reopening needs no recomputation."""
+    x_column: str = ""
+    """Method ``table``: the column that is the map's x."""
+    y_column: str = ""
+    """Method ``table``: the column that is the map's y."""
 
 
 @dataclass(eq=False)

@@ -15,7 +15,7 @@ import numpy as np
 
 from latent_explorer.core.interpolation.easing import EASINGS
 from latent_explorer.core.interpolation.paths import INTERPOLATIONS
-from latent_explorer.core.projection.base import METHODS
+from latent_explorer.core.projection.base import MAP_METHODS
 from latent_explorer.core.session.analysis_data import check_fits, decode_analysis
 from latent_explorer.core.session.data import (
     AttributeVector,
@@ -209,14 +209,19 @@ def _projection(r: _Reader, value: Any) -> ProjectionSettings:
         raise r.fail("projection.n_components", f"must be 2 or 3, not {n_components}")
     coords = p.get("coords")
     settings = ProjectionSettings(
-        method=r.choice(p.get("method", "pca"), "projection.method", METHODS),
+        method=r.choice(p.get("method", "pca"), "projection.method", MAP_METHODS),
         n_components=n_components,
         n_neighbors=r.integer(p.get("n_neighbors", 15), "projection.n_neighbors", 2),
         min_dist=r.number(p.get("min_dist", 0.1), "projection.min_dist"),
         perplexity=r.number(p.get("perplexity", 30.0), "projection.perplexity", positive=True),
         seed=r.integer(p.get("seed", 0), "projection.seed", 0),
         coords=None if coords is None else r.floats(coords, "projection.coords", 2),
+        x_column=r.text(p.get("x_column", ""), "projection.x_column"),
+        y_column=r.text(p.get("y_column", ""), "projection.y_column"),
     )
+    if settings.method == "table" and not (settings.x_column and settings.y_column):
+        raise r.fail("projection", "is a map of a table's columns but names no x_column and "
+                                   "y_column")
     if settings.coords is not None and settings.coords.shape[1] != n_components:
         raise r.fail("projection.coords", f"has {settings.coords.shape[1]} columns for "
                                           f"{n_components} components")

@@ -215,6 +215,6 @@ def relocate(session: SessionData, old: str | Path, new: str | Path) -> SessionD
     if is_vectors_spec(model_spec):  # a map with no decoder names its files inside its spec
         files = VectorsSpec.parse(model_spec)
         model_spec = VectorsSpec(moved(files.latents), moved(files.dataset),
-                                 moved(files.metadata)).to_spec()
+                                 moved(files.metadata), files.xy).to_spec()
     model = dataclasses.replace(session.model, spec=moved(model_spec) or "")
     return dataclasses.replace(session, dataset=dataset, model=model)

@@ -90,7 +90,8 @@ def encode_session(session: SessionData) -> tuple[Document, Arrays]:
         "projection": {"method": p.method, "n_components": int(p.n_components),
                        "n_neighbors": int(p.n_neighbors), "min_dist": float(p.min_dist),
                        "perplexity": float(p.perplexity), "seed": int(p.seed),
-                       "coords": put("projection.coords", p.coords, np.float32)},
+                       "coords": put("projection.coords", p.coords, np.float32),
+                       "x_column": p.x_column, "y_column": p.y_column},
         "view": {
             "current_latent": put("view.current_latent", session.current_latent, np.float32),
             "probe_position": _floats(session.probe_position),

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
         min_dist: SignalInstance
         perplexity: SignalInstance
         seed: SignalInstance
+        x_column: SignalInstance
+        y_column: SignalInstance
 
 
 @evented
@@ -71,7 +73,7 @@ class ProjectionState:
         events: ClassVar[ProjectionEvents]
 
     method: str = "pca"
-    """``pca``, ``umap`` or ``tsne``."""
+    """``pca``, ``umap``, ``tsne``, or ``table`` (the table's own x and y columns)."""
     n_components: int = 2
     """2 for the flat map, 3 for the 3-D view."""
     n_neighbors: int = 15
@@ -82,10 +84,17 @@ class ProjectionState:
     """t-SNE: the effective number of neighbours each point attends to."""
     seed: int = 0
     """Random seed, so a layout can be reproduced."""
+    x_column: str = ""
+    """``table``: the column that is the map's x (e.g. ``umap_x``)."""
+    y_column: str = ""
+    """``table``: the column that is the map's y."""
 
     def to_params(self) -> ProjectionParams:
         """The frozen parameters of the current choice."""
         options: tuple[tuple[str, object], ...] = ()
+        if self.method == "table":
+            return ProjectionParams("table", 2, 0, (("x", self.x_column),
+                                                    ("y", self.y_column)))
         if self.method == "umap":
             options = (("min_dist", float(self.min_dist)), ("n_neighbors", int(self.n_neighbors)))
         elif self.method == "tsne":

@@ -73,8 +73,11 @@ def save_vectors_beside(session_path: str | Path, session: SessionData,
         else:
             images = paths["images"]
             _write_npy(images, np.ascontiguousarray(dataset.images, dtype=np.uint8))
+    params = ws.projector.params
+    xy = ((str(params.option("x", "")), str(params.option("y", "")))
+          if params.method == "table" else None)
     spec = VectorsSpec(str(paths["latents"]), None if images is None else str(images),
-                       None if metadata is None else str(metadata))
+                       None if metadata is None else str(metadata), xy)
     ref = dataclasses.replace(session.dataset, spec=spec.dataset or spec.latents or "",
                               labels=None)
     model = dataclasses.replace(session.model, spec=spec.to_spec())

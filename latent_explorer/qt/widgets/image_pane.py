@@ -1,4 +1,5 @@
-"""A pane that shows one small image large and crisp, with a caption."""
+"""A pane that shows one small image large and crisp, with a caption (or, for a sample with
+no picture, its fields)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ class QtImagePane(QWidget):
         self.array: np.ndarray | None = None
         self.error: str | None = None
         self._qimage: QImage | None = None
+        self.fields: list[tuple[str, str]] = []
+        """``(column, value)`` lines shown instead of a picture the sample does not have."""
         self.paint_count = 0
         self.setMinimumSize(96, 96)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -41,6 +44,11 @@ class QtImagePane(QWidget):
         self.error = None
         if caption is not None:
             self.caption = caption
+        self.update()
+
+    def set_fields(self, fields: list[tuple[str, str]]) -> None:
+        """The sample's fields, shown (as ``column  value`` lines) when it has no picture."""
+        self.fields = list(fields)
         self.update()
 
     def show_error(self, message: str) -> None:
@@ -78,6 +86,8 @@ class QtImagePane(QWidget):
             painter.setPen(QColor(220, 70, 60))
             painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                              self.error)
+        elif self.fields:
+            self._draw_fields(painter, text_rect)
         elif self.placeholder:
             painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
             painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
@@ -93,3 +103,25 @@ class QtImagePane(QWidget):
         painter.end()
         self.paint_count += 1
         self.painted.emit()
+
+    def _draw_fields(self, painter: QPainter, area: QRect) -> None:
+        """The fields as two columns, names dimmed, centred in ``area``."""
+        metrics = painter.fontMetrics()
+        line = metrics.lineSpacing() + 2
+        rows = self.fields[: max(1, area.height() // line)]
+        names = min(max(metrics.horizontalAdvance(n) for n, _ in rows) + 12, area.width() // 2)
+        top = area.y() + max(0, (area.height() - len(rows) * line) // 2)
+        text = self.palette().color(QPalette.ColorRole.Text)
+        dim = QColor(text)
+        dim.setAlpha(150)
+        for i, (name, value) in enumerate(rows):
+            y = top + i * line
+            painter.setPen(dim)
+            painter.drawText(QRect(area.x(), y, names - 8, line),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             metrics.elidedText(name, Qt.TextElideMode.ElideRight, names - 8))
+            painter.setPen(text)
+            room = area.width() - names
+            painter.drawText(QRect(area.x() + names, y, room, line),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             metrics.elidedText(value, Qt.TextElideMode.ElideRight, room))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -19,6 +19,14 @@ from PySide6.QtWidgets import (
 from latent_explorer.core.session.state import ProjectionState
 
 METHOD_NAMES = {"pca": "PCA (instant)", "umap": "UMAP", "tsne": "t-SNE"}
+TABLE_NAME = "Table columns"
+"""The method item of a map read from two of the table's number columns (offered when the
+data has at least two)."""
+
+
+def map_name(method: str) -> str:
+    """A map method as the window names it (``PCA``, ``UMAP``, ``t-SNE``, ``Table columns``)."""
+    return {"tsne": "t-SNE", "table": TABLE_NAME}.get(method, method.upper())
 
 
 class QtProjectionPanel(QWidget):
@@ -53,8 +61,15 @@ class QtProjectionPanel(QWidget):
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, 2**31 - 1)
         self.seed_spin.setToolTip("Random seed: the same seed gives the same layout")
+        self.x_combo = QComboBox()
+        self.x_combo.setToolTip("The table's column that is the map's x, taken as it is")
+        self.y_combo = QComboBox()
+        self.y_combo.setToolTip("The table's column that is the map's y, taken as it is")
+        self.table_columns: list[str] = []
         form = QFormLayout()
         form.addRow("Method", self.method_combo)
+        form.addRow("x", self.x_combo)
+        form.addRow("y", self.y_combo)
         form.addRow("Neighbours", self.neighbors_spin)
         form.addRow("Min. distance", self.min_dist_spin)
         form.addRow("Perplexity", self.perplexity_spin)
@@ -107,17 +122,56 @@ class QtProjectionPanel(QWidget):
         self.min_dist_spin.valueChanged.connect(lambda v: setattr(state, "min_dist", float(v)))
         self.perplexity_spin.valueChanged.connect(lambda v: setattr(state, "perplexity", float(v)))
         self.seed_spin.valueChanged.connect(lambda v: setattr(state, "seed", int(v)))
+        self.x_combo.activated.connect(lambda _: self._on_axis_chosen("x_column", self.x_combo))
+        self.y_combo.activated.connect(lambda _: self._on_axis_chosen("y_column", self.y_combo))
         self.apply_button.clicked.connect(self.apply_requested)
         self.cancel_button.clicked.connect(self.cancel_requested)
         state.events.connect(self._sync_from_state)
 
     def _on_method_combo_changed(self, index: int) -> None:
-        self.state.method = str(self.method_combo.itemData(index))
+        method = str(self.method_combo.itemData(index))
+        if method == "table" and not (self.state.x_column in self.table_columns
+                                      and self.state.y_column in self.table_columns):
+            self.state.x_column, self.state.y_column = guess_axes(self.table_columns)
+        self.state.method = method
         self.apply_requested.emit()
+
+    def _on_axis_chosen(self, field: str, combo: QComboBox) -> None:
+        setattr(self.state, field, str(combo.currentText()))
+        if self.state.method == "table":
+            self.apply_requested.emit()
+
+    def set_table_columns(self, names: list[str]) -> None:
+        """The table's number columns that can be the map's x and y: with two or more,
+        "Table columns" is offered as a method. A table map whose columns are gone falls
+        back to PCA."""
+        self.table_columns = list(names)
+        at = self.method_combo.findData("table")
+        offered = len(names) >= 2
+        self.method_combo.blockSignals(True)
+        if offered and at < 0:
+            self.method_combo.addItem(TABLE_NAME, "table")
+            self.method_combo.setItemData(
+                self.method_combo.count() - 1,
+                "The map's x and y are two of the table's number columns (a layout made "
+                "elsewhere, e.g. umap_x and umap_y), as they come; neighbours and clusters "
+                "still use the vectors", Qt.ItemDataRole.ToolTipRole)
+        elif not offered and at >= 0:
+            self.method_combo.removeItem(at)
+        self.method_combo.blockSignals(False)
+        for combo in (self.x_combo, self.y_combo):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(self.table_columns)
+            combo.blockSignals(False)
+        if self.state.method == "table" and not (
+                self.state.x_column in names and self.state.y_column in names):
+            self.state.method = "pca"
+        self._sync_from_state()
 
     def _sync_from_state(self, *_: object) -> None:
         widgets = (self.method_combo, self.neighbors_spin, self.min_dist_spin,
-                   self.perplexity_spin, self.seed_spin)
+                   self.perplexity_spin, self.seed_spin, self.x_combo, self.y_combo)
         for w in widgets:
             w.blockSignals(True)
         try:
@@ -126,6 +180,8 @@ class QtProjectionPanel(QWidget):
             self.min_dist_spin.setValue(self.state.min_dist)
             self.perplexity_spin.setValue(self.state.perplexity)
             self.seed_spin.setValue(self.state.seed)
+            self.x_combo.setCurrentIndex(self.x_combo.findText(self.state.x_column))
+            self.y_combo.setCurrentIndex(self.y_combo.findText(self.state.y_column))
         finally:
             for w in widgets:
                 w.blockSignals(False)
@@ -133,7 +189,9 @@ class QtProjectionPanel(QWidget):
         self._form.setRowVisible(self.neighbors_spin, method == "umap")
         self._form.setRowVisible(self.min_dist_spin, method == "umap")
         self._form.setRowVisible(self.perplexity_spin, method == "tsne")
-        self._form.setRowVisible(self.seed_spin, method != "pca")
+        self._form.setRowVisible(self.seed_spin, method not in ("pca", "table"))
+        self._form.setRowVisible(self.x_combo, method == "table")
+        self._form.setRowVisible(self.y_combo, method == "table")
 
     # --- job display (driven by the window's job runner) ----------------------------------
     def show_running(self, title: str) -> None:
@@ -159,3 +217,15 @@ class QtProjectionPanel(QWidget):
         self.progress_bar.setVisible(False)
         self.cancel_button.setEnabled(False)
         self.status_label.setText(message)
+
+
+def guess_axes(names: list[str]) -> tuple[str, str]:
+    """The pair of columns most likely meant as x and y: ``umap_x``/``umap_y``,
+    ``x``/``y``, ``tsne1``/``tsne2``..., else the first two."""
+    for name in names:
+        for x_end, y_end in (("x", "y"), ("X", "Y"), ("1", "2"), ("0", "1")):
+            if name.endswith(x_end):
+                partner = name[: len(name) - len(x_end)] + y_end
+                if partner in names and partner != name:
+                    return name, partner
+    return (names[0], names[1]) if len(names) >= 2 else ("", "")

@@ -42,6 +42,7 @@ class QtNeighborsPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.metric_combo, 1)
         row.addWidget(self.k_spin)
+        self._row = row
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.grid = QtThumbnailGrid(side=48, placeholder="Click a sample on the map to see its "
@@ -75,6 +76,10 @@ class QtNeighborsPanel(QWidget):
         self.k_spin.blockSignals(True)
         self.k_spin.setValue(s.neighbor_k)
         self.k_spin.blockSignals(False)
+
+    def add_header_widget(self, widget: QWidget) -> None:
+        """Put ``widget`` (e.g. the card fields' picker) beside the metric and k."""
+        self._row.addWidget(widget)
 
     def show_status(self, text: str) -> None:
         """A line above the thumbnails (what the neighbours are of, or why there are none)."""

@@ -1,10 +1,20 @@
-"""A grid of small images (optionally pairs: original beside its reconstruction) to click."""
+"""A grid of small images (optionally pairs: original beside its reconstruction) to click;
+with fields, a compact card per item: its picture (if any) beside the row's fields."""
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from latent_explorer.qt.images import array_to_qimage
@@ -12,6 +22,10 @@ from latent_explorer.qt.images import array_to_qimage
 GAP = 6
 CAPTION_H = 14
 HIGHLIGHT = QColor("#ffd166")
+CARD_TEXT_W = 150
+"""Width of a card's fields beside its picture (pixels)."""
+FIELD_LINES = 4
+"""Fields a card shows at most."""
 
 
 class QtThumbnailGrid(QWidget):
@@ -24,6 +38,9 @@ class QtThumbnailGrid(QWidget):
 
     item_clicked = Signal(int)
     """The key (usually a sample index) of the clicked item. Emitted on the GUI thread."""
+    items_changed = Signal()
+    """New items were set (:meth:`set_items`), so their fields may be added. Emitted on the
+    GUI thread."""
 
     def __init__(self, side: int = 48, placeholder: str = "", parent: QWidget | None = None):
         super().__init__(parent)
@@ -35,6 +52,8 @@ class QtThumbnailGrid(QWidget):
         self.second: list[QImage | None] | None = None
         self.highlight: int | None = None
         self.colours: list[QColor] | None = None
+        self.fields: list[list[tuple[str, str]]] | None = None
+        """Each item's ``(column, value)`` fields: with them, items are cards."""
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMinimumHeight(side + CAPTION_H + 2 * GAP)
 
@@ -48,6 +67,14 @@ class QtThumbnailGrid(QWidget):
         self.captions = captions if captions is not None else [f"#{k}" for k in self.keys]
         self.second = [None] * len(self.keys) if paired else None
         self.colours = None
+        self.fields = None
+        self._relayout()
+        self.items_changed.emit()
+
+    def set_fields(self, fields: list[list[tuple[str, str]]] | None) -> None:
+        """Show each item as a card with its fields, ``(column, value)`` pairs in the order
+        of the keys (``None``: pictures only, as before)."""
+        self.fields = None if fields is None else [list(f) for f in fields]
         self._relayout()
 
     def set_colours(self, colours: list[QColor] | None) -> None:
@@ -70,10 +97,32 @@ class QtThumbnailGrid(QWidget):
         self.update()
 
     # --- geometry -------------------------------------------------------------------------
-    def _cell_size(self) -> QSize:
-        width = self.side * (2 if self.second is not None else 1) + (
+    def _small_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(max(6.5, font.pointSizeF() * 0.78))
+        return font
+
+    def _pictures_shown(self) -> bool:
+        """Whether cards leave room for pictures (some item has one, or a second)."""
+        return self.fields is None or self.second is not None or any(
+            image is not None for image in self.first)
+
+    def _picture_width(self) -> int:
+        if not self._pictures_shown():
+            return 0
+        return self.side * (2 if self.second is not None else 1) + (
             2 if self.second is not None else 0)
-        return QSize(width, self.side + CAPTION_H)
+
+    def _cell_size(self) -> QSize:
+        width = self._picture_width()
+        if self.fields is None:
+            return QSize(width, self.side + CAPTION_H)
+        line = QFontMetrics(self._small_font()).lineSpacing()
+        lines = max([len(f) for f in self.fields] + [1])
+        text_h = (min(lines, FIELD_LINES) + 1) * line
+        picture_h = self.side + CAPTION_H if width else 0
+        return QSize(width + (4 if width else 0) + CARD_TEXT_W,
+                     max(picture_h, text_h) + 2)
 
     def _columns(self) -> int:
         cell = self._cell_size()
@@ -84,8 +133,11 @@ class QtThumbnailGrid(QWidget):
         cell = self._cell_size()
         cols = self._columns()
         row, col = divmod(i, cols)
-        return QRect(GAP + col * (cell.width() + GAP), GAP + row * (cell.height() + GAP),
-                     cell.width(), cell.height())
+        width = cell.width()
+        if self.fields is not None:  # cards share the row's width: longer fields read whole
+            width = max(width, (self.width() - GAP) // cols - GAP)
+        return QRect(GAP + col * (width + GAP), GAP + row * (cell.height() + GAP),
+                     width, cell.height())
 
     def _relayout(self) -> None:
         rows = -(-len(self.keys) // self._columns()) if self.keys else 1
@@ -110,13 +162,17 @@ class QtThumbnailGrid(QWidget):
                              self.placeholder)
             painter.end()
             return
-        font = QFont(painter.font())
-        font.setPointSizeF(max(6.5, font.pointSizeF() * 0.78))
-        painter.setFont(font)
+        painter.setFont(self._small_font())
         text_colour = self.palette().color(QPalette.ColorRole.Text)
         for i, key in enumerate(self.keys):
             rect = self.cell_rect(i)
             if not rect.intersects(event.rect()):
+                continue
+            if self.fields is not None:
+                self._draw_card(painter, i, rect, text_colour)
+                if key == self.highlight:
+                    painter.setPen(HIGHLIGHT)
+                    painter.drawRect(rect.adjusted(-2, -2, 1, 1))
                 continue
             image_rect = QRect(rect.x(), rect.y(), self.side, self.side)
             self._draw_image(painter, image_rect, self.first[i])
@@ -132,6 +188,47 @@ class QtThumbnailGrid(QWidget):
                 painter.setPen(HIGHLIGHT)
                 painter.drawRect(rect.adjusted(-2, -2, 1, 1))
         painter.end()
+
+    def _draw_card(self, painter: QPainter, i: int, rect: QRect, text: QColor) -> None:
+        """Item ``i`` as a card: its picture(s) and caption on the left (when pictures are
+        shown), its caption and fields as ``name value`` lines beside."""
+        painter.fillRect(rect, self.palette().color(QPalette.ColorRole.AlternateBase))
+        width = self._picture_width()
+        if width:
+            image_rect = QRect(rect.x(), rect.y(), self.side, self.side)
+            self._draw_image(painter, image_rect, self.first[i])
+            if self.second is not None:
+                self._draw_image(painter, image_rect.translated(self.side + 2, 0),
+                                 self.second[i])
+        if self.colours is not None and i < len(self.colours):
+            painter.fillRect(QRect(rect.x(), rect.bottom() - 2, rect.width(), 3),
+                             self.colours[i])
+        metrics = painter.fontMetrics()
+        line = metrics.lineSpacing()
+        left = rect.x() + width + (4 if width else 3)
+        room = rect.right() - left - 2
+        painter.setPen(text)
+        bold = QFont(painter.font())
+        bold.setBold(True)
+        plain = painter.font()
+        painter.setFont(bold)
+        painter.drawText(QRect(left, rect.y(), room, line), Qt.AlignmentFlag.AlignLeft,
+                         self.captions[i])
+        painter.setFont(plain)
+        dim = QColor(text)
+        dim.setAlpha(150)
+        fields = self.fields[i] if self.fields is not None and i < len(self.fields) else []
+        for row, (name, value) in enumerate(fields[:FIELD_LINES]):
+            y = rect.y() + (row + 1) * line
+            painter.setPen(dim)
+            label = metrics.elidedText(name, Qt.TextElideMode.ElideRight, room // 2)
+            painter.drawText(QRect(left, y, room, line), Qt.AlignmentFlag.AlignLeft, label)
+            shift = metrics.horizontalAdvance(label + " ")
+            painter.setPen(text)
+            painter.drawText(QRect(left + shift, y, room - shift, line),
+                             Qt.AlignmentFlag.AlignLeft,
+                             metrics.elidedText(value, Qt.TextElideMode.ElideRight,
+                                                room - shift))
 
     def _draw_image(self, painter: QPainter, rect: QRect, image: QImage | None) -> None:
         if image is None:
