@@ -124,7 +124,7 @@ def explore(
     from latent_explorer.qt.main_window import MainWindow
     from latent_explorer.qt.window_host import run_until_closed, save_screenshot
 
-    make_application()
+    make_application(headless_ok=screenshot is not None)
     window = MainWindow()
     if projection is not None:
         window.projection.method = projection

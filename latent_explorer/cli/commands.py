@@ -20,6 +20,10 @@ from latent_explorer.cli.common import (
 
 def cmd_gui(args: argparse.Namespace) -> int:
     _check_gui_inputs(args)
+    if not args.screenshot:  # (a screenshot draws offscreen where there is no screen)
+        from latent_explorer.qt.display_check import check_display
+
+        check_display()  # before the window's modules load: Qt would abort with no word
     from latent_explorer.qt.app import run_app
 
     return run_app(args)

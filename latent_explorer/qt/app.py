@@ -18,10 +18,22 @@ from latent_explorer.qt.main_window import MainWindow
 SCREENSHOT_TIMEOUT_S = 600
 
 
-def make_application(argv: list[str] | None = None) -> QApplication:
-    """The QApplication (created once), named so settings and window titles are right."""
+def make_application(argv: list[str] | None = None, headless_ok: bool = False
+                     ) -> QApplication:
+    """The QApplication (created once), named so settings and window titles are right.
+
+    Before Qt starts, it is asked whether a window can open here at all: Qt itself would abort
+    the process with no useful word. Where none can, this raises
+    :class:`~latent_explorer.qt.display_check.NoDisplayError` (one line: what is missing and
+    what to do), or, with ``headless_ok`` (a screenshot, which needs no screen), draws
+    offscreen instead.
+    """
     app = cast("QApplication | None", QApplication.instance())
     if app is None:
+        from latent_explorer.qt.display_check import check_display, use_offscreen_if_no_display
+
+        if not (headless_ok and use_offscreen_if_no_display()):
+            check_display()
         app = QApplication(argv or [sys.argv[0]])
     app.setApplicationName("Latent Explorer")
     app.setOrganizationName("latent-explorer")
@@ -204,7 +216,7 @@ def run_app(args: argparse.Namespace) -> int:
     """Open the window on ``args.dataset`` / ``args.model`` and run until it closes."""
     started = time.perf_counter()
     dataset, model = first_inputs(args)
-    app = make_application()
+    app = make_application(headless_ok=bool(args.screenshot))
     from latent_explorer.core.session.autosave import RecoveryStore
     from latent_explorer.qt.crash_handler import install_crash_handler
 
