@@ -81,12 +81,13 @@ def plan_training(image_shape: tuple[int, int, int], count: int,
 def default_model_folder(dataset_name: str, root: Path | None = None) -> Path:
     """A new folder for a model trained in the window: ``<models>/<dataset>-vae-<time>``.
 
-    ``<models>`` is the user's data folder for the app (``root`` overrides it).
+    ``<models>`` is the user's data folder for the app (``$LATENT_EXPLORER_DATA``; ``root``
+    overrides it).
     """
     if root is None:
-        from platformdirs import user_data_dir
+        from latent_explorer.core.app_folders import default_data_dir
 
-        root = Path(user_data_dir("latent-explorer", appauthor=False)) / "models"
+        root = default_data_dir() / "models"
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", dataset_name).strip("-.") or "dataset"
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder = root / f"{safe}-vae-{stamp}"

@@ -69,10 +69,11 @@ _WARNING_STYLE = "color: #b35c00; font-weight: bold;"
 
 
 def default_fallback_folder() -> Path:
-    """Where cards go when the checkpoint's folder cannot be written: the config folder."""
-    from platformdirs import user_config_dir
+    """Where cards go when the checkpoint's folder cannot be written: the config folder
+    (``$LATENT_EXPLORER_CONFIG``)."""
+    from latent_explorer.core.settings_file import default_config_dir
 
-    return Path(user_config_dir("latent-explorer", appauthor=False)) / "model-cards"
+    return default_config_dir() / "model-cards"
 
 
 class QtOpenModelDialog(QDialog):
