@@ -15,13 +15,12 @@ from latent_explorer.cli import commands
 from latent_explorer.cli.atlas import add_atlas_parser, cmd_atlas
 from latent_explorer.cli.cache import add_cache_parser, cmd_cache
 from latent_explorer.cli.common import (
-    DATASET_HELP,
     add_data_args,
-    add_image_size_arg,
     join_negative_values,
 )
 from latent_explorer.cli.render import add_render_parser
 from latent_explorer.cli.scale import SCALE_HANDLERS, add_scale_commands
+from latent_explorer.cli.train import add_train_parser, cmd_train
 
 DESCRIPTION = """\
 Explore the latent space of a generative model: a live map of your dataset that decodes
@@ -110,23 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     proj.add_argument("--out", metavar="FILE.csv|FILE.npy",
                       help="save the map coordinates (CSV with index,label,x,y[,z] or .npy)")
 
-    train = sub.add_parser("train", help="train the project's own VAE on a dataset",
-                           description="Train a VAE on a dataset and save it as "
-                           "model.safetensors + model.json in --out.")
-    train.add_argument("--dataset", default="digits", metavar="SPEC", help=DATASET_HELP)
-    train.add_argument("--labels", metavar="FILE", help="labels file for an IDX dataset")
-    add_image_size_arg(train)
-    train.add_argument("--out", required=True, metavar="DIR", help="folder to write the model to")
-    train.add_argument("--latent-dim", type=int, default=8)
-    train.add_argument("--hidden", default="256,128", metavar="N,N",
-                       help="hidden layer sizes of encoder and decoder (default 256,128)")
-    train.add_argument("--kind", choices=("mlp", "conv"), default="mlp",
-                       help="fully connected (mlp, the default) or convolutional (conv: "
-                       "--hidden lists channel counts; H and W must be divisible by 2^layers)")
-    train.add_argument("--epochs", type=int, default=100)
-    train.add_argument("--batch-size", type=int, default=128)
-    train.add_argument("--lr", type=float, default=2e-3, help="learning rate")
-    train.add_argument("--seed", type=int, default=0)
+    add_train_parser(sub)
 
     dec = sub.add_parser("decode", help="decode one latent into an image",
                          description="Decode a latent vector and save the image as PNG.")
@@ -171,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(["gui", *words])
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "gui": commands.cmd_gui, "info": commands.cmd_info, "encode": commands.cmd_encode,
-        "project": commands.cmd_project, "train": commands.cmd_train,
+        "project": commands.cmd_project, "train": cmd_train,
         "decode": commands.cmd_decode, "bench": commands.cmd_bench,
         "render": commands.cmd_render, "atlas": cmd_atlas, "cache": cmd_cache,
     }
