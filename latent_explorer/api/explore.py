@@ -45,8 +45,10 @@ def explore(
     model
         An ``nn.Module`` or any object with ``decode`` (and optionally ``encode``), the app's
         model (from :func:`latent_explorer.load_model`), or a model spec as ``--model`` takes
-        (``"demo"``, a file or folder). ``None``: the callables ``decode=`` / ``encode=``, or
-        else the bundled demo model.
+        (``"demo"``, a file or folder). ``None``: the callables ``decode=`` / ``encode=``; else,
+        with ``data``, what ``latent-explorer gui --dataset`` opens for data alone
+        (``"auto"``): the bundled demo model where it fits the images, else a map of the
+        images' own pixels with **Train a model on these images**; with no data, the demo.
     data
         Images: numpy arrays ``(N, H, W)``, ``(N, H, W, C)`` or ``(N, C, H, W)`` (uint8 or
         float), torch tensors, a torch ``Dataset``, a list of PIL images, the app's dataset,
@@ -160,12 +162,30 @@ def _load(model: Any, data: Any, labels: Any, metadata: Any, trust_code: bool, d
             dataset = load_dataset(dataset)
     else:
         dataset = load_dataset(data, labels, metadata, image_size=image_size)
+        if _auto(model, decode, encode):
+            # As the command line does for a dataset alone: the demo model where it fits,
+            # else the images' own pixels (the window says why and offers training).
+            from latent_explorer.core.compute.pipeline import AUTO_MODEL_SPEC
+
+            if options:
+                raise SpecError(f"{', '.join(sorted(options))} describe a model: give "
+                                "the model too")
+            return dataset, AUTO_MODEL_SPEC
     samples = None
     if not isinstance(dataset, str) and len(dataset):
         samples = dataset.float_batch(0, min(SAMPLE_COUNT, len(dataset)))
     loaded = load_model(model, decode=decode, encode=encode, trust_code=trust_code,
                         sample_images=samples, **options)
     return dataset, loaded
+
+
+def _auto(model: Any, decode: Any, encode: Any) -> bool:
+    """Whether the model is to be chosen for the data (none given, or ``"auto"``)."""
+    from latent_explorer.core.compute.pipeline import AUTO_MODEL_SPEC
+
+    if decode is not None or encode is not None:
+        return False
+    return model is None or (isinstance(model, str) and model == AUTO_MODEL_SPEC)
 
 
 def _check_latents(latents: Any, model: Any, decode: Any, encode: Any) -> None:
