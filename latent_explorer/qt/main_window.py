@@ -185,6 +185,10 @@ class MainWindow(QMainWindow):
         self.training = TrainController(
             self.services, self.decoder_view,
             lambda spec, ready: self.open(model=spec, on_ready=ready), self.settings)
+        from latent_explorer.qt.model_files_offer import ModelFilesOffer
+
+        self.model_files = ModelFilesOffer(self.services, self.decoder_view,
+                                           self.training.panel, self.open_model_dialog)
         build_menus(self)
         build_toolbar(self)
         from latent_explorer.qt.decoder_only import DecoderOnlyParts

@@ -110,11 +110,12 @@ class QtDecoderView(QWidget):
         self.signal_plot.setVisible(signal)
         self.decoded_pane.setVisible(not signal)
 
-    def add_notice(self, widget: QWidget) -> None:
-        """Put ``widget`` above the panes (shown while the map has no decoder)."""
+    def add_notice(self, widget: QWidget, after: QWidget | None = None) -> None:
+        """Put ``widget`` above the panes (shown while the map has no decoder): first, or just
+        below the notice ``after``."""
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
-        layout.insertWidget(0, widget)
+        layout.insertWidget(0 if after is None else layout.indexOf(after) + 1, widget)
 
     def set_decoding(self, available: bool) -> None:
         """Show the decoded image and latent code (a model), or only the original (none)."""
