@@ -204,6 +204,12 @@ class MainWindow(QMainWindow):
         self.workspaces.decoding_available.connect(self.decoder_only.set_available)
         self._connect()
         self._restore_layout()
+        from latent_explorer.qt.dock_fit import DockFitter
+
+        self.dock_fit = DockFitter(
+            self, self.map_stack, [self.decoder_dock, self.sliders_dock, self.projection_dock,
+                                   self.channels_dock, self.path_dock, *self.analysis_docks],
+            beside=self.sliders_dock, layout_version=LAYOUT_VERSION)
 
     # --- construction ---------------------------------------------------------------------
     def _connect(self) -> None:
@@ -387,7 +393,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        self.settings.setValue("window/state",
+                               self.dock_fit.state_to_remember(self.saveState(LAYOUT_VERSION)))
         # Only a choice made in the window is remembered: a command line's --projection or a
         # session's map applies to that run.
         self.settings.setValue("projection/method", self.remembered_method)
