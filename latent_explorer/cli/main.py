@@ -24,13 +24,15 @@ from latent_explorer.cli.train import add_train_parser, cmd_train
 
 DESCRIPTION = """\
 Explore the latent space of a generative model: a live map of your dataset that decodes
-wherever you point. Without a subcommand it opens the window on the built-in demo
-(scikit-learn's handwritten digits and a small VAE that ships with the app)."""
+wherever you point. Without a subcommand it opens the window on the built-in demo (6,000
+coloured shapes and a small VAE that ship with the app, on their UMAP map with the decoded
+atlas); the window's options work without naming it: latent-explorer --screenshot x.png."""
 
 GUI_DESCRIPTION = """\
 Open the explorer window.
 
-  latent-explorer gui                                   the demo: digits and a small VAE
+  latent-explorer gui                                   the demo: coloured shapes, their VAE
+                                                        and the decoded atlas
   latent-explorer gui --dataset my_images/ --model my-vae/model.json
   latent-explorer gui --dataset my_images/              no model yet: a map of the pixels,
                                                         with "Train a model on these images"
@@ -148,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit status."""
     parser = build_parser()
-    words = join_negative_values(sys.argv[1:] if argv is None else argv)
+    words = _gui_by_default(join_negative_values(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(words)
     if args.command is None:
         args = parser.parse_args(["gui", *words])
@@ -181,6 +183,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("latent-explorer: interrupted", file=sys.stderr)
         return 130
+
+
+TOP_LEVEL_FLAGS = ("--debug", "--no-cache")
+
+
+def _gui_by_default(words: list[str]) -> list[str]:
+    """``latent-explorer --screenshot x.png`` as ``latent-explorer gui --screenshot x.png``:
+    the window is the default command, so its options work without naming it."""
+    for index, word in enumerate(words):
+        if word in TOP_LEVEL_FLAGS:
+            continue
+        if word.startswith("-") and word not in ("-h", "--help", "--version"):
+            return [*words[:index], "gui", *words[index:]]
+        break
+    return words
 
 
 def _one_line(text: str) -> str:

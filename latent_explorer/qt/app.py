@@ -236,9 +236,10 @@ def run_app(args: argparse.Namespace) -> int:
 
         set_device_preference(args.device)
         window.device_menu.refresh(check_hardware=False)
-    if args.projection:
+    demo = is_plain_start(args)
+    if args.projection and not demo:
         window.projection.method = args.projection
-    if getattr(args, "atlas", None):
+    if getattr(args, "atlas", None) and not demo:
         window.atlas.set_mode(args.atlas)
     taker = None
     if args.screenshot:
@@ -275,8 +276,13 @@ def run_app(args: argparse.Namespace) -> int:
                     window.view3d.set_active(True)
 
             window.jobs.failed.connect(first_load_failed)
-            window.open(dataset, model, args.trust_code, args.labels, on_ready=ready,
-                        image_size=getattr(args, "image_size", None))
+            if demo:
+                from latent_explorer.qt.demo_start import open_demo
+
+                open_demo(window, ready, args.projection, getattr(args, "atlas", None))
+            else:
+                window.open(dataset, model, args.trust_code, args.labels, on_ready=ready,
+                            image_size=getattr(args, "image_size", None))
         window.sessions.offer_recovery()
 
     QTimer.singleShot(0, first_load)
@@ -298,12 +304,19 @@ def run_app(args: argparse.Namespace) -> int:
     return int(code)
 
 
+def is_plain_start(args: argparse.Namespace) -> bool:
+    """Whether ``gui`` was asked to open nothing in particular: the built-in demo then opens
+    as a first start shows it (see :mod:`latent_explorer.qt.demo_start`)."""
+    return not any(getattr(args, name, None) for name in ("dataset", "model", "latents",
+                                                          "metadata", "session"))
+
+
 def first_inputs(args: argparse.Namespace) -> tuple[str | None, str]:
     """The dataset and model specs that ``gui``'s arguments ask to open first.
 
     ``--latents`` makes a ``vectors:`` spec (no decoder); ``--dataset`` without ``--model``
     asks for ``auto`` (the demo model where it fits, else the images' own pixels); nothing
-    at all opens the demo.
+    at all opens the demo (the bundled shapes and their model).
     """
     from latent_explorer.core.compute.pipeline import AUTO_MODEL_SPEC
     from latent_explorer.core.compute.vectors_workspace import VectorsSpec
@@ -326,4 +339,8 @@ def first_inputs(args: argparse.Namespace) -> tuple[str | None, str]:
                         "beside it or use Load metadata in the Colour panel")
     if model:
         return dataset or "digits", model
-    return (dataset, AUTO_MODEL_SPEC) if dataset else ("digits", "demo")
+    if dataset:
+        return dataset, AUTO_MODEL_SPEC
+    from latent_explorer.qt.demo_start import DEMO_DATASET, DEMO_MODEL
+
+    return DEMO_DATASET, DEMO_MODEL

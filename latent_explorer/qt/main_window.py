@@ -111,8 +111,10 @@ class MainWindow(QMainWindow):
         self.map_view = QtMapView(self.explorer)
         self.map_view.thumbnail = self._thumbnail
         from latent_explorer.qt.widgets.map_thumbnails import MapThumbnails
+        from latent_explorer.qt.widgets.probe_hint import ProbeHint
 
         self.map_pictures = MapThumbnails(self.map_view)
+        self.probe_hint = ProbeHint(self.map_view, self.explorer, self.settings)
         self.map_stack = QStackedWidget()
         self.map_stack.addWidget(self.map_view)
         self.setCentralWidget(self.map_stack)
@@ -172,6 +174,7 @@ class MainWindow(QMainWindow):
             workspaces.compute_projection, self.saveState, self.saveGeometry,
             self.restoreState, workspaces.name_session, workspaces.update_info,
             lambda: workspaces.dataset_image_size, self.jobs), recovery)
+        self.sessions.restored.connect(lambda _: self.probe_hint.dismiss())
         self.atlas = AtlasController(self.services, self.explorer, self.map_view, self.decoder,
                                      self.decoder_view)
         self.decoding = DecodeController(

@@ -98,6 +98,10 @@ class WorkspaceParts:
     set_title: Callable[[str], None]
 
 
+PHOTO_SIDE = 48
+"""Images at least this large (pixels, the shorter side) are drawn as pictures on the map."""
+
+
 def pictures_by_default(ws: Workspace) -> bool:
     """Whether the map draws each sample as its picture to begin with (View > Pictures on the
     Map): for a map with no decoder, and for photos (images from files, or large ones), which
@@ -107,9 +111,6 @@ def pictures_by_default(ws: Workspace) -> bool:
     photos = "file" in ws.dataset.metadata or min(ws.dataset.image_shape[:2]) >= PHOTO_SIDE
     return not ws.has_decoder or photos
 
-
-PHOTO_SIDE = 48
-"""Images at least this large (pixels, the shorter side) are drawn as pictures on the map."""
 
 
 class WorkspaceController(QObject):
