@@ -83,8 +83,9 @@ def explore(
     decode, encode
         Plain callables instead of a model object.
     image_size
-        With ``data`` naming a folder or zip of images: the side (or ``(height, width)``) to
-        load them at, cropped around the centre and resized (as ``--image-size``). Image
+        With ``data`` naming image files (a folder or zip of images, an IDX or ``.npz`` /
+        ``.npy`` file): the side (or ``(height, width)``) to load them at, cropped around the
+        centre and resized (as ``--image-size``). Image
         models of a known family (TAESD, KL autoencoders) open at that size too.
     **model_options
         The model's conventions named like a model card's fields (``latent_shape``,

@@ -168,10 +168,11 @@ def load_dataset(
     name
         The name shown in the window.
     image_size
-        For a folder or zip of images: the side (or ``(height, width)``) to load them at,
-        cropped around the centre and resized (as ``--image-size``); decoded once into the
-        app's image cache, so a second opening is quick. Default: the most common size
-        among the images, uncropped.
+        For a folder or zip of images (or an IDX or ``.npz`` / ``.npy`` file): the side (or
+        ``(height, width)``) to load them at, cropped around the centre and resized (as
+        ``--image-size``); a folder's are decoded once into the app's image cache, so a second
+        opening is quick. Default: the most common size among the images, uncropped (an
+        array's own size).
 
     Raises
     ------
