@@ -25,6 +25,8 @@ MAP_SHARE = 0.5
 """The part of the window's width the map keeps, at least."""
 SEPARATORS_PX = 16
 """Room taken by the splitters and frames between the map and the columns."""
+COLUMN_PX = 420
+"""The width a single column of docks takes when there is room (the default layout's)."""
 RETURN_MARGIN_PX = 60
 """How much room beyond the need the two columns wait for before they come back (so a window
 resized back and forth near the limit does not flip between layouts)."""
@@ -148,11 +150,15 @@ class DockFitter(QObject):
         self.compact = False
 
     def _size_column(self, column: list[QDockWidget], budget: int) -> None:
+        """The single column: its usual width where that leaves the map its share, else
+        narrower, down to what its panels need."""
         if not column:
             return
+        width = max(_min_width(column), min(budget, COLUMN_PX))
+        if abs(max(d.width() for d in column) - width) <= 1:
+            return
         with self._by_us():
-            self.window.resizeDocks([column[0]], [max(_min_width(column), budget)],
-                                    _HORIZONTAL)
+            self.window.resizeDocks([column[0]], [width], _HORIZONTAL)
 
     def _two_columns_fit(self, budget: int) -> bool:
         """Whether the docks that came from the left and those of the right fit side by side."""

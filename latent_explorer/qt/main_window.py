@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
         self.channels = QtChannelView(self.explorer)
         self.projection_panel = QtProjectionPanel(self.projection)
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        self.decoder_dock = add_dock(self, "Decoder", self.decoder_view, right)
+        self.decoder_dock = add_dock(self, "Decoder", self.decoder_view, right, scroll=False)
         self.sliders_dock = add_dock(self, "Latent sliders", self.sliders, right)
         self.projection_dock = add_dock(self, "Projection", self.projection_panel, left)
         self.channels_dock = add_channels_dock(self, self.channels, self.sliders_dock)
@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
         self.view3d.sample_clicked.connect(self.paths.on_sample_clicked)
         self.path_dock = add_dock(self, "Path", self.paths.panel, left)
         self.filmstrip_dock = add_dock(self, "Filmstrip", self.paths.filmstrip,
-                                       Qt.DockWidgetArea.BottomDockWidgetArea)
+                                       Qt.DockWidgetArea.BottomDockWidgetArea, scroll=False)
         self.analysis_docks = [add_dock(self, *spec) for spec in self.analysis.dock_specs()]
         self.analysis.arrange_docks(self.analysis_docks, self.path_dock, self.sliders_dock,
                                     self.filmstrip_dock, self.tabifyDockWidget)

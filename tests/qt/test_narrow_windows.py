@@ -33,6 +33,7 @@ def test_the_map_keeps_half_the_width(make_window, qtbot, width: int,  # type: i
     window = make_window()
     docks = _open_docks(window)
     assert _fit(qtbot, window, width, height) >= width / 2
+    assert window.height() == height  # tall panels scroll: the window still fits the screen
     assert _open_docks(window) == docks  # none was closed: they are narrower, or tabs
     assert window.decoder_dock.visibleRegion().isEmpty() is False  # the decoder stays in view
     assert window.dockWidgetArea(window.decoder_dock) == Qt.DockWidgetArea.RightDockWidgetArea
