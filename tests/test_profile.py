@@ -18,7 +18,7 @@ import pytest
 from latent_explorer.core.app_folders import PROFILE_VARIABLES
 from tests.conftest import REPO
 
-INTERNAL = {"LATENT_EXPLORER_TIMING"}
+INTERNAL = {"LATENT_EXPLORER_TIMING", "LATENT_EXPLORER_BENCH_LOOKING"}
 """Read by the app but set only by ``latent-explorer bench`` for the processes it starts."""
 
 
@@ -40,7 +40,7 @@ def test_each_folder_follows_its_variable(tmp_path: Path, monkeypatch: pytest.Mo
     from latent_explorer.core.session.autosave import default_state_dir
     from latent_explorer.core.session.crash_log import default_log_dir
     from latent_explorer.core.settings_file import settings_path
-    from latent_explorer.qt.dialogs.open_model_dialog import default_fallback_folder
+    from latent_explorer.qt.dialogs.card_writer import default_fallback_folder
 
     for name in PROFILE_VARIABLES:
         monkeypatch.setenv(name, str(tmp_path / name))

@@ -142,10 +142,14 @@ class DockFitter(QObject):
         self.compact = True
 
     def _expand(self) -> None:
-        """The two columns as they were before :meth:`_collapse`."""
+        """The two columns as they were before :meth:`_collapse`; docks closed meanwhile (by
+        the user, or hidden for a map that cannot use them) stay closed."""
         assert self._wide_state is not None
+        closed = [d for d in self.window.findChildren(QDockWidget) if d.isHidden()]
         with self._by_us():
             self.window.restoreState(self._wide_state, self.layout_version)
+            for dock in closed:
+                dock.hide()
         self._wide_state = None
         self.compact = False
 

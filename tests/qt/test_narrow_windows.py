@@ -62,3 +62,19 @@ def test_tabs_come_back_as_columns_and_the_wide_layout_is_remembered(  # type: i
         assert again.dockWidgetArea(again.path_dock) == left
     finally:
         again.close()
+
+
+def test_docks_closed_while_tabbed_stay_closed_when_columns_come_back(  # type: ignore[no-untyped-def]
+        make_window, qtbot) -> None:
+    # A map of vectors hides the docks that decode (sliders, path, filmstrip); widening the
+    # window must not bring them back with the two columns.
+    window = make_window()
+    _fit(qtbot, window, 1024, 700)
+    assert window.dock_fit.compact
+    for dock in (window.sliders_dock, window.path_dock, window.filmstrip_dock):
+        dock.hide()
+    _fit(qtbot, window, 1920, 1080)
+    qtbot.waitUntil(lambda: not window.dock_fit.compact, timeout=5_000)
+    assert window.dockWidgetArea(window.projection_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    for dock in (window.sliders_dock, window.path_dock, window.filmstrip_dock):
+        assert dock.isHidden(), dock.objectName()

@@ -117,9 +117,9 @@ def load_dataset(
         loaded = (load_idx_dataset if kind == "idx" else load_array_dataset)(path, labels, ctx)
         if image_size is None:
             return loaded
-        from latent_explorer.core.datasets.resize_arrays import resize_dataset
+        from latent_explorer.core.datasets.resize import resized
 
-        return resize_dataset(loaded, image_size, ctx)
+        return resized(loaded, image_size, ctx)
     raise SpecError(
         f"{path}: not a dataset format that can be read here. Accepted: {ACCEPTED_SPECS}"
     )

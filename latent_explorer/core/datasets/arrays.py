@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.datasets.base import ArrayDataset
+from latent_explorer.core.datasets.columns import as_columns
 from latent_explorer.core.datasets.conversion import to_images, to_labels
 from latent_explorer.core.errors import DatasetError
 from latent_explorer.core.jobs import JobContext
@@ -138,7 +139,7 @@ def _load_npz(path: Path, notes: list[str], ctx: JobContext | None) -> ArrayData
         images=images,
         labels=label_ids,
         label_names=names,
-        metadata=metadata,
+        metadata=as_columns(metadata),
         notes=notes,
     )
 

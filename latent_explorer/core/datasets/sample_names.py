@@ -31,8 +31,11 @@ def sample_files(dataset: Dataset) -> list[str] | None:
     """Each sample's file name (``/`` separators), or ``None`` when the samples have none."""
     for key in FILE_COLUMNS:
         column = dataset.metadata.get(key)
-        if column is not None and column.dtype.kind in "US" and len(column) == len(dataset):
-            return [str(name).replace("\\", "/") for name in column]
+        if column is None:
+            continue
+        values = np.asarray(column)
+        if values.dtype.kind in "US" and len(values) == len(dataset):
+            return [str(name).replace("\\", "/") for name in values]
     return None
 
 
