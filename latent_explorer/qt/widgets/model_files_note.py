@@ -12,12 +12,10 @@ from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 NO_CODE_FILES = (
     "Have a model already? These open with no code and no questions: "
-    "<b>TAESD-family</b> image autoencoders (<code>taesd_decoder.pth</code>, "
-    "<code>taesdxl_</code>, <code>taesd3_</code>, <code>taef1_</code>, "
-    "<code>taef2_</code> ... with their <code>_encoder.pth</code> beside them), "
-    "<b>KL autoencoders</b> (a diffusers VAE folder, or one <code>.safetensors</code> VAE) "
-    "and <b>StyleGAN snapshots</b> (<code>network-snapshot-*.pkl</code>). Other checkpoints "
-    "open with a few answers in the same dialog."
+    "<b>TAESD-family</b> autoencoders (<code>taesd_decoder.pth</code>, "
+    "<code>taef2_decoder.pth</code> ... with the encoder beside), <b>KL autoencoders</b> "
+    "(a diffusers VAE folder or <code>.safetensors</code> file), <b>StyleGAN snapshots</b> "
+    "(<code>network-snapshot-*.pkl</code>). Other checkpoints take a few answers."
 )
 """What the note says, in rich text."""
 
