@@ -56,6 +56,12 @@ def test_the_demo_shows_its_umap_map_at_once_with_the_atlas(  # type: ignore[no-
 
     # The note invites a drag until the probe moves, and never comes back after.
     assert hint.shown and "drag" in hint.item.textItem.toPlainText()
+    # On a narrow window's map the whole note stays in view (one line did not fit).
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.width() == 1024, timeout=5_000)
+    view = window.map_view
+    qtbot.waitUntil(lambda: view.viewport().rect().contains(
+        view.mapFromScene(hint.item.sceneBoundingRect()).boundingRect()), timeout=5_000)
     window.explorer.probe_position = tuple(float(v) for v in ws.projector.coords[0])
     assert not hint.shown and str(window.settings.value(DONE_KEY)).lower() == "true"
     later = ProbeHint(window.map_view, window.explorer, window.settings)  # a later start
