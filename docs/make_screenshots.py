@@ -1,16 +1,20 @@
 """Regenerate the README's pictures with the app itself.
 
-Run from the repository root (in the environment where the app is installed):
+Run from the repository root (in the environment where the app is installed), under a virtual
+screen so the 3-D picture can be made too:
 
-    python docs/make_screenshots.py
+    xvfb-run -a python docs/make_screenshots.py
 
 It writes into ``resources/screenshots/``, all made from what ships with the app (the bundled
-``shapes`` dataset and ``demo-shapes`` model): a session (a UMAP map of the shapes, one sample
-selected, a path through four of them), ``window.png`` (the window restoring that session with
-the decoded atlas shown instead of the points), ``window-points.png`` (the same with the atlas
-under the points), ``window-3d.png`` (the 3-D map, only where OpenGL is available, e.g. under
-``xvfb-run``) and ``walk.gif`` (a looping interpolation through the four shapes, rendered
-headless).
+``shapes`` dataset and ``demo-shapes`` model), each by the one command that :data:`COMMANDS`
+lists and the README prints beside the picture:
+
+- ``window.png``: what plain ``latent-explorer`` opens on a first start (fresh settings);
+- ``window-path.png``: the window on ``demo-session.lxs``, a session this script saves (a UMAP
+  map of the shapes, one sample selected, a looping path through four of them), with the
+  decoded atlas shown instead of the points;
+- ``window-3d.png``: the 3-D map (only where OpenGL is available, e.g. under ``xvfb-run``);
+- ``walk.gif``: a looping interpolation through the four shapes, rendered headless.
 """
 
 from __future__ import annotations
@@ -67,36 +71,51 @@ def make_session() -> Path:
     return save_session(OUT / "demo-session.lxs", session)
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> None:
-    """Run a command, echoing it."""
-    print("+", " ".join(args))
-    subprocess.run(args, check=True, env=env)
+SESSION = "resources/screenshots/demo-session.lxs"
+SIZE = "1400x860"
+COMMANDS: dict[str, list[str]] = {
+    "window.png": ["gui", "--screenshot", "resources/screenshots/window.png", "--size", SIZE],
+    "window-path.png": ["gui", "--session", SESSION, "--atlas", "instead", "--screenshot",
+                        "resources/screenshots/window-path.png", "--size", SIZE],
+    "window-3d.png": ["gui", "--dataset", DATASET, "--model", MODEL, "--view", "3d",
+                      "--projection", "umap", "--screenshot",
+                      "resources/screenshots/window-3d.png", "--size", SIZE],
+    "walk.gif": ["render", "--dataset", DATASET, "--model", MODEL, "--anchors", "0,6,2,4",
+                 "--frames", "96", "--fps", "24", "--loop", "--easing", "ease-in-out",
+                 "--size", "192", "--out", "resources/screenshots/walk.gif"],
+}
+"""The ``latent-explorer`` command (its arguments) that makes each picture; run from the
+repository root. The README gives the same command beside each picture."""
+
+
+def run(args: list[str], env: dict[str, str]) -> None:
+    """Run ``latent-explorer ARGS`` from the repository root, echoing it."""
+    print("+ latent-explorer", " ".join(args))
+    subprocess.run([sys.executable, "-m", "latent_explorer", *args], check=True, env=env,
+                   cwd=ROOT)
 
 
 def main() -> int:
     """Write every picture."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    session = make_session()
     import tempfile
 
-    # Fresh settings, so a layout or projection remembered from other runs does not leak in.
-    config = tempfile.mkdtemp(prefix="le-shots-")
-    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-               LATENT_EXPLORER_CONFIG=config)
-    exe = [sys.executable, "-m", "latent_explorer"]
-    run(*exe, "gui", "--session", str(session), "--atlas", "instead", "--size", "1400x860",
-        "--screenshot", str(OUT / "window.png"), env=env)
-    run(*exe, "gui", "--session", str(session), "--atlas", "under", "--size", "1400x860",
-        "--screenshot", str(OUT / "window-points.png"), env=env)
-    if os.environ.get("DISPLAY"):
-        run(*exe, "gui", "--dataset", DATASET, "--model", MODEL, "--view", "3d",
-            "--projection", "umap", "--size", "1400x860",
-            "--screenshot", str(OUT / "window-3d.png"), env=dict(env, QT_QPA_PLATFORM="xcb",
-                                                                  LATENT_EXPLORER_CONFIG=config
-                                                                  + "-3d"))
-    run(*exe, "render", "--dataset", DATASET, "--model", MODEL, "--anchors",
-        ",".join(str(a) for a in anchors()), "--frames", "96", "--fps", "24", "--loop",
-        "--easing", "ease-in-out", "--size", "192", "--out", str(OUT / "walk.gif"))
+    OUT.mkdir(parents=True, exist_ok=True)
+    walk = COMMANDS["walk.gif"]
+    assert ",".join(map(str, anchors())) == walk[walk.index("--anchors") + 1], "shapes changed"
+    make_session()
+    for name, args in COMMANDS.items():
+        # Fresh settings and state each time: a first start as a new user sees it, with no
+        # layout or projection remembered from other runs.
+        profile = tempfile.mkdtemp(prefix="le-shots-")
+        env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+                   LATENT_EXPLORER_CONFIG=f"{profile}/config",
+                   LATENT_EXPLORER_STATE=f"{profile}/state")
+        if name == "window-3d.png":
+            if not os.environ.get("DISPLAY"):
+                print(f"skipped {name}: it needs OpenGL (run under xvfb-run)")
+                continue
+            env["QT_QPA_PLATFORM"] = "xcb"
+        run(args, env)
     return 0
 
 

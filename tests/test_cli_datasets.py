@@ -47,7 +47,7 @@ def test_image_size_loads_a_folder_at_that_size(tmp_path: Path,
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["info", "--dataset", "digits", "--image-size", "16"], "only used with folders and zip"),
+    (["info", "--dataset", "digits", "--image-size", "16"], "not the built-in 'digits'"),
     (["info", "--image-size", "big"], "'big' is not a size"),
     (["encode", "--image-size", "0"], "sizes go from 1 to 16384 pixels"),
 ])

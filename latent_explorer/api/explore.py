@@ -46,8 +46,10 @@ def explore(
     model
         An ``nn.Module`` or any object with ``decode`` (and optionally ``encode``), the app's
         model (from :func:`latent_explorer.load_model`), or a model spec as ``--model`` takes
-        (``"demo"``, a file or folder). ``None``: the callables ``decode=`` / ``encode=``, or
-        else the bundled demo model.
+        (``"demo"``, a file or folder). ``None``: the callables ``decode=`` / ``encode=``; else,
+        with ``data``, what ``latent-explorer gui --dataset`` opens for data alone
+        (``"auto"``): the bundled demo model where it fits the images, else a map of the
+        images' own pixels with **Train a model on these images**; with no data, the demo.
     data
         Images: numpy arrays ``(N, H, W)``, ``(N, H, W, C)`` or ``(N, C, H, W)`` (uint8 or
         float), torch tensors, a torch ``Dataset``, a list of PIL images, the app's dataset,
@@ -91,10 +93,10 @@ def explore(
     decode, encode
         Plain callables instead of a model object.
     image_size
-        The side (or ``(height, width)``) to give ``data``'s images: a folder or zip of
-        images is loaded at that size, images held in memory are resized; each is cropped
-        around its centre (as ``--image-size``). Image models of a known family (TAESD, KL
-        autoencoders) open at that size too.
+        The side (or ``(height, width)``) to give ``data``'s images: image files (a folder
+        or zip of images, an IDX or ``.npz`` / ``.npy`` file) are loaded at that size, images
+        held in memory are resized; each is cropped around its centre (as ``--image-size``).
+        Image models of a known family (TAESD, KL autoencoders) open at that size too.
     **model_options
         The model's conventions named like a model card's fields (``latent_shape``,
         ``output_range``, ``image_shape``, ``channels_first``, ``output_index``,
@@ -136,7 +138,7 @@ def explore(
     from latent_explorer.qt.main_window import MainWindow
     from latent_explorer.qt.window_host import run_until_closed, save_screenshot
 
-    make_application()
+    make_application(headless_ok=screenshot is not None)
     _sweep_and_remember_write_folders()
     window = MainWindow()
     if projection is not None:
@@ -181,6 +183,15 @@ def _load(model: Any, data: Any, labels: Any, metadata: Any, trust_code: bool, d
         dataset = data
     else:
         dataset = load_dataset(data, labels, metadata, image_size=image_size)
+        if _auto(model, decode, encode):
+            # As the command line does for a dataset alone: the demo model where it fits,
+            # else the images' own pixels (the window says why and offers training).
+            from latent_explorer.core.compute.pipeline import AUTO_MODEL_SPEC
+
+            if options:
+                raise SpecError(f"{', '.join(sorted(options))} describe a model: give "
+                                "the model too")
+            return dataset, AUTO_MODEL_SPEC
     samples = None
     if not isinstance(dataset, str) and len(dataset):
         samples = dataset.float_batch(0, min(SAMPLE_COUNT, len(dataset)))
@@ -202,6 +213,15 @@ def _axes(xy: Any, latents: Any, projection: str | None) -> tuple[str, str] | No
             isinstance(v, str) and v for v in xy):
         raise SpecError(f"xy must name two columns, e.g. xy=('umap_x', 'umap_y'), not {xy!r}")
     return str(xy[0]), str(xy[1])
+
+
+def _auto(model: Any, decode: Any, encode: Any) -> bool:
+    """Whether the model is to be chosen for the data (none given, or ``"auto"``)."""
+    from latent_explorer.core.compute.pipeline import AUTO_MODEL_SPEC
+
+    if decode is not None or encode is not None:
+        return False
+    return model is None or (isinstance(model, str) and model == AUTO_MODEL_SPEC)
 
 
 def _check_latents(latents: Any, model: Any, decode: Any, encode: Any) -> None:

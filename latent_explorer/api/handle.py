@@ -191,8 +191,9 @@ class Explorer:
         value = self._call(lambda: self._window.explorer.current_latent)
         return None if value is None else np.array(value, dtype=np.float32)
 
-    def set_latent(self, latent: npt.ArrayLike) -> None:
-        """Decode and show ``latent``: flat ``(latent_dim,)`` or shaped as the model's latents.
+    def set_latent(self, latent: npt.ArrayLike | str) -> None:
+        """Decode and show ``latent``: flat ``(latent_dim,)`` or shaped as the model's latents,
+        or a sample's file name (``"horse/0703.jpg"``): that sample's latent.
 
         Waits until the map is shown if the window is still opening.
         """
@@ -201,6 +202,13 @@ class Explorer:
         def apply() -> None:
             ws = self._window.workspace
             assert ws is not None
+            if isinstance(latent, str):
+                from latent_explorer.core.datasets.sample_names import resolve_samples
+
+                index = resolve_samples(ws.dataset, [latent], "set_latent")[0]
+                self._window.explorer.current_latent = np.array(ws.latents[index],
+                                                                dtype=np.float32)
+                return
             vector = np.array(latent, dtype=np.float32)
             if vector.size != ws.model.latent_dim:
                 raise LatentExplorerError(
@@ -215,7 +223,8 @@ class Explorer:
 
     @property
     def selection(self) -> npt.NDArray[np.int64]:
-        """The selected sample indices (sorted int64, a copy); assign indices to select them."""
+        """The selected sample indices (sorted int64, a copy); assign sample numbers, file
+        names or globs (``["horse/*.jpg", 12]``) to select them."""
         if self._closed:
             return self._last_selection.copy()
         return np.array(self._call(lambda: self._window.analysis.state.selection),
@@ -229,6 +238,10 @@ class Explorer:
             ws = self._window.workspace
             assert ws is not None
             wanted = np.asarray(indices).reshape(-1)
+            if wanted.dtype.kind in "US" and wanted.size:
+                from latent_explorer.core.datasets.sample_names import resolve_samples
+
+                wanted = np.unique(resolve_samples(ws.dataset, wanted.tolist(), "selection"))
             if wanted.size and (wanted.dtype.kind not in "iu" or wanted.min() < 0
                                 or wanted.max() >= len(ws.dataset)):
                 raise LatentExplorerError(
@@ -260,9 +273,10 @@ class Explorer:
             ``.mp4``, ``.webm``, ``.gif``, a folder for PNG frames, or a pattern like
             ``frames/walk_%04d.png``.
         anchors
-            Sample numbers of the dataset (1-D ints, as ``--anchors``), or latents
-            ``(K, latent_dim)`` (as ``--anchors-file``). Default: the path ``path`` of the
-            Path panel (default: the active one) with its settings.
+            The samples to pass through, as ``--anchors`` takes them: sample numbers, file
+            names of a folder's images (``"horse/0703.jpg"``) and globs (``"horse/*"``); or
+            latents ``(K, latent_dim)`` (as ``--anchors-file``). Default: the path ``path`` of
+            the Path panel (default: the active one) with its settings.
         **settings
             ``frames`` (total), ``frames_per_segment``, ``interp`` (``slerp``, ``lerp``,
             ``spline``), ``easing``, ``loop``, ``pingpong``, ``hold``, ``fps``, ``size``,
@@ -309,12 +323,13 @@ class Explorer:
         if anchors is not None:
             points = np.asarray(anchors)
             indices: tuple[int | None, ...] | None = None
-            if points.ndim == 1 and points.dtype.kind in "iu":
-                if points.size and (points.min() < 0 or points.max() >= len(ws.latents)):
-                    raise LatentExplorerError(f"anchors are sample numbers 0 to "
-                                              f"{len(ws.latents) - 1}")
-                indices = tuple(int(i) for i in points)
-                points = ws.latents[points]
+            if points.ndim <= 1 and points.dtype.kind in "iuUS":
+                from latent_explorer.core.datasets.sample_names import resolve_samples
+
+                named = (str(anchors) if isinstance(anchors, str)
+                         else points.reshape(-1).tolist())
+                indices = tuple(resolve_samples(ws.dataset, named, "anchors"))
+                points = ws.latents[list(indices)]
             points = np.asarray(points, dtype=np.float32)
             if points.ndim == 1:
                 points = points[None, :]

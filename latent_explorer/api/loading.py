@@ -171,11 +171,12 @@ def load_dataset(
     name
         The name shown in the window.
     image_size
-        For a folder or zip of images: the side (or ``(height, width)``) to load them at,
-        cropped around the centre and resized (as ``--image-size``); decoded once into the
-        app's image cache, so a second opening is quick. Default: the most common size
-        among the images, uncropped. Images held in memory (arrays, tensors, PIL images,
-        the app's dataset made from them) are cropped and resized alike.
+        For image files (a folder or zip of images, an IDX or ``.npz`` / ``.npy`` file): the
+        side (or ``(height, width)``) to load them at, cropped around the centre and resized
+        (as ``--image-size``); a folder's are decoded once into the app's image cache, so a
+        second opening is quick. Default: the most common size among the images, uncropped
+        (an array's own size). Images held in memory (arrays, tensors, PIL images, the app's
+        dataset made from them) are cropped and resized alike.
 
     Raises
     ------

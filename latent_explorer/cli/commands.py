@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from latent_explorer.cli.common import (
-    dataset_cache_dir,
     open_inputs,
     open_map_inputs,
     result_cache,
@@ -20,6 +18,10 @@ from latent_explorer.cli.common import (
 
 def cmd_gui(args: argparse.Namespace) -> int:
     _check_gui_inputs(args)
+    if not args.screenshot:  # (a screenshot draws offscreen where there is no screen)
+        from latent_explorer.qt.display_check import check_display
+
+        check_display()  # before the window's modules load: Qt would abort with no word
     from latent_explorer.qt.app import run_app
 
     return run_app(args)
@@ -231,40 +233,6 @@ def _save_coords(path: Path, coords: Any, labels: Any) -> None:
         label = "" if labels is None else str(int(labels[i]))
         lines.append(f"{i},{label}," + ",".join(f"{v:.6g}" for v in row))
     atomic_write_text(path, "\n".join(lines) + "\n")
-
-
-def cmd_train(args: argparse.Namespace) -> int:
-    import json
-
-    from latent_explorer.core.datasets import load_dataset
-    from latent_explorer.core.errors import SpecError
-    from latent_explorer.core.models.training import train_and_save
-    from latent_explorer.core.models.vae import VAEConfig
-
-    data = load_dataset(args.dataset, labels=args.labels, image_size=args.image_size,
-                        cache_dir=dataset_cache_dir(args))
-    try:
-        hidden = tuple(int(v) for v in args.hidden.split(",") if v.strip())
-    except ValueError:
-        raise SpecError(f"--hidden must be comma-separated whole numbers, not {args.hidden!r}"
-                        ) from None
-    try:
-        VAEConfig(image_shape=data.image_shape, latent_dim=args.latent_dim,
-                  hidden=hidden, kind=args.kind)
-    except ValueError as exc:
-        hint = ("; use --kind mlp, fewer --hidden layers, or images whose sides divide by "
-                f"{2 ** len(hidden)}" if args.kind == "conv" else "")
-        raise SpecError(f"cannot train on {data.name} ({data.image_shape[0]}x"
-                        f"{data.image_shape[1]} images) with --kind {args.kind} --hidden "
-                        f"{args.hidden}: {exc}{hint}") from None
-    command = "latent-explorer " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""
-    out = run_job(lambda ctx: train_and_save(
-        data, Path(args.out), latent_dim=args.latent_dim, hidden=hidden, kind=args.kind,
-        epochs=args.epochs,
-        batch_size=args.batch_size, lr=args.lr, seed=args.seed, ctx=ctx, command=command))
-    seconds = json.loads(out.read_text(encoding="utf-8"))["training"]["seconds"]
-    print(f"trained on {len(data):,} images of {data.name} in {seconds:.1f} s; saved {out}")
-    return 0
 
 
 def cmd_decode(args: argparse.Namespace) -> int:

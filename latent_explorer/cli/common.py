@@ -13,9 +13,10 @@ DATASET_HELP = (
     "(N latents drawn from the prior, decoded by the model)"
 )
 IMAGE_SIZE_HELP = (
-    "for a folder or .zip of images: load them at this size, e.g. 256 (square) or 320x240 "
-    "(width x height); each is cropped around its centre and resized, and the resized images "
-    "are cached so the next run is fast (default: the most common size among them)"
+    "load the images at this size, e.g. 256 (square) or 320x240 (width x height): a folder or "
+    ".zip of images (resized copies are cached, so the next run is fast), or an IDX or "
+    ".npz/.npy array (a 32 px array at 64 for a model that wants 64); each image is cropped "
+    "around its centre and resized (default: a folder's most common size; an array's own)"
 )
 MODEL_HELP = (
     "the model: 'demo' (built in), a model.json written by 'latent-explorer train', a model "

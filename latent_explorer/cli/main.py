@@ -16,23 +16,24 @@ from latent_explorer.cli import commands
 from latent_explorer.cli.atlas import add_atlas_parser, cmd_atlas
 from latent_explorer.cli.cache import add_cache_parser, cmd_cache
 from latent_explorer.cli.common import (
-    DATASET_HELP,
     add_data_args,
-    add_image_size_arg,
     join_negative_values,
 )
 from latent_explorer.cli.render import add_render_parser
 from latent_explorer.cli.scale import SCALE_HANDLERS, add_scale_commands
+from latent_explorer.cli.train import add_train_parser, cmd_train
 
 DESCRIPTION = """\
 Explore the latent space of a generative model: a live map of your dataset that decodes
-wherever you point. Without a subcommand it opens the window on the built-in demo
-(scikit-learn's handwritten digits and a small VAE that ships with the app)."""
+wherever you point. Without a subcommand it opens the window on the built-in demo (6,000
+coloured shapes and a small VAE that ship with the app, on their UMAP map with the decoded
+atlas); the window's options work without naming it: latent-explorer --screenshot x.png."""
 
 GUI_DESCRIPTION = """\
 Open the explorer window.
 
-  latent-explorer gui                                   the demo: digits and a small VAE
+  latent-explorer gui                                   the demo: coloured shapes, their VAE
+                                                        and the decoded atlas
   latent-explorer gui --dataset my_images/ --model my-vae/model.json
   latent-explorer gui --dataset my_images/              no model yet: a map of the pixels,
                                                         with "Train a model on these images"
@@ -123,24 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     proj.add_argument("--out", metavar="FILE.csv|FILE.npy",
                       help="save the map coordinates (CSV with index,label,x,y[,z] or .npy)")
 
-    train = sub.add_parser("train", help="train the project's own VAE on a dataset",
-                           description="Train a VAE on a dataset and save it in --out as "
-                           "model.json and the weights it names (model-<hash>.safetensors); a "
-                           "model saved there before is replaced as a whole.")
-    train.add_argument("--dataset", default="digits", metavar="SPEC", help=DATASET_HELP)
-    train.add_argument("--labels", metavar="FILE", help="labels file for an IDX dataset")
-    add_image_size_arg(train)
-    train.add_argument("--out", required=True, metavar="DIR", help="folder to write the model to")
-    train.add_argument("--latent-dim", type=int, default=8)
-    train.add_argument("--hidden", default="256,128", metavar="N,N",
-                       help="hidden layer sizes of encoder and decoder (default 256,128)")
-    train.add_argument("--kind", choices=("mlp", "conv"), default="mlp",
-                       help="fully connected (mlp, the default) or convolutional (conv: "
-                       "--hidden lists channel counts; H and W must be divisible by 2^layers)")
-    train.add_argument("--epochs", type=int, default=100)
-    train.add_argument("--batch-size", type=int, default=128)
-    train.add_argument("--lr", type=float, default=2e-3, help="learning rate")
-    train.add_argument("--seed", type=int, default=0)
+    add_train_parser(sub)
 
     dec = sub.add_parser("decode", help="decode one latent into an image",
                          description="Decode a latent vector and save the image as PNG.")
@@ -186,13 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit status."""
     parser = build_parser()
-    words = join_negative_values(sys.argv[1:] if argv is None else argv)
+    words = _gui_by_default(join_negative_values(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(words)
     if args.command is None:
         args = parser.parse_args(["gui", *words])
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "gui": commands.cmd_gui, "info": commands.cmd_info, "encode": commands.cmd_encode,
-        "project": commands.cmd_project, "train": commands.cmd_train,
+        "project": commands.cmd_project, "train": cmd_train,
         "decode": commands.cmd_decode, "bench": commands.cmd_bench,
         "render": commands.cmd_render, "atlas": cmd_atlas, "cache": cmd_cache,
     }
@@ -230,6 +214,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("latent-explorer: interrupted", file=sys.stderr)
         return INTERRUPTED_STATUS
+
+
+TOP_LEVEL_FLAGS = ("--debug", "--no-cache")
+
+
+def _gui_by_default(words: list[str]) -> list[str]:
+    """``latent-explorer --screenshot x.png`` as ``latent-explorer gui --screenshot x.png``:
+    the window is the default command, so its options work without naming it."""
+    for index, word in enumerate(words):
+        if word in TOP_LEVEL_FLAGS:
+            continue
+        if word.startswith("-") and word not in ("-h", "--help", "--version"):
+            return [*words[:index], "gui", *words[index:]]
+        break
+    return words
 
 
 def _one_line(text: str) -> str:

@@ -14,12 +14,14 @@ RENDER_DESCRIPTION = """\
 Render a path through latent space: the model decodes a smooth walk between anchor points
 and the frames become an MP4, WebM or GIF video, or a folder of PNG frames.
 
-Anchors are dataset samples (--anchors 12,345,7: sample numbers, encoded with the model),
-latent vectors from a file (--anchors-file), or a saved path file (--path-file) whose
+Anchors are dataset samples (--anchors 12,345,7: sample numbers; for a folder of images also
+file names and globs, --anchors airplane/0004.jpg,horse/0703.jpg), each encoded with the
+model; latent vectors from a file (--anchors-file); or a saved path file (--path-file) whose
 settings are used unless a flag here says otherwise.
 
 examples:
   latent-explorer render --anchors 12,345,7 --frames 120 --loop --out walk.mp4
+  latent-explorer render --dataset pets/ --model vae/ --anchors 'cat/01.jpg,dog/*' --out pets.mp4
   latent-explorer render --anchors-file latents.npy --interp lerp --fps 24 --out walk.gif
   latent-explorer render --path-file walk.json --size 1024 --out walk_big.mp4
   latent-explorer render --model network-snapshot-000400.pkl --seeds 1,2,3 --psi 0.7 \
@@ -55,8 +57,11 @@ def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
     add_device_arg(source)
     anchors = source.add_mutually_exclusive_group()
     anchors.add_argument("--anchors", metavar="I,J,...",
-                         help="sample numbers of the dataset to pass through, in order "
-                         "(counted from 0); each is encoded with the model")
+                         help="the samples to pass through, in order, each encoded with the "
+                         "model: sample numbers (counted from 0) or, for a folder or zip of "
+                         "images, file names as listed in it (horse/0703.jpg, or 0703.jpg "
+                         "when no other file has that name) and globs (horse/*.jpg: every "
+                         "match, in the folder's order)")
     anchors.add_argument("--seeds", metavar="S,S,...",
                          help="seeds to pass through, in order (ranges like 4-7 too): each "
                          "is the latent of that seed from the model's prior (for a StyleGAN "
@@ -229,24 +234,15 @@ def _encode_samples(text: str, dataset_spec: str, labels: str | None, model: Any
 
     from latent_explorer.core.compute.encoding import check_compatible
     from latent_explorer.core.datasets import load_dataset
+    from latent_explorer.core.datasets.sample_names import resolve_samples
     from latent_explorer.core.errors import ModelOutputError, SpecError
-
-    try:
-        indices = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise SpecError(f"--anchors must be comma-separated sample numbers, not {text!r}"
-                        ) from None
-    if not indices:
-        raise SpecError("--anchors names no samples")
     from latent_explorer.core.models.calibration import fit_to_dataset
 
+    if not text.strip(", "):
+        raise SpecError("--anchors names no samples")
     data = load_dataset(dataset_spec, labels=labels, image_size=image_size)
+    indices = resolve_samples(data, text, "--anchors")
     model = fit_to_dataset(model, data)
-    bad = [i for i in indices if not 0 <= i < len(data)]
-    if bad:
-        raise SpecError(f"--anchors: {data.name} has samples 0 to {len(data) - 1}; "
-                        f"{', '.join(map(str, bad))} {'is' if len(bad) == 1 else 'are'} "
-                        "out of range")
     check_compatible(model, data)
     images = np.concatenate([data.float_batch(i, i + 1) for i in indices])
     latents = np.asarray(model.encode(images), dtype=np.float32)

@@ -18,10 +18,22 @@ from latent_explorer.qt.main_window import MainWindow
 SCREENSHOT_TIMEOUT_S = 600
 
 
-def make_application(argv: list[str] | None = None) -> QApplication:
-    """The QApplication (created once), named so settings and window titles are right."""
+def make_application(argv: list[str] | None = None, headless_ok: bool = False
+                     ) -> QApplication:
+    """The QApplication (created once), named so settings and window titles are right.
+
+    Before Qt starts, it is asked whether a window can open here at all: Qt itself would abort
+    the process with no useful word. Where none can, this raises
+    :class:`~latent_explorer.qt.display_check.NoDisplayError` (one line: what is missing and
+    what to do), or, with ``headless_ok`` (a screenshot, which needs no screen), draws
+    offscreen instead.
+    """
     app = cast("QApplication | None", QApplication.instance())
     if app is None:
+        from latent_explorer.qt.display_check import check_display, use_offscreen_if_no_display
+
+        if not (headless_ok and use_offscreen_if_no_display()):
+            check_display()
         app = QApplication(argv or [sys.argv[0]])
     app.setApplicationName("Latent Explorer")
     app.setOrganizationName("latent-explorer")
@@ -204,7 +216,7 @@ def run_app(args: argparse.Namespace) -> int:
     """Open the window on ``args.dataset`` / ``args.model`` and run until it closes."""
     started = time.perf_counter()
     dataset, model = first_inputs(args)
-    app = make_application()
+    app = make_application(headless_ok=bool(args.screenshot))
     from latent_explorer.core.session.autosave import RecoveryStore
     from latent_explorer.qt.crash_handler import install_crash_handler
 
@@ -224,13 +236,14 @@ def run_app(args: argparse.Namespace) -> int:
 
         set_device_preference(args.device)
         window.device_menu.refresh(check_hardware=False)
-    if args.projection:
+    demo = is_plain_start(args)
+    if args.projection and not demo:
         window.projection.method = args.projection
     xy = table_axes(args)
     if xy is not None:  # the table's own layout is the map
         window.projection.x_column, window.projection.y_column = xy
         window.projection.method = "table"
-    if getattr(args, "atlas", None):
+    if getattr(args, "atlas", None) and not demo:
         window.atlas.set_mode(args.atlas)
     taker = None
     if args.screenshot:
@@ -267,8 +280,13 @@ def run_app(args: argparse.Namespace) -> int:
                     window.view3d.set_active(True)
 
             window.jobs.failed.connect(first_load_failed)
-            window.open(dataset, model, args.trust_code, args.labels, on_ready=ready,
-                        image_size=getattr(args, "image_size", None))
+            if demo:
+                from latent_explorer.qt.demo_start import open_demo
+
+                open_demo(window, ready, args.projection, getattr(args, "atlas", None))
+            else:
+                window.open(dataset, model, args.trust_code, args.labels, on_ready=ready,
+                            image_size=getattr(args, "image_size", None))
         window.sessions.offer_recovery()
 
     QTimer.singleShot(0, first_load)
@@ -290,12 +308,19 @@ def run_app(args: argparse.Namespace) -> int:
     return int(code)
 
 
+def is_plain_start(args: argparse.Namespace) -> bool:
+    """Whether ``gui`` was asked to open nothing in particular: the built-in demo then opens
+    as a first start shows it (see :mod:`latent_explorer.qt.demo_start`)."""
+    return not any(getattr(args, name, None) for name in ("dataset", "model", "latents",
+                                                          "metadata", "session"))
+
+
 def first_inputs(args: argparse.Namespace) -> tuple[str | None, str]:
     """The dataset and model specs that ``gui``'s arguments ask to open first.
 
     ``--latents`` makes a ``vectors:`` spec (no decoder); ``--dataset`` without ``--model``
     asks for ``auto`` (the demo model where it fits, else the images' own pixels); nothing
-    at all opens the demo.
+    at all opens the demo (the bundled shapes and their model).
     """
     from latent_explorer.core.compute.pipeline import AUTO_MODEL_SPEC
     from latent_explorer.core.compute.vectors_workspace import VectorsSpec
@@ -322,7 +347,11 @@ def first_inputs(args: argparse.Namespace) -> tuple[str | None, str]:
                         "beside it or use Load metadata in the Colour panel")
     if model:
         return dataset or "digits", model
-    return (dataset, AUTO_MODEL_SPEC) if dataset else ("digits", "demo")
+    if dataset:
+        return dataset, AUTO_MODEL_SPEC
+    from latent_explorer.qt.demo_start import DEMO_DATASET, DEMO_MODEL
+
+    return DEMO_DATASET, DEMO_MODEL
 
 
 def table_axes(args: argparse.Namespace) -> tuple[str, str] | None:

@@ -111,8 +111,10 @@ class MainWindow(QMainWindow):
         self.map_view = QtMapView(self.explorer)
         self.map_view.thumbnail = self._thumbnail
         from latent_explorer.qt.widgets.map_thumbnails import MapThumbnails
+        from latent_explorer.qt.widgets.probe_hint import ProbeHint
 
         self.map_pictures = MapThumbnails(self.map_view)
+        self.probe_hint = ProbeHint(self.map_view, self.explorer, self.settings)
         self.map_stack = QStackedWidget()
         self.map_stack.addWidget(self.map_view)
         self.setCentralWidget(self.map_stack)
@@ -121,7 +123,7 @@ class MainWindow(QMainWindow):
         self.channels = QtChannelView(self.explorer)
         self.projection_panel = QtProjectionPanel(self.projection)
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        self.decoder_dock = add_dock(self, "Decoder", self.decoder_view, right)
+        self.decoder_dock = add_dock(self, "Decoder", self.decoder_view, right, scroll=False)
         self.sliders_dock = add_dock(self, "Latent sliders", self.sliders, right)
         self.projection_dock = add_dock(self, "Projection", self.projection_panel, left)
         self.channels_dock = add_channels_dock(self, self.channels, self.sliders_dock)
@@ -147,7 +149,7 @@ class MainWindow(QMainWindow):
         self.view3d.sample_clicked.connect(self.paths.on_sample_clicked)
         self.path_dock = add_dock(self, "Path", self.paths.panel, left)
         self.filmstrip_dock = add_dock(self, "Filmstrip", self.paths.filmstrip,
-                                       Qt.DockWidgetArea.BottomDockWidgetArea)
+                                       Qt.DockWidgetArea.BottomDockWidgetArea, scroll=False)
         self.analysis_docks = [add_dock(self, *spec) for spec in self.analysis.dock_specs()]
         self.analysis.arrange_docks(self.analysis_docks, self.path_dock, self.sliders_dock,
                                     self.filmstrip_dock, self.tabifyDockWidget)
@@ -178,6 +180,7 @@ class MainWindow(QMainWindow):
             workspaces.compute_projection, self.saveState, self.saveGeometry,
             self.restoreState, workspaces.name_session, workspaces.update_info,
             lambda: workspaces.dataset_image_size, self.jobs), recovery)
+        self.sessions.restored.connect(lambda _: self.probe_hint.dismiss())
         self.atlas = AtlasController(self.services, self.explorer, self.map_view, self.decoder,
                                      self.decoder_view)
         self.decoding = DecodeController(
@@ -191,6 +194,10 @@ class MainWindow(QMainWindow):
         self.training = TrainController(
             self.services, self.decoder_view,
             lambda spec, ready: self.open(model=spec, on_ready=ready), self.settings)
+        from latent_explorer.qt.model_files_offer import ModelFilesOffer
+
+        self.model_files = ModelFilesOffer(self.services, self.decoder_view,
+                                           self.training.panel, self.open_model_dialog)
         build_menus(self)
         build_toolbar(self)
         from latent_explorer.qt.decoder_only import DecoderOnlyParts
@@ -208,6 +215,12 @@ class MainWindow(QMainWindow):
         self.workspaces.decoding_available.connect(self.rows.on_decoding_available)
         self._connect()
         self._restore_layout()
+        from latent_explorer.qt.dock_fit import DockFitter
+
+        self.dock_fit = DockFitter(
+            self, self.map_stack, [self.decoder_dock, self.sliders_dock, self.projection_dock,
+                                   self.channels_dock, self.path_dock, *self.analysis_docks],
+            beside=self.sliders_dock, layout_version=LAYOUT_VERSION)
 
     # --- construction ---------------------------------------------------------------------
     def _connect(self) -> None:
@@ -404,7 +417,8 @@ class MainWindow(QMainWindow):
         self.decoder_only.show_hidden()  # the next start may decode: its docks are there
         self.rows.show_hidden()  # ... and may have columns to chart
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        self.settings.setValue("window/state",
+                               self.dock_fit.state_to_remember(self.saveState(LAYOUT_VERSION)))
         # Only a choice made in the window is remembered: a command line's --projection or a
         # session's map applies to that run.
         self.settings.setValue("projection/method", self.remembered_method)

@@ -3,19 +3,48 @@ titles."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QTabBar, QWidget
 
 from latent_explorer.core.analysis.latent_stats import LatentStats
 from latent_explorer.qt.widgets.channel_view import QtChannelView
 
+SCROLL_MIN_HEIGHT = 120
+"""The least height of a panel that scrolls (the rest of it is a scroll away)."""
+
+
+class QtDockScroll(QScrollArea):
+    """A panel that scrolls up and down when its dock is lower than the panel wants.
+
+    Tall panels (the path, the colours, the selection) would otherwise set the window's
+    minimum height: on a laptop screen, with docks tabbed into one column, the window would
+    no longer fit. The panel keeps its own minimum width (it never scrolls sideways).
+    """
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__()
+        self.setWidget(widget)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def minimumSizeHint(self) -> QSize:
+        # As narrow as the panel (when it scrolls, its bar takes a little of that width).
+        widget = self.widget()
+        if widget is None:
+            return super().minimumSizeHint()
+        inner = widget.minimumSizeHint()
+        return QSize(inner.width(), min(inner.height(), SCROLL_MIN_HEIGHT))
+
 
 def add_dock(window: QMainWindow, title: str, widget: QWidget,
-             area: Qt.DockWidgetArea) -> QDockWidget:
-    """Put ``widget`` in a movable, floatable, closable dock named after ``title``."""
+             area: Qt.DockWidgetArea, scroll: bool = True) -> QDockWidget:
+    """Put ``widget`` in a movable, floatable, closable dock named after ``title``; with
+    ``scroll``, in a :class:`QtDockScroll`, so a low dock scrolls instead of growing the
+    window."""
     dock = QDockWidget(title, window)
     dock.setObjectName(title.lower().replace(" ", "_") + "_dock")
-    dock.setWidget(widget)
+    dock.setWidget(QtDockScroll(widget) if scroll else widget)
     dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                      | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                      | QDockWidget.DockWidgetFeature.DockWidgetClosable)

@@ -12,6 +12,7 @@ from latent_explorer.core.compute.cache import ResultCache
 from latent_explorer.qt.analysis_controller import AnalysisController
 from latent_explorer.qt.atlas_controller import AtlasController
 from latent_explorer.qt.bookmarks import BookmarkController
+from latent_explorer.qt.demo_start import open_demo
 from latent_explorer.qt.device_menu import QtDeviceMenu
 from latent_explorer.qt.image_cache_menu import ImageCacheMenu
 from latent_explorer.qt.model_controller import ModelController
@@ -118,7 +119,8 @@ def build_menus(window: MenuHost) -> None:
     window.place_image_action.triggered.connect(lambda: window.models.place_image_dialog())
     file_menu.addSeparator()
     demo = file_menu.addAction("Open the &Built-in Demo")
-    demo.triggered.connect(lambda: window.workspaces.open("digits", "demo"))
+    demo.setToolTip("The bundled coloured shapes and their model, with the decoded atlas")
+    demo.triggered.connect(lambda: open_demo(window))
     file_menu.addSeparator()
     window.export_path_action = file_menu.addAction("&Export Path...")
     window.export_path_action.setShortcut(QKeySequence("Ctrl+E"))

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel
 
+from latent_explorer.core.analysis.typical_sample import typical_sample
 from latent_explorer.core.compute.cache import ResultCache
 from latent_explorer.core.compute.pipeline import Workspace, open_workspace, project_cached
 from latent_explorer.core.datasets.base import Dataset
@@ -26,6 +27,7 @@ from latent_explorer.core.models.base import GenerativeModel
 from latent_explorer.core.models.trust import TrustChanged, TrustGrant
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
+from latent_explorer.qt.decode_controller import sample_caption
 from latent_explorer.qt.dialogs.open_dataset_dialog import DATASET_FILTER, takes_image_size
 from latent_explorer.qt.dialogs.open_model_dialog import MODEL_FILTER
 from latent_explorer.qt.gc_settle import settle_long_lived_objects
@@ -115,6 +117,21 @@ class WorkspaceParts:
     set_title: Callable[[str], None]
 
 
+PHOTO_SIDE = 48
+"""Images at least this large (pixels, the shorter side) are drawn as pictures on the map."""
+
+
+def pictures_by_default(ws: Workspace) -> bool:
+    """Whether the map draws each sample as its picture to begin with (View > Pictures on the
+    Map): for a map with no decoder, and for photos (images from files, or large ones), which
+    an artist recognises far better than coloured dots."""
+    if not ws.has_images:
+        return False
+    photos = "file" in ws.dataset.metadata or min(ws.dataset.image_shape[:2]) >= PHOTO_SIDE
+    return not ws.has_decoder or photos
+
+
+
 class WorkspaceController(QObject):
     """Opens datasets and models, computes the map, and describes what is shown.
 
@@ -139,6 +156,8 @@ class WorkspaceController(QObject):
         self.dataset_labels: str | None = None
         self.dataset_image_size: int | tuple[int, int] | None = None
         self.session_name = ""
+        self.start_index: int | None = None
+        """The real sample the probe starts on (near the middle of the data), or ``None``."""
         self.model_dialog: Any = None
         """The Open Model dialog while it is open."""
         self.size_dialog: Any = None
@@ -382,7 +401,7 @@ class WorkspaceController(QObject):
         p.decoder_view.set_signal_mode(len(ws.model.image_shape) == 1)
         p.decoder_view.set_decoding(ws.has_decoder)
         self.pictures_action.setEnabled(ws.has_images)
-        with_pictures = ws.has_images and not ws.has_decoder
+        with_pictures = pictures_by_default(ws)
         if self.pictures_action.isChecked() != with_pictures:
             self.pictures_action.setChecked(with_pictures)  # redrawn by show_map below
         self.decoding_available.emit(ws.has_decoder, str(getattr(ws.model, "reason", "")))
@@ -392,9 +411,18 @@ class WorkspaceController(QObject):
         from latent_explorer.core.projection.table_projector import coordinate_columns
 
         p.projection_panel.set_table_columns(coordinate_columns(ws.dataset.metadata))
+        # The probe starts on a real sample near the middle of the data: the mean latent of
+        # an image autoencoder decodes to a grey texture. (With no decoder there is nothing
+        # to show: the star marks the sample picked.)
+        self.start_index = (typical_sample(ws.latents, ws.stats.mean) if ws.has_decoder
+                            else None)
         self.show_map(ws)
-        # With no decoder there is nothing at the mean to show: the star marks the sample picked.
-        p.explorer.current_latent = ws.stats.mean.copy() if ws.has_decoder else None
+        start = self.start_index
+        p.explorer.current_latent = (None if start is None
+                                     else np.array(ws.latents[start], dtype=np.float32))
+        if start is not None:
+            p.decoder_view.show_original(ws.dataset.images[start] if ws.has_images else None,
+                                         sample_caption(ws, start, "  \u00b7  "))
         settle_long_lived_objects()
         self.update_info()
         self.services.workspace_changed.emit(ws)
@@ -409,9 +437,10 @@ class WorkspaceController(QObject):
 
     def show_map(self, ws: Workspace, reset_view: bool = True) -> None:
         """Draw the map of ``ws`` (its points, pictures and the current latent's marker)."""
-        self.parts.map_view.set_points(ws.projector.coords, ws.dataset.labels,
-                                       ws.dataset.label_name, reset_view=reset_view,
-                                       sampled=getattr(ws.projector, "sampled", None))
+        self.parts.map_view.set_points(
+            ws.projector.coords, ws.dataset.labels, ws.dataset.label_name,
+            reset_view=reset_view, sampled=getattr(ws.projector, "sampled", None),
+            probe_at=self.start_index if ws is self.workspace else None)
         self.show_map_pictures(self.pictures_action.isChecked())
         self.parts.show_current(self.parts.explorer.current_latent)
         self.services.map_changed.emit()

@@ -28,7 +28,9 @@ def test_the_handle_reads_and_sets_the_latent_the_window_shows(open_explorer: An
     explorer = open_explorer("demo", "digits")
     ws = explorer.window.workspace
     assert explorer.ready and explorer.model is ws.model and explorer.dataset is ws.dataset
-    np.testing.assert_allclose(explorer.latent, ws.stats.mean)
+    start = explorer.window.workspaces.start_index  # a real sample, near the middle
+    assert start is not None
+    np.testing.assert_allclose(explorer.latent, ws.latents[start])
     assert explorer.latents.shape == (1797, 8)
     seen: list[np.ndarray] = []
     explorer.latent_changed.connect(seen.append)

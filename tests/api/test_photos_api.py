@@ -78,7 +78,7 @@ def test_a_zip_of_photos_opens_at_a_size_with_labels_and_metadata_given(
 def test_image_size_is_for_images_in_files_and_in_memory(photos: Path) -> None:
     resized = lx.load_dataset(np.zeros((3, 8, 8), np.uint8), image_size=SIZE)
     assert resized.image_shape == (SIZE, SIZE, 1)  # held in memory: resized too
-    with pytest.raises(lx.LatentExplorerError, match="only used with folders"):
+    with pytest.raises(lx.LatentExplorerError, match="only used with image files"):
         lx.load_dataset("digits", image_size=SIZE)
     with pytest.raises(lx.LatentExplorerError, match="give data= too"):
         lx.explore(image_size=SIZE, block=False)

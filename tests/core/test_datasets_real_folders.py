@@ -125,7 +125,7 @@ def test_a_damaged_zip_is_named(tmp_path: Path) -> None:
 
 
 def test_image_size_only_for_images(tmp_path: Path) -> None:
-    with pytest.raises(SpecError, match="only used with folders and zip archives"):
+    with pytest.raises(SpecError, match="only used with image files"):
         load_dataset("digits", image_size=16)
 
 

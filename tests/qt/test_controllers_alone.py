@@ -111,7 +111,7 @@ def test_the_workspace_controller_opens_projects_and_describes_without_a_window(
         assert ws is not None and ws.has_decoder
         assert decodes == [(True, "")]
         assert shown and shown[-1] is None  # the map was drawn before the latent was set
-        assert explorer.current_latent is not None  # the mean: decoded and marked
+        assert explorer.current_latent is not None  # a real sample's: decoded and marked
         info = controller.info_label.text()
         assert info.startswith(f"{ws.dataset.name}: {len(ws.dataset):,} images")
         assert info.endswith(f"PCA, {len(ws.dataset):,} points")

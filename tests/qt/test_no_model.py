@@ -133,9 +133,10 @@ def test_a_folder_with_no_model_shows_its_pixels_and_trains_one(  # type: ignore
     assert window.decoder_view.decoded_pane.array is not None
     assert window.map_view.probe.isVisible() and window.compare_action.isEnabled()
     assert not window.training.panel.isVisibleTo(window)
-    assert not pictures.enabled and not window.map_pictures_action.isChecked()
-    window.map_pictures_action.trigger()  # a map with a model can show its pictures too
-    assert pictures.enabled
+    # A folder's images stay drawn as themselves with a model too; the user can turn them off.
+    assert pictures.enabled and window.map_pictures_action.isChecked()
+    window.map_pictures_action.trigger()
+    assert not pictures.enabled
     label = window.decoder_only.notice(window.sliders_dock)
     assert label is not None and not label.isVisibleTo(window)
 

@@ -87,10 +87,12 @@ def test_a_map_of_prior_samples_says_so_and_shows_the_sample_itself(make_window,
     from latent_explorer.core.compute.decoder import decode_one
 
     np.testing.assert_array_equal(pane.array, decode_one(ws.model, ws.latents[7]))
-    # Back on data, the pane says "Original" again.
+    # Back on data, the pane shows originals again: first that of the sample the probe starts on.
     with qtbot.waitSignal(window.workspace_changed, timeout=60_000):
         window.open(dataset="digits")
-    assert "original" in pane.placeholder and pane.caption == "Original"
+    start = window.workspaces.start_index
+    assert "original" in pane.placeholder and pane.caption.startswith(f"#{start}  label")
+    np.testing.assert_array_equal(pane.array, window.workspace.dataset.images[start])
 
 
 @pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")

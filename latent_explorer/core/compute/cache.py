@@ -3,6 +3,12 @@
 Keys are hashes of what went in (dataset content, model weights, parameters), never file names,
 so a renamed file still hits and a changed one misses. Entries are ``.npz`` files written
 atomically; nothing is pickled, so reading a cache entry never runs code.
+
+A few entries ship with the app, beside the bundled demo model they belong to
+(``resources/<model>/cached-<kind>-<key>.npz``): the demo's latents and UMAP map, so that its
+first start shows the map at once instead of fitting UMAP (half a minute, numba's compile
+included). They are keyed like any entry, so they apply only to exactly those weights and
+that dataset, are read when the user's cache has no entry of its own, and are never written.
 """
 
 from __future__ import annotations
@@ -68,12 +74,13 @@ class ResultCache:
         return self.root / kind / f"{key}.npz"
 
     def load(self, kind: str, key: str) -> dict[str, npt.NDArray[np.generic]] | None:
-        """The arrays stored under ``kind``/``key``, or ``None`` (a broken entry is removed)."""
+        """The arrays stored under ``kind``/``key`` (else shipped with the app under that key),
+        or ``None`` (a broken entry is removed)."""
         if not self.enabled:
             return None
         path = self.path_for(kind, key)
         if not path.exists():
-            return None
+            return _bundled(kind, key)
         try:
             with np.load(path, allow_pickle=False) as data:
                 return {name: np.asarray(data[name]) for name in data.files}
@@ -87,3 +94,27 @@ class ResultCache:
             return
         with contextlib.suppress(OSError):
             atomic_save_npz(self.path_for(kind, key), arrays)
+
+
+BUNDLED_PREFIX = "cached-"
+
+
+def bundled_name(kind: str, key: str) -> str:
+    """The file name of an entry shipped with the app (beside the bundled model it is for)."""
+    return f"{BUNDLED_PREFIX}{kind}-{key}.npz"
+
+
+def _bundled(kind: str, key: str) -> dict[str, npt.NDArray[np.generic]] | None:
+    """The entry ``kind``/``key`` shipped in the app's resources, or ``None``."""
+    from latent_explorer.resources import resource_root
+
+    root = resource_root()
+    if not root.is_dir():
+        return None
+    for path in root.glob(f"*/{bundled_name(kind, key)}"):
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return {name: np.asarray(data[name]) for name in data.files}
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError):
+            return None
+    return None

@@ -72,9 +72,10 @@ def load_dataset(
     ctx
         Receives progress for large inputs; may cancel.
     image_size
-        For folders and zip archives of images: the size to load them at, ``256`` (square)
-        or ``(height, width)``; each image is cropped around its centre and resized. ``None``:
-        the most common size among the images. Other datasets take no size.
+        For image files (folders, zip archives, IDX, ``.npz`` / ``.npy``): the size to load
+        them at, ``256`` (square) or ``(height, width)``; each image is cropped around its
+        centre and resized. ``None``: the most common size among the images (as stored, for
+        arrays). The built-in datasets take no size.
     cache_dir
         For folders and zip archives of images: the app's cache folder, where the resized
         images are kept so that the next opening is fast. ``None``: memory only.
@@ -112,11 +113,13 @@ def load_dataset(
     if kind == "images":
         _no_labels(labels, text)
         return load_image_zip(path, ctx, image_size, cache_dir)
-    _no_size(image_size, text)
-    if kind == "idx":
-        return load_idx_dataset(path, labels, ctx)
-    if kind == "arrays":
-        return load_array_dataset(path, labels, ctx)
+    if kind in ("idx", "arrays"):
+        loaded = (load_idx_dataset if kind == "idx" else load_array_dataset)(path, labels, ctx)
+        if image_size is None:
+            return loaded
+        from latent_explorer.core.datasets.resize import resized
+
+        return resized(loaded, image_size, ctx)
     raise SpecError(
         f"{path}: not a dataset format that can be read here. Accepted: {ACCEPTED_SPECS}"
     )
@@ -172,8 +175,8 @@ def _has_npy(path: Path) -> bool:
 def _no_size(image_size: ImageSize | None, spec: str) -> None:
     if image_size is not None:
         raise SpecError(
-            f"a size to load images at is only used with folders and zip archives of images, "
-            f"not {spec!r}"
+            f"a size to load images at is only used with image files (folders, zip archives, "
+            f"IDX, .npz/.npy), not the built-in {spec!r}"
         )
 
 

@@ -1,7 +1,8 @@
 """Numpy ``.npz`` and ``.npy`` files of images.
 
 A ``.npz`` holds the images under ``images`` (else ``x``, ``X``, ``data``, else its only 3-D or
-4-D array), optionally ``labels`` (or ``y``, ``Y``) and ``label_names``; its other 1-D arrays
+4-D array), optionally ``labels`` (or ``y``, ``Y``) and the class names as text under
+``label_names`` (or ``classes``, ``class_names``); its other 1-D arrays
 with one value per image become metadata columns. A ``.npy`` holds just the images and is
 memory-mapped when it is already uint8 ``(N, H, W[, 1|3])``, so a large file is not read in.
 Pickled object arrays are never loaded: unpickling runs code from the file.
@@ -26,7 +27,8 @@ from latent_explorer.core.jobs import JobContext
 
 IMAGE_KEYS = ("images", "x", "X", "data")
 LABEL_KEYS = ("labels", "y", "Y")
-NAMES_KEY = "label_names"
+NAMES_KEYS = ("label_names", "classes", "class_names")
+"""Where a ``.npz`` may name its classes (an array of text, one name per label id)."""
 NPY_MAGIC = b"\x93NUMPY"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 
@@ -112,15 +114,16 @@ def _load_npz(path: Path, notes: list[str], ctx: JobContext | None) -> ArrayData
             images = _images(archive[image_key], path, notes, ctx)
             count = len(images)
             names: list[str] | None = None
-            if NAMES_KEY in headers:
-                names = _names(_member(archive, NAMES_KEY, headers, path), path)
+            names_key = _names_key(headers)
+            if names_key is not None:
+                names = _names(_member(archive, names_key, headers, path), path)
             label_ids: npt.NDArray[np.int64] | None = None
             label_key = next((key for key in LABEL_KEYS if key in headers), None)
             if label_key is not None:
                 values = _member(archive, label_key, headers, path)
                 label_ids, names = to_labels(values, path, count, names)
             metadata: dict[str, npt.NDArray[np.generic]] = {}
-            used = {image_key, label_key, NAMES_KEY}
+            used = {image_key, label_key, names_key}
             for key, (shape, dtype) in headers.items():
                 if key in used or len(shape) != 1 or shape[0] != count:
                     continue
@@ -210,6 +213,14 @@ def _member(
     return value
 
 
+def _names_key(headers: dict[str, Header]) -> str | None:
+    """The member that names the classes: the first of :data:`NAMES_KEYS` holding text (a
+    ``classes`` array of numbers is a column like any other)."""
+    return next((key for key in NAMES_KEYS
+                 if key in headers and (key == NAMES_KEYS[0] or headers[key][1].kind in "US")),
+                None)
+
+
 def _names(values: npt.NDArray[np.generic], path: Path) -> list[str]:
     if values.ndim != 1:
         raise DatasetError(path, f"label_names must be a list of names; found shape {values.shape}")
@@ -232,8 +243,9 @@ def _read_labels_file(path: Path) -> tuple[npt.NDArray[np.generic], list[str] | 
         try:
             with np.load(path, allow_pickle=False) as archive:
                 names = None
-                if NAMES_KEY in headers:
-                    names = _names(_member(archive, NAMES_KEY, headers, path), path)
+                names_key = _names_key(headers)
+                if names_key is not None:
+                    names = _names(_member(archive, names_key, headers, path), path)
                 return _member(archive, key, headers, path), names
         except _READ_ERRORS as exc:
             raise DatasetError(path, f"cannot be read as a .npz file ({exc})") from exc

@@ -13,17 +13,24 @@ import numpy as np
 
 from latent_explorer.core.datasets.base import ArrayDataset
 from latent_explorer.core.errors import SpecError
+from latent_explorer.core.jobs import JobContext
 
 MAX_VALUES = 1 << 31
 """Most pixel values (bytes) the resized images may take: 2 GiB."""
 
 
-def resized(dataset: ArrayDataset, image_size: int | tuple[int, int]) -> ArrayDataset:
+_PROGRESS_EVERY = 256
+
+
+def resized(dataset: ArrayDataset, image_size: int | tuple[int, int],
+            ctx: JobContext | None = None) -> ArrayDataset:
     """``dataset`` with every image at ``image_size`` (a side, or ``(height, width)``).
 
     The images are returned as they are when they already have that size; the dataset's
     ``notes`` say they were resized. Raises :class:`SpecError` for a size that is no positive
-    number of pixels, or whose images would not fit in :data:`MAX_VALUES` bytes.
+    number of pixels, or whose images would not fit in :data:`MAX_VALUES` bytes. ``ctx``
+    (for arrays read from a file: ``--image-size`` on an ``.npz`` or IDX) gets progress and
+    may cancel.
     """
     from latent_explorer.core.datasets.image_decode import fit_image
 
@@ -44,6 +51,9 @@ def resized(dataset: ArrayDataset, image_size: int | tuple[int, int]) -> ArrayDa
                         f"{MAX_VALUES >> 30} GiB; give a smaller image_size")
     out = np.empty((count, height, width, channels), dtype=np.uint8)
     for index in range(count):
+        if ctx is not None and index % _PROGRESS_EVERY == 0:
+            ctx.progress(index / max(1, count), f"resizing images ({index:,} of {count:,})")
+            ctx.check()
         image = np.asarray(dataset.images[index])
         fitted = fit_image(image[..., 0] if channels == 1 else image, (width, height))
         out[index] = fitted.reshape(height, width, channels)

@@ -51,42 +51,73 @@ class TrainingPlan:
                 f"--out {out}")
 
 
+CONV_CHANNELS = (32, 64, 128, 256)
+"""Channels of the convolutional VAE's stride-2 layers, as many as the image size allows."""
+
+
 def plan_training(image_shape: tuple[int, int, int], count: int,
-                  epochs: int | None = None) -> TrainingPlan:
+                  epochs: int | None = None, kind: str | None = None) -> TrainingPlan:
     """The VAE and settings for ``count`` images of ``image_shape`` ``(H, W, C)``.
 
-    ``epochs`` overrides the number chosen from the dataset size.
+    ``epochs`` overrides the number chosen from the dataset size; ``kind`` (``"mlp"`` or
+    ``"conv"``) the architecture chosen from the images (see :func:`default_architecture`).
+    Raises ``ValueError`` for a kind the images do not take.
+    """
+    kind, latent, hidden = default_architecture(image_shape, kind)
+    config = VAEConfig(tuple(image_shape), latent, hidden, kind)  # type: ignore[arg-type]
+    return TrainingPlan(config, default_epochs(count) if epochs is None else int(epochs),
+                        batch_size=default_batch_size(kind))
+
+
+def default_architecture(image_shape: tuple[int, int, int], kind: str | None = None
+                         ) -> tuple[str, int, tuple[int, ...]]:
+    """``(kind, latent size, hidden sizes)`` for images of ``image_shape`` ``(H, W, C)``.
+
+    Fully connected for grey images up to 32x32 (and sizes no stride-2 layer divides),
+    convolutional otherwise; ``kind`` given, the sizes for that kind (not checked against the
+    images: :class:`VAEConfig` does that).
     """
     h, w, c = image_shape
-    if c == 1 and h * w <= 32 * 32:
-        latent = 8 if h * w <= 16 * 16 else 16
-        config = VAEConfig((h, w, c), latent, (256, 128), "mlp")
-    else:
-        channels = [32, 64, 128, 256]
-        layers = 0
-        while layers < len(channels) and h % 2 ** (layers + 1) == 0 and w % 2 ** (layers + 1) == 0 \
-                and min(h, w) // 2 ** (layers + 1) >= 4:
-            layers += 1
-        latent = 16 if h * w <= 32 * 32 else 32
-        if layers == 0:  # odd sizes: fall back to a fully connected net
-            config = VAEConfig((h, w, c), latent, (512, 256), "mlp")
-        else:
-            config = VAEConfig((h, w, c), latent, tuple(channels[:layers]), "conv")
-    if epochs is None:
-        epochs = min(MAX_EPOCHS, max(MIN_EPOCHS, -(-TRAINING_STEPS // max(1, count))))
-    batch = 128 if config.kind == "mlp" else 64
-    return TrainingPlan(config, int(epochs), batch_size=batch)
+    small_grey = c == 1 and h * w <= 32 * 32
+    layers = conv_layers(h, w)
+    if kind is None:
+        kind = "mlp" if small_grey or layers == 0 else "conv"
+    if kind == "mlp" and small_grey:
+        return kind, 8 if h * w <= 16 * 16 else 16, (256, 128)
+    latent = 16 if h * w <= 32 * 32 else 32
+    return kind, latent, (512, 256) if kind == "mlp" else CONV_CHANNELS[:max(1, layers)]
+
+
+def default_epochs(count: int) -> int:
+    """About :data:`TRAINING_STEPS` image passes, within ``MIN_EPOCHS`` .. ``MAX_EPOCHS``."""
+    return min(MAX_EPOCHS, max(MIN_EPOCHS, -(-TRAINING_STEPS // max(1, count))))
+
+
+def default_batch_size(kind: str) -> int:
+    """Batches of 128 for the fully connected VAE, 64 for the convolutional one."""
+    return 128 if kind == "mlp" else 64
+
+
+def conv_layers(height: int, width: int) -> int:
+    """How many stride-2 layers images of ``height`` x ``width`` take (sides divisible, and
+    at least 4 pixels left), up to ``len(CONV_CHANNELS)``."""
+    layers = 0
+    while (layers < len(CONV_CHANNELS) and height % 2 ** (layers + 1) == 0
+           and width % 2 ** (layers + 1) == 0 and min(height, width) // 2 ** (layers + 1) >= 4):
+        layers += 1
+    return layers
 
 
 def default_model_folder(dataset_name: str, root: Path | None = None) -> Path:
     """A new folder for a model trained in the window: ``<models>/<dataset>-vae-<time>``.
 
-    ``<models>`` is the user's data folder for the app (``root`` overrides it).
+    ``<models>`` is the user's data folder for the app (``$LATENT_EXPLORER_DATA``; ``root``
+    overrides it).
     """
     if root is None:
-        from platformdirs import user_data_dir
+        from latent_explorer.core.app_folders import default_data_dir
 
-        root = Path(user_data_dir("latent-explorer", appauthor=False)) / "models"
+        root = default_data_dir() / "models"
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", dataset_name).strip("-.") or "dataset"
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder = root / f"{safe}-vae-{stamp}"

@@ -16,10 +16,11 @@ from latent_explorer.core.models.detect import Detection, save_card
 
 
 def default_fallback_folder() -> Path:
-    """Where cards go when the checkpoint's folder cannot be written: the config folder."""
-    from platformdirs import user_config_dir
+    """Where cards go when the checkpoint's folder cannot be written: the config folder
+    (``$LATENT_EXPLORER_CONFIG``)."""
+    from latent_explorer.core.settings_file import default_config_dir
 
-    return Path(user_config_dir("latent-explorer", appauthor=False)) / "model-cards"
+    return default_config_dir() / "model-cards"
 
 
 def fallback_card_path(folder: Path | None, detection: Detection) -> Path:

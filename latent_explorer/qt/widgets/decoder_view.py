@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from latent_explorer.core.session.state import ExplorerState
 from latent_explorer.qt.widgets.image_pane import QtImagePane
+from latent_explorer.qt.widgets.notice_area import QtNoticeArea
 
 LIST_VALUES_UP_TO = 64
 """Latents of up to this many values are listed; longer ones are summarised."""
@@ -85,6 +86,10 @@ class QtDecoderView(QWidget):
         panes.addWidget(self.original_pane, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        self.notices = QtNoticeArea()
+        """What is shown above the panes while the map has no decoder (whole, or scrolling
+        where the dock is low)."""
+        layout.addWidget(self.notices)
         layout.addWidget(self.class_row)
         layout.addLayout(panes, 1)
         layout.addWidget(self.signal_plot, 1)
@@ -110,17 +115,21 @@ class QtDecoderView(QWidget):
         self.signal_plot.setVisible(signal)
         self.decoded_pane.setVisible(not signal)
 
-    def add_notice(self, widget: QWidget) -> None:
-        """Put ``widget`` above the panes (shown while the map has no decoder)."""
-        layout = self.layout()
-        assert isinstance(layout, QVBoxLayout)
-        layout.insertWidget(0, widget)
+    def add_notice(self, widget: QWidget, after: QWidget | None = None) -> None:
+        """Put ``widget`` above the panes (shown while the map has no decoder): first, or just
+        below the notice ``after``. Notices show whole, or scroll where the dock is low."""
+        self.notices.add(widget, after)
 
     def set_decoding(self, available: bool) -> None:
         """Show the decoded image and latent code (a model), or only the original (none)."""
         self.decoded_pane.setVisible(available and not self.signal_plot.isVisible())
         self.latent_text.setVisible(available)
         self._decoding = available
+        # With no decoder the notices above (why, and what to do) come first: the original
+        # takes the room they leave, down to its smallest size.
+        self.original_pane.setSizePolicy(
+            QSizePolicy.Policy.Expanding,
+            QSizePolicy.Policy.Expanding if available else QSizePolicy.Policy.Ignored)
         if not available:
             self.signal_plot.setVisible(False)
             self.class_row.setVisible(False)

@@ -107,11 +107,12 @@ class QtMapView(pg.PlotWidget):
     # --- data -----------------------------------------------------------------------------
     def set_points(self, coords: np.ndarray, labels: np.ndarray | None,
                    label_name: Callable[[int], str] = str, reset_view: bool = True,
-                   sampled: int | None = None) -> None:
+                   sampled: int | None = None, probe_at: int | None = None) -> None:
         """Show ``coords`` ``(N, 2)`` coloured by ``labels`` (one legend entry per class).
 
         ``sampled``: the projection was fitted on this many of the points and placed the rest
-        by their neighbours; :attr:`status_note` says so.
+        by their neighbours; :attr:`status_note` says so. ``probe_at``: the sample the probe
+        rests on until the user moves it (default: the middle of the points).
         """
         self.coords = np.ascontiguousarray(np.asarray(coords, dtype=np.float32)[:, :2])
         self.labels = None if labels is None else np.asarray(labels)
@@ -140,8 +141,11 @@ class QtMapView(pg.PlotWidget):
         if reset_view:
             self.reset_view()
         if self.state.probe_position is None and len(self.coords):
-            centre = self.coords.mean(axis=0)
-            self.probe.setPos(QPointF(float(centre[0]), float(centre[1])))
+            if probe_at is not None and 0 <= probe_at < len(self.coords):
+                self.rest_probe_at(*self.coords[probe_at])
+            else:
+                centre = self.coords.mean(axis=0)
+                self.probe.setPos(QPointF(float(centre[0]), float(centre[1])))
         self._update_status()
 
     def _set_legend(self, classes: np.ndarray, colors: list[QColor],
@@ -252,6 +256,15 @@ class QtMapView(pg.PlotWidget):
         legend = self.legend.sceneBoundingRect()
         taken = legend.right() - self.view_box.sceneBoundingRect().left() + 8
         return float(min(max(taken / width, 0.0), 0.5))
+
+    def rest_probe_at(self, x: float, y: float) -> None:
+        """Put the probe at map point ``(x, y)`` without driving the latent (where the window
+        starts it: on a real sample)."""
+        self._syncing = True
+        try:
+            self.probe.setPos(QPointF(float(x), float(y)))
+        finally:
+            self._syncing = False
 
     def set_here(self, position: np.ndarray | None) -> None:
         """Place the "you are here" star (where the current latent projects), or hide it."""
