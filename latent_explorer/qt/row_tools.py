@@ -32,7 +32,7 @@ class RowTools:
                  original: QtImagePane) -> None:
         """Row tools over ``analysis``'s columns and selection; the clicked sample's fields
         go to ``original`` (the Decoder's Original pane) when it has no picture."""
-        sources = row_sources(analysis, explorer)
+        sources = self.sources = row_sources(analysis, explorer)
         state = analysis.state
         self.table_panel = QtRowTable(state)
         self.search_panel = QtSearchPanel(state)
@@ -85,9 +85,16 @@ class RowTools:
 
     def on_decoding_available(self, available: bool, reason: str = "") -> None:
         """With no decoder the Table is in front under the map (the filmstrip has nothing to
-        play): the first time, make it tall enough to read a dozen rows."""
+        play): the first time, make it tall enough to read a dozen rows. Except on a map of
+        pixels (pictures with no model yet): the room goes to the Decoder panel's notices
+        there (train a model, the files that open with no code)."""
         table = self.docks.get("Table")
         if available or table is None or self._resize is None or self._table_sized:
+            return
+        from latent_explorer.core.models.no_decoder import PIXELS_SPEC
+
+        ws = self.sources.services.workspace()
+        if ws is None or ws.model.source == PIXELS_SPEC:
             return
         self._table_sized = True
         if table.height() < TABLE_HEIGHT:
