@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from latent_explorer._version import __version__
-from latent_explorer.cli import commands
+from latent_explorer.cli import commands, values
 from latent_explorer.cli.atlas import add_atlas_parser, cmd_atlas
 from latent_explorer.cli.cache import add_cache_parser, cmd_cache
 from latent_explorer.cli.common import (
@@ -20,8 +20,13 @@ from latent_explorer.cli.common import (
     add_image_size_arg,
     join_negative_values,
 )
+from latent_explorer.cli.parser import OneLineParser
 from latent_explorer.cli.render import add_render_parser
 from latent_explorer.cli.scale import SCALE_HANDLERS, add_scale_commands
+from latent_explorer.core.out_of_memory import out_of_memory, out_of_memory_message
+
+MAX_EPOCHS = 1_000_000
+"""More passes than anyone trains for; a larger number is a typing slip."""
 
 DESCRIPTION = """\
 Explore the latent space of a generative model: a live map of your dataset that decodes
@@ -43,7 +48,7 @@ A model that does not fit the dataset ends with a message and exit status 2."""
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="latent-explorer", description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -82,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="start on the flat map (2d, the default) or the 3-D map (needs OpenGL)")
     gui.add_argument("--session", metavar="FILE.lxs",
                      help="open a saved session (dataset, model, map, paths ...)")
-    gui.add_argument("--size", default="1400x900", metavar="WxH",
+    gui.add_argument("--size", default="1400x900", metavar="WxH", type=values.window_size,
                      help="window size for --screenshot (default 1400x900)")
 
     info = sub.add_parser("info", help="describe a dataset and a model",
@@ -103,10 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_args(proj)
     proj.add_argument("--method", choices=("pca", "umap", "tsne"), default="pca")
     proj.add_argument("--dims", type=int, choices=(2, 3), default=2, help="map dimensions")
-    proj.add_argument("--neighbors", type=int, default=15, help="UMAP n_neighbors (default 15)")
-    proj.add_argument("--min-dist", type=float, default=0.1, help="UMAP min_dist (default 0.1)")
-    proj.add_argument("--perplexity", type=float, default=30.0, help="t-SNE perplexity")
-    proj.add_argument("--seed", type=int, default=0)
+    proj.add_argument("--neighbors", type=values.whole(2), default=15,
+                      help="UMAP n_neighbors, 2 or more and fewer than the samples (default 15)")
+    proj.add_argument("--min-dist", type=values.number(0, 1), default=0.1,
+                      help="UMAP min_dist, 0 to 1 (default 0.1)")
+    proj.add_argument("--perplexity", type=values.number(1, above=True), default=30.0,
+                      help="t-SNE perplexity, more than 1 and fewer than the samples "
+                      "(default 30)")
+    proj.add_argument("--seed", type=values.seed, default=0, help="random seed, 0 to 2^32-1")
     proj.add_argument("--out", metavar="FILE.csv|FILE.npy",
                       help="save the map coordinates (CSV with index,label,x,y[,z] or .npy)")
 
@@ -117,16 +126,19 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--labels", metavar="FILE", help="labels file for an IDX dataset")
     add_image_size_arg(train)
     train.add_argument("--out", required=True, metavar="DIR", help="folder to write the model to")
-    train.add_argument("--latent-dim", type=int, default=8)
+    train.add_argument("--latent-dim", type=values.whole(1), default=8)
     train.add_argument("--hidden", default="256,128", metavar="N,N",
                        help="hidden layer sizes of encoder and decoder (default 256,128)")
     train.add_argument("--kind", choices=("mlp", "conv"), default="mlp",
                        help="fully connected (mlp, the default) or convolutional (conv: "
                        "--hidden lists channel counts; H and W must be divisible by 2^layers)")
-    train.add_argument("--epochs", type=int, default=100)
-    train.add_argument("--batch-size", type=int, default=128)
-    train.add_argument("--lr", type=float, default=2e-3, help="learning rate")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--epochs", type=values.whole(1, MAX_EPOCHS), default=100,
+                       help=f"passes over the dataset, 1 to {MAX_EPOCHS:,} (default 100)")
+    train.add_argument("--batch-size", type=values.whole(1), default=128,
+                       help="images per training step (default 128)")
+    train.add_argument("--lr", type=values.number(0, above=True), default=2e-3,
+                       help="learning rate, a number more than 0 (default 0.002)")
+    train.add_argument("--seed", type=values.seed, default=0, help="random seed, 0 to 2^32-1")
 
     dec = sub.add_parser("decode", help="decode one latent into an image",
                          description="Decode a latent vector and save the image as PNG.")
@@ -134,9 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("--latent", required=True, metavar="V,V,...",
                      help="comma-separated latent values, in the model's latent order; "
                      "values may be negative: --latent -1,0.5 or --latent=-1,0.5")
-    dec.add_argument("--label", type=int, help="class for a conditional decoder")
-    dec.add_argument("--scale", type=int, default=1, help="enlarge the PNG by this factor")
-    dec.add_argument("--out", required=True, metavar="FILE.png")
+    dec.add_argument("--label", type=values.whole(0), help="class for a conditional decoder")
+    dec.add_argument("--scale", type=values.whole(1), default=1,
+                     help="enlarge the image by this whole factor (default 1)")
+    dec.add_argument("--out", required=True, metavar="FILE.png|FILE.jpg",
+                     help="the image to write: .png, or .jpg/.jpeg")
 
     add_render_parser(sub)
     add_atlas_parser(sub)
@@ -194,6 +208,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"latent-explorer: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except (MemoryError, RuntimeError) as exc:
+        # numpy raises MemoryError, torch's CPU allocator a RuntimeError; other RuntimeErrors
+        # are bugs and keep their traceback.
+        if args.debug or not out_of_memory(exc):
+            raise
+        print(f"latent-explorer: error: {args.command}: {out_of_memory_message(exc)}",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("latent-explorer: interrupted", file=sys.stderr)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from latent_explorer.core.compute.cluster_limits import check_local_cluster
 from latent_explorer.core.compute.encoding import check_compatible
 from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.errors import JobCancelled, LatentExplorerError, ModelOutputError
@@ -246,6 +247,8 @@ def encode_distributed(dataset_spec: str, model_spec: str, out: str | Path, *,
     ctx = ctx or null_context()
     if chunk < 1:
         raise LatentExplorerError(f"--chunk must be at least 1, got {chunk}")
+    if scheduler is None:  # the processes alone, before opening anything; their chunks below
+        check_local_cluster(usable_cores() if workers is None else workers, 0, ())
     ctx.progress(None, f"Opening {dataset_spec} and {model_spec}")
     from latent_explorer.core.compute.cache import default_cache_dir
 
@@ -254,6 +257,9 @@ def encode_distributed(dataset_spec: str, model_spec: str, out: str | Path, *,
     model = load_model(model_spec, trust_code=trust_code)
     check_compatible(model, dataset)
     total = len(dataset)
+    if scheduler is None:  # a remote cluster's workers have memory of their own
+        check_local_cluster(usable_cores() if workers is None else workers, min(chunk, total),
+                            tuple(dataset.image_shape))
     store = str(Path(out).resolve()) if "://" not in str(out) else str(out)
     create_latent_store(store, total, model.latent_dim, chunk, dataset.labels, {
         "model": model_spec, "model_fingerprint": model.fingerprint(),
@@ -263,7 +269,7 @@ def encode_distributed(dataset_spec: str, model_spec: str, out: str | Path, *,
     del dataset  # the workers open their own
     cluster: Any = None
     if scheduler is None:
-        count = workers or usable_cores()
+        count = usable_cores() if workers is None else workers
         ctx.progress(None, f"Starting a local Dask cluster of {count} worker processes")
         cluster = dask_distributed.LocalCluster(n_workers=count, threads_per_worker=1,
                                                 processes=True, dashboard_address=None)

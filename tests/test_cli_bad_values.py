@@ -1,0 +1,134 @@
+"""A sweep of bad values over every subcommand: each is refused before any work, in one line.
+
+Every case runs the real command line in this process and must end with exit status 2 and
+exactly one line on stderr: no traceback, no progress bar (that would mean work had started),
+no usage text. The cases come from trying every option with zero, negative, NaN, infinite,
+absurdly large and wrongly named values; each was a traceback, a silent acceptance, or
+unbounded work before.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from latent_explorer.cli import main
+
+LATENT = "--latent=0,0,0,0,0,0,0,0"
+BIG = "100000000000000000000"
+
+PARSE_TIME = [
+    # train
+    ["train", "--out", "m", "--epochs", "0"], ["train", "--out", "m", "--epochs", "-1"],
+    ["train", "--out", "m", "--epochs", "1000000000000"],
+    ["train", "--out", "m", "--batch-size", "0"], ["train", "--out", "m", "--batch-size", "-4"],
+    ["train", "--out", "m", "--lr", "nan"], ["train", "--out", "m", "--lr", "-1"],
+    ["train", "--out", "m", "--lr", "inf"], ["train", "--out", "m", "--lr", "0"],
+    ["train", "--out", "m", "--seed", "-1"], ["train", "--out", "m", "--seed", BIG],
+    ["train", "--out", "m", "--latent-dim", "0"],
+    # decode
+    ["decode", LATENT, "--out", "d.png", "--scale", "0"],
+    ["decode", LATENT, "--out", "d.png", "--scale", "-1"],
+    ["decode", LATENT, "--out", "d.png", "--label", "-1"],
+    # project
+    ["project", "--neighbors", "0"], ["project", "--neighbors", "-5"],
+    ["project", "--min-dist", "-1"], ["project", "--min-dist", "nan"],
+    ["project", "--perplexity", "0"], ["project", "--perplexity", "nan"],
+    ["project", "--perplexity", "inf"], ["project", "--seed", "-1"],
+    # encode-distributed
+    *[["encode-distributed", "--dataset", "digits", "--model", "demo", "--out", "s.zarr",
+       option, value] for option, value in (("--workers", "0"), ("--workers", "-1"),
+                                            ("--workers", "100000"), ("--chunk", "0"),
+                                            ("--threads-per-worker", "0"))],
+    # cache
+    ["cache", "--limit", "1e400G"], ["cache", "--limit", "99999999999999999999999999T"],
+    ["cache", "--limit", "-1"], ["cache", "--limit", "nan"],
+    # atlas
+    ["atlas", "--out", "a.png", "--grid", "0"], ["atlas", "--out", "a.png", "--grid", "1000"],
+    ["atlas", "--out", "a.png", "--margin", "-1"], ["atlas", "--out", "a.png", "--margin", "nan"],
+    ["atlas", "--out", "a.png", "--margin", "inf"],
+    ["atlas", "--out", "a.png", "--margin", "1e30"],
+    ["atlas", "--out", "a.png", "--label", "-1"],
+    # render
+    *[["render", "--anchors", "1,2", "--out", "r.gif", option, value] for option, value in (
+        ("--frames", "0"), ("--frames", "100000000"), ("--hold", "-1"), ("--fps", "0"),
+        ("--fps", "nan"), ("--size", "0"), ("--size", "100000"), ("--crf", "-1"),
+        ("--crf", "1000"), ("--sheet", "-1"), ("--sheet", "100000000"), ("--label", "-1"))],
+    # gui, info
+    ["gui", "--size", "0x0", "--screenshot", "s.png"], ["gui", "--size", "abc"],
+    ["gui", "--size", "100000x100000", "--screenshot", "s.png"],
+    ["info", "--image-size", "0"],
+    ["info", "--no-such-option"],
+]
+
+BEFORE_WORK = [
+    ["info", "--latent-shape", "0"],
+    # decode: the output's name and size before the model decodes anything
+    ["decode", LATENT, "--out", "d.png", "--scale", "100000"],
+    ["decode", LATENT, "--out", "d.xyz"], ["decode", LATENT, "--out", "noname"],
+    ["decode", LATENT, "--out", "{tmp}"], ["decode", LATENT, "--out", "d.png", "--label", "0"],
+    ["decode", LATENT, "--out", "d.png", "--label", BIG],
+    # atlas
+    ["atlas", "--out", "a.xyz"], ["atlas", "--out", "a.png", "--label", "0"],
+    # project: the output's name and the sample count before encoding and fitting
+    ["project", "--out", "p.xyz"],
+    ["project", "--method", "umap", "--neighbors", "100000000000"],
+    ["project", "--method", "tsne", "--perplexity", "1e9"],
+    # render
+    ["render", "--anchors-file", "{tmp}/empty.txt", "--out", "r.gif"],
+    ["render", "--anchors-file", "{tmp}/empty.npy", "--out", "r.gif"],
+    ["render", "--anchors-file", "{tmp}/cut.npy", "--out", "r.gif"],
+    ["render", "--anchors", "-1,2", "--out", "r.gif"],
+    ["render", "--anchors", "1,2", "--frames", "1000000", "--size", "8192", "--out", "r.gif"],
+    ["render", "--anchors", "1,2", "--crf", "60", "--out", "r.mp4"],
+    # train: sizes that cannot fit, before building anything
+    ["train", "--out", "{tmp}/m", "--hidden", "1000000000"],
+    ["train", "--out", "{tmp}/m", "--latent-dim", "100000000"],
+    # encode-distributed: more workers than memory holds, before starting a cluster
+    ["encode-distributed", "--dataset", "digits", "--model", "demo", "--out", "{tmp}/s.zarr",
+     "--workers", "4096"],
+]
+
+
+def _prepare(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "empty.npy").write_bytes(b"")
+    np.save(tmp_path / "cut.npy", np.zeros((4, 8), np.float32))
+    (tmp_path / "cut.npy").write_bytes((tmp_path / "cut.npy").read_bytes()[:100])
+
+
+def _refused(argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+             monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.chdir(tmp_path)
+    _prepare(tmp_path)
+    words = [word.replace("{tmp}", str(tmp_path)) for word in argv]
+    try:
+        status = main(words)
+    except SystemExit as exit_:
+        status = exit_.code
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert status == 2, (words, status, err)
+    assert len(lines) == 1, (words, err)
+    assert "Traceback" not in err and "error:" in lines[0], (words, err)
+    assert not list(tmp_path.glob("m*")) and not list(tmp_path.glob("[dapr].*")), \
+        sorted(p.name for p in tmp_path.iterdir())
+    return lines[0]
+
+
+@pytest.mark.parametrize("argv", PARSE_TIME, ids=" ".join)
+def test_a_bad_value_is_refused_while_the_arguments_are_read(
+        argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    line = _refused(argv, tmp_path, capsys, monkeypatch)
+    assert "(see latent-explorer" in line  # where the usage is, instead of printing it
+
+
+@pytest.mark.parametrize("argv", BEFORE_WORK, ids=" ".join)
+def test_a_bad_value_is_refused_before_any_work(
+        argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    line = _refused(argv, tmp_path, capsys, monkeypatch)
+    assert line.startswith("latent-explorer: error: "), line
