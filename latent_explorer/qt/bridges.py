@@ -20,6 +20,7 @@ from latent_explorer.core.compute.decoder import DecodeResult, LatestWinsDecoder
 from latent_explorer.core.errors import JobCancelled, LatentExplorerError
 from latent_explorer.core.jobs import JobContext
 from latent_explorer.core.models.base import GenerativeModel
+from latent_explorer.core.out_of_memory import out_of_memory, out_of_memory_message
 
 
 class DecoderBridge(QObject):
@@ -175,7 +176,10 @@ class JobRunner(QObject):
             except LatentExplorerError as exc:
                 self._done.emit(generation, "failed", str(exc), traceback.format_exc())
             except Exception as exc:
-                message = f"{title} failed: {type(exc).__name__}: {exc}"
+                if out_of_memory(exc):  # numpy's MemoryError, torch's allocator: one line
+                    message = f"{title} failed: {out_of_memory_message(exc)}"
+                else:
+                    message = f"{title} failed: {type(exc).__name__}: {exc}"
                 self._done.emit(generation, "failed", message, traceback.format_exc())
 
         if self._thread is not None and self._thread.is_alive():
