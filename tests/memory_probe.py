@@ -1,10 +1,14 @@
 """Running an attack in a child process and measuring how much memory it took there.
 
 A hostile file must be refused before it is read, and the proof is the child's peak resident
-memory (``ru_maxrss``), measured after the imports, never a time. The child can be given an
-address-space limit a little above what it holds after its imports (``headroom``): then a
-regression ends in a ``MemoryError`` there instead of taking gigabytes of a shared machine,
-and the app's memory budget sees that limit as what this "machine" has.
+memory, measured after the imports, never a time. The peak is the kernel's high-water mark of
+the child's own memory (``VmHWM``, reset after the imports through ``/proc/self/clear_refs``):
+``getrusage``'s ``ru_maxrss`` would not do, since Linux carries it over ``exec`` from the
+forking process, so a child of a large test process would report that process's peak.
+
+The child can be given an address-space limit a little above what it holds after its imports
+(``headroom``): then a regression ends in a ``MemoryError`` there instead of taking gigabytes
+of a shared machine, and the app's memory budget sees that limit as what this "machine" has.
 """
 
 from __future__ import annotations
@@ -20,26 +24,36 @@ from pathlib import Path
 _CHILD = """
 import json, resource, sys, traceback
 
-def _vm_size():
+def _status(field):
     for line in open("/proc/self/status"):
-        if line.startswith("VmSize:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) * 1024
     return 0
+
+def _vm_size():
+    return _status("VmSize")
+
+def _reset_peak():
+    try:
+        with open("/proc/self/clear_refs", "w") as out:
+            out.write("5")  # resets VmHWM to the current resident size
+    except OSError:
+        pass
 
 {setup}
 _headroom = {headroom!r}
 if _headroom is not None:
     _limit = _vm_size() + _headroom
     resource.setrlimit(resource.RLIMIT_AS, (_limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
-_base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+_reset_peak()
+_base = _status("VmRSS")
 _outcome = {{"error": None, "message": "", "value": None}}
 try:
 {action}
 except BaseException as _exc:
     _outcome = {{"error": type(_exc).__name__, "message": str(_exc), "value": None,
                  "traceback": traceback.format_exc()}}
-_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-_outcome["growth"] = (_peak - _base) * 1024
+_outcome["growth"] = max(0, _status("VmHWM") - _base)
 with open({report!r}, "w") as _out:
     json.dump(_outcome, _out, default=str)
 """
