@@ -54,8 +54,9 @@ PARSE_TIME = [
     # render
     *[["render", "--anchors", "1,2", "--out", "r.gif", option, value] for option, value in (
         ("--frames", "0"), ("--frames", "100000000"), ("--hold", "-1"), ("--fps", "0"),
-        ("--fps", "nan"), ("--size", "0"), ("--size", "100000"), ("--crf", "-1"),
-        ("--crf", "1000"), ("--sheet", "-1"), ("--sheet", "100000000"), ("--label", "-1"))],
+        ("--fps", "nan"), ("--fps", "1e-300"), ("--fps", "0.001"), ("--size", "0"),
+        ("--size", "100000"), ("--crf", "-1"), ("--crf", "1000"), ("--sheet", "-1"),
+        ("--sheet", "100000000"), ("--label", "-1"))],
     # gui, info
     ["gui", "--size", "0x0", "--screenshot", "s.png"], ["gui", "--size", "abc"],
     ["gui", "--size", "100000x100000", "--screenshot", "s.png"],
@@ -83,6 +84,7 @@ BEFORE_WORK = [
     ["render", "--anchors", "-1,2", "--out", "r.gif"],
     ["render", "--anchors", "1,2", "--frames", "1000000", "--size", "8192", "--out", "r.gif"],
     ["render", "--anchors", "1,2", "--crf", "60", "--out", "r.mp4"],
+    ["render", "--path-file", "{tmp}/slow.json", "--out", "r.gif"],  # its fps: 1e-300
     # train: sizes that cannot fit, before building anything
     ["train", "--out", "{tmp}/m", "--hidden", "1000000000"],
     ["train", "--out", "{tmp}/m", "--latent-dim", "100000000"],
@@ -96,6 +98,10 @@ def _prepare(tmp_path: Path) -> None:
     (tmp_path / "empty.txt").write_text("")
     (tmp_path / "empty.npy").write_bytes(b"")
     np.save(tmp_path / "cut.npy", np.zeros((4, 8), np.float32))
+    from latent_explorer.core.export.path_file import PathFile, save_path_file
+
+    save_path_file(tmp_path / "slow.json", PathFile(anchors=np.eye(2, 8, dtype=np.float32),
+                                                    frames=3, fps=1e-300))
     (tmp_path / "cut.npy").write_bytes((tmp_path / "cut.npy").read_bytes()[:100])
 
 
@@ -132,3 +138,11 @@ def test_a_bad_value_is_refused_before_any_work(
         monkeypatch: pytest.MonkeyPatch) -> None:
     line = _refused(argv, tmp_path, capsys, monkeypatch)
     assert line.startswith("latent-explorer: error: "), line
+
+
+def test_the_readme_gives_the_number_of_cases() -> None:
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| Bad values for every"))
+    assert f"| {len(PARSE_TIME) + len(BEFORE_WORK)} cases per run |" in row

@@ -35,7 +35,7 @@ def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
         add_device_arg,
         add_image_size_arg,
     )
-    from latent_explorer.core.export.render_limits import MAX_FRAMES, MAX_SHEET
+    from latent_explorer.core.export.render_limits import MAX_FPS, MAX_FRAMES, MAX_SHEET, MIN_FPS
 
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "render", help="render a walk through latent space as a video, GIF or PNG frames",
@@ -91,8 +91,8 @@ def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
                      help="where to write: .mp4 (H.264), .webm (VP9), .gif, a folder for "
                      "PNG frames (walk/ -> walk/walk_0001.png ...), or a pattern like "
                      "frames/walk_%%04d.png")
-    out.add_argument("--fps", type=values.number(0, 1000, above=True),
-                     help="frames per second, more than 0 and at most 1000 (default 30)")
+    out.add_argument("--fps", type=values.number(MIN_FPS, MAX_FPS),
+                     help=f"frames per second, {MIN_FPS:g} to {MAX_FPS:g} (default 30)")
     out.add_argument("--size", type=values.whole(1, 8192), metavar="PX",
                      help="long side of the frames in pixels, 1 to 8192 (default 512)")
     out.add_argument("--scale", choices=("nearest", "smooth"),

@@ -195,7 +195,7 @@ def render_path(model: GenerativeModel, anchors: npt.ArrayLike, out: str | Path,
         raise LatentExplorerError(f"{model.name} has classes 0 to {model.num_classes - 1}, "
                                   f"not {label}")
     _check_size(model, out, most_frames(len(points), frames, frames_per_segment, loop,
-                                        pingpong, hold), size, sheet)
+                                        pingpong, hold), size, sheet, fps)
     path = build_path(points, interp=interp, frames=frames, frames_per_segment=frames_per_segment,
                       easing=easing, loop=loop, pingpong=pingpong, hold=hold)
     notes: list[str] = []
@@ -233,7 +233,7 @@ def render_latents(model: GenerativeModel, latents: npt.ArrayLike, out: str | Pa
     if beside is not None and len(beside.positions) != len(path):
         raise LatentExplorerError(f"the map has {len(beside.positions)} marker positions for "
                                   f"{len(path)} frames")
-    _check_size(model, out, len(path), size, sheet)
+    _check_size(model, out, len(path), size, sheet, fps)
     began = time.perf_counter()
     even = kind in ("mp4", "webm")
     stream = FrameStream(model, path, size=size, scale_mode=scale_mode, label=label,
@@ -278,13 +278,13 @@ def most_frames(anchors: int, frames: int | None, frames_per_segment: int | None
 
 
 def _check_size(model: GenerativeModel, out: str | Path, frames: int, size: int | None,
-                sheet: int) -> None:
+                sheet: int, fps: float) -> None:
     shape = tuple(model.image_shape)
     if len(shape) != 3:
         return  # a 1-D signal: FrameStream says it makes no frames
     kind = export_format(out)
     frame_hw = output_size((shape[0], shape[1]), size, even=kind in ("mp4", "webm"))
-    check_render(out, kind, frames, frame_hw, int(shape[2]), model.latent_dim, sheet)
+    check_render(out, kind, frames, frame_hw, int(shape[2]), model.latent_dim, sheet, fps)
 
 
 def _write_sheet(stream: FrameStream, out: Path, scale_mode: str) -> Path:

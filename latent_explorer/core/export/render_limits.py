@@ -20,6 +20,9 @@ MAX_FRAMES = 1_000_000
 """The most frames one render makes: over nine hours at 30 frames per second."""
 MAX_SHEET = 1_000
 """The most frames a contact sheet shows."""
+MIN_FPS, MAX_FPS = 0.01, 1000.0
+"""Frame rates a render takes: from one frame per 100 s (a GIF stores a frame's delay in
+16 bits of hundredths of a second, at most 655 s) to 1000 frames a second."""
 _PATH_BYTES_PER_VALUE = 48
 """The path is laid out in float64 with a few temporaries (positions, segment ends, weights)
 before it becomes float32."""
@@ -33,7 +36,7 @@ _SMALLEST_VIDEO_FRAME = 16
 
 
 def check_render(out: str | Path, kind: str, frames: int, frame_hw: tuple[int, int],
-                 channels: int, latent_dim: int, sheet: int = 0) -> None:
+                 channels: int, latent_dim: int, sheet: int = 0, fps: float = 30.0) -> None:
     """Refuse a render that would not fit, before anything is decoded.
 
     Parameters
@@ -46,12 +49,17 @@ def check_render(out: str | Path, kind: str, frames: int, frame_hw: tuple[int, i
         Values of one latent (the path holds ``frames`` of them).
     sheet
         Frames on the contact sheet (0: none).
+    fps
+        Frames per second, :data:`MIN_FPS` to :data:`MAX_FPS`.
 
     Raises
     ------
     ExportError
         Naming ``out`` and what would not fit.
     """
+    if not MIN_FPS <= fps <= MAX_FPS:  # also refuses NaN
+        raise ExportError(f"{out}: {fps:g} frames per second; a render plays {MIN_FPS:g} to "
+                          f"{MAX_FPS:g}")
     if frames > MAX_FRAMES:
         raise ExportError(f"{out}: {frames:,} frames are more than the {MAX_FRAMES:,} one "
                           f"render makes (over {MAX_FRAMES / 30 / 3600:.0f} hours at 30 fps)")
