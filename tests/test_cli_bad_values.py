@@ -64,34 +64,64 @@ PARSE_TIME = [
     ["info", "--no-such-option"],
 ]
 
-BEFORE_WORK = [
-    ["info", "--latent-shape", "0"],
+BEFORE_WORK = [  # (the command, what its one line must say)
+    (["info", "--latent-shape", "0"], "a latent shape needs positive sizes"),
     # decode: the output's name and size before the model decodes anything
-    ["decode", LATENT, "--out", "d.png", "--scale", "100000"],
-    ["decode", LATENT, "--out", "d.xyz"], ["decode", LATENT, "--out", "noname"],
-    ["decode", LATENT, "--out", "{tmp}"], ["decode", LATENT, "--out", "d.png", "--label", "0"],
-    ["decode", LATENT, "--out", "d.png", "--label", BIG],
+    (["decode", LATENT, "--out", "d.png", "--scale", "100000"],
+     "enlarged 100000 times the image would be 800000x800000 pixels"),
+    (["decode", LATENT, "--out", "d.xyz"], "cannot write a .xyz image"),
+    (["decode", LATENT, "--out", "noname"], "cannot write a suffix-less image"),
+    (["decode", LATENT, "--out", "{tmp}"], "is a folder"),
+    (["decode", LATENT, "--out", "d.png", "--label", "0"], "is not conditional"),
+    (["decode", LATENT, "--out", "d.png", "--label", BIG], "is not conditional"),
     # atlas
-    ["atlas", "--out", "a.xyz"], ["atlas", "--out", "a.png", "--label", "0"],
+    (["atlas", "--out", "a.xyz"], "cannot write a .xyz image"),
+    (["atlas", "--out", "a.png", "--label", "0"], "is not conditional"),
     # project: the output's name and the sample count before encoding and fitting
-    ["project", "--out", "p.xyz"],
-    ["project", "--method", "umap", "--neighbors", "100000000000"],
-    ["project", "--method", "tsne", "--perplexity", "1e9"],
+    (["project", "--out", "p.xyz"], "write the map to a .csv or .npy file"),
+    (["project", "--method", "umap", "--neighbors", "100000000000"],
+     "the map has 1,797 samples; give 2 to 1,796"),
+    (["project", "--method", "tsne", "--perplexity", "1e9"], "the map has 1,797 samples"),
     # render
-    ["render", "--anchors-file", "{tmp}/empty.txt", "--out", "r.gif"],
-    ["render", "--anchors-file", "{tmp}/empty.npy", "--out", "r.gif"],
-    ["render", "--anchors-file", "{tmp}/cut.npy", "--out", "r.gif"],
-    ["render", "--anchors", "-1,2", "--out", "r.gif"],
-    ["render", "--anchors", "1,2", "--frames", "1000000", "--size", "8192", "--out", "r.gif"],
-    ["render", "--anchors", "1,2", "--crf", "60", "--out", "r.mp4"],
-    ["render", "--path-file", "{tmp}/slow.json", "--out", "r.gif"],  # its fps: 1e-300
+    (["render", "--anchors-file", "{tmp}/empty.txt", "--out", "r.gif"], "empty.txt: is empty"),
+    (["render", "--anchors-file", "{tmp}/empty.npy", "--out", "r.gif"], "empty.npy: is empty"),
+    (["render", "--anchors-file", "{tmp}/cut.npy", "--out", "r.gif"],
+     "cut.npy: cannot be read as latent vectors"),
+    (["render", "--anchors", "-1,2", "--out", "r.gif"], "-1 is out of range"),
+    (["render", "--anchors", "1,2", "--frames", "1000000", "--size", "8192", "--out", "r.gif"],
+     "r.gif: 1,000,000 frames of 8192x8192 would need"),
+    (["render", "--anchors", "1,2", "--crf", "60", "--out", "r.mp4"], "takes a quality of 0"),
+    (["render", "--path-file", "{tmp}/slow.json", "--out", "r.gif"],  # its fps: 1e-300
+     "1e-300 frames per second"),
     # train: sizes that cannot fit, before building anything
-    ["train", "--out", "{tmp}/m", "--hidden", "1000000000"],
-    ["train", "--out", "{tmp}/m", "--latent-dim", "100000000"],
+    (["train", "--out", "{tmp}/m", "--hidden", "1000000000"], "hidden sizes [1000000000]"),
+    (["train", "--out", "{tmp}/m", "--latent-dim", "100000000"], "100000000 latent values"),
     # encode-distributed: more workers than memory holds, before starting a cluster
-    ["encode-distributed", "--dataset", "digits", "--model", "demo", "--out", "{tmp}/s.zarr",
-     "--workers", "4096"],
+    (["encode-distributed", "--dataset", "digits", "--model", "demo", "--out", "{tmp}/s.zarr",
+      "--workers", "4096"], "4,096 worker processes"),
 ]
+
+
+@pytest.fixture
+def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tripwires on the work itself: a check that comes too late (or is switched off) fails
+    the test at once, instead of decoding a million frames or starting 4,096 processes."""
+    import dask.distributed
+
+    import latent_explorer.core.compute.atlas as atlas
+    import latent_explorer.core.compute.decoder as decoder
+    import latent_explorer.core.compute.pipeline as pipeline
+    import latent_explorer.core.export.render as render
+    import latent_explorer.core.models.training as training
+
+    def started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the work started before the bad value was refused")
+
+    for module, name in ((render, "FrameStream"), (decoder, "decode_one"),
+                         (atlas, "decode_level"), (pipeline, "encode_cached"),
+                         (pipeline, "project_cached"), (training, "build_vae"),
+                         (dask.distributed, "LocalCluster")):
+        monkeypatch.setattr(module, name, started)
 
 
 def _prepare(tmp_path: Path) -> None:
@@ -132,12 +162,13 @@ def test_a_bad_value_is_refused_while_the_arguments_are_read(
     assert "(see latent-explorer" in line  # where the usage is, instead of printing it
 
 
-@pytest.mark.parametrize("argv", BEFORE_WORK, ids=" ".join)
+@pytest.mark.parametrize(("argv", "says"), BEFORE_WORK, ids=[" ".join(a) for a, _ in BEFORE_WORK])
+@pytest.mark.usefixtures("no_work")
 def test_a_bad_value_is_refused_before_any_work(
-        argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        argv: list[str], says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     line = _refused(argv, tmp_path, capsys, monkeypatch)
-    assert line.startswith("latent-explorer: error: "), line
+    assert line.startswith("latent-explorer: error: ") and says in line, line
 
 
 def test_the_readme_gives_the_number_of_cases() -> None:
