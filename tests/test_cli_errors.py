@@ -154,7 +154,7 @@ def test_a_decoder_that_raises_is_one_line_and_the_trace_goes_to_the_log(
 
     card = write_model_card(tmp_path / "gen.json", "torchscript", scripted,
                             ModelOptions(latent_shape=(4,), image_shape=(2, 2, 1)))
-    assert main(["decode", "--model", str(card), "--latent", "1,1,1,1",
+    assert main(["decode", "--model", str(card), "--trust-code", "--latent", "1,1,1,1",
                  "--out", str(tmp_path / "x.png")]) == 2
     err = one_error_line(capsys)
     assert str(card) in err and "the generator is broken" in err

@@ -84,7 +84,7 @@ def test_decode_checks_the_class_and_takes_negative_latents(
     card = write_model_card(tmp_path / "cond.json", "torchscript", tmp_path / "cond.pt",
                             ModelOptions(latent_shape=(4,), num_classes=10))  # fmt: skip
     out = tmp_path / "x.png"
-    base = ["decode", "--model", str(card), "--out", str(out)]
+    base = ["decode", "--model", str(card), "--trust-code", "--out", str(out)]
     assert main([*base, "--latent", "-1,0,0.5,-0.25", "--label", "12"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == ("latent-explorer: error: --label 12: cond draws classes 0 to 9")

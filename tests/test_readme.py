@@ -55,10 +55,13 @@ def test_readme_cli_examples_run(tmp_path, monkeypatch) -> None:  # type: ignore
     import shlex
 
     from latent_explorer.cli import main
+    from tests.core.stylegan_files import sg2_tree, write_snapshot
 
     commands = _readme_commands()
     assert len(commands) >= 8
     monkeypatch.chdir(tmp_path)
+    write_snapshot(tmp_path / "network-snapshot-000400.pkl", sg2_tree(  # a small StyleGAN2
+        z_dim=16, w_dim=16, resolution=16, channel_base=128, channel_max=16, mapping_layers=2))
     ran = 0
     for line in commands:
         argv = shlex.split(line)[1:]
@@ -68,6 +71,7 @@ def test_readme_cli_examples_run(tmp_path, monkeypatch) -> None:  # type: ignore
         ran += 1
     assert ran >= 5
     assert (tmp_path / "walk.mp4").exists() and (tmp_path / "digit.png").exists()
+    assert (tmp_path / "seeds.mp4").exists() and (tmp_path / "seed42.png").exists()
 
 
 def test_readme_mnist_example_runs(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -56,13 +56,16 @@ def explore(
         One label per image (ints or strings), or a labels file with a spec.
     metadata
         Per-image columns (a pandas DataFrame or a dict of equal-length columns) to colour
-        by, filter on and show on hover.
+        by, filter on and show on hover. Columns keep their types: whole numbers stay whole,
+        true/false columns filter as ``flag == true``, dates colour on a time scale and
+        filter as ``date > 2025-01-01``, free text filters with ``contains``.
     latents
         Embeddings made elsewhere (CLIP, DINO, your own encoder), with no decoder: an
         ``(N, D)`` array or tensor, or a ``.npy``/``.npz``/``.csv``/``.parquet`` file. The
         window maps these vectors; ``data`` (images, optional), ``labels`` and ``metadata``
         describe the same N samples. What needs a decoder (the probe, sliders, paths) is
-        hidden, with a line saying why. Not together with ``model``.
+        hidden. Not together with ``model``. A session of vectors in memory is saved with
+        :meth:`Explorer.save_session` ``(path, save_vectors=True)``.
     block
         ``True``: return once the window is closed; ``False``: return at once (then drive
         Qt's event loop yourself, or call :meth:`Explorer.wait`). Default: return at once in
@@ -77,13 +80,15 @@ def explore(
         The window's size, ``(width, height)`` or ``"1400x900"`` (default: as it was last
         time; 1400x900 for a screenshot).
     trust_code
-        Allow model files that run code (adapter files, pickled modules), as ``--trust-code``.
+        Allow the model file named to run its code (an adapter file, a pickled module, a
+        TorchScript archive), as ``--trust-code``.
     decode, encode
         Plain callables instead of a model object.
     image_size
-        With ``data`` naming a folder or zip of images: the side (or ``(height, width)``) to
-        load them at, cropped around the centre and resized (as ``--image-size``). Image
-        models of a known family (TAESD, KL autoencoders) open at that size too.
+        The side (or ``(height, width)``) to give ``data``'s images: a folder or zip of
+        images is loaded at that size, images held in memory are resized; each is cropped
+        around its centre (as ``--image-size``). Image models of a known family (TAESD, KL
+        autoencoders) open at that size too.
     **model_options
         The model's conventions named like a model card's fields (``latent_shape``,
         ``output_range``, ``image_shape``, ``channels_first``, ``output_index``,
@@ -150,6 +155,8 @@ def _load(model: Any, data: Any, labels: Any, metadata: Any, trust_code: bool, d
           encode: Any, options: dict[str, Any],
           image_size: int | tuple[int, int] | None = None) -> tuple[Any, Any]:
     """The dataset (the app's, or ``"prior"``) and the app's model the window opens."""
+    from latent_explorer.core.compute.prior_map import is_prior_spec, prior_count
+
     if data is None:
         if labels is not None or metadata is not None or image_size is not None:
             raise SpecError("labels, metadata and image_size describe images: give data= too")
@@ -158,6 +165,9 @@ def _load(model: Any, data: Any, labels: Any, metadata: Any, trust_code: bool, d
         dataset: Any = DEFAULT_DATA.get(spec, "prior")
         if dataset != "prior":
             dataset = load_dataset(dataset)
+    elif isinstance(data, str) and is_prior_spec(data):  # "prior:N", as --dataset takes it
+        prior_count(data)  # a bad N is refused here, before a window opens
+        dataset = data
     else:
         dataset = load_dataset(data, labels, metadata, image_size=image_size)
     samples = None

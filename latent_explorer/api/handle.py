@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from latent_explorer.core.export.render import RenderReport
     from latent_explorer.core.models.base import GenerativeModel
     from latent_explorer.qt.main_window import MainWindow
+    from latent_explorer.qt.vectors_session import Choice
 
 T = TypeVar("T")
 
@@ -340,6 +341,64 @@ class Explorer:
             frames_per_segment=None if total else chosen.frames_per_segment,
             easing=chosen.easing, loop=chosen.loop, pingpong=chosen.pingpong,
             hold=tuple(a.hold for a in chosen.anchors), fps=chosen.fps, **common), ws.model
+
+    def save_session(self, path: str | Path, save_vectors: bool | None = None) -> Path:
+        """Save the window's work as a session file (``.lxs``) that ``gui --session`` and
+        File > Open Session reopen: the data and model it names, the map, paths, bookmarks,
+        selections, the filter, clusters and scores.
+
+        Vectors handed over in memory (``explore(latents=Z)``) are in no file, so a session
+        could not reopen their map: give ``save_vectors=True`` to write them (with labels,
+        metadata and pictures) beside it as ``<name>.vectors.npy``, or ``False`` to save the
+        session without them. Otherwise this raises rather than save what cannot reopen.
+
+        Raises
+        ------
+        LatentExplorerError
+            For vectors in memory without ``save_vectors``, or a session that cannot be
+            written.
+        """
+        self.wait_ready()
+        target = Path(path).expanduser()
+
+        def save() -> Path:
+            from latent_explorer.core.session.references import vectors_in_memory
+            from latent_explorer.core.session.vectors_beside import beside_paths
+
+            sessions = self._window.sessions
+            if save_vectors is None and vectors_in_memory(sessions.snapshot()) and \
+                    not sessions.vectors.kept_for(self._window.workspace):
+                name = beside_paths(target)["latents"].name
+                raise LatentExplorerError(
+                    "these vectors were handed over in memory and live in no file, so the "
+                    "session could not reopen their map: call save_session(path, "
+                    f"save_vectors=True) to write them beside it as {name}, or "
+                    "save_vectors=False to save it without them")
+            choice: Choice | None = (None if save_vectors is None
+                                     else "beside" if save_vectors else "only")
+            saved = sessions.save(target, vectors=choice)
+            assert saved is not None
+            return saved
+
+        return self._call(save)
+
+    def export_selection(self, path: str | Path) -> Path:
+        """Write the selected samples to ``path``: ``.csv``, ``.parquet`` or ``.npz``, every
+        column of its own type (ids as whole numbers, flags as true/false, dates as dates),
+        with their map coordinates and vectors; returns the path."""
+        from latent_explorer.core.analysis.selection_export import export_selection
+
+        self.wait_ready()
+
+        def export() -> Path:
+            ws = self._window.workspace
+            assert ws is not None
+            analysis = self._window.analysis
+            extra = {**analysis.extra, **analysis.computed}
+            return export_selection(path, analysis.state.selection, ws.dataset, ws.latents,
+                                    ws.projector.coords, extra, images=ws.has_images)
+
+        return self._call(export)
 
     def screenshot(self, path: str | Path) -> Path:
         """Save the window as a PNG once its map and decoded image are drawn; returns the path.

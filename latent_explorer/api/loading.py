@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from latent_explorer.core.datasets.base import Dataset
+from latent_explorer.core.datasets.base import ArrayDataset, Dataset
 from latent_explorer.core.errors import SpecError
 from latent_explorer.core.models.base import GenerativeModel
 from latent_explorer.core.models.card import ModelOptions
@@ -84,12 +84,15 @@ def load_model(
         Plain callables instead of an object: ``decode(z)`` maps a batch of latents to
         images, ``encode(x)`` images to latents.
     trust_code
-        Allow model files that run code (Python adapter files, pickled modules), as
-        ``--trust-code`` does; only for files you trust.
+        Allow the model file named to run its code (a Python adapter file, a pickled
+        module, a TorchScript archive, and the Python files beside it), as
+        ``--trust-code`` does; only for files you trust. Without it such a file is refused
+        in one line naming it, and nothing of it runs.
     sample_images
-        A few real images, float32 ``(B, H, W, C)`` in [0, 1], on which a model given as an
-        object is tried to find what it does not say (latent shape, the layout its encoder
-        takes, output range).
+        A few real images, float32 ``(B, H, W, C)`` in [0, 1], on which the model (an object
+        or a file) is tried to find what it does not say: its latent shape, the layout and
+        range its encoder takes, its output range, whether its encoder samples (the model's
+        ``notes`` say what was found).
     image_size, device
         For the known image families (TAESD, KL autoencoders), whose latents are small
         pictures: the image side (or ``(height, width)``) to open them at (a multiple of the
@@ -122,7 +125,7 @@ def load_model(
 
         loaded = load_spec(os.fspath(model) if model is not None else "demo",
                            trust_code=trust_code, options=stated, image_size=image_size,
-                           device=device)
+                           device=device, sample_images=_float_images(sample_images))
         if stated.name:
             loaded.name = stated.name
         return loaded
@@ -171,7 +174,8 @@ def load_dataset(
         For a folder or zip of images: the side (or ``(height, width)``) to load them at,
         cropped around the centre and resized (as ``--image-size``); decoded once into the
         app's image cache, so a second opening is quick. Default: the most common size
-        among the images, uncropped.
+        among the images, uncropped. Images held in memory (arrays, tensors, PIL images,
+        the app's dataset made from them) are cropped and resized alike.
 
     Raises
     ------
@@ -194,19 +198,37 @@ def load_dataset(
         made: Dataset = dataset_from_object(dataset, None if labels_file else labels,
                                             metadata, name=name)
         return made
-    if image_size is not None:
-        raise SpecError("image_size= loads a folder or zip of images at a size; resize "
-                        "images held in memory before you pass them")
     if is_spec(labels):
         raise SpecError("a labels file goes with a dataset file; with images held in memory, "
                         "give the labels as an array or list")
+    from latent_explorer.core.datasets.resize import resized
+
     if isinstance(data, Dataset):
         if labels is not None or metadata is not None:
             raise SpecError(f"{data.name} is already the app's dataset; give labels and "
                             "metadata together with the images instead")
-        return _named(data, name)
+        if image_size is None:
+            return _named(data, name)
+        if not isinstance(data, ArrayDataset):
+            raise SpecError(f"image_size= resizes images held in memory; {data.name} is "
+                            "read from its files: give its path with image_size= instead")
+        return _named(resized(data, image_size), name)
     made = dataset_from_object(data, labels=labels, metadata=metadata, name=name)
+    if image_size is not None and isinstance(made, ArrayDataset):
+        made = resized(made, image_size)  # held in memory: cropped and resized as a folder is
     return made
+
+
+def _float_images(images: Any) -> npt.NDArray[np.float32] | None:
+    """Sample images as float32 ``(B, H, W, C)`` in [0, 1] (uint8 scaled), or ``None``."""
+    if images is None:
+        return None
+    array = np.asarray(images)
+    if array.ndim == 3:
+        array = array[..., np.newaxis]
+    if array.dtype == np.uint8:
+        return (array.astype(np.float32) / 255.0).astype(np.float32)
+    return np.asarray(array, dtype=np.float32)
 
 
 def _named(dataset: Dataset, name: str | None) -> Dataset:

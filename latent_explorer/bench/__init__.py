@@ -24,6 +24,7 @@ GOALS = {
     "window_visible_s": "<= 1.5",
     "first_decode_visible_s": "<= 4",
     "quit_on_sigterm_s": "<= 2 (while a t-SNE map is computed)",
+    "quit_on_sigterm_looking_s": "<= 2 (while a model file is looked at)",
     "render_mp4_300x512_s": "<= 5",
     "lasso_1m_ms": "<= 200",
     "recolor_1m_ms": "<= 150",
@@ -99,10 +100,12 @@ def _groups() -> dict[str, Callable[[bool], dict[str, Any]]]:
         return bench_window(quick)
 
     def startup(quick: bool) -> dict[str, Any]:
+        from latent_explorer.bench.looking import bench_quit_while_looking
         from latent_explorer.bench.shutdown import bench_quit_on_sigterm
         from latent_explorer.bench.window import bench_cold_start
 
-        return {**bench_cold_start(quick), **bench_quit_on_sigterm(quick)}
+        return {**bench_cold_start(quick), **bench_quit_on_sigterm(quick),
+                **bench_quit_while_looking(quick)}
 
     def analysis(quick: bool) -> dict[str, Any]:
         from latent_explorer.bench.analysis import bench_analysis
@@ -186,9 +189,13 @@ def run_bench(args: argparse.Namespace) -> int:
     results: dict[str, Any] = {"machine": machine_description(),
                                "date": time.strftime("%Y-%m-%d")}
     for name in chosen:
-        if not args.json:
-            print(f"running {name} ...", file=sys.stderr, flush=True)
-        results.update(groups[name](bool(args.quick)))
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        start = time.perf_counter()
+        found = groups[name](bool(args.quick))
+        results.update(found)
+        # A line as each group ends: a whole run takes many minutes, more on a busy machine.
+        print(group_line(name, found, time.perf_counter() - start), file=sys.stderr,
+              flush=True)
     if args.json:
         print(json.dumps(results, indent=None, sort_keys=False))
     else:
@@ -196,19 +203,24 @@ def run_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def group_line(name: str, found: dict[str, Any], seconds: float) -> str:
+    """One line for a group that just finished: its name, how long it took, its figures."""
+    figures = "; ".join(f"{key} {_text(value)}" for key, value in found.items())
+    return f"{name} done in {seconds:.0f} s: {figures or 'nothing measured'}"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
+                         for k, v in value.items())
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
 def format_table(results: dict[str, Any]) -> str:
     """A readable two-column table of ``results`` with goals beside the figures."""
     rows = []
     for key, value in results.items():
-        if isinstance(value, dict):
-            text = ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
-                             for k, v in value.items())
-        elif isinstance(value, float):
-            text = f"{value:.3f}"
-        else:
-            text = str(value)
-        goal = GOALS.get(key, "")
-        rows.append((key, text, goal))
+        rows.append((key, _text(value), GOALS.get(key, "")))
     width = max(len(r[0]) for r in rows)
     vwidth = max(len(r[1]) for r in rows)
     lines = [f"{'benchmark'.ljust(width)}  {'result'.ljust(vwidth)}  goal"]

@@ -64,6 +64,7 @@ def bench_analysis(quick: bool = False) -> dict[str, Any]:
 
     from latent_explorer.bench.window import _big_workspace
     from latent_explorer.core.analysis.nearest import NeighborIndex
+    from latent_explorer.core.datasets.columns import column_from_array
 
     repeats = 3 if quick else 7
     results: dict[str, Any] = {}
@@ -72,8 +73,8 @@ def bench_analysis(quick: bool = False) -> dict[str, Any]:
         try:
             ws = _big_workspace(window, POINTS)
             rng = np.random.default_rng(1)
-            ws.dataset.metadata["brightness"] = rng.random(POINTS)
-            ws.dataset.metadata["noise"] = rng.standard_normal(POINTS)
+            ws.dataset.metadata["brightness"] = column_from_array(rng.random(POINTS))
+            ws.dataset.metadata["noise"] = column_from_array(rng.standard_normal(POINTS))
             window._install_workspace(ws, None, None)
             QApplication.processEvents()
             view, analysis = window.map_view, window.analysis

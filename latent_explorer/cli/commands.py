@@ -41,9 +41,9 @@ def _check_gui_inputs(args: argparse.Namespace) -> None:
         if args.screenshot:  # nobody is there to answer the window's questions
             _check_session_needs_no_question(args, session)
     if args.screenshot and args.model and not args.trust_code and _names_a_file(args.model):
-        from latent_explorer.core.models.detect import detect_model
+        from latent_explorer.core.models.trust_check import code_to_run
 
-        if detect_model(args.model).runs_code:  # the window would ask; nobody would answer
+        if code_to_run(args.model):  # the window would ask; nobody would answer
             raise SpecError(f"--model {args.model} runs code when opened; add --trust-code "
                             "if you trust it")
     if args.screenshot and not args.session and Path(args.screenshot).is_dir():
@@ -52,12 +52,20 @@ def _check_gui_inputs(args: argparse.Namespace) -> None:
 
 def _check_session_needs_no_question(args: argparse.Namespace, session: Any) -> None:
     from latent_explorer.core.errors import SpecError
+    from latent_explorer.core.session.references import session_files, vectors_in_memory
 
-    for kind, spec in (("dataset", session.dataset.spec), ("model", session.model.spec)):
-        if _names_a_file(spec) and not Path(spec).expanduser().exists():
+    if vectors_in_memory(session):
+        raise SpecError(f"{args.session}: the session's vectors were handed over in memory "
+                        "and saved nowhere; save the session again from the window (it offers "
+                        "to write them beside it) or with save_vectors=True from Python")
+    # (a map of vectors names its files inside its "vectors:" spec: those are checked)
+    for kind, spec in session_files(session):
+        if not Path(spec).expanduser().exists():
             raise SpecError(f"{args.session}: the session's {kind} {spec} no longer exists; "
                             "open the session in the window to locate it")
-    if session.model.trust_code and not args.trust_code:
+    from latent_explorer.core.models.trust_check import code_to_run
+
+    if not args.trust_code and code_to_run(session.model.spec):  # whatever the session says
         raise SpecError(f"{args.session}: the session's model {session.model.spec} runs code "
                         "when opened; add --trust-code if you trust it")
 
@@ -91,6 +99,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
     if isinstance(model, SpatialModel):
         print(f"  family   {model.info.describe()}")
+    elif getattr(model, "description", ""):  # a StyleGAN generator, in words
+        print(f"  family   {model.description}")
     print(f"  output   {'x'.join(str(v) for v in model.image_shape)}")
     problem = ""
     if not model.has_encoder:
@@ -259,20 +269,25 @@ def cmd_decode(args: argparse.Namespace) -> int:
     import numpy as np
 
     from latent_explorer.cli.input_checks import check_label
+    from latent_explorer.cli.seeds import parse_seeds, seed_latents, set_truncation
     from latent_explorer.core.compute.decoder import decode_one
     from latent_explorer.core.errors import SpecError
     from latent_explorer.core.export.still_image import check_enlargement, save_still, still_format
 
     still_format(args.out)  # the name's format, before the model opens
     _, model = open_inputs(args, dataset=False)
-    try:
-        latent = np.array([float(v) for v in args.latent.split(",")], dtype=np.float32)
-    except ValueError as exc:
-        raise SpecError(f"--latent must be comma-separated numbers: {exc}") from None
+    set_truncation(model, args.psi)
+    check_label(args.label, model)
+    if args.seed is not None:
+        latent = seed_latents(model, parse_seeds(str(args.seed), "--seed"), args.label)[0]
+    else:
+        try:
+            latent = np.array([float(v) for v in args.latent.split(",")], dtype=np.float32)
+        except ValueError as exc:
+            raise SpecError(f"--latent must be comma-separated numbers: {exc}") from None
     if latent.size != model.latent_dim:
         raise SpecError(f"--latent has {latent.size} values but {model.name} takes "
                         f"{model.latent_dim}")
-    check_label(args.label, model)
     if len(model.image_shape) == 3:  # before decoding: an enlargement too large is refused
         check_enlargement(tuple(model.image_shape), args.scale, args.out)
     image = decode_one(model, latent, args.label)

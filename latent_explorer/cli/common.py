@@ -19,9 +19,9 @@ IMAGE_SIZE_HELP = (
 )
 MODEL_HELP = (
     "the model: 'demo' (built in), a model.json written by 'latent-explorer train', a model "
-    "card (.json), a TorchScript archive, a TAESD *_decoder.pth / *_encoder.pth, a KL "
-    "autoencoder (diffusers folder or .safetensors VAE), or a Python adapter file (needs "
-    "--trust-code)"
+    "card (.json), a TAESD *_decoder.pth / *_encoder.pth, a KL autoencoder (diffusers folder "
+    "or .safetensors VAE), or, with --trust-code, a TorchScript archive or a Python adapter "
+    "file (both run their code); a renamed checkpoint (vae.bak) is read by its content"
 )
 DEVICE_HELP = (
     "where image autoencoders (TAESD, KL) run: auto (a CUDA or Apple MPS accelerator when "
@@ -76,8 +76,9 @@ def add_data_args(parser: argparse.ArgumentParser, dataset: bool = True) -> None
     )
     parser.add_argument(
         "--trust-code", action="store_true",
-        help="allow model formats that run Python code (adapter files, pickled modules); "
-        "only for files you trust",
+        help="run the code of the model file named (an adapter file, a pickled module, a "
+        "TorchScript archive, or the file a card names), as it is now, with the Python files "
+        "beside it; only for files you trust",
     )
     add_device_arg(parser)
 
@@ -94,14 +95,17 @@ def open_inputs(args: argparse.Namespace, dataset: bool = True) -> tuple[Any, An
     """The dataset (or ``None``) and the model that the arguments name."""
     from latent_explorer.core.datasets import load_dataset
     from latent_explorer.core.models import load_model
-    from latent_explorer.core.models.families import fit_to_images
+    from latent_explorer.core.models.calibration import COUNT, fit_to_dataset
 
     data = load_dataset(args.dataset, labels=args.labels, image_size=args.image_size,
                         cache_dir=dataset_cache_dir(args)) if dataset else None
+    samples = data.float_batch(0, min(COUNT, len(data))) if data is not None and len(data) \
+        else None  # what the model file does not say is found out on a few of these
     model = load_model(args.model, trust_code=trust_arg(args, args.model),
-                       latent_shape=args.latent_shape, image_size=getattr(args, "image_size", None))
+                       latent_shape=args.latent_shape, image_size=getattr(args, "image_size", None),
+                       sample_images=samples)
     if data is not None:  # an image family (TAESD, KL) works at the dataset's size
-        model = fit_to_images(model, data.image_shape)
+        model = fit_to_dataset(model, data)
     return data, model
 
 
@@ -109,17 +113,30 @@ def open_map_inputs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     """The dataset, the model and, for ``--dataset prior:N``, the prior latents (else ``None``).
 
     ``prior:N`` maps ``N`` latents drawn from the standard normal prior, each shown as what
-    the model decodes from it, as in the window.
+    the model decodes from it, as in the window. No ``--dataset`` (``None``) means ``digits``
+    for a model with an encoder and the prior for one without, as in the window.
     """
     from latent_explorer.core.compute.prior_map import is_prior_spec, prior_count, prior_dataset
     from latent_explorer.core.models import load_model
 
+    model = None
+    if args.dataset is None:  # as the window: digits, or the prior of a model with no encoder
+        model = load_model(args.model, trust_code=trust_arg(args, args.model),
+                           latent_shape=args.latent_shape)
+        args.dataset = "digits" if model.has_encoder else "prior"
+        if model.has_encoder:
+            from latent_explorer.core.datasets import load_dataset
+            from latent_explorer.core.models.calibration import fit_to_dataset
+
+            data = load_dataset("digits")
+            return data, fit_to_dataset(model, data), None
     if not is_prior_spec(args.dataset):
         data, model = open_inputs(args)
         return data, model, None
     count = prior_count(args.dataset)
-    model = load_model(args.model, trust_code=trust_arg(args, args.model),
-                       latent_shape=args.latent_shape)
+    if model is None:
+        model = load_model(args.model, trust_code=trust_arg(args, args.model),
+                           latent_shape=args.latent_shape)
     data, latents = run_job(lambda ctx: prior_dataset(model, count, ctx=ctx))
     return data, model, latents
 

@@ -92,8 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = sub.add_parser("info", help="describe a dataset and a model",
                           description="Print what a dataset and a model contain and whether "
-                          "they fit together.")
+                          "they fit together. Without --dataset: digits, or for a model with "
+                          "no encoder latents drawn from its prior (as the window).")
     add_data_args(info)
+    info.set_defaults(dataset=None)
 
     enc = sub.add_parser("encode", help="encode a dataset into latents",
                          description="Encode every image of the dataset with the model's "
@@ -104,8 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     proj = sub.add_parser("project", help="compute a 2-D/3-D map of the latents",
                           description="Encode the dataset and project the latents with PCA, "
-                          "UMAP or t-SNE. Results are cached.")
+                          "UMAP or t-SNE. Results are cached. Without --dataset: digits, or "
+                          "for a model with no encoder latents drawn from its prior.")
     add_data_args(proj)
+    proj.set_defaults(dataset=None)
     proj.add_argument("--method", choices=("pca", "umap", "tsne"), default="pca")
     proj.add_argument("--dims", type=int, choices=(2, 3), default=2, help="map dimensions")
     proj.add_argument("--neighbors", type=values.whole(2), default=15,
@@ -143,9 +147,16 @@ def build_parser() -> argparse.ArgumentParser:
     dec = sub.add_parser("decode", help="decode one latent into an image",
                          description="Decode a latent vector and save the image as PNG.")
     add_data_args(dec, dataset=False)
-    dec.add_argument("--latent", required=True, metavar="V,V,...",
-                     help="comma-separated latent values, in the model's latent order; "
-                     "values may be negative: --latent -1,0.5 or --latent=-1,0.5")
+    which = dec.add_mutually_exclusive_group(required=True)
+    which.add_argument("--latent", metavar="V,V,...",
+                       help="comma-separated latent values, in the model's latent order; "
+                       "values may be negative: --latent -1,0.5 or --latent=-1,0.5")
+    which.add_argument("--seed", type=values.seed, metavar="N",
+                       help="the latent of seed N from the model's prior (for a StyleGAN: "
+                       "the w of the z NVIDIA's tools draw for seed N)")
+    dec.add_argument("--psi", type=values.number(-2, 2), metavar="P",
+                     help="truncation for a StyleGAN, -2 to 2: 1 none (default), 0.7 "
+                     "typical, 0 the average w")
     dec.add_argument("--label", type=values.whole(0), help="class for a conditional decoder")
     dec.add_argument("--scale", type=values.whole(1), default=1,
                      help="enlarge the image by this whole factor (default 1)")

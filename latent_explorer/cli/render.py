@@ -21,7 +21,9 @@ settings are used unless a flag here says otherwise.
 examples:
   latent-explorer render --anchors 12,345,7 --frames 120 --loop --out walk.mp4
   latent-explorer render --anchors-file latents.npy --interp lerp --fps 24 --out walk.gif
-  latent-explorer render --path-file walk.json --size 1024 --out walk_big.mp4"""
+  latent-explorer render --path-file walk.json --size 1024 --out walk_big.mp4
+  latent-explorer render --model network-snapshot-000400.pkl --seeds 1,2,3 --psi 0.7 \
+      --loop --out seeds.mp4"""
 
 _EASING_NAMES = ("linear", "ease-in", "ease-out", "ease-in-out", "cosine")
 
@@ -57,6 +59,10 @@ def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
     anchors.add_argument("--anchors", metavar="I,J,...",
                          help="sample numbers of the dataset to pass through, in order "
                          "(counted from 0); each is encoded with the model")
+    anchors.add_argument("--seeds", metavar="S,S,...",
+                         help="seeds to pass through, in order (ranges like 4-7 too): each "
+                         "is the latent of that seed from the model's prior (for a StyleGAN "
+                         "the w of NVIDIA's z for the seed)")
     anchors.add_argument("--anchors-file", metavar="FILE",
                          help="latent vectors to pass through: .npy (anchors x latent values), "
                          "or .txt/.csv with one anchor per row")
@@ -65,6 +71,8 @@ def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
                         "its settings")
     source.add_argument("--label", type=values.whole(0), metavar="CLASS",
                         help="class to draw, for a conditional model")
+    source.add_argument("--psi", type=float, metavar="P",
+                        help="truncation for a StyleGAN: 1 none (default), 0.7 typical")
 
     path = parser.add_argument_group("how the path moves")
     path.add_argument("--frames", type=values.whole(1, MAX_FRAMES), metavar="N",
@@ -118,15 +126,24 @@ def cmd_render(args: argparse.Namespace) -> int:
     from latent_explorer.core.models import load_model
 
     base = load_path_file(args.path_file) if args.path_file else None
-    if base is None and not (args.anchors or args.anchors_file):
-        raise SpecError("render needs anchors: give --anchors, --anchors-file or --path-file")
+    if base is None and not (args.anchors or args.anchors_file or args.seeds):
+        raise SpecError("render needs anchors: give --anchors, --seeds, --anchors-file or "
+                        "--path-file")
     model_spec = args.model or (base.model if base else None) or "demo"
     dataset_spec = args.dataset or (base.dataset if base else None)
     from latent_explorer.cli.common import trust_arg
 
     model = load_model(model_spec, trust_code=trust_arg(args, model_spec))
+    from latent_explorer.cli.seeds import parse_seeds, seed_latents, set_truncation
+
+    psi = args.psi if args.psi is not None else (base.extra.get("truncation_psi")
+                                                 if base else None)
+    set_truncation(model, psi)
     indices: tuple[int | None, ...] | None = base.indices if base else None
-    if args.anchors:
+    if args.seeds:
+        label = _pick(args.label, base.label if base else None)
+        anchors, indices = seed_latents(model, parse_seeds(args.seeds), label), None
+    elif args.anchors:
         dataset_spec = dataset_spec or "digits"
         anchors, indices, model = _encode_samples(args.anchors, dataset_spec, args.labels,
                                                   model, args.image_size)
@@ -149,7 +166,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         hold=_pick(args.hold, base.hold), fps=_pick(args.fps, base.fps),
         size=_pick(args.size, base.size), scale=_pick(args.scale, base.scale),
         label=_pick(args.label, base.label), dataset=dataset_spec, model=model_spec,
-        extra=base.extra,
+        extra={**base.extra, **({"truncation_psi": psi} if psi is not None else {})},
     )
     if args.loop and spec.pingpong and args.pingpong is None:
         spec = _replace(spec, pingpong=False)  # --loop given over a ping-pong path file
@@ -226,10 +243,10 @@ def _encode_samples(text: str, dataset_spec: str, labels: str | None, model: Any
                         ) from None
     if not indices:
         raise SpecError("--anchors names no samples")
-    from latent_explorer.core.models.families import fit_to_images
+    from latent_explorer.core.models.calibration import fit_to_dataset
 
     data = load_dataset(dataset_spec, labels=labels, image_size=image_size)
-    model = fit_to_images(model, data.image_shape)
+    model = fit_to_dataset(model, data)
     bad = [i for i in indices if not 0 <= i < len(data)]
     if bad:
         raise SpecError(f"--anchors: {data.name} has samples 0 to {len(data) - 1}; "

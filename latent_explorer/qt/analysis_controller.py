@@ -15,14 +15,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, SignalInstance
-from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence
+from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QDockWidget, QToolBar, QWidget
 
 from latent_explorer.core.analysis.filters import FilterError, parse_filter
 from latent_explorer.core.analysis.nearest import NeighborIndex
 from latent_explorer.core.analysis.outliers import top_outliers
+from latent_explorer.core.datasets.columns import Column
+from latent_explorer.core.session.analysis_data import AnalysisSnapshot
 from latent_explorer.core.session.analysis_state import AnalysisState
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
+from latent_explorer.qt.analysis_actions import build_analysis_actions
+from latent_explorer.qt.analysis_columns import filter_help, offered, scheme_for, workspace_columns
+from latent_explorer.qt.analysis_session import analysis_snapshot, named_parts, restore_analysis
 from latent_explorer.qt.bridges import JobRunner
 from latent_explorer.qt.widgets.analysis import colouring
 from latent_explorer.qt.widgets.analysis.analysis_jobs import AnalysisJobs
@@ -59,6 +64,13 @@ class AnalysisController(QObject):
     columns_changed = Signal()
     """A column was computed or joined (or the workspace changed). Emitted on the GUI thread."""
 
+    # Made by build_analysis_actions.
+    toolbar: QToolBar
+    tool_actions: dict[str, QAction]
+    export_selection_action: QAction
+    export_png_action: QAction
+    export_svg_action: QAction
+
     def __init__(self, services: WindowServices, explorer: ExplorerState,
                  projection: ProjectionState, map_view: QtMapView, path_overlay: PathOverlay,
                  show_map: Callable[[Workspace], None], image_placed: SignalInstance) -> None:
@@ -89,6 +101,8 @@ class AnalysisController(QObject):
         self.visible = np.zeros(0, dtype=bool)
         self._filter_mask: np.ndarray | None = None
         self._good_filter = ""
+        self._pending_filter = ""
+        """A session's filter that waits for its columns (a metadata CSV being joined)."""
         self._scheme: colouring.ColourScheme | None = None
         self._opacity: np.ndarray | None = None
         self._selected_mask: np.ndarray | None = None
@@ -112,7 +126,7 @@ class AnalysisController(QObject):
                                         brush=None)
         self.rings.setZValue(18)
         view.addItem(self.rings, ignoreBounds=True)
-        self._build_actions()
+        build_analysis_actions(self)
         self._neighbor_timer = QTimer(self)
         self._neighbor_timer.setSingleShot(True)
         self._neighbor_timer.setInterval(0)
@@ -120,31 +134,6 @@ class AnalysisController(QObject):
         self._connect()
 
     # --- construction ---------------------------------------------------------------------
-    def _build_actions(self) -> None:
-        self.toolbar = QToolBar("Select and filter", self.services.parent)
-        self.toolbar.setObjectName("analysis_toolbar")
-        self.tool_actions: dict[str, QAction] = {}
-        group = QActionGroup(self)
-        for tool, text, key in (("pan", "Pan", "Esc"), ("lasso", "Lasso", "L"),
-                                ("rectangle", "Rectangle", "R")):
-            action = QAction(text, self.services.parent)
-            action.setCheckable(True)
-            action.setShortcut(QKeySequence(key))
-            action.setToolTip(f"{text}: left drag on the map ({key})")
-            action.triggered.connect(lambda _=False, t=tool: setattr(self.state, "tool", t))
-            group.addAction(action)
-            self.toolbar.addAction(action)
-            self.tool_actions[tool] = action
-        self.tool_actions["pan"].setChecked(True)
-        self.toolbar.addSeparator()
-        self.toolbar.addWidget(self.filter_bar)
-        self.export_selection_action = QAction("Export &Selection...", self.services.parent)
-        self.export_selection_action.triggered.connect(lambda: self.export_selection_dialog())
-        self.export_png_action = QAction("Export Map as &PNG...", self.services.parent)
-        self.export_png_action.triggered.connect(lambda: self.export_map_dialog("png"))
-        self.export_svg_action = QAction("Export Map as S&VG...", self.services.parent)
-        self.export_svg_action.triggered.connect(lambda: self.export_map_dialog("svg"))
-
     def dock_specs(self) -> list[tuple[str, QWidget, Qt.DockWidgetArea]]:
         """(title, widget, area) of the docks the window should add."""
         left = Qt.DockWidgetArea.LeftDockWidgetArea
@@ -211,54 +200,31 @@ class AnalysisController(QObject):
         self.prototype_strip.cluster_clicked.connect(self._on_prototype_clicked)
 
     # --- columns --------------------------------------------------------------------------
-    def columns(self) -> dict[str, np.ndarray]:
-        """Every per-sample column: label, index, metadata, joined and computed ones."""
-        ws = self.services.workspace()
-        if ws is None:
-            return {}
-        found: dict[str, np.ndarray] = {}
-        if ws.dataset.labels is not None:
-            found["label"] = np.asarray(ws.dataset.labels)
-        found["index"] = np.arange(len(ws.dataset), dtype=np.int64)
-        for source in (ws.dataset.metadata, self.extra, self.computed):
-            for name, values in source.items():
-                if len(values) == len(ws.dataset):
-                    found[name] = np.asarray(values)
-        return found
+    def columns(self) -> dict[str, Column]:
+        """Every per-sample column, typed: label, index, metadata, joined and computed ones."""
+        return workspace_columns(self.services.workspace(), self.extra, self.computed)
 
     def _refresh_columns(self) -> None:
         columns = self.columns()
-        colour = [name for name in columns if name != "index"]
-        numeric = [name for name, values in columns.items()
-                   if name not in ("index", "label") and values.dtype.kind in "fiu"]
-        self.colour_panel.set_columns(colour, numeric)
-        self.filter_bar.set_columns(list(columns))
+        colour, opacity = offered(columns)
+        self.colour_panel.set_columns(colour, opacity)
+        self.filter_bar.set_columns(list(columns), filter_help(columns))
         self.columns_changed.emit()
+        pending, self._pending_filter = self._pending_filter, ""
+        if pending and self.services.workspace() is not None:
+            self.apply_filter_when_ready(pending)
 
     # --- colour ---------------------------------------------------------------------------
-    def _scheme_for(self, name: str) -> colouring.ColourScheme:
-        ws = self.services.workspace()
-        assert ws is not None
-        columns = self.columns()
-        if name == "label" and ws.dataset.labels is not None:
-            return colouring.categorical_scheme(
-                "label", np.asarray(ws.dataset.labels), lambda v: ws.dataset.label_name(int(v)))
-        if name in columns:
-            namer = (lambda v: f"cluster {v}") if name == "cluster" else str
-            return colouring.scheme_for(name, columns[name], namer)
-        n = len(ws.dataset)
-        return colouring.ColourScheme("", np.zeros(n, dtype=np.int64),
-                                      [QColor(colouring.MISSING)], [])
-
     def _on_colour_by_changed(self, name: str) -> None:
-        if self.services.workspace() is None:
+        ws = self.services.workspace()
+        if ws is None:
             return
         if name in COMPUTED and name not in self.computed:
-            self.compute(name)  # e.g. restored from a session: compute it again
-        self._scheme = self._scheme_for(name)
-        scheme = self._scheme
+            self.compute(name)  # e.g. a session from before scores were saved: compute it
+        self._scheme = scheme = scheme_for(ws, self.columns(), name)
         self.colour_panel.show_legend(scheme.legend if not scheme.numeric else [])
-        self.colour_panel.show_colour_bar(scheme.title, scheme.colours[:-1], scheme.value_range)
+        self.colour_panel.show_colour_bar(scheme.title, scheme.colours[:-1], scheme.value_range,
+                                          scheme.ticks, scheme.time_axis, scheme.ends)
         self.map_view.legend.setVisible(name == "label")
         self.recolour()
 
@@ -294,6 +260,19 @@ class AnalysisController(QObject):
             mask &= self._selected_mask
         self.visible = mask
         view.cloud.set_visible_mask(mask)
+
+    def apply_filter_when_ready(self, text: str) -> None:
+        """Filter by ``text`` now, or, if it names columns still being joined (a metadata
+        CSV read in the background), once they arrive."""
+        known = self.columns()
+        try:
+            parse_filter(text, known)
+        except FilterError:
+            if self.jobs.other.running:
+                self._pending_filter = text
+                return
+        self.filter_bar.edit.setText(text)
+        self.state.filter_text = text
 
     def _on_filter_changed(self, text: str) -> None:
         ws = self.services.workspace()
@@ -505,6 +484,20 @@ class AnalysisController(QObject):
         """Compute the column ``name`` (``cluster``, ``error`` or ``density``) as a job."""
         self.jobs.compute(name)
 
+    def adopt_computed(self, values: dict[str, np.ndarray]) -> None:
+        """Columns computed before (a session's clusters and scores): offer them as they are,
+        without computing them again."""
+        self.computed.update(values)
+        self._refresh_columns()
+        if self.state.colour_by in values:
+            self._on_colour_by_changed(self.state.colour_by)
+        if self.state.outlier_score in values:
+            self.update_outliers()
+
+    def show_clusters(self, ws: Workspace, labels: np.ndarray, title: str) -> None:
+        """Show the prototypes of clusters computed before (a session's)."""
+        self.jobs.decode_prototypes(ws, labels, title)
+
     def adopt_column(self, name: str, values: np.ndarray, colour: bool = True) -> None:
         """A column computed or joined: offer it, and colour by it when ``colour``."""
         self.computed[name] = values
@@ -522,7 +515,7 @@ class AnalysisController(QObject):
         self.jobs.reset()
         self.computed, self.extra = {}, {}
         self.index = None
-        self._filter_mask, self._good_filter = None, ""
+        self._filter_mask, self._good_filter, self._pending_filter = None, "", ""
         self._saved_projector = self._subset_projector = None
         self._selected_mask = None
         with self.state.events.blocked():
@@ -531,6 +524,9 @@ class AnalysisController(QObject):
             self.state.filter_text = ""
             if self.state.colour_by not in ("label", *ws.dataset.metadata):
                 self.state.colour_by = "label"
+            if self.state.colour_by == "label" and ws.dataset.labels is None:
+                colour, _ = offered(workspace_columns(ws))  # no labels: the first that colours
+                self.state.colour_by = next((n for n in colour if n != "index"), "label")
             self.state.opacity_by = ""
         self.placed_latent = None
         self._opacity = None
@@ -538,7 +534,7 @@ class AnalysisController(QObject):
         self.filter_bar.show_count(None, len(ws.dataset))
         self._on_colour_by_changed(self.state.colour_by)
         self._show_selection(self.state.selection)
-        self.prototype_strip.clear()
+        self.prototype_strip.clear(ws.has_decoder)
         self.update_outliers()
         self.jobs.build_index(ws)
         self.jobs.find_metadata(ws)
@@ -554,21 +550,20 @@ class AnalysisController(QObject):
     # --- sessions -------------------------------------------------------------------------
     def session_parts(self) -> tuple[list[Any], list[Any], str]:
         """(named selections, attribute vectors, colour-by) for a session snapshot."""
-        from latent_explorer.core.session.data import AttributeVector
+        return named_parts(self.state)
 
-        attributes = [AttributeVector(a.name, a.vector, a.description)
-                      for a in self.state.attributes]
-        return list(self.state.named_selections), attributes, self.state.colour_by
+    def session_analysis(self) -> AnalysisSnapshot:
+        """The current selection, filter, clusters (with their settings) and scores."""
+        return analysis_snapshot(self)
 
     def restore_session(self, session: SessionData) -> None:
-        """Put back a session's named selections, attribute vectors and colouring."""
-        from latent_explorer.core.analysis.attributes import AttributeVector
-
-        self.state.named_selections = tuple(session.selections)
-        self.state.attributes = tuple(AttributeVector(a.name, np.asarray(a.vector, np.float32),
-                                                      a.description)
-                                      for a in session.attributes)
-        self.state.colour_by = session.colour_by or "label"
+        """Put back a session's selections, attribute vectors, colouring, filter, clusters
+        and scores, as they were saved (nothing is computed again)."""
+        ws = self.services.workspace()
+        if ws is None:
+            return
+        for note in restore_analysis(self, session, ws):
+            self.report(note)
 
     # --- export ---------------------------------------------------------------------------
     def export_selection_dialog(self) -> None:
@@ -594,5 +589,5 @@ class AnalysisController(QObject):
 
 
 def _picture(ws: Workspace, index: object) -> np.ndarray | None:
-    """Sample ``index``'s image, or ``None`` for vectors that came without pictures."""
-    return ws.dataset.images[int(index)] if ws.has_images else None  # type: ignore[call-overload]
+    """Sample ``index``'s image, or ``None`` for a sample that has no picture."""
+    return ws.picture(int(index))  # type: ignore[call-overload]

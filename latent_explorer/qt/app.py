@@ -255,7 +255,7 @@ def run_app(args: argparse.Namespace) -> int:
         # offered beside it, without blocking it.
         session = getattr(args, "session", None)
         if session:
-            window.sessions.open_session(session)
+            window.sessions.open_session(session, trust_code=args.trust_code)
         else:
             def ready(ws: object) -> None:
                 window.jobs.failed.disconnect(first_load_failed)

@@ -64,6 +64,7 @@ class AtlasController(QObject):
         self.decoder = decoder
         self.decoder_view = decoder_view
         self.workspace = services.workspace
+        self._closed = False
         self.show_status = services.show_status
         self.parent_widget = parent
         # Finer grids wait while the decoder works on the picture the user waits for.
@@ -136,6 +137,8 @@ class AtlasController(QObject):
         """Decode the visible region afresh (coarse to fine), dropping the build in progress."""
         self._restart_timer.stop()
         ws = self.workspace()
+        if self._closed:
+            return  # the window closed: a late preview asks in vain
         if ws is None or not self.wanted or len(ws.model.image_shape) != 3:
             self.bridge.cancel()
             return
@@ -158,7 +161,8 @@ class AtlasController(QObject):
         self._on_view_changed()
 
     def shutdown(self) -> None:
-        """Stop the atlas worker."""
+        """Stop the atlas worker; nothing restarts it afterwards."""
+        self._closed = True
         self._restart_timer.stop()
         self.bridge.close()
 

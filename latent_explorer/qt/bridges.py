@@ -7,6 +7,7 @@ living in the GUI thread through Qt's queued connections, so slots always run on
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import traceback
 from collections.abc import Callable
@@ -114,7 +115,9 @@ class JobRunner(QObject):
     """Runs one long job at a time on a worker thread, with progress and cancel.
 
     A job is a plain function ``fn(ctx) -> result`` taking a :class:`JobContext`. Starting a new
-    job cancels the one running; the old one's result is dropped.
+    job cancels the one running; the old one's result is dropped. After :meth:`shutdown` no job
+    starts any more: a timer or a queued signal of a closed window asks in vain, so once the
+    window has waited for its threads none is left running.
     """
 
     started = Signal(str)
@@ -135,8 +138,10 @@ class JobRunner(QObject):
         self._ctx: JobContext | None = None
         self._thread: threading.Thread | None = None
         self._replaced: list[threading.Thread] = []  # cancelled jobs that may still run
+        self._readers: set[threading.Thread] = set()  # jobs that only read: not waited for
         self._title = ""
         self._callbacks: dict[int, Callable[[Any], None] | None] = {}
+        self._closed = False
         self._done.connect(self._on_done)
 
     @property
@@ -152,8 +157,15 @@ class JobRunner(QObject):
         return self._title
 
     def start(self, title: str, fn: Callable[[JobContext], Any],
-              on_done: Callable[[Any], None] | None = None) -> None:
-        """Run ``fn(ctx)`` on a worker thread; ``on_done(result)`` runs on the GUI thread."""
+              on_done: Callable[[Any], None] | None = None, *, reads_only: bool = False) -> None:
+        """Run ``fn(ctx)`` on a worker thread; ``on_done(result)`` runs on the GUI thread.
+
+        ``reads_only``: the job writes nothing (it looks at a file), so :meth:`shutdown` does
+        not wait for it; a quit is never held up by a slow read. Does nothing after
+        :meth:`shutdown`.
+        """
+        if self._closed:
+            return
         self.cancel()
         self._generation += 1
         generation = self._generation
@@ -169,23 +181,28 @@ class JobRunner(QObject):
 
         def work() -> None:
             try:
-                result = fn(ctx)
-                self._done.emit(generation, "ok", result, None)
+                outcome: tuple[str, Any, Any] = ("ok", fn(ctx), None)
             except JobCancelled:
-                self._done.emit(generation, "cancelled", None, None)
+                outcome = ("cancelled", None, None)
             except LatentExplorerError as exc:
-                self._done.emit(generation, "failed", str(exc), traceback.format_exc())
+                outcome = ("failed", str(exc), traceback.format_exc())
             except Exception as exc:
                 if out_of_memory(exc):  # numpy's MemoryError, torch's allocator: one line
                     message = f"{title} failed: {out_of_memory_message(exc)}"
                 else:
                     message = f"{title} failed: {type(exc).__name__}: {exc}"
-                self._done.emit(generation, "failed", message, traceback.format_exc())
+                outcome = ("failed", message, traceback.format_exc())
+            # A RuntimeError: the runner is gone (the app quit while a read still ran).
+            with contextlib.suppress(RuntimeError):
+                self._done.emit(generation, *outcome)
 
         if self._thread is not None and self._thread.is_alive():
             self._replaced.append(self._thread)
         self._replaced = [t for t in self._replaced if t.is_alive()]
+        self._readers = {t for t in self._readers if t.is_alive()}
         self._thread = threading.Thread(target=work, name=f"job: {title}", daemon=True)
+        if reads_only:
+            self._readers.add(self._thread)
         self.started.emit(title)
         self._thread.start()
 
@@ -196,10 +213,12 @@ class JobRunner(QObject):
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Cancel the running job and wait for its thread (and those of jobs it replaced, which
-        were cancelled but may not have reached their next check yet) to end."""
+        were cancelled but may not have reached their next check yet) to end; jobs that only
+        read are not waited for. No job starts afterwards."""
+        self._closed = True
         self.cancel()
         for thread in [*self._replaced, self._thread]:
-            if thread is not None:
+            if thread is not None and thread not in self._readers:
                 thread.join(timeout)
         self._replaced = []
 
@@ -208,14 +227,15 @@ class JobRunner(QObject):
         if generation != self._generation:
             return  # a newer job replaced this one
         self._ctx = None
+        title = self._title  # the callback may start the next job (a check, then the load)
         if status == "ok":
             if callback is not None:
                 try:
                     callback(result)
                 except LatentExplorerError as exc:
-                    self.failed.emit(self._title, str(exc), traceback.format_exc())
+                    self.failed.emit(title, str(exc), traceback.format_exc())
                     return
-            self.finished.emit(self._title, result)
+            self.finished.emit(title, result)
         elif status == "cancelled":
             self.cancelled.emit(self._title)
         else:

@@ -21,16 +21,24 @@ if TYPE_CHECKING:
     from latent_explorer.core.compute.pipeline import Workspace
 
 
-def sample_caption(ws: Workspace, index: int, sep: str = "\n") -> str:
+def sample_caption(ws: Workspace, index: int, sep: str = "\n", fields: bool = False) -> str:
     """``#index``, the sample's label and (for files) its file name joined by ``sep``, for
-    captions and hover cards."""
+    captions; with ``fields`` (hover cards), its other metadata too, one ``name value`` per
+    line, each written as its type reads (``id 100017``, ``is_outlier true``)."""
     if ws.dataset.source.startswith("prior:"):
         return f"Sample #{index} from the prior, decoded"
     text = f"#{index}"
     if ws.dataset.labels is not None:
         text += f"  label {ws.dataset.label_name(int(ws.dataset.labels[index]))}"
     files = ws.dataset.metadata.get("file")
-    return text if files is None else f"{text}{sep}{files[index]}"
+    if files is not None:
+        text = f"{text}{sep}{files[index]}"
+    if fields:
+        from latent_explorer.core.analysis.row_fields import row_fields
+
+        text += "".join(f"{sep}{name}  {value}"
+                        for name, value in row_fields(ws.dataset.metadata, index, ("file",)))
+    return text
 
 
 class DecodeController(QObject):
@@ -89,7 +97,7 @@ class DecodeController(QObject):
             self.decoder_view.show_original(None)
             return
         self.explorer.current_latent = np.array(ws.latents[index], dtype=np.float32)
-        self.decoder_view.show_original(ws.dataset.images[index] if ws.has_images else None,
+        self.decoder_view.show_original(ws.picture(index),
                                         sample_caption(ws, index, "  \u00b7  "))
 
     def _on_reset_requested(self) -> None:

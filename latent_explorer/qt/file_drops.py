@@ -6,7 +6,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from latent_explorer.qt.model_controller import IMAGE_SUFFIXES
 
-OPENED_FILES = (".lxs", ".json", ".safetensors", ".pt", ".pth", ".ckpt", ".ts", ".py")
+OPENED_FILES = (".lxs", ".json", ".safetensors", ".pt", ".pth", ".ckpt", ".ts", ".pkl", ".py")
 """Files dropped on the window that open: a session, or a model (through Open Model)."""
 
 

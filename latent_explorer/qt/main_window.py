@@ -196,7 +196,8 @@ class MainWindow(QMainWindow):
              self.save_path_action, self.add_keyframe_action, self.play_action],
             self.map_view.probe, [self.analysis.colour_panel.error_button],
             instead=[d for d in self.analysis_docks
-                     if d.windowTitle() in ("Colour", "Neighbours")])
+                     if d.windowTitle() in ("Colour", "Neighbours")],
+            kind=self._no_decoder_kind)
         self.workspaces.decoding_available.connect(self.decoder_only.set_available)
         self._connect()
         self._restore_layout()
@@ -230,10 +231,12 @@ class MainWindow(QMainWindow):
              trust_code: bool | TrustGrant | None = None,
              labels: str | None = None,
              on_ready: Callable[[Workspace], None] | None = None,
-             image_size: int | tuple[int, int] | None = None) -> None:
+             image_size: int | tuple[int, int] | None = None,
+             on_refused: Callable[[str], None] | None = None) -> None:
         """Open a dataset and/or a model in the background and show them (see
         :meth:`WorkspaceController.open`)."""
-        self.workspaces.open(dataset, model, trust_code, labels, on_ready, image_size)
+        self.workspaces.open(dataset, model, trust_code, labels, on_ready, image_size,
+                             on_refused)
 
     def open_latents(self, latents: Any, dataset: Any = None, labels: Any = None,
                      metadata: Any = None, name: str | None = None,
@@ -287,8 +290,17 @@ class MainWindow(QMainWindow):
     def _thumbnail(self, index: int) -> tuple[np.ndarray | None, str]:
         ws = self.workspace
         assert ws is not None
-        image = ws.dataset.images[index] if ws.has_images else None
-        return image, sample_caption(ws, index)
+        return ws.picture(index), sample_caption(ws, index, fields=True)
+
+    def _no_decoder_kind(self) -> tuple[bool, bool]:
+        """(a map of vectors, a model can be trained on its images) for the map shown."""
+        from latent_explorer.core.compute.vectors_workspace import is_vectors_spec
+
+        ws = self.workspace
+        if ws is None:
+            return False, True
+        trainable = ws.has_images and getattr(ws.dataset, "pictured", None) is None
+        return is_vectors_spec(ws.model.source), trainable
 
     def step_sample(self, step: int) -> None:
         """Select the next (``step`` 1) or previous (-1) sample, wrapping around."""
@@ -382,6 +394,7 @@ class MainWindow(QMainWindow):
             self.workspaces.open_model_file(path)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.decoder_only.show_hidden()  # the next start may decode: its docks are there
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         # Only a choice made in the window is remembered: a command line's --projection or a

@@ -13,9 +13,11 @@ from PySide6.QtWidgets import QFileDialog
 from latent_explorer.core.compute.decoder import DecodeResult
 from latent_explorer.core.errors import IncompatibleError, InputFileError
 from latent_explorer.core.models.base import GenerativeModel
+from latent_explorer.core.models.trust import TrustChanged, TrustGrant
 from latent_explorer.core.session.state import ExplorerState
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
 from latent_explorer.qt.dialogs.open_model_dialog import WEIGHTS_FILTER
+from latent_explorer.qt.trust import TrustGate
 from latent_explorer.qt.widgets.decoder_view import QtDecoderView
 from latent_explorer.qt.widgets.map_view import QtMapView
 from latent_explorer.qt.window_services import WindowServices
@@ -64,6 +66,7 @@ class ModelController(QObject):
         self.compare_decoder = DecoderBridge(None, self)
         self.compare_decoder.decoded.connect(self._on_compare_decoded)
         self.jobs = JobRunner(self)
+        self.gate = TrustGate(services.parent, self.jobs)
         self.jobs.failed.connect(lambda t, message, d: services.report_error(message))
         self.jobs.progress.connect(lambda f, m: services.show_status(m, 3000) if m else None)
         self.placed_item = pg.ScatterPlotItem(size=18, symbol="d", pen=pg.mkPen("#111", width=1.5),
@@ -84,12 +87,28 @@ class ModelController(QObject):
         if path:
             self.open_compare(path)
 
-    def open_compare(self, spec: str, trust_code: bool = False) -> None:
-        """Load model ``spec`` in the background and compare it with the current model."""
+    def open_compare(self, spec: str, trust_code: bool | TrustGrant | None = None,
+                     changed: TrustChanged | None = None) -> None:
+        """Load model ``spec`` in the background and compare it with the current model.
+
+        A file that runs code is asked about first (found out on a worker), naming the file
+        that will run; ``trust_code`` is the user's yes given already (``True`` or a grant).
+        """
+        def refused(message: str) -> None:
+            self.services.report_error(f"No comparison: {message}")
+
+        self.gate.request(spec, None if changed else trust_code,
+                          lambda grant: self._load_compare(spec, grant), refused,
+                          changed=changed)
+
+    def _load_compare(self, spec: str, grant: TrustGrant | None) -> None:
         from latent_explorer.core.models import load_model
 
-        def job(ctx: Any) -> GenerativeModel:
-            model = load_model(spec, trust_code=trust_code)
+        def job(ctx: Any) -> GenerativeModel | TrustChanged:
+            try:
+                model = load_model(spec, trust_code=grant if grant is not None else False)
+            except TrustChanged as exc:  # changed since the yes: ask again, naming it
+                return exc
             ws = self.services.workspace()
             if ws is not None and model.latent_dim != ws.model.latent_dim:
                 raise IncompatibleError(
@@ -97,7 +116,13 @@ class ModelController(QObject):
                     f"takes {ws.model.latent_dim}; A/B comparison needs the same latent size")
             return model
 
-        self.jobs.start(f"Opening {Path(spec).name} for comparison", job, self.set_compare)
+        def done(model: GenerativeModel | TrustChanged) -> None:
+            if isinstance(model, TrustChanged):
+                self.open_compare(spec, changed=model)
+            else:
+                self.set_compare(model)
+
+        self.jobs.start(f"Opening {Path(spec).name} for comparison", job, done)
 
     def set_compare(self, model: GenerativeModel | None) -> None:
         """Compare with ``model`` (``None`` ends the comparison)."""

@@ -23,13 +23,14 @@ from latent_explorer.core.session.data import (
     SessionPath,
 )
 from latent_explorer.core.session.path_state import Anchor, PathLibrary, PathState
-from latent_explorer.core.session.references import relocate
+from latent_explorer.core.session.references import relocate, vectors_in_memory
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.core.session.store import load_session, save_session
 from latent_explorer.qt.analysis_controller import AnalysisController
 from latent_explorer.qt.bookmarks import BookmarkController
 from latent_explorer.qt.bridges import JobRunner
 from latent_explorer.qt.settings import LAYOUT_VERSION
+from latent_explorer.qt.vectors_session import Choice, VectorsKeeper
 from latent_explorer.qt.widgets.projection_panel import QtProjectionPanel
 from latent_explorer.qt.window_services import WindowServices
 
@@ -46,7 +47,8 @@ class OpenRequest(Protocol):
     def __call__(self, dataset: str | None = None, model: str | None = None,
                  trust_code: bool | None = None, labels: str | None = None,
                  on_ready: Callable[[Workspace], None] | None = None,
-                 image_size: int | tuple[int, int] | None = None) -> None: ...
+                 image_size: int | tuple[int, int] | None = None,
+                 on_refused: Callable[[str], None] | None = None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ class SessionController(QObject):
         self.services = parts.services
         self.recovery = recovery
         self.loader = parts.jobs or JobRunner(self)
+        self.vectors = VectorsKeeper()
+        """Where in-memory vectors were written beside a session (asked at Save Session)."""
         self.path: Path | None = None
         self.recovery_box: QMessageBox | None = None
         """The open "Restore your last session?" question (it does not block the window)."""
@@ -170,14 +174,24 @@ class SessionController(QObject):
             hidden_labels=frozenset(e.hidden_labels), slider_basis=e.slider_basis,
             condition_label=e.condition_label, selections=selections,
             bookmarks=bookmarks, attributes=attributes, paths=paths,
-            active_path=active, colour_by=colour_by,
+            active_path=active, colour_by=colour_by, analysis=w.analysis.session_analysis(),
             dock_state=base64.b64encode(bytes(w.save_state(LAYOUT_VERSION).data())).decode("ascii"),
             window_geometry=base64.b64encode(bytes(w.save_geometry().data())).decode("ascii"))
 
     # --- files ----------------------------------------------------------------------------
-    def save(self, path: str | Path) -> Path:
-        """Write the session to ``path`` (atomically)."""
-        target = save_session(path, self.snapshot())
+    def save(self, path: str | Path, vectors: Choice | None = None) -> Path | None:
+        """Write the session to ``path`` (atomically). A map of vectors handed over in
+        memory asks first (or takes ``vectors``: ``beside`` writes them beside the session,
+        ``only`` saves without them); ``None`` when the user cancelled."""
+        session = self.snapshot()
+        if vectors_in_memory(session):
+            prepared = self.vectors.prepare(self.services.parent, session,
+                                            self.services.workspace(), Path(path), vectors)
+            if prepared is None:
+                self.services.show_status("The session was not saved", 6000)
+                return None
+            session = prepared
+        target = save_session(path, session)
         self.path = target
         self._update_title()
         self.services.show_status(f"Saved session {target}", 6000)
@@ -201,51 +215,65 @@ class SessionController(QObject):
         if target:
             self.open_session(target)
 
-    def open_session(self, path: str | Path) -> None:
+    def open_session(self, path: str | Path, trust_code: bool = False) -> None:
         """Read a session file in the background (with progress; the window stays responsive)
         and restore it. If it cannot be read, the error is shown and the current state stays.
+
+        ``trust_code``: the user trusts the code of the model file the session names, as it
+        is now (``gui --session s.lxs --trust-code``); a file located instead of a moved one
+        is asked about.
         """
         def job(ctx: JobContext) -> SessionData:
             return load_session(path, ctx)
 
         def done(session: SessionData) -> None:
             self.path = Path(path)
-            self.restore(session)
+            self.restore(session, trust_code)
 
         self.loader.start(f"Opening session {Path(path).name}", job, done)
 
     # --- restore --------------------------------------------------------------------------
-    def restore(self, session: SessionData) -> None:
-        """Open the session's dataset and model, then put back everything the user made."""
+    def restore(self, session: SessionData, trust_code: bool = False) -> None:
+        """Open the session's dataset and model, then put back everything the user made.
+
+        Files that moved are located first; then, if the model's opening runs code, the window
+        asks about the file that will run (found on a worker), whatever the session says
+        about trust: a session never carries trust, and a file picked in "Locate it?" is
+        asked about by its own name. ``trust_code``: the user trusts the session's model file
+        as it is now (the command line's ``--trust-code``).
+        """
         w = self.parts
-        trust = False
-        if session.model.trust_code:
-            # The file said the user trusted this model once; ask again rather than obey.
-            answer = QMessageBox.warning(
-                self.services.parent, "This session's model runs code",
-                f"{session.model.spec} runs Python code when opened. Open it?",
-                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel)
-            if answer != QMessageBox.StandardButton.Open:
-                self._abandon_recovery()
-                return
-            trust = True
+        trusted = session.model.spec if trust_code else None
         while (gone := _first_missing(session)) is not None:
             ref, kind = gone
             new = self._ask_relocate(kind, ref)
             if new is None:
                 self.services.report_error(
                     f"{ref}: the session's {kind} is missing; nothing was opened"
-                    + ("; the work from last time is kept and offered again at the next "
-                       "start" if self._recovering else ""))
+                    + self._kept_note())
                 self._abandon_recovery()
                 return
             session = relocate(session, ref, new)
         spec = session.dataset.spec
         self._restoring_over = (self.services.workspace(),)
+
+        previous_method = w.projection.method
+
+        def refused(message: str) -> None:
+            w.projection.method = previous_method
+            self.services.report_error(f"The session was not restored: {message}"
+                                       + self._kept_note())
+            self._abandon_recovery()
+
         w.projection.method = "pca"  # the saved map is put back once the data is open
-        w.open(spec, session.model.spec, trust, session.dataset.labels,
+        trust = trusted is not None and trusted == session.model.spec  # not a located file
+        w.open(spec, session.model.spec, trust or None, session.dataset.labels,
                on_ready=lambda ws: self._apply(session, ws),
-               image_size=session.dataset.image_size)
+               image_size=session.dataset.image_size, on_refused=refused)
+
+    def _kept_note(self) -> str:
+        return ("; the work from last time is kept and offered again at the next start"
+                if self._recovering else "")
 
     def _ask_relocate(self, kind: str, spec: str) -> str | None:
         answer = QMessageBox.question(

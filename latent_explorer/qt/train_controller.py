@@ -84,13 +84,19 @@ class TrainController(QObject):
         """Show the panel (and enable the action) for a map with no decoder."""
         no_decoder = ws is not None and not ws.has_decoder
         self.panel.setVisible(no_decoder)
-        can_train = no_decoder and ws is not None and ws.has_images
+        can_train = no_decoder and _trainable(ws)
         self.action.setEnabled(can_train and not self.training)
         if ws is None or not no_decoder:
             self.plan = None
             return
         reason = str(getattr(ws.model, "reason", "this map has no decoder"))
-        head = f"No decoder: {reason}. Decoding, latent sliders and paths need a model."
+        from latent_explorer.core.compute.vectors_workspace import is_vectors_spec
+
+        if is_vectors_spec(ws.model.source):  # nothing that needs a decoder is shown
+            head = (f"No decoder: {reason}. The map, neighbours, clusters, outliers and "
+                    "filters work on the vectors.")
+        else:
+            head = f"No decoder: {reason}. Decoding, latent sliders and paths need a model."
         self.plan = (plan_training(ws.dataset.image_shape, len(ws.dataset), self.epochs)
                      if can_train else None)
         self.panel.set_reason(head, None if self.plan is None else self.plan.describe())
@@ -99,7 +105,7 @@ class TrainController(QObject):
     def start(self) -> None:
         """Train a VAE on the images shown, in the background."""
         ws = self.workspace()
-        if ws is None or ws.has_decoder or not ws.has_images or self.training:
+        if ws is None or ws.has_decoder or not _trainable(ws) or self.training:
             return
         dataset = ws.dataset
         plan = plan_training(dataset.image_shape, len(dataset), self.epochs)
@@ -120,7 +126,7 @@ class TrainController(QObject):
         self.training = False
         self.panel.show_idle(note)
         ws = self.workspace()
-        self.action.setEnabled(ws is not None and not ws.has_decoder and ws.has_images)
+        self.action.setEnabled(ws is not None and not ws.has_decoder and _trainable(ws))
 
     def _on_step(self, fraction: float, loss: float) -> None:
         if self.plan is None or not self.training:
@@ -144,6 +150,12 @@ class TrainController(QObject):
     def shutdown(self) -> None:
         """Cancel training and wait for it to stop."""
         self.jobs.shutdown()
+
+
+def _trainable(ws: Workspace | None) -> bool:
+    """Whether a model can be trained on the map's images: there are some, on every sample
+    (not a table whose picture cell is empty on some rows: blanks would teach nothing)."""
+    return ws is not None and ws.has_images and getattr(ws.dataset, "pictured", None) is None
 
 
 def _duration(seconds: float) -> str:

@@ -23,13 +23,14 @@ from latent_explorer.core.compute.cache import ResultCache
 from latent_explorer.core.compute.pipeline import Workspace, open_workspace, project_cached
 from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.models.base import GenerativeModel
-from latent_explorer.core.models.trust import TrustGrant
+from latent_explorer.core.models.trust import TrustChanged, TrustGrant
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
 from latent_explorer.qt.bridges import DecoderBridge, JobRunner
 from latent_explorer.qt.dialogs.open_dataset_dialog import DATASET_FILTER, takes_image_size
 from latent_explorer.qt.dialogs.open_model_dialog import MODEL_FILTER
 from latent_explorer.qt.gc_settle import settle_long_lived_objects
 from latent_explorer.qt.settings import remember_file
+from latent_explorer.qt.trust import TrustGate
 from latent_explorer.qt.widgets.channel_view import QtChannelView
 from latent_explorer.qt.widgets.decoder_view import QtDecoderView
 from latent_explorer.qt.widgets.latent_sliders import QtLatentSliders
@@ -40,6 +41,20 @@ from latent_explorer.qt.window_services import WindowServices
 
 if TYPE_CHECKING:
     from latent_explorer.qt.widgets.map_thumbnails import MapThumbnails
+
+
+@dataclass(frozen=True)
+class _Opening:
+    """What :meth:`WorkspaceController.open` was asked to open (kept while the trust gate
+    checks the model, and to ask again if its code changed before the load)."""
+
+    dataset: str | Dataset | None
+    model: str | GenerativeModel | None
+    trust_code: bool | TrustGrant | None
+    labels: str | None
+    on_ready: Callable[[Workspace], None] | None
+    image_size: int | tuple[int, int] | None
+    on_refused: Callable[[str], None] | None
 
 
 @dataclass(frozen=True)
@@ -115,6 +130,8 @@ class WorkspaceController(QObject):
         self.workspace: Workspace | None = None
         self.model_trust: TrustGrant | None = None
         """The grant the shown model was opened under (``None``: it runs no code)."""
+        self.gate = TrustGate(parts.services.parent, parts.jobs)
+        """Asks before a model file's code runs (checking the file on a worker)."""
         self.dataset_labels: str | None = None
         self.dataset_image_size: int | tuple[int, int] | None = None
         self.session_name = ""
@@ -144,7 +161,8 @@ class WorkspaceController(QObject):
              trust_code: bool | TrustGrant | None = None,
              labels: str | None = None,
              on_ready: Callable[[Workspace], None] | None = None,
-             image_size: int | tuple[int, int] | None = None) -> None:
+             image_size: int | tuple[int, int] | None = None,
+             on_refused: Callable[[str], None] | None = None) -> None:
         """Open a dataset and/or a model in the background and show them.
 
         Parameters
@@ -159,32 +177,50 @@ class WorkspaceController(QObject):
         trust_code
             The user's yes for running the code of the model file named here (``True``, or
             a grant for it); it covers that one file as it is now, nothing opened later. A
-            model file that runs code opened without it makes the window ask.
+            model file that runs code opened without it makes the window ask, naming the
+            file that will run.
         labels
             A separate labels file for a dataset given as a spec.
         image_size
             The size to load a folder or zip of images at (cropped and resized).
         on_ready
             ``on_ready(workspace)`` runs on the GUI thread once the new workspace is shown.
+        on_refused
+            ``on_refused(message)`` runs on the GUI thread if the user says no to running
+            the model's code (nothing is opened then; the message is also shown).
 
-        Only specs are remembered in File > Open Recent. Failures are reported in the status
-        bar; the window keeps what it showed.
+        Whether the model runs code is found out on a worker, so the window keeps answering
+        while a large file is looked at. Only specs are remembered in File > Open Recent.
+        Failures are reported in the status bar; the window keeps what it showed.
         """
         if labels is not None and dataset is not None and not isinstance(dataset, str):
             raise ValueError("labels= names a labels file for a dataset file; a Dataset "
                              "object carries its own labels")
-        grant = self.model_trust if model is None else None
-        if isinstance(model, str):
-            from latent_explorer.qt.trust import grant_for_opening
+        self._open_checked(_Opening(dataset, model, trust_code, labels, on_ready, image_size,
+                                    on_refused))
 
-            ok, grant = grant_for_opening(self.services.parent, model, trust_code)
-            if not ok:
-                self.services.report_error(f"{model} was not opened: it runs code, and you "
-                                           "did not say you trust it")
-                return
+    def _open_checked(self, opening: _Opening, changed: TrustChanged | None = None) -> None:
+        """Ask the trust gate about the model spec (on a worker), then open."""
+        model = opening.model
+        if not isinstance(model, str):
+            self._open_now(opening, self.model_trust if model is None else None)
+            return
+
+        def refused(message: str) -> None:
+            self.parts.projection_panel.show_idle(f"Not opened: {Path(model).name}")
+            self.services.report_error(message)
+            if opening.on_refused is not None:
+                opening.on_refused(message)
+
+        self.gate.request(model, None if changed else opening.trust_code,
+                          lambda grant: self._open_now(opening, grant), refused,
+                          changed=changed)
+
+    def _open_now(self, opening: _Opening, grant: TrustGrant | None) -> None:
+        dataset, model = opening.dataset, opening.model
         if dataset is not None:
-            self.dataset_labels = labels
-            self.dataset_image_size = image_size
+            self.dataset_labels = opening.labels
+            self.dataset_image_size = opening.image_size
         ds = dataset if dataset is not None else (self.workspace.dataset if self.workspace else
                                                   "digits")
         md = model if model is not None else (self.workspace.model if self.workspace else "demo")
@@ -197,16 +233,22 @@ class WorkspaceController(QObject):
         # A dataset opened for the model shown: if that model cannot encode it, its pixels.
         unfit_ok = dataset is not None and model is None
 
-        def job(ctx: Any) -> Workspace:
-            return open_workspace(ds, md, pca, self.parts.cache, ctx, trust_code=trust,
-                                  labels=labels_file, pixels_if_unfit=unfit_ok,
-                                  image_size=size)
+        def job(ctx: Any) -> Workspace | TrustChanged:
+            try:
+                return open_workspace(ds, md, pca, self.parts.cache, ctx, trust_code=trust,
+                                      labels=labels_file, pixels_if_unfit=unfit_ok,
+                                      image_size=size)
+            except TrustChanged as exc:  # changed since the yes: ask again, naming it
+                return exc
 
-        def done(ws: Workspace) -> None:
+        def done(ws: Workspace | TrustChanged) -> None:
+            if isinstance(ws, TrustChanged):
+                self._open_checked(opening, changed=ws)
+                return
             self.model_trust = grant
             self.install(ws, dataset, model)
-            if on_ready is not None:
-                on_ready(ws)
+            if opening.on_ready is not None:
+                opening.on_ready(ws)
 
         what = dataset if dataset is not None else model
         label = Path(what).name if isinstance(what, str) else getattr(what, "name", "data")
@@ -280,8 +322,9 @@ class WorkspaceController(QObject):
     def open_model_dialog(self) -> None:
         """Ask for a model file, then for how to call it (with a live preview), and open it.
 
-        Files that run code (adapter files, pickled modules) need the dialog's explicit
-        "I trust this file" before anything of theirs is executed.
+        Files that run code (adapter files, pickled modules, TorchScript archives) need the
+        dialog's explicit "I trust this file" before anything of theirs is executed; the
+        file opens under the trust given at that tick, for its content at that moment.
         """
         path, _ = QFileDialog.getOpenFileName(self.services.parent, "Open model", "",
                                               MODEL_FILTER)
@@ -369,7 +412,9 @@ class WorkspaceController(QObject):
         ws = self.workspace
         on = shown and ws is not None and ws.has_images
         self.parts.map_pictures.set_images(ws.dataset.images if on and ws is not None
-                                           else None)
+                                           else None,
+                                           getattr(ws.dataset, "pictured", None) if on
+                                           and ws is not None else None)
 
     # --- projection -----------------------------------------------------------------------
     def compute_projection(self) -> None:
@@ -421,11 +466,13 @@ class WorkspaceController(QObject):
         kind = ("samples from the prior" if ws.dataset.source.startswith("prior:")
                 else "images")
         what = f"{len(ws.dataset):,} {kind} {h}x{w}" if ws.has_images else \
-            f"{len(ws.dataset):,} vectors"
+            f"{len(ws.dataset):,} {kind if ws.has_decoder else 'vectors'}"
         size = "latent" if ws.has_decoder else "vectors of"
         self.info_label.setText(
             f"{ws.dataset.name}: {what}  |  {ws.model.name}: "
             f"{size} {ws.model.latent_dim}  |  {method}, {len(ws.projector.coords):,} points")
+        notes = [*ws.dataset.notes, *getattr(ws.model, "notes", ())]  # what was found out
+        self.info_label.setToolTip("\n".join(notes))
         self.update_title()
 
     def name_session(self, name: str) -> None:

@@ -75,9 +75,9 @@ def test_a_zip_of_photos_opens_at_a_size_with_labels_and_metadata_given(
     assert dataset.metadata["file"].tolist()[0] == "cats/chelsea.jpg"  # kept from the zip
 
 
-def test_image_size_is_for_images_in_files(photos: Path) -> None:
-    with pytest.raises(lx.LatentExplorerError, match="resize images held in memory"):
-        lx.load_dataset(np.zeros((3, 8, 8), np.uint8), image_size=SIZE)
+def test_image_size_is_for_images_in_files_and_in_memory(photos: Path) -> None:
+    resized = lx.load_dataset(np.zeros((3, 8, 8), np.uint8), image_size=SIZE)
+    assert resized.image_shape == (SIZE, SIZE, 1)  # held in memory: resized too
     with pytest.raises(lx.LatentExplorerError, match="only used with folders"):
         lx.load_dataset("digits", image_size=SIZE)
     with pytest.raises(lx.LatentExplorerError, match="give data= too"):

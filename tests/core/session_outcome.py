@@ -16,11 +16,16 @@ from typing import Any
 
 import numpy as np
 
+from latent_explorer.core.session.analysis_data import AnalysisSnapshot, encode_analysis
 from latent_explorer.core.session.data import SessionData
 from latent_explorer.core.session.schema import encode_session, migrate
 
-ARRAY_SECTIONS = ("projection", "view", "selections", "bookmarks", "attributes", "paths")
-ARRAY_FIELDS = ("coords", "current_latent", "indices", "labels", "latent", "vector", "anchors")
+ARRAY_SECTIONS = ("projection", "view", "selections", "bookmarks", "attributes", "paths",
+                  "analysis")
+ARRAY_FIELDS = ("coords", "current_latent", "indices", "labels", "latent", "vector", "anchors",
+                "selection", "clusters")
+ARRAY_MAPS = (("analysis", "scores"),)
+"""Records whose every value names an array (a score's name -> its array)."""
 UNORDERED = ("hidden_labels",)
 """Fields stored as a set: their order and repeats in the file carry no meaning."""
 NOT_KEPT = ("app_version",)
@@ -47,6 +52,8 @@ def _compare(stated: Any, kept: Any, arrays: dict[str, np.ndarray],
     name = ".".join(str(part) for part in where) or "document"
     if where and where[-1] in NOT_KEPT:
         return
+    if where == ("analysis",) and stated is None:  # a version-2 file: no analysis yet
+        stated = encode_analysis(AnalysisSnapshot(), lambda key, values, dtype: None)
     if _is_array_ref(where, stated):
         assert isinstance(kept, str), f"{name}: the array was dropped"
         want, got = arrays[stated], kept_arrays[kept]
@@ -72,5 +79,6 @@ def _compare(stated: Any, kept: Any, arrays: dict[str, np.ndarray],
 
 
 def _is_array_ref(where: tuple[Any, ...], value: Any) -> bool:
-    return (isinstance(value, str) and len(where) >= 2 and where[0] in ARRAY_SECTIONS
-            and where[-1] in ARRAY_FIELDS)
+    return isinstance(value, str) and len(where) >= 2 and (
+        (where[0] in ARRAY_SECTIONS and where[-1] in ARRAY_FIELDS)
+        or tuple(where[:-1]) in ARRAY_MAPS)

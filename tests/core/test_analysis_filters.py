@@ -53,10 +53,10 @@ def test_valid_expressions(columns: dict[str, np.ndarray], text: str, rows: list
     ("label = 3", "use '==' to compare", 6),
     ("label in 3", "expected '(' after 'in'", 9),
     ("(label == 3", "expected ')' to close the '(' at position 0", 11),
-    ('label == "x"', "column 'label' holds numbers; compare it with a number", 9),
+    ('label == "x"', "column 'label' holds whole numbers; compare it with a number", 9),
     ("file > 3", "column 'file' holds text", 7),
     ('label contains "a"', "'contains' needs text", 0),
-    ("label", "column 'label' holds numbers, not true/false", 0),
+    ("label", "column 'label' holds whole numbers, not true/false", 0),
     ('"abc', "never closed", 0),
     ("label == 3 extra", "unexpected 'extra'", 11),
     ("", "the filter is empty", 0),
@@ -65,7 +65,7 @@ def test_valid_expressions(columns: dict[str, np.ndarray], text: str, rows: list
     ("label ~ 3", "unexpected character '~'", 6),
     ("selected < true", "use == or != with it", 0),
     ('label in (1, "a")', "not 'a'", 13),
-    ("label not 3", "expected 'in' or 'contains' after 'not'", 10),
+    ("label not 3", "expected 'in', 'contains' or 'between' after 'not'", 10),
 ])
 def test_mistakes_raise_clear_errors(
     columns: dict[str, np.ndarray], text: str, message: str, position: int

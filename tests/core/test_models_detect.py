@@ -18,10 +18,10 @@ from latent_explorer.core.models.detect import (
     detect_model,
     needs_card,
     pickled_classes,
-    preview_model,
     read_adapter_constants,
     save_card,
 )
+from latent_explorer.core.models.preview import preview_model
 from latent_explorer.core.models.training import save_vae
 from latent_explorer.core.models.vae import VAEConfig, build_vae
 
@@ -114,19 +114,21 @@ def test_torchscript_preview_and_card_round_trip(tmp_path: Path) -> None:
     torch.jit.script(net).save(str(tmp_path / "gen.ts"))  # a suffix load_model alone refuses
     detection = detect_model(tmp_path / "gen.ts")
     assert detection.kind is ModelKind.TORCHSCRIPT and "decoder only" in detection.summary
-    _, found = preview_model(detection, ModelOptions())  # read off the first Linear layer
+    assert detection.runs_code  # TorchScript is a program: it opens only when trusted
+    # The latent shape is read off the first Linear layer.
+    _, found = preview_model(detection, ModelOptions(), trust_code=True)
     assert found.latent_shape == (6,)
     with pytest.raises(ModelError, match=r"gen\.ts.*latent shape \(5,\) right"):
-        preview_model(detection, ModelOptions(latent_shape=(5,)))
+        preview_model(detection, ModelOptions(latent_shape=(5,)), trust_code=True)
     options = ModelOptions(latent_shape=(6,), output_range=OutputRange.SYMMETRIC)
-    _, preview = preview_model(detection, options)
+    _, preview = preview_model(detection, options, trust_code=True)
     z = sample_prior(8, 6, seed=0)
     raw = net(torch.from_numpy(z)).detach().permute(0, 2, 3, 1).numpy()
     np.testing.assert_array_equal(preview.images, to_uint8(OutputRange.SYMMETRIC.to_unit(raw)))
     assert needs_card(detection, options)
     card = save_card(detection, options)
     assert card == card_path_for(tmp_path / "gen.ts") == tmp_path / "gen.card.json"
-    reopened = load_model(card)
+    reopened = load_model(card, trust_code=True)
     assert reopened.decode(z).tobytes() == OutputRange.SYMMETRIC.to_unit(raw).tobytes()
     again = detect_model(card)
     assert again.kind is ModelKind.CARD and again.options == options
@@ -153,7 +155,7 @@ def test_weights_only_and_broken_files(tmp_path: Path) -> None:
 
 
 def test_a_preview_counts_its_classes_in_words() -> None:
-    from latent_explorer.core.models.detect import ModelPreview
+    from latent_explorer.core.models.preview import ModelPreview
 
     def preview(classes: int) -> str:
         return ModelPreview(np.zeros((1, 2), np.float32), None, np.zeros((1, 4, 4, 1), np.uint8),

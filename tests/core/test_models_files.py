@@ -67,7 +67,7 @@ class LayerlessGenerator(torch.nn.Module):
 def test_torchscript_autoencoder_reads_its_attributes(tmp_path: Path) -> None:
     net = ScriptedAutoencoder().eval()
     torch.jit.script(net).save(str(tmp_path / "ae.pt"))
-    model = load_model(str(tmp_path / "ae.pt"))
+    model = load_model(str(tmp_path / "ae.pt"), trust_code=True)
     assert model.latent_shape == (4,) and model.image_shape == (8, 8, 3)
     assert model.has_encoder
     z = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
@@ -80,14 +80,17 @@ def test_torchscript_autoencoder_reads_its_attributes(tmp_path: Path) -> None:
 def test_torchscript_generator_needs_a_latent_shape(tmp_path: Path) -> None:
     net = ForwardOnlyGenerator().eval()
     torch.jit.script(net).save(str(tmp_path / "gen.pt"))
-    assert load_model(str(tmp_path / "gen.pt")).latent_shape == (2,)  # from its first layer
+    # The latent shape is read off its first layer.
+    assert load_model(str(tmp_path / "gen.pt"), trust_code=True).latent_shape == (2,)
     torch.jit.script(LayerlessGenerator()).save(str(tmp_path / "bare.pt"))
     with pytest.raises(ModelError, match=r"does not say the shape of its latents.*--latent-shape"):
-        load_model(str(tmp_path / "bare.pt"))
-    model = load_model(str(tmp_path / "gen.pt"), latent_shape="2")
+        load_model(str(tmp_path / "bare.pt"), trust_code=True)
+    model = load_model(str(tmp_path / "gen.pt"), trust_code=True, latent_shape="2")
     assert not model.has_encoder and model.image_shape == (6, 6, 1)
     images = model.decode(np.zeros((2, 2), np.float32))
-    assert images.min() == 1.0  # 0..255 values read as 0..1 and clipped: the card fixes it
+    raw = net(torch.zeros(2, 2)).detach().permute(0, 2, 3, 1).numpy()
+    np.testing.assert_allclose(images, raw / 255.0, rtol=1e-5)  # 0..255 guessed, and said
+    assert any("output range 0..255 guessed from decoded values" in n for n in model.notes)
     card = write_model_card(
         tmp_path / "gen.json",
         "torchscript",
@@ -95,7 +98,7 @@ def test_torchscript_generator_needs_a_latent_shape(tmp_path: Path) -> None:
         ModelOptions(latent_shape=(2,), output_range=OutputRange.BYTE, name="Tiny GAN"),
     )
     assert json.loads(card.read_text())["path"] == "gen.pt"
-    by_card = load_model(str(card))
+    by_card = load_model(str(card), trust_code=True)
     assert by_card.name == "Tiny GAN" and by_card.source == str(card.resolve())
     z = np.zeros((2, 2), np.float32)
     expected = net(torch.from_numpy(z)).detach().permute(0, 2, 3, 1).numpy() / 255.0
@@ -193,7 +196,7 @@ def test_pickled_module_is_refused_without_trust_and_opens_with_it(tmp_path: Pat
 @SCRIPT_IS_DEPRECATED
 def test_a_ts_file_opens_as_torchscript(tmp_path: Path) -> None:
     torch.jit.script(ScriptedAutoencoder().eval()).save(str(tmp_path / "ae.ts"))
-    model = load_model(str(tmp_path / "ae.ts"))
+    model = load_model(str(tmp_path / "ae.ts"), trust_code=True)
     assert model.latent_shape == (4,) and model.has_encoder
 
 

@@ -56,6 +56,9 @@ def test_every_reference_is_counted() -> None:
     doc = {"bookmarks": [{"latent": "a"}, {"latent": "a"}],
            "selections": [{"indices": "i", "labels": "i"}], "projection": {"coords": "a"}}
     assert referenced_arrays(doc) == {"a": [4, 4, 4], "i": [8, 8]}
+    # the research tools' part (schema 3): selection and clusters as int64, scores as float32
+    doc["analysis"] = {"selection": "i", "clusters": "a", "scores": {"density": "a"}}
+    assert referenced_arrays(doc) == {"a": [4, 4, 4, 8, 4], "i": [8, 8, 8]}
 
 
 def test_forty_bookmarks_naming_one_array_are_refused_before_reading(tmp_path: Path) -> None:

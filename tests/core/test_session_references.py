@@ -116,3 +116,22 @@ def test_unknown_builtin_names_are_left_to_the_loader() -> None:
     problems = check_references(session, dataset=load_dataset("digits"))
     assert [(p.kind, p.status) for p in problems] == [("model", "unreadable")]
     assert relocate(session, ".", "/elsewhere").model.spec == "demo-unknown"
+
+
+def test_a_session_of_vectors_names_the_files_inside_its_spec(tmp_path: Path) -> None:
+    """Issue 25: the ``vectors:{...}`` spec is no path; its files are what must exist."""
+    from latent_explorer.core.compute.vectors_workspace import VectorsSpec
+    from latent_explorer.core.session.references import session_files, vectors_in_memory
+
+    z, table = tmp_path / "z.npy", tmp_path / "meta.csv"
+    np.save(z, np.zeros((4, 2), np.float32))
+    table.write_text("a\n1\n2\n3\n4\n")
+    spec = VectorsSpec(str(z), None, str(table)).to_spec()
+    session = SessionData(dataset=DatasetRef(str(z)), model=ModelRef(spec))
+    assert session_files(session) == [("dataset", str(z)), ("vectors file", str(z)),
+                                      ("vectors file", str(table))]
+    assert check_references(session) == [] and not vectors_in_memory(session)
+    table.unlink()
+    assert [p.spec for p in check_references(session)] == [str(table)]
+    in_memory = SessionData(dataset=DatasetRef(""), model=ModelRef(VectorsSpec(None).to_spec()))
+    assert vectors_in_memory(in_memory) and session_files(in_memory) == []

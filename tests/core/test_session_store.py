@@ -39,6 +39,10 @@ def assert_same(a: Any, b: Any, where: str = "session") -> None:
         assert type(a) is type(b), where
         for f in dataclasses.fields(a):
             assert_same(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, dict):
+        assert isinstance(b, dict) and sorted(a) == sorted(b), where
+        for key in a:
+            assert_same(a[key], b[key], f"{where}[{key!r}]")
     elif isinstance(a, list | tuple):
         assert type(a) is type(b) and len(a) == len(b), where
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
@@ -48,6 +52,8 @@ def assert_same(a: Any, b: Any, where: str = "session") -> None:
 
 
 def full_session() -> SessionData:
+    from latent_explorer.core.session.analysis_data import AnalysisSnapshot
+
     rng = np.random.default_rng(1)
     return SessionData(
         dataset=DatasetRef("/data/ß/t10k-images-idx3-ubyte.gz", "/data/labels.gz", "ab" * 16),
@@ -68,6 +74,13 @@ def full_session() -> SessionData:
                SessionPath("single", np.ones((1, 4), np.float32))],
         active_path=1, colour_by="cluster", dock_state="AAAA/wAAAAD9AAAAAQ==",
         window_geometry="AdnQywADAAA=",
+        analysis=AnalysisSnapshot(
+            selection=np.array([2, 3, 40]), filter_text="taken > 2025-01-01 and is_outlier",
+            opacity_by="score", cluster_method="hdbscan", cluster_param=12,
+            clusters=(np.arange(50) % 4 - 1).astype(np.int64),
+            scores={"density": rng.random(50).astype(np.float32),
+                    "error": rng.random(50).astype(np.float32)},
+            outlier_score="density", outlier_count=9, neighbor_k=15, neighbor_metric="cosine"),
     )
 
 

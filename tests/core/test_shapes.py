@@ -25,13 +25,14 @@ def test_shapes_dataset_shape_labels_and_metadata() -> None:
     assert np.bincount(data.labels).tolist() == [1200] * 5
     assert set(data.metadata) == {"shape", "size", "rotation", "hue", "x", "y"}
     assert data.metadata["shape"].tolist() == [SHAPE_NAMES[i] for i in data.labels]
-    size, rotation, hue = (data.metadata[k] for k in ("size", "rotation", "hue"))
+    size, rotation, hue = (np.asarray(data.metadata[k]) for k in ("size", "rotation", "hue"))
     assert size.min() >= 5.5 and size.max() <= 9.0
     assert hue.min() >= 0.0 and hue.max() < 1.0
     assert np.all(rotation[data.labels == 0] == 0.0)
     assert rotation[data.labels == 3].max() < 60.0  # the star repeats every 60 degrees
     for axis in ("x", "y"):
-        assert data.metadata[axis].min() >= 12.5 and data.metadata[axis].max() <= 19.5
+        assert np.asarray(data.metadata[axis]).min() >= 12.5
+        assert np.asarray(data.metadata[axis]).max() <= 19.5
     print(f"\nshapes: 6,000 images in {elapsed:.2f} s")
 
 

@@ -200,3 +200,21 @@ def test_the_atlas_controller_works_from_its_parts_alone(qtbot, tmp_path: Path) 
     finally:
         atlas.shutdown()
         decoder.close()
+
+
+def test_a_late_slow_decode_after_closing_starts_no_atlas(make_window, qtbot,
+                                                          tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A slow decode reported after the window closed (its signal was queued) asks for an atlas
+    in vain instead of raising from a closed builder."""
+    from latent_explorer.core.compute.decoder import DecodeResult
+    from latent_explorer.qt.atlas_controller import SLOW_DECODE_MS
+
+    window = make_window(shapes_npz(tmp_path), "demo-shapes")
+    atlas = window.atlas
+    atlas.show_action.setChecked(True)
+    atlas.shutdown()
+    atlas.decode_ms = 0.0
+    atlas.level = None
+    atlas._on_decoded(DecodeResult(None, None,  # type: ignore[arg-type]
+                                   decode_ms=SLOW_DECODE_MS * 4))
+    assert atlas.decode_ms > SLOW_DECODE_MS and atlas.level is None

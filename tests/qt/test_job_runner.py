@@ -40,3 +40,14 @@ def test_a_failed_or_replaced_job_is_not_running_once_reported(qtbot: Any) -> No
     qtbot.waitUntil(lambda: not runner.running, timeout=10_000)
     QApplication.processEvents()
     assert got == ["second"]
+
+
+def test_no_job_starts_after_shutdown(qtbot: Any) -> None:
+    """A timer or a queued signal of a closed window asking for work starts no thread."""
+    runner = JobRunner()
+    runner.shutdown()
+    got: list[int] = []
+    runner.start("too late", lambda ctx: 7, got.append)
+    assert runner._thread is None and not runner.running
+    QApplication.processEvents()
+    assert got == []

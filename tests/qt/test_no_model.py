@@ -58,13 +58,19 @@ def _decoder_only_hidden(window: MainWindow) -> None:
     assert not window.map_view.probe.isVisible()
     reason = window.training.panel.reason_label
     assert reason.isVisibleTo(window) and "No decoder" in reason.text()
+    vectors = window.workspace.model.source.startswith("vectors:")
     for dock in (window.sliders_dock, window.path_dock, window.filmstrip_dock):
         label = window.decoder_only.notice(dock)
-        assert label is not None and label.isVisibleTo(window)
-        assert "needs a model that decodes" in label.text()
+        assert label is not None
+        if vectors:  # embeddings will not decode: what needs a decoder is not shown at all
+            assert not dock.isVisibleTo(window) and not dock.toggleViewAction().isVisible()
+        else:  # a map of pixels: train a model (the notice says where)
+            assert label.isVisibleTo(window) and "needs a model that decodes" in label.text()
+            assert "train one in the Decoder panel" in label.text()
     for action in (window.compare_action, window.export_path_action, window.play_action,
                    window.place_image_action, window.add_keyframe_action):
         assert not action.isEnabled() and "Needs a decoder" in action.toolTip()
+        assert action.isVisible() is not vectors
 
 
 def test_a_folder_with_no_model_shows_its_pixels_and_trains_one(  # type: ignore[no-untyped-def]
@@ -176,7 +182,7 @@ def test_gui_latents_with_metadata_opens_a_map_without_decoder(  # type: ignore[
     assert {"size", "species", "file"} <= set(columns)
     window.analysis.state.colour_by = "size"
     type_filter(window, qtbot, "size > 5 and label == 1")
-    wanted = (ws.dataset.metadata["size"] > 5) & (ws.dataset.labels == 1)
+    wanted = (np.asarray(ws.dataset.metadata["size"]) > 5) & (ws.dataset.labels == 1)
     np.testing.assert_array_equal(window.map_view.cloud.visible, wanted)
     window.analysis.filter_bar.edit.clear()
     qtbot.keyClick(window.analysis.filter_bar.edit, Qt.Key.Key_Return)

@@ -253,14 +253,22 @@ def test_torchscript_tanh_generator_without_encoder(open_dialog, qtbot,
     torch.jit.script(net).save(str(tmp_path / "G.ts"))
     dialog = open_dialog(tmp_path / "G.ts")
     assert "TorchScript archive (a decoder only" in dialog.kind_label.text()
-    assert not dialog.warning_label.isVisible() and not dialog.trust_check.isVisible()
-    assert dialog.latent_edit.text() == "6"  # the module's own attribute
+    # A TorchScript archive is a program: nothing of it runs before the tick.
+    assert dialog.warning_label.isVisible() and dialog.trust_check.isVisible()
+    assert dialog.latent_edit.text() == "6"  # the module's own attribute, read as data
+    assert dialog.strip.is_empty() and not dialog.ok_button.isEnabled()
+    edit(qtbot, dialog, lambda: dialog.trust_check.setChecked(True))
     z = sample_prior(8, 6, seed=0)
     raw = net(torch.from_numpy(z)).detach().numpy()
+    expected = expected_pixels(raw, OutputRange.SYMMETRIC)
+    assert_thumbnails(dialog, expected)  # its tanh range guessed from the values, and said
+    assert "output range [-1, 1] guessed from decoded values" in dialog.status_label.text()
+    assert dialog.range_combo.currentText() == "as found: [-1, 1] (tanh)"
+    unit = dialog.range_combo.findData(OutputRange.UNIT)
+    edit(qtbot, dialog, lambda: dialog.range_combo.setCurrentIndex(unit))
     assert_thumbnails(dialog, expected_pixels(raw, OutputRange.UNIT))  # clipped: looks wrong
     symmetric = dialog.range_combo.findData(OutputRange.SYMMETRIC)
     edit(qtbot, dialog, lambda: dialog.range_combo.setCurrentIndex(symmetric))
-    expected = expected_pixels(raw, OutputRange.SYMMETRIC)
     assert_thumbnails(dialog, expected)
     assert "decoder only (no encoder)" in dialog.status_label.text()
     thumb = dialog.strip.thumbnails[0]  # the pixels that reach the screen, block by block
@@ -274,14 +282,17 @@ def test_torchscript_tanh_generator_without_encoder(open_dialog, qtbot,
             np.testing.assert_array_equal(shown[y, x], expected[0, i, j])
     click_open(qtbot, dialog)
     card = Path(dialog.result_spec())
-    assert card == tmp_path / "G.card.json" and not dialog.trust_code()
+    grant = dialog.trust_code()
+    assert card == tmp_path / "G.card.json" and grant is not None
+    assert grant.path == (tmp_path / "G.ts").resolve()
     assert json.loads(card.read_text())["output_range"] == "-1,1"
-    reopened = load_model(str(card))  # one step, no other flags
+    reopened = load_model(str(card), trust_code=grant)  # one step, under the tick's trust
     np.testing.assert_array_equal(to_uint8(reopened.decode(z)), expected)
     before = card.read_text()
     unchanged = open_dialog(card)
     assert unchanged.detection.kind is ModelKind.CARD  # type: ignore[union-attr]
     assert unchanged.card_path() == card
+    edit(qtbot, unchanged, lambda: unchanged.trust_check.setChecked(True))
     assert_thumbnails(unchanged, expected)
     click_open(qtbot, unchanged)
     assert unchanged.result_spec() == str(card) and card.read_text() == before
@@ -295,6 +306,7 @@ def test_torchscript_autoencoder_with_non_flat_latents(open_dialog, qtbot,
     torch.jit.script(net).save(str(tmp_path / "ae.pt"))
     dialog = open_dialog(tmp_path / "ae.pt")
     assert "decode and encode" in dialog.kind_label.text()
+    edit(qtbot, dialog, lambda: dialog.trust_check.setChecked(True))
     assert "ae.pt" in dialog.error and "does not say the shape of its latents" in dialog.error
     assert "Latent shape" in dialog.status_label.text() and not dialog.ok_button.isEnabled()
     edit(qtbot, dialog, lambda: dialog.latent_edit.setText("8,2,2"))
@@ -303,7 +315,7 @@ def test_torchscript_autoencoder_with_non_flat_latents(open_dialog, qtbot,
     assert_thumbnails(dialog, expected_pixels(raw))
     assert "latents 8x2x2 -> 8x8 RGB images" in dialog.status_label.text()
     click_open(qtbot, dialog)
-    reopened = load_model(dialog.result_spec())
+    reopened = load_model(dialog.result_spec(), trust_code=True)
     assert reopened.latent_shape == (8, 2, 2) and reopened.has_encoder
     np.testing.assert_array_equal(to_uint8(reopened.decode(z)), expected_pixels(raw))
 
@@ -404,10 +416,11 @@ def test_read_only_folder_saves_the_card_in_the_config_folder(
     card = dialog.card_path()
     assert card is not None and card.parent == tmp_path / "config-cards"
     assert "cannot be written to" in dialog.card_label.text()
+    edit(qtbot, dialog, lambda: dialog.trust_check.setChecked(True))
     click_open(qtbot, dialog)
     assert dialog.result_spec() == str(card) and card.is_file()
     assert not (tmp_path / "G.card.json").exists()
-    assert load_model(card).latent_shape == (6,)
+    assert load_model(card, trust_code=True).latent_shape == (6,)
 
 
 # --- broken inputs ------------------------------------------------------------------------
@@ -460,6 +473,7 @@ def test_wrong_latent_shape_and_bad_text_are_reported(open_dialog, qtbot,
                                                       tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     torch.jit.script(TanhGenerator().eval()).save(str(tmp_path / "G.pt"))
     dialog = open_dialog(tmp_path / "G.pt")
+    edit(qtbot, dialog, lambda: dialog.trust_check.setChecked(True))
     edit(qtbot, dialog, lambda: dialog.latent_edit.setText("5"))
     assert_shows_error(dialog, "G.pt", "latent shape (5,)", "mat1 and mat2")
     assert "Traceback" not in dialog.error  # the TorchScript traceback is cut to its cause

@@ -106,7 +106,7 @@ def test_a_decoder_that_raises_is_one_line_in_the_status_bar_and_whole_in_the_lo
     torch.jit.script(Raising()).save(str(tmp_path / "gen.pt"))
     card = write_model_card(tmp_path / "gen.json", "torchscript", tmp_path / "gen.pt",
                             ModelOptions(latent_shape=(8,), image_shape=(2, 2, 1)))
-    window.decoder.set_model(load_model(str(card)))
+    window.decoder.set_model(load_model(str(card), trust_code=True))
     window.explorer.current_latent = np.ones(8, np.float32)
     qtbot.waitUntil(lambda: "the generator is broken" in window.last_error, timeout=10_000)
     shown = window.statusBar().currentMessage()

@@ -1,9 +1,14 @@
 """The expression tree of :mod:`latent_explorer.core.analysis.filters`, and its evaluation.
 
 Each node is a small frozen value. Evaluating a node gives a boolean array (or a scalar that
-broadcasts, for a test of two constants); operands give a column's array or a constant.
-Comparisons check that both sides hold the same kind of value (numbers, text or true/false)
-and raise :class:`FilterError` otherwise, rather than let numpy compare ``3`` with ``"3"``.
+broadcasts, for a test of two constants); operands give a typed column
+(:class:`~latent_explorer.core.datasets.columns.Column`) or a constant. Comparisons check that
+both sides hold the same kind of value (numbers, text, true/false, or dates and times) and
+raise :class:`FilterError` otherwise, rather than let numpy compare ``3`` with ``"3"``. A
+quoted text compared with a column of dates is read as a date (``date > "2025-01-01 10:00"``).
+
+A missing value (an empty cell) is unequal to everything, as NaN is in numpy: ``!=`` and
+``not in`` hold for it, every other test does not (so ``x != x`` finds the gaps of ``x``).
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from latent_explorer.core.datasets.columns import Column as TypedColumn
+from latent_explorer.core.datasets.columns import parse_time
 from latent_explorer.core.errors import LatentExplorerError
 
-Columns = Mapping[str, npt.NDArray[np.generic]]
+Columns = Mapping[str, TypedColumn]
 Value = Any
-"""A column's array or a constant (numbers, text, true/false)."""
+"""A typed column or a constant (a number, a text, true/false, a ``numpy.datetime64``)."""
 
 _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     "==": operator.eq,
@@ -30,6 +37,12 @@ _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
+_KIND_OF_COLUMN = {"number": "number", "boolean": "bool", "datetime": "date",
+                   "category": "text", "text": "text", "image": "text"}
+_KIND_NAMES = {"bool": "true/false values", "number": "numbers", "text": "text",
+               "date": "dates and times"}
+_EXAMPLES = {"number": "a number", "text": 'quoted text like "cat"', "bool": "true or false",
+             "date": "a date like 2025-01-01"}
 
 
 class FilterError(LatentExplorerError):
@@ -84,19 +97,18 @@ class Column(Node):
     position: int
 
     def evaluate(self, columns: Columns) -> Value:
-        values = np.asarray(columns[self.name])
-        return values
+        return columns[self.name]
 
     def test(self, columns: Columns) -> Value:
-        """The column as a condition: it must hold true/false values."""
-        values = self.evaluate(columns)
-        if values.dtype != np.bool_:
+        """The column as a condition: it must hold true/false values (missing: false)."""
+        column = columns[self.name]
+        if column.kind != "boolean":
             raise FilterError(
-                f"column {self.name!r} holds {_kind_name(values)}, not true/false; "
+                f"column {self.name!r} holds {_kind_name(column)}, not true/false; "
                 f"compare it, e.g. {self.name} == ...",
                 self.position,
             )
-        return values
+        return column.values & ~column.missing
 
     def describe(self) -> str:
         return f"column {self.name!r}"
@@ -104,7 +116,7 @@ class Column(Node):
 
 @dataclass(frozen=True)
 class Literal(Node):
-    """A constant: a number, a text or true/false."""
+    """A constant: a number, a text, true/false or a date (``numpy.datetime64``)."""
 
     value: object
     position: int
@@ -113,6 +125,8 @@ class Literal(Node):
         return self.value
 
     def describe(self) -> str:
+        if isinstance(self.value, np.datetime64):
+            return str(self.value).replace("T00:00:00.000000", "")
         return repr(self.value)
 
 
@@ -131,14 +145,14 @@ class Compare(Node):
         return (self.left, self.right)
 
     def evaluate(self, columns: Columns) -> Value:
-        left, right = self.left.evaluate(columns), self.right.evaluate(columns)
-        _same_kind(self.left, left, self.right, right)
+        left, right = _pair(self.left, self.right, columns)
         if self.op not in ("==", "!=") and _kind(left) == "bool":
             raise FilterError(
                 f"{self.left.describe()} is true/false; use == or != with it",
                 self.left.position,
             )
-        return _OPERATORS[self.op](left, right)
+        result = _OPERATORS[self.op](_values(left), _values(right))
+        return _with_gaps(result, (left, right), self.op == "!=")
 
 
 @dataclass(frozen=True)
@@ -153,13 +167,40 @@ class Member(Node):
         return (self.operand, *self.values)
 
     def evaluate(self, columns: Columns) -> Value:
-        left = self.operand.evaluate(columns)
         result: Value = False
+        sides: list[Value] = []
         for node in self.values:
-            right = node.evaluate(columns)
-            _same_kind(self.operand, left, node, right)
-            result = np.logical_or(result, left == right)
-        return np.logical_not(result) if self.negate else result
+            left, right = _pair(self.operand, node, columns)
+            sides += [left, right]
+            result = np.logical_or(result, _values(left) == _values(right))
+        if self.negate:
+            result = np.logical_not(result)
+        return _with_gaps(result, sides, self.negate)
+
+
+@dataclass(frozen=True)
+class Between(Node):
+    """``operand [not] between low and high``: both ends included (numbers or dates)."""
+
+    operand: Operand
+    low: Operand
+    high: Operand
+    negate: bool = False
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.operand, self.low, self.high)
+
+    def evaluate(self, columns: Columns) -> Value:
+        value, low = _pair(self.operand, self.low, columns)
+        _, high = _pair(self.operand, self.high, columns)
+        if _kind(value) not in ("number", "date"):
+            raise FilterError(f"'between' needs numbers or dates, but "
+                              f"{self.operand.describe()} holds {_kind_name(value)}",
+                              self.operand.position)
+        inside = (_values(value) >= _values(low)) & (_values(value) <= _values(high))
+        if self.negate:
+            inside = np.logical_not(inside)
+        return _with_gaps(inside, (value, low, high), self.negate)
 
 
 @dataclass(frozen=True)
@@ -181,7 +222,8 @@ class Contains(Node):
                     f"'contains' needs text, but {node.describe()} holds {_kind_name(value)}",
                     node.position,
                 )
-        found = np.char.find(np.asarray(left, dtype=str), np.asarray(right, dtype=str)) >= 0
+        found = np.char.find(np.asarray(_values(left), dtype=str),
+                             np.asarray(_values(right), dtype=str)) >= 0
         return np.logical_not(found) if self.negate else found
 
 
@@ -222,31 +264,73 @@ def _test(node: Node, columns: Columns) -> Value:
 
 
 def _kind(value: Value) -> str:
-    """``"number"``, ``"text"`` or ``"bool"``."""
+    """``"number"``, ``"text"``, ``"bool"`` or ``"date"``."""
+    if isinstance(value, TypedColumn):
+        return _KIND_OF_COLUMN[value.kind]
+    if isinstance(value, np.datetime64):
+        return "date"
     dtype = np.asarray(value).dtype
     if dtype == np.bool_:
         return "bool"
     if dtype.kind in "iuf":
         return "number"
-    return "text"
+    return "date" if dtype.kind == "M" else "text"
 
 
 def _kind_name(value: Value) -> str:
-    return {"bool": "true/false values", "number": "numbers", "text": "text"}[_kind(value)]
+    """What a value holds, in words: numbers and times of a column say which (``whole
+    numbers``, ``dates``), anything else by its kind."""
+    if isinstance(value, TypedColumn) and value.kind in ("number", "datetime"):
+        return value.describe()
+    return _KIND_NAMES[_kind(value)]
+
+
+def _values(value: Value) -> Value:
+    """What numpy compares: a column's stored values, or the constant."""
+    return value.values if isinstance(value, TypedColumn) else value
+
+
+def _with_gaps(result: Value, sides: Any, unequal: bool) -> Value:
+    """Missing values are unequal to everything: true for ``!=``/``not in``, else false."""
+    out = result
+    for side in sides:
+        if isinstance(side, TypedColumn) and side.mask is not None:
+            gaps: npt.NDArray[np.bool_] = side.mask
+            out = np.logical_or(out, gaps) if unequal else np.logical_and(out, ~gaps)
+    return out
+
+
+def _pair(left_node: Operand, right_node: Operand, columns: Columns) -> tuple[Value, Value]:
+    """Both sides' values, checked to be of one kind (a text read as a date beside dates)."""
+    left, right = left_node.evaluate(columns), right_node.evaluate(columns)
+    left = _as_date(left, right, left_node)
+    right = _as_date(right, left, right_node)
+    _same_kind(left_node, left, right_node, right)
+    return left, right
+
+
+def _as_date(value: Value, other: Value, node: Operand) -> Value:
+    """A quoted text compared with dates, read as a date."""
+    if isinstance(value, str) and _kind(other) == "date":
+        moment = parse_time(value)
+        if moment is None:
+            raise FilterError(f"{value!r} is not a date; write it like 2025-01-31 or "
+                              "2025-01-31T14:30", node.position)
+        return moment
+    return value
 
 
 def _same_kind(left_node: Operand, left: Value, right_node: Operand, right: Value) -> None:
-    """Refuse comparing numbers with text (or with true/false)."""
+    """Refuse comparing numbers with text (or with true/false, or with dates)."""
     left_kind, right_kind = _kind(left), _kind(right)
     if left_kind == right_kind:
         return
     column, other = (left_node, right_node)
     if isinstance(right_node, Column) and not isinstance(left_node, Column):
         column, other = right_node, left_node
-    example = {"number": "a number", "text": 'quoted text like "cat"', "bool": "true or false"}
     column_kind = left_kind if column is left_node else right_kind
     raise FilterError(
         f"{column.describe()} holds {_kind_name(left if column is left_node else right)}; "
-        f"compare it with {example[column_kind]}, not {other.describe()}",
+        f"compare it with {_EXAMPLES[column_kind]}, not {other.describe()}",
         other.position,
     )

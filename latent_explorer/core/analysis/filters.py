@@ -7,6 +7,8 @@ Examples::
     label == 3 and not (size < 0.5)
     file contains "cat"
     `label name` != 'seven' or hue >= 0.25
+    date > 2025-01-01 and is_outlier == true
+    taken between 2025-01-01 and 2025-01-31T12:00
 
 Grammar (keywords in any case)::
 
@@ -14,12 +16,17 @@ Grammar (keywords in any case)::
     and_expr   := not_expr ("and" not_expr)*
     not_expr   := "not" not_expr | "(" expr ")" | test
     test       := operand (compare operand | ["not"] "in" "(" operand ("," operand)* ")"
-                  | ["not"] "contains" operand)?
+                  | ["not"] "contains" operand | ["not"] "between" operand "and" operand)?
     compare    := "==" | "!=" | "<" | "<=" | ">" | ">="
-    operand    := column | number | "string" | 'string' | true | false
+    operand    := column | number | date | "string" | 'string' | true | false
+    date       := YYYY-MM-DD, optionally followed by THH:MM or THH:MM:SS
     column     := a name (letters, digits, _ and .) or any text in `backticks`
 
-A bare column (``selected``) must hold true/false values. Text is parsed by hand into a tree
+Each side keeps its column's type (see :mod:`latent_explorer.core.datasets.columns`): whole
+numbers and numbers compare with numbers, true/false columns with ``true``/``false``, dates
+and times with dates (a quoted ``"2025-01-01 10:00"`` is read as one too), text with quoted
+text (``==``, ``in``, ``contains``). A bare column (``selected``) must hold true/false values.
+An empty cell is unequal to everything (``x != x`` finds them). Text is parsed by hand into a tree
 of small frozen nodes, never handed to ``eval``: a filter can only compare columns. Every
 problem raises :class:`FilterError` with the position (0-based character offset) it was found
 at, so the window can put the cursor there.
@@ -36,6 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.analysis.filter_nodes import (
+    Between,
     Column,
     Compare,
     Contains,
@@ -47,14 +55,16 @@ from latent_explorer.core.analysis.filter_nodes import (
     Not,
     Operand,
 )
+from latent_explorer.core.datasets.columns import ColumnData, as_column
 
 __all__ = ["Filter", "FilterError", "parse_filter"]
 
-Columns = Mapping[str, npt.NDArray[np.generic]]
+Columns = Mapping[str, ColumnData]
 _COMPARE = ("==", "!=", "<=", ">=", "<", ">")
-_KEYWORDS = {"and", "or", "not", "in", "contains", "true", "false"}
+_KEYWORDS = {"and", "or", "not", "in", "contains", "between", "true", "false"}
 _TOKEN = re.compile(
-    r"\s*(?:(?P<number>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
+    r"\s*(?:(?P<date>\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?)(?![\w.])"
+    r"|(?P<number>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)"
     r"|(?P<quoted>`[^`]*`)"
     r"|(?P<string>\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')"
@@ -102,7 +112,9 @@ class Filter:
         Parameters
         ----------
         columns
-            Column name -> ``(N,)`` array; all of one length N. Nothing is changed.
+            Column name -> typed :class:`~latent_explorer.core.datasets.columns.Column`
+            (or an ``(N,)`` array, typed by its dtype); all of one length N. Nothing is
+            changed.
 
         Returns
         -------
@@ -123,9 +135,10 @@ class Filter:
             raise FilterError("there are no columns to filter")
         count = lengths.pop()
         names = list(columns)
-        columns = {name: columns[_resolve(name, names) or name] for name in self.columns}
+        typed = {name: as_column(columns[_resolve(name, names) or name])
+                 for name in self.columns}
         root = self.root
-        value = root.test(columns) if isinstance(root, Column) else root.evaluate(columns)
+        value = root.test(typed) if isinstance(root, Column) else root.evaluate(typed)
         mask = np.broadcast_to(np.asarray(value, dtype=bool), (count,))
         return np.array(mask, dtype=bool)
 
@@ -174,8 +187,13 @@ def _tokenize(text: str) -> list[_Token]:
             raise FilterError(f"unexpected character {char!r}", position)
         kind, raw = match.lastgroup, match.group(match.lastgroup)
         start = match.start(kind)
-        if kind == "number":
-            value: object = float(raw) if any(c in raw for c in ".eE") else int(raw)
+        if kind == "date":
+            try:
+                value: object = np.datetime64(raw, "us")
+            except ValueError:
+                raise FilterError(f"{raw} is not a date (year-month-day)", start) from None
+        elif kind == "number":
+            value = float(raw) if any(c in raw for c in ".eE") else int(raw)
         elif kind == "name" and raw.lower() in _KEYWORDS:
             kind, value = "keyword", raw.lower()
         elif kind == "name":
@@ -253,13 +271,22 @@ class _Parser:
         if self._is("keyword", "not"):
             self._take()
             negate = True
-            if not self._is("keyword", "in", "contains"):
-                raise FilterError("expected 'in' or 'contains' after 'not'", self.peek.position)
+            if not self._is("keyword", "in", "contains", "between"):
+                raise FilterError("expected 'in', 'contains' or 'between' after 'not'",
+                                  self.peek.position)
         if self._is("keyword", "in"):
             return Member(left, self._values(), negate)
         if self._is("keyword", "contains"):
             self._take()
             return Contains(left, self._operand("after 'contains'"), negate)
+        if self._is("keyword", "between"):
+            self._take()
+            low = self._operand("after 'between'")
+            if not self._is("keyword", "and"):
+                raise FilterError("expected 'and' in 'between ... and ...', e.g. date between "
+                                  "2025-01-01 and 2025-01-31", self.peek.position)
+            self._take()
+            return Between(left, low, self._operand("after 'between ... and'"), negate)
         if isinstance(left, Column) or isinstance(left.value, bool):
             return left
         raise FilterError(
@@ -288,7 +315,7 @@ class _Parser:
         if token.kind == "column":
             self._take()
             return Column(str(token.value), token.position)
-        if token.kind in ("number", "string"):
+        if token.kind in ("number", "string", "date"):
             self._take()
             return Literal(token.value, token.position)
         if token.kind == "keyword" and token.value in ("true", "false"):

@@ -8,9 +8,10 @@ The rows of the CSV are matched to the dataset's samples by, in this order:
 2. an ``index`` column of sample numbers 0 .. N-1;
 3. row order, when the CSV has exactly N rows.
 
-Columns whose every non-empty cell is a number become float64 arrays (NaN where missing);
-the others become text arrays (``""`` where a sample has no row). The key column itself is left out.
-Samples without a row get NaN / ``""``. Read with the :mod:`csv` module; every problem raises
+Each column keeps its type (:func:`~latent_explorer.core.datasets.columns.column_from_text`):
+whole numbers, numbers, ``true``/``false``, ISO dates and times, categories or free text.
+The key column itself is left out. Samples without a row have no value there (a gap in the
+column). Read with the :mod:`csv` module, so no pandas is needed; every problem raises
 :class:`~latent_explorer.core.errors.InputFileError`.
 """
 
@@ -24,11 +25,11 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.datasets.base import Dataset
+from latent_explorer.core.datasets.columns import Column, column_from_text
 from latent_explorer.core.errors import InputFileError
 
 FILE_KEYS = ("file", "filename", "path")
 INDEX_KEY = "index"
-_MISSING = {"", "na", "nan", "n/a", "null", "none"}
 _MAX_BYTES = 512 * 1024 * 1024
 
 
@@ -52,7 +53,7 @@ def find_metadata_csv(dataset: Dataset) -> Path | None:
 
 def read_metadata_csv(
     path: str | Path, dataset: Dataset, notes: list[str] | None = None
-) -> dict[str, npt.NDArray[np.generic]]:
+) -> dict[str, Column]:
     """Read ``path`` and return its columns aligned with ``dataset``'s samples.
 
     Parameters
@@ -67,7 +68,8 @@ def read_metadata_csv(
     Returns
     -------
     dict
-        Column name -> ``(N,)`` float64 or str array.
+        Column name -> a typed :class:`~latent_explorer.core.datasets.columns.Column` of N
+        rows.
 
     Raises
     ------
@@ -81,7 +83,8 @@ def read_metadata_csv(
     lower = [name.strip().lower() for name in header]
     file_key = next((lower.index(key) for key in FILE_KEYS if key in lower), None)
     index_key = lower.index(INDEX_KEY) if INDEX_KEY in lower else None
-    files = dataset.metadata.get("file")
+    file_column = dataset.metadata.get("file")
+    files = None if file_column is None else np.asarray(file_column)
     if file_key is not None and files is not None:
         key, target, how = file_key, _match_files(source, header[file_key], rows, file_key,
                                                   files), f"by {header[file_key]!r}"
@@ -101,10 +104,10 @@ def read_metadata_csv(
         missing = count - len(np.unique(target))
         extra = f"; {missing:,} samples have no row" if missing else ""
         notes.append(f"{source.name}: matched {len(rows):,} rows to samples {how}{extra}")
-    columns: dict[str, npt.NDArray[np.generic]] = {}
+    columns: dict[str, Column] = {}
     for col, name in enumerate(header):
         if col != key:
-            columns[name] = _column([row[col] for row in rows], target, count)
+            columns[name] = column_from_text([row[col] for row in rows]).placed(target, count)
     return columns
 
 
@@ -202,28 +205,6 @@ def _no_duplicates(source: Path, name: str, keys: list[str]) -> None:
         if value in seen:
             raise InputFileError(source, f"row {row + 2}: {name} {value!r} appears twice")
         seen.add(value)
-
-
-def _column(cells: list[str], target: npt.NDArray[np.int64], count: int) -> npt.NDArray[np.generic]:
-    """One column placed at the samples' positions: float64 if numeric, else text."""
-    numbers = np.full(len(cells), np.nan)
-    numeric = True
-    for i, cell in enumerate(cells):
-        text = cell.strip()
-        if text.lower() in _MISSING:
-            continue
-        try:
-            numbers[i] = float(text)
-        except ValueError:
-            numeric = False
-            break
-    if numeric:
-        out = np.full(count, np.nan)
-        out[target] = numbers
-        return out
-    text_out = np.full(count, "", dtype=object)
-    text_out[target] = [cell.strip() for cell in cells]
-    return text_out.astype(str)
 
 
 def _basename(value: str) -> str:

@@ -1,25 +1,60 @@
-"""Saving a selection of samples for analysis elsewhere: a CSV table or a NumPy ``.npz``.
+"""Saving a selection of samples for analysis elsewhere: a CSV or Parquet table, or a NumPy
+``.npz``.
 
-Both hold, for each selected sample: its index in the dataset, its label and label name,
+Each holds, for each selected sample: its index in the dataset, its label and label name,
 every metadata column (the dataset's and any extra ones, such as a metadata CSV's or
-scores), its map coordinates and its latent values. Files are written to a temporary file
-beside the target and renamed over it, so a failed export never leaves half a file.
+scores), its map coordinates and its latent values. Columns keep their types
+(:mod:`latent_explorer.core.datasets.columns`): ids stay whole numbers, flags true/false,
+dates dates. Files are written to a temporary file beside the target and renamed over it, so
+a failed export never leaves half a file.
 """
 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.datasets.base import Dataset
-from latent_explorer.core.fileio import export_bytes
+from latent_explorer.core.datasets.columns import Column, ColumnData, as_column, column_from_array
+from latent_explorer.core.errors import ExportError
+from latent_explorer.core.fileio import export_bytes, export_path
 
-Columns = Mapping[str, npt.NDArray[np.generic]]
+Columns = Mapping[str, ColumnData]
+SELECTION_FORMATS = (".csv", ".parquet", ".npz")
+"""The file types a selection is exported to (by suffix)."""
+
+
+def parquet_available() -> bool:
+    """Whether Parquet can be written here (pyarrow, from the ``tables`` extra)."""
+    return (importlib.util.find_spec("pyarrow") is not None
+            and importlib.util.find_spec("pandas") is not None)
+
+
+def export_selection(
+    path: str | Path,
+    indices: npt.ArrayLike,
+    dataset: Dataset,
+    latents: npt.ArrayLike,
+    coords: npt.ArrayLike | None = None,
+    extra_columns: Columns | None = None,
+    images: bool = True,
+) -> Path:
+    """Write the selection as the file type ``path`` names: ``.csv`` (the default),
+    ``.parquet`` or ``.npz`` (see the three functions below)."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".npz":
+        return export_selection_npz(path, indices, dataset, latents, coords, extra_columns,
+                                    images)
+    if suffix in (".parquet", ".pq"):
+        return export_selection_parquet(path, indices, dataset, latents, coords, extra_columns)
+    return export_selection_csv(path, indices, dataset, latents, coords, extra_columns)
 
 
 def export_selection_csv(
@@ -34,8 +69,11 @@ def export_selection_csv(
 
     Columns: ``index``, ``label`` and ``label_name`` (when the dataset has labels), each
     metadata column, then ``extra_columns``, the map coordinates ``map_x``, ``map_y``
-    (``map_z``), and the latents ``z0`` .. ``z{D-1}``. Numbers are written with as many
-    digits as reading them back as their own type (float32 latents) needs; NaN is empty.
+    (``map_z``), and the latents ``z0`` .. ``z{D-1}``. Written as pandas writes a table of
+    the columns' own dtypes (when pandas is installed; the same text without it): whole
+    numbers without ``.0``, ``True``/``False``, ISO dates and times, floats with as many
+    digits as reading them back as their own type needs (float32 latents); empty cells where
+    a value is missing.
 
     Parameters
     ----------
@@ -62,13 +100,39 @@ def export_selection_csv(
     ExportError
         If the file cannot be written.
     """
-    table = _table(indices, dataset, latents, coords, extra_columns)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(list(table))
-    cells = [[_cell(value) for value in column] for column in table.values()]
-    writer.writerows(zip(*cells, strict=True))
-    return export_bytes(path, buffer.getvalue().encode("utf-8"))
+    table = selection_table(indices, dataset, latents, coords, extra_columns)
+    if importlib.util.find_spec("pandas") is not None:
+        text = _frame(table).to_csv(index=False, lineterminator="\n")
+    else:
+        text = _csv_text(table)
+    return export_bytes(path, text.encode("utf-8"))
+
+
+def export_selection_parquet(
+    path: str | Path,
+    indices: npt.ArrayLike,
+    dataset: Dataset,
+    latents: npt.ArrayLike,
+    coords: npt.ArrayLike | None = None,
+    extra_columns: Columns | None = None,
+) -> Path:
+    """Write the selected samples as a Parquet table: the columns of
+    :func:`export_selection_csv`, each of its own type (``Int64``/``boolean`` with gaps,
+    times with their zone, categories as dictionaries, float32 latents).
+
+    Raises
+    ------
+    ExportError
+        If pyarrow is not installed (``pip install 'latent-explorer[tables]'``) or the file
+        cannot be written.
+    """
+    if not parquet_available():
+        raise ExportError(f"{path}: Parquet needs pandas and pyarrow: pip install "
+                          "'latent-explorer[tables]'")
+    frame = _frame(selection_table(indices, dataset, latents, coords, extra_columns))
+    with export_path(path) as temporary:
+        frame.to_parquet(temporary, index=False)
+    return Path(path)
 
 
 def export_selection_npz(
@@ -84,8 +148,10 @@ def export_selection_npz(
 
     Arrays: ``index`` (int64), ``label`` and ``label_names`` (when labelled), ``latents``
     ``(n, D)`` float32, ``coords`` ``(n, 2|3)`` (when given), ``images`` ``(n, H, W, C)`` uint8
-    (when ``images``), and ``meta_<name>`` for each metadata or extra column. Text columns are
-    stored as unicode arrays, so ``numpy.load`` reads everything without pickles.
+    (when ``images``; with ``has_image`` where only some samples have a picture), and
+    ``meta_<name>`` for each metadata or extra column in its source dtype (``int64``,
+    ``bool``, ``datetime64[us]``, unicode text ...), with ``missing_<name>`` (bool) beside a
+    column that has gaps. ``numpy.load`` reads everything without pickles.
 
     Raises
     ------
@@ -94,7 +160,7 @@ def export_selection_npz(
     """
     rows = _selected(indices, len(dataset))
     codes = _per_sample(latents, len(dataset), "latents")
-    arrays: dict[str, npt.NDArray[np.generic]] = {
+    arrays: dict[str, npt.NDArray[Any]] = {
         "index": rows,
         "latents": np.asarray(codes[rows], dtype=np.float32),
     }
@@ -106,48 +172,86 @@ def export_selection_npz(
         arrays["coords"] = np.asarray(_per_sample(coords, len(dataset), "coords")[rows])
     if images:
         arrays["images"] = np.asarray(dataset.images[rows], dtype=np.uint8)
+        pictured = getattr(dataset, "pictured", None)
+        if pictured is not None:
+            arrays["has_image"] = np.asarray(pictured, dtype=bool)[rows]
     for name, column in _columns(dataset, extra_columns).items():
-        values = np.asarray(column)[rows]
-        arrays[f"meta_{name}"] = values.astype(str) if values.dtype.kind == "O" else values
+        chosen = column.take(rows)
+        arrays[f"meta_{name}"] = chosen.to_numpy()
+        if column.mask is not None and column.mask.any():
+            arrays[f"missing_{name}"] = chosen.missing
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
     return export_bytes(path, buffer.getvalue())
 
 
-def _table(
+def selection_table(
     indices: npt.ArrayLike,
     dataset: Dataset,
     latents: npt.ArrayLike,
-    coords: npt.ArrayLike | None,
-    extra_columns: Columns | None,
-) -> dict[str, npt.NDArray[np.generic]]:
-    """The CSV's columns for the selected rows, in order."""
+    coords: npt.ArrayLike | None = None,
+    extra_columns: Columns | None = None,
+) -> dict[str, Column]:
+    """The exported table's typed columns for the selected rows, in order."""
     count = len(dataset)
     rows = _selected(indices, count)
-    table: dict[str, npt.NDArray[np.generic]] = {"index": rows}
+    table: dict[str, Column] = {"index": column_from_array(rows)}
     if dataset.labels is not None:
         labels = np.asarray(dataset.labels)[rows]
-        table["label"] = labels
-        table["label_name"] = np.array([dataset.label_name(int(v)) for v in labels], dtype=str)
+        table["label"] = column_from_array(labels.astype(np.int64))
+        names = np.array([dataset.label_name(int(v)) for v in labels], dtype=str)
+        table["label_name"] = Column(names, "category", source_dtype="str")
     for name, column in _columns(dataset, extra_columns).items():
         key = name if name not in table else f"meta_{name}"
-        table[key] = np.asarray(column)[rows]
+        table[key] = column.take(rows)
     if coords is not None:
         points = _per_sample(coords, count, "coords")
         for axis in range(points.shape[1]):
-            table[f"map_{'xyz'[axis]}"] = points[rows, axis]
+            table[f"map_{'xyz'[axis]}"] = column_from_array(points[rows, axis])
     codes = _per_sample(latents, count, "latents")
     for dim in range(codes.shape[1]):
-        table[f"z{dim}"] = codes[rows, dim]
+        table[f"z{dim}"] = column_from_array(np.asarray(codes[rows, dim]))
     return table
 
 
-def _columns(dataset: Dataset, extra: Columns | None) -> dict[str, npt.NDArray[np.generic]]:
-    merged = dict(dataset.metadata)
+def _frame(table: dict[str, Column]) -> Any:
+    import pandas as pd
+
+    return pd.concat([column.to_pandas(name) for name, column in table.items()], axis=1)
+
+
+def _csv_text(table: dict[str, Column]) -> str:
+    """The table as pandas would write it, for installs without pandas."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(list(table))
+    cells = [[_cell(column, row) for row in range(len(column))] for column in table.values()]
+    writer.writerows(zip(*cells, strict=True))
+    return buffer.getvalue()
+
+
+def _cell(column: Column, row: int) -> str:
+    if column.missing[row]:
+        return ""
+    value = column.to_numpy()[row]
+    if column.kind == "boolean":
+        return "True" if value else "False"
+    if column.kind == "datetime":
+        text = str(np.datetime64(value, "D" if column.date_only else "s")).replace("T", " ")
+        return text + ("+00:00" if column.tz and not column.date_only else "")
+    if isinstance(value, np.floating):
+        return str(value)  # the shortest text that reads back as the same value
+    if isinstance(value, np.integer):
+        return str(int(value))
+    return str(value)
+
+
+def _columns(dataset: Dataset, extra: Columns | None) -> dict[str, Column]:
+    merged = {name: as_column(column) for name, column in dataset.metadata.items()}
     for name, column in (extra or {}).items():
         if len(column) != len(dataset):
             raise ValueError(f"column {name!r} has {len(column)} rows for {len(dataset)} samples")
-        merged[name] = column
+        merged[name] = as_column(column)
     return merged
 
 
@@ -168,16 +272,3 @@ def _per_sample(values: npt.ArrayLike, count: int, what: str) -> npt.NDArray[np.
     if array.ndim != 2 or len(array) != count:
         raise ValueError(f"{what} must be ({count}, ...) for {count} samples, got {array.shape}")
     return array
-
-
-def _cell(value: object) -> str:
-    """One CSV cell: floats in full precision, NaN as empty."""
-    if isinstance(value, np.floating | float):
-        # str() of a numpy float is the shortest text that reads back as the same value.
-        return "" if np.isnan(value) else str(value if isinstance(value, np.floating) else
-                                              np.float64(value))
-    if isinstance(value, np.bool_ | bool):
-        return "true" if value else "false"
-    if isinstance(value, np.integer):
-        return str(int(value))
-    return str(value)

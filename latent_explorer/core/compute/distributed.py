@@ -189,6 +189,9 @@ def encode_chunk_task(dataset_spec: str, model_spec: str, store: str, start: int
                                            image_size=image_size, cache_dir=cache_dir))
     model = _cached(("model", model_spec, str(trust_code)),
                     lambda: load_model(model_spec, trust_code=trust_code))
+    from latent_explorer.core.models.calibration import fit_to_dataset
+
+    model = fit_to_dataset(model, dataset)  # settled as the submitting process settled it
     with torch_threads(threads):
         codes = encode_rows(model, dataset, start, stop, auto_batch(tuple(dataset.image_shape)))
     zarr.open_array(f"{store}/latents", mode="r+")[start:stop] = codes
@@ -255,6 +258,9 @@ def encode_distributed(dataset_spec: str, model_spec: str, out: str | Path, *,
     dataset = load_dataset(dataset_spec, labels=labels_spec, image_size=image_size,
                            cache_dir=None if image_size is None else default_cache_dir())
     model = load_model(model_spec, trust_code=trust_code)
+    from latent_explorer.core.models.calibration import fit_to_dataset
+
+    model = fit_to_dataset(model, dataset)  # what the file leaves open, settled on its images
     check_compatible(model, dataset)
     total = len(dataset)
     if scheduler is None:  # a remote cluster's workers have memory of their own

@@ -120,6 +120,17 @@ class Workspace:
         """Whether the samples have pictures (``False`` for vectors given alone)."""
         return bool(getattr(self.dataset, "has_images", True))
 
+    def picture(self, index: int) -> npt.NDArray[np.uint8] | None:
+        """Sample ``index``'s picture, or ``None`` when it has none (vectors that came
+        without pictures, or a table row whose image cell is empty)."""
+        if not self.has_images:
+            return None
+        pictured = getattr(self.dataset, "pictured", None)
+        if pictured is not None and not pictured[int(index)]:
+            return None
+        picture: npt.NDArray[np.uint8] = self.dataset.images[int(index)]
+        return picture
+
 
 def open_workspace(
     dataset: Dataset | str,
@@ -168,7 +179,13 @@ def open_workspace(
         return vw.open_spec_workspace(dataset, model, params, cache, ctx, labels, image_size)
     if isinstance(model, str):
         ctx.progress(0.0, f"Loading model {model}")
-        model = load_model(model, trust_code=trust_code)
+        spec = model
+        try:
+            model = load_model(spec, trust_code=trust_code)
+        except LatentExplorerError as first:
+            # A file that does not say its latent shape may say it by encoding an image.
+            dataset, model = _load_on_images(spec, dataset, first, trust_code, labels,
+                                             image_size, cache_dir)
     from latent_explorer.core.compute.store_workspace import is_store_spec, store_dataset
 
     spec = dataset if isinstance(dataset, str) else dataset.source
@@ -184,9 +201,10 @@ def open_workspace(
             ctx.progress(0.05, f"Reading {dataset}")
             dataset = load_dataset(dataset, labels=labels, ctx=ctx.sub(0.05, 0.25),
                                    image_size=image_size, cache_dir=cache_dir)
-        from latent_explorer.core.models.families import fit_to_images
+        from latent_explorer.core.models.calibration import fit_to_dataset
 
-        model = fit_to_images(model, dataset.image_shape)  # an image family: the data's size
+        # An image family at the data's size; a file's guesses settled on a few images.
+        model = fit_to_dataset(model, dataset)
         if pixels_if_unfit:
             from latent_explorer.core.compute.encoding import check_compatible
             from latent_explorer.core.compute.pixel_map import open_pixels_workspace
@@ -204,6 +222,33 @@ def open_workspace(
     stats = compute_latent_stats(latents)
     ctx.progress(1.0, "Ready")
     return Workspace(dataset, model, latents, key, projector, stats)
+
+
+def _load_on_images(spec: str, dataset: Dataset | str, first: LatentExplorerError,
+                    trust_code: Trust, labels: str | None,
+                    image_size: int | tuple[int, int] | None, cache_dir: Path | None
+                    ) -> tuple[Dataset | str, GenerativeModel]:
+    """Open model ``spec`` again, tried on a few images of ``dataset``; ``first`` (the error
+    of opening it alone) stands when there are no images or that fails too."""
+    from latent_explorer.core.compute.prior_map import is_prior_spec
+    from latent_explorer.core.compute.store_workspace import is_store_spec
+    from latent_explorer.core.datasets import load_dataset
+    from latent_explorer.core.models import load_model
+    from latent_explorer.core.models.calibration import COUNT
+
+    source = dataset if isinstance(dataset, str) else dataset.source
+    if is_prior_spec(source) or is_store_spec(source):
+        raise first
+    try:
+        if isinstance(dataset, str):
+            dataset = load_dataset(dataset, labels=labels, image_size=image_size,
+                                   cache_dir=cache_dir)
+        if not len(dataset):
+            raise first
+        samples = dataset.float_batch(0, min(COUNT, len(dataset)))
+        return dataset, load_model(spec, trust_code=trust_code, sample_images=samples)
+    except LatentExplorerError:
+        raise first from None
 
 
 def _auto_model(dataset: Dataset | str, ctx: JobContext, labels: str | None,

@@ -32,6 +32,7 @@ from latent_explorer.core.analysis.latent_stats import LatentStats, compute_late
 from latent_explorer.core.compute.cache import ResultCache, cache_key, enabled_folder
 from latent_explorer.core.compute.pipeline import Workspace, project_cached
 from latent_explorer.core.datasets.base import ArrayDataset, Dataset
+from latent_explorer.core.datasets.columns import Column, as_column, column_from_series
 from latent_explorer.core.errors import InputFileError, LatentExplorerError, SpecError
 from latent_explorer.core.jobs import JobContext, null_context
 from latent_explorer.core.models.no_decoder import PIXELS_SPEC, NoDecoder
@@ -131,7 +132,11 @@ def open_latents_workspace(
     metadata
         N-row columns to colour, filter and hover by: a mapping of name -> values, a pandas
         DataFrame, or a ``.csv``/``.parquet`` path (whose label and image columns are used as
-        such when ``labels`` / ``dataset`` are not given).
+        such when ``labels`` / ``dataset`` are not given; a DataFrame's image paths are
+        relative to the working folder). Columns keep their types (whole numbers, true/false,
+        dates and times, categories, free text; see
+        :mod:`latent_explorer.core.datasets.columns`); a row whose image cell is empty has no
+        picture.
     params
         The first map (default: a 2-D PCA; with more than :data:`QUICK_PCA_VALUES` values it
         is fitted on a sample of rows and the window says so).
@@ -183,6 +188,14 @@ def open_latents_workspace(
         found.take_table(table)
     elif metadata is not None:
         found.metadata.update(_columns(metadata, count))
+        if hasattr(metadata, "columns") and found.image_paths is None:  # a DataFrame
+            from latent_explorer.core.datasets.table import frame_images
+
+            image, found.image_paths = frame_images(metadata, Path.cwd())
+            if image is not None:
+                column = found.metadata[image]
+                found.metadata[image] = Column(column.values, "image",
+                                               source_dtype=column.source_dtype)
     if labels is not None:
         from latent_explorer.core.datasets.table import labels_from_values
 
@@ -206,8 +219,8 @@ class _Found:
     def __init__(self) -> None:
         self.labels: npt.NDArray[np.int64] | None = None
         self.label_names: list[str] | None = None
-        self.metadata: dict[str, npt.NDArray[np.generic]] = {}
-        self.image_paths: list[Path] | None = None
+        self.metadata: dict[str, Column] = {}
+        self.image_paths: list[Path | None] | None = None
         self.notes: list[str] = []
 
     def take_table(self, table: Any) -> None:
@@ -341,22 +354,23 @@ def _check_rows(rows: int, count: int, what: str | Path, unit: str = "rows") -> 
                     "to one")
 
 
-def _columns(metadata: Any, count: int) -> dict[str, npt.NDArray[np.generic]]:
+def _columns(metadata: Any, count: int) -> dict[str, Column]:
+    """Typed columns of a DataFrame or a mapping of columns (see
+    :mod:`latent_explorer.core.datasets.columns`)."""
     if hasattr(metadata, "columns") and hasattr(metadata, "__getitem__"):  # a DataFrame
-        from latent_explorer.core.datasets.table import _metadata_column
-
-        items = {str(c): _metadata_column(metadata[c]) for c in metadata.columns}
+        items = {str(c): column_from_series(metadata[c]) for c in metadata.columns}
     elif isinstance(metadata, Mapping):
         items = {}
         for key, column in metadata.items():
-            array = _to_numpy(column)
-            items[str(key)] = (array.astype(np.float64) if array.dtype.kind in "iufb"
-                               else np.array([str(v) for v in array.tolist()], dtype=str))
+            try:
+                items[str(key)] = as_column(column)
+            except ValueError as exc:
+                raise SpecError(f"metadata column {key!r}: {exc}") from None
     else:
         raise SpecError("metadata must be a mapping of columns, a DataFrame or a table file")
-    for key, array in items.items():
-        if array.ndim != 1 or len(array) != count:
-            raise SpecError(f"metadata column {key!r} has {len(array):,} values for "
+    for key, typed in items.items():
+        if len(typed) != count:
+            raise SpecError(f"metadata column {key!r} has {len(typed):,} values for "
                             f"{count:,} vectors")
     return items
 
@@ -383,7 +397,8 @@ def _images_for(dataset: Dataset | str | Path | None, found: _Found, count: int,
 
         images, image_notes = read_image_files(found.image_paths, ctx)
         notes.extend(image_notes)
-        return ArrayDataset("images", "", images)
+        pictured = np.array([file is not None for file in found.image_paths], dtype=bool)
+        return ArrayDataset("images", "", images, pictured=None if pictured.all() else pictured)
     return None
 
 
@@ -403,7 +418,7 @@ def _vectors_dataset(images: Dataset | None, values: npt.NDArray[np.float32], fo
                      ) -> ArrayDataset:
     count = len(values)
     labels, names = found.labels, found.label_names
-    metadata: dict[str, npt.NDArray[np.generic]] = {}
+    metadata: dict[str, Column] = {}
     if images is not None:
         if labels is None:
             labels, names = images.labels, images.label_names
@@ -412,13 +427,15 @@ def _vectors_dataset(images: Dataset | None, values: npt.NDArray[np.float32], fo
     metadata.update(found.metadata)
     if labels is not None:
         _check_rows(len(labels), count, "labels")
+    pictured = getattr(images, "pictured", None)
     if images is not None and images.source:
         return ArrayDataset(images.name, images.source, images.images, labels, names, metadata,
-                            notes)
+                            notes, pictured=pictured)
     pixels = (images.images if images is not None
               else np.broadcast_to(np.zeros((1, 1, 1, 1), np.uint8), (count, 1, 1, 1)))
     return ArrayDataset(label, latents_path or "", pixels, labels, names, metadata, notes,
-                        _fingerprint=key[:32], has_images=images is not None)
+                        _fingerprint=key[:32], has_images=images is not None,
+                        pictured=pictured)
 
 
 # --- shared ----------------------------------------------------------------------------------
@@ -462,8 +479,10 @@ def open_spec_workspace(dataset: Dataset | str, spec: str,
                                      image_size=image_size)
     parsed = VectorsSpec.parse(spec)
     if parsed.latents is None:
-        raise SpecError("these vectors were handed over in memory and cannot be reopened from "
-                        "a file; save them with numpy.save and open the .npy")
+        raise SpecError("these vectors were handed over in memory and saved nowhere, so they "
+                        "cannot be reopened: save the session again from the window that "
+                        "shows them (it offers to write them beside the session), or save "
+                        "them with numpy.save and open the .npy")
     for path in parsed.paths():
         if not Path(path).exists():
             raise InputFileError(Path(path), "no such file or folder (named by the session)")

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.datasets.base import ArrayDataset
+from latent_explorer.core.datasets.columns import as_columns
 from latent_explorer.core.datasets.conversion import to_images, to_labels
 from latent_explorer.core.datasets.declared_memory import (
     array_bytes,
@@ -146,7 +147,7 @@ def _load_npz(path: Path, notes: list[str], ctx: JobContext | None) -> ArrayData
         images=images,
         labels=label_ids,
         label_names=names,
-        metadata=metadata,
+        metadata=as_columns(metadata),
         notes=notes,
     )
 

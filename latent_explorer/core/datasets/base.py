@@ -13,6 +13,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from latent_explorer.core.datasets.columns import Column, as_columns
+
 
 @runtime_checkable
 class Dataset(Protocol):
@@ -28,8 +30,9 @@ class Dataset(Protocol):
     """Integer class per sample, or ``None``."""
     label_names: list[str] | None
     """Name of each class id (index = id), or ``None`` to show the ids."""
-    metadata: dict[str, npt.NDArray[np.generic]]
-    """Extra per-sample columns (file name, factors ...), each of length N."""
+    metadata: dict[str, Column]
+    """Extra per-sample columns (file name, factors ...), each of length N, typed (numbers,
+    true/false, dates, categories, text; see :mod:`~latent_explorer.core.datasets.columns`)."""
     notes: list[str]
     """Things the loader changed and the user should know (resized images, rescaled values)."""
 
@@ -62,12 +65,16 @@ class ArrayDataset:
     images: npt.NDArray[np.uint8]
     labels: npt.NDArray[np.int64] | None = None
     label_names: list[str] | None = None
-    metadata: dict[str, npt.NDArray[np.generic]] = field(default_factory=dict)
+    metadata: dict[str, Column] = field(default_factory=dict)
+    """Typed columns; arrays given here are classified by their dtype."""
     notes: list[str] = field(default_factory=list)
     _fingerprint: str | None = field(default=None, repr=False)
     has_images: bool = True
     """``False`` for vectors that came without pictures: ``images`` is then a zero-size
     stand-in ``(N, 1, 1, 1)`` and the window shows no thumbnails."""
+    pictured: npt.NDArray[np.bool_] | None = None
+    """Which samples have a picture, when only some do (a table whose image column is empty
+    on some rows); ``None``: all of them (or none, with ``has_images`` False)."""
 
     def __post_init__(self) -> None:
         if self.images.ndim != 4 or self.images.shape[-1] not in (1, 3):
@@ -75,11 +82,14 @@ class ArrayDataset:
         if self.images.dtype != np.uint8:
             raise ValueError(f"images must be uint8, got {self.images.dtype}")
         n = len(self.images)
+        self.metadata = as_columns(self.metadata)
         if self.labels is not None and len(self.labels) != n:
             raise ValueError(f"{len(self.labels)} labels for {n} images")
         for key, column in self.metadata.items():
             if len(column) != n:
                 raise ValueError(f"metadata column {key!r} has {len(column)} rows for {n} images")
+        if self.pictured is not None and self.pictured.shape != (n,):
+            raise ValueError(f"pictured must have {n} entries, got {self.pictured.shape}")
 
     def __len__(self) -> int:
         return int(self.images.shape[0])

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.datasets.base import ArrayDataset, Dataset
+from latent_explorer.core.datasets.columns import Column, as_column
 from latent_explorer.core.datasets.conversion import to_images, to_labels
 from latent_explorer.core.errors import DatasetError
 
@@ -62,8 +63,9 @@ def dataset_from_object(
         order). ``None``: the labels of a torch dataset's items or of the loaded file, if any.
     metadata
         Extra per-sample columns to colour, filter and hover by: a pandas ``DataFrame`` or a
-        dict of equal-length columns (lists, arrays, tensors, pandas Series). Numbers become
-        float64 columns, anything else text.
+        dict of equal-length columns (lists, arrays, tensors, pandas Series). Columns keep
+        their types (:mod:`~latent_explorer.core.datasets.columns`): whole numbers, numbers,
+        true/false, dates and times, categories, free text.
     name
         The name shown in the window; by default one from the kind of object.
 
@@ -235,7 +237,7 @@ def _item_array(item: Any, index: int) -> npt.NDArray[Any]:
     return array
 
 
-def _metadata_columns(metadata: Any, count: int) -> dict[str, npt.NDArray[np.generic]]:
+def _metadata_columns(metadata: Any, count: int) -> dict[str, Column]:
     if _is_dataframe(metadata):
         columns: Mapping[Any, Any] = {name: metadata[name] for name in metadata.columns}
         if len(metadata) != count:
@@ -246,40 +248,23 @@ def _metadata_columns(metadata: Any, count: int) -> dict[str, npt.NDArray[np.gen
     else:
         raise DatasetError("metadata", f"a {type(metadata).__name__} is not a table: give a "
                            "pandas DataFrame or a dict of equal-length columns")
-    out: dict[str, npt.NDArray[np.generic]] = {}
+    out: dict[str, Column] = {}
     for key, column in columns.items():
-        values = _to_numpy(column, f"metadata column {key!r}")
-        if values.ndim != 1:
-            raise DatasetError("metadata", f"column {key!r} has shape {values.shape}; a column "
-                               "holds one value per image")
-        if len(values) != count:
-            raise DatasetError("metadata", f"column {key!r} has {len(values):,} values for "
+        if not _is_series(column):
+            values = _to_numpy(column, f"metadata column {key!r}")
+            if values.ndim != 1:
+                raise DatasetError("metadata", f"column {key!r} has shape {values.shape}; a "
+                                   "column holds one value per image")
+            column = values
+        if len(column) != count:
+            raise DatasetError("metadata", f"column {key!r} has {len(column):,} values for "
                                f"{count:,} images")
-        out[str(key)] = _column(values)
+        out[str(key)] = as_column(column)
     return out
 
 
-def _column(values: npt.NDArray[Any]) -> npt.NDArray[np.generic]:
-    """Numbers as float64 (NaN where missing), anything else as text (``""`` where missing)."""
-    if values.dtype.kind in "biuf":
-        return values.astype(np.float64)
-    if values.dtype.kind in "US":
-        return values.astype(str)
-    text = []
-    for value in values:
-        missing = value is None or (isinstance(value, float) and np.isnan(value))
-        text.append("" if missing or _is_na(value) else str(value))
-    return np.array(text, dtype=str)
-
-
-def _is_na(value: Any) -> bool:
-    pandas = sys.modules.get("pandas")
-    if pandas is None:
-        return False
-    try:
-        return bool(pandas.isna(value))
-    except (TypeError, ValueError):
-        return False
+def _is_series(value: Any) -> bool:
+    return type(value).__name__ == "Series" and hasattr(value, "isna")
 
 
 def _label_values(labels: Any) -> npt.NDArray[Any]:

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.datasets.base import ArrayDataset
+from latent_explorer.core.datasets.columns import column_from_array
 from latent_explorer.core.datasets.image_cache import CACHE_VERSION, ImageCache
 from latent_explorer.core.datasets.image_decode import IMAGE_ERRORS, decode_image, read_header
 from latent_explorer.core.datasets.image_files import (
@@ -296,7 +297,7 @@ def _dataset(files: ImageFiles, images: npt.NDArray[np.uint8], kept: list[str],
         images=images,
         labels=found.labels,
         label_names=found.names,
-        metadata={"file": np.array(kept, dtype=str)},
+        metadata={"file": column_from_array(np.array(kept, dtype=str))},
         notes=notes,
     )
 

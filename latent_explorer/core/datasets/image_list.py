@@ -20,10 +20,13 @@ from latent_explorer.core.jobs import JobContext
 THUMBNAIL_SIDE = 128
 
 
-def read_image_files(files: list[Path], ctx: JobContext | None = None,
+def read_image_files(files: list[Path | None], ctx: JobContext | None = None,
                      max_side: int = THUMBNAIL_SIDE
                      ) -> tuple[npt.NDArray[np.uint8], list[str]]:
     """Read ``files`` as ``(N, H, W, C)`` uint8 thumbnails of one size; returns them and notes.
+
+    A ``None`` entry (a row whose image cell is empty) has no picture: its thumbnail stays
+    black, and the notes say how many rows have none.
 
     Raises
     ------
@@ -35,6 +38,8 @@ def read_image_files(files: list[Path], ctx: JobContext | None = None,
     grey = True
     for index, file in enumerate(files):
         _report(ctx, index, total, 0.0, 0.1, "reading image headers")
+        if file is None:
+            continue
         if not file.is_file():
             raise DatasetError(file, "no such image file (named in the table's image column)")
         try:
@@ -49,16 +54,21 @@ def read_image_files(files: list[Path], ctx: JobContext | None = None,
     if shrink > 1:
         width, height = max(1, round(width / shrink)), max(1, round(height / shrink))
     channels = 1 if grey else 3
-    images = np.empty((total, height, width, channels), dtype=np.uint8)
+    images = np.zeros((total, height, width, channels), dtype=np.uint8)
     counts: Counter[str] = Counter()
     for index, file in enumerate(files):
         _report(ctx, index, total, 0.1, 1.0, "reading images")
+        if file is None:
+            continue
         try:
             with file.open("rb") as stream:
                 images[index] = decode_image(stream, (width, height), channels, counts)
         except IMAGE_ERRORS as exc:
             raise DatasetError(file, f"cannot be read as an image ({exc})") from exc
     notes = []
+    blank = sum(file is None for file in files)
+    if blank:
+        notes.append(f"{blank:,} of {total:,} rows have no picture (their image cell is empty)")
     if shrink > 1:
         notes.append(f"images shown as {width}x{height} thumbnails")
     elif counts["resized"]:

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.datasets.base import ArrayDataset
+from latent_explorer.core.datasets.columns import as_columns
 
 SHAPES_NAME = "shapes"
 SHAPE_NAMES = ["circle", "square", "triangle", "star", "cross"]
@@ -82,7 +83,7 @@ def load_shapes_dataset(count: int = 6000, seed: int = 0) -> ArrayDataset:
         images=images,
         labels=labels,
         label_names=list(SHAPE_NAMES),
-        metadata=metadata,
+        metadata=as_columns(metadata),
     )
 
 

@@ -11,9 +11,11 @@ One row per sample. :func:`read_vector_table` sorts the columns into:
   case), whole numbers or text;
 - **images**: a column of image file names (``image``, ``image_path``, ``path``, ``file``,
   ``filename``, ``filepath``, or any text column whose values end in ``.png``, ``.jpg`` ...),
-  relative to the table's folder unless absolute;
-- **metadata**: every other column (numbers as float64 with NaN where empty, the rest as text);
-  the image column is kept as metadata too.
+  relative to the table's folder unless absolute; a row whose cell is empty has no picture;
+- **metadata**: every other column, typed (:mod:`~latent_explorer.core.datasets.columns`):
+  whole numbers stay whole (``Int64`` with gaps too), true/false stay flags, dates and times
+  (typed, or ISO text) become times, text becomes a category or free text; the image column
+  is kept as metadata too (kind ``image``).
 
 With ``need_vectors=False`` (a metadata table beside a ``.npy`` of vectors) no column is taken
 as the vector. Reading needs pandas (and pyarrow for parquet): ``pip install
@@ -31,6 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from latent_explorer.core.datasets.columns import Column, column_from_series
 from latent_explorer.core.datasets.image_folder import IMAGE_SUFFIXES
 from latent_explorer.core.errors import InputFileError
 
@@ -56,9 +59,10 @@ class VectorTable:
     labels: npt.NDArray[np.int64] | None = None
     label_names: list[str] | None = None
     label_column: str | None = None
-    image_paths: list[Path] | None = None
+    image_paths: list[Path | None] | None = None
+    """The picture of each row (``None``: that row's cell is empty)."""
     image_column: str | None = None
-    metadata: dict[str, npt.NDArray[np.generic]] = field(default_factory=dict)
+    metadata: dict[str, Column] = field(default_factory=dict)
 
 
 def is_table_file(path: str | Path) -> bool:
@@ -93,14 +97,27 @@ def read_vector_table(path: str | Path, need_vectors: bool = True) -> VectorTabl
         table.vectors = vectors
         table.vector_columns = _describe(vector_cols)
         used.update(vector_cols)
-    image = _find_image_column(frame, [c for c in columns if c not in used])
-    if image is not None:
-        table.image_column = image
-        table.image_paths = [_resolve(path.parent, str(v)) for v in frame[image].to_numpy()]
+    image, table.image_paths = frame_images(frame, path.parent, used)
+    table.image_column = image
     for name in columns:
         if name not in used:
-            table.metadata[name] = _metadata_column(frame[name])
+            column = column_from_series(frame[name])
+            if name == image:
+                column = Column(column.values, "image", source_dtype=column.source_dtype)
+            table.metadata[name] = column
     return table
+
+
+def frame_images(frame: Any, folder: Path, skip: set[str] | None = None
+                 ) -> tuple[str | None, list[Path | None] | None]:
+    """The image column of a DataFrame (see the module docstring) and each row's picture,
+    relative to ``folder`` unless absolute; ``None`` for a row whose cell is empty."""
+    names = [str(c) for c in frame.columns if str(c) not in (skip or set())]
+    image = _find_image_column(frame, names)
+    if image is None:
+        return None, None
+    return image, [None if _is_missing(v) or not str(v).strip()
+                   else _resolve(folder, str(v).strip()) for v in frame[image].tolist()]
 
 
 def labels_from_values(values: Any, source: str | Path = "labels", column: str = "labels"
@@ -125,7 +142,8 @@ def labels_from_values(values: Any, source: str | Path = "labels", column: str =
 
 
 def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
+    return (value is None or (isinstance(value, float) and np.isnan(value))
+            or type(value).__name__ in ("NAType", "NaTType"))
 
 
 def _read_frame(path: Path) -> Any:
@@ -142,7 +160,10 @@ def _read_frame(path: Path) -> Any:
             return _read_parquet(path, pd)
         if path.stat().st_size > MAX_CSV_BYTES:
             raise InputFileError(path, f"is larger than {MAX_CSV_BYTES // 1024**3} GB")
-        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+        # Nullable dtypes: a column of whole numbers with gaps stays whole (Int64), flags with
+        # gaps stay flags (boolean), as the file wrote them.
+        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",",
+                           dtype_backend="numpy_nullable")
     except InputFileError:
         raise
     except ImportError as exc:  # pyarrow missing
@@ -161,7 +182,7 @@ def _read_parquet(path: Path, pd: Any) -> Any:
     from latent_explorer.core.datasets.table_memory import check_parquet_memory
 
     check_parquet_memory(path, pq.ParquetFile(path))  # every stored value, list items too
-    return pd.read_parquet(path)
+    return pd.read_parquet(path, dtype_backend="numpy_nullable")
 
 
 def _find_vectors(frame: Any, columns: list[str], path: Path
@@ -175,7 +196,7 @@ def _find_vectors(frame: Any, columns: list[str], path: Path
     best = max(groups.values(), key=len, default=[])
     if len(best) >= 2:
         chosen = [name for _, name in sorted(best)]
-        return chosen, _as_vectors(frame[chosen].to_numpy(), path)
+        return chosen, _as_vectors(_float_values(frame[chosen]), path)
     for name in columns:
         if frame[name].dtype == object and len(frame) and _is_vector_cell(frame[name].iloc[0]):
             cells = frame[name].to_numpy()
@@ -190,7 +211,12 @@ def _find_vectors(frame: Any, columns: list[str], path: Path
         raise InputFileError(path, "has no column that can be the vector: name them like "
                                    "emb_0, emb_1, ..., store one list column, or use "
                                    "floating-point columns")
-    return floats, _as_vectors(frame[floats].to_numpy(), path)
+    return floats, _as_vectors(_float_values(frame[floats]), path)
+
+
+def _float_values(frame: Any) -> Any:
+    """Numeric columns (nullable ones too) as one float32 array, NaN where empty."""
+    return frame.to_numpy(dtype=np.float32, na_value=np.nan)
 
 
 def _is_vector_cell(cell: Any) -> bool:
@@ -220,7 +246,9 @@ def _find_image_column(frame: Any, columns: list[str]) -> str | None:
     text = [c for c in columns if frame[c].dtype.kind in "OSU" or str(frame[c].dtype) in
             ("string", "str")]
     def looks_like_images(name: str) -> bool:
-        head = [str(v).lower() for v in frame[name].head(20).tolist() if isinstance(v, str)]
+        cells = frame[name].dropna()
+        head = [v.strip().lower() for v in cells[cells.astype(str).str.strip() != ""]
+                .head(20).tolist() if isinstance(v, str)]
         return bool(head) and all(v.endswith(IMAGE_SUFFIXES) for v in head)
 
     named = [c for c in text if c.strip().lower() in IMAGE_COLUMNS and looks_like_images(c)]
@@ -232,9 +260,3 @@ def _find_image_column(frame: Any, columns: list[str]) -> str | None:
 def _resolve(folder: Path, value: str) -> Path:
     path = Path(value).expanduser()
     return path if path.is_absolute() else folder / path
-
-
-def _metadata_column(series: Any) -> npt.NDArray[np.generic]:
-    if series.dtype.kind in "iufb":
-        return np.asarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
-    return np.array(["" if _is_missing(v) else str(v) for v in series.tolist()], dtype=str)

@@ -7,8 +7,9 @@
 - a folder holding ``model.json``, or a ``.json`` file: the project's own VAE, or a *model
   card* (see :mod:`latent_explorer.core.models.card`) pointing at another kind of file;
 - ``.safetensors``: the project's VAE weights (a ``model.json`` must lie next to them);
-- ``.pt`` / ``.pth`` / ``.ckpt`` / ``.bin``: a TorchScript archive; or a weights-only
-  state_dict (with a ``model.json`` next to it); or a whole pickled module (needs trust);
+- ``.pt`` / ``.pth`` / ``.ckpt`` / ``.bin``: a TorchScript archive (a program: needs trust);
+  or a weights-only state_dict (with a ``model.json`` next to it); or a whole pickled module
+  (needs trust);
 - ``.py``: a Python adapter file (see :mod:`latent_explorer.core.models.adapter_file`; needs
   trust);
 - a known family, recognised by its tensors (see :mod:`latent_explorer.core.models.families`):
@@ -22,6 +23,9 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
 
 from latent_explorer.core.errors import ModelError, SpecError
 from latent_explorer.core.models.base import GenerativeModel, OutputRange
@@ -68,6 +72,7 @@ def load_model(
     image_size: int | str | tuple[int, int] | None = None,
     device: str | None = None,
     options: ModelOptions | None = None,
+    sample_images: npt.NDArray[np.float32] | None = None,
 ) -> GenerativeModel:
     """Open the model that ``spec`` names.
 
@@ -76,9 +81,10 @@ def load_model(
     spec
         ``demo`` or a path (see the package docstring for what each kind of file means).
     trust_code
-        Allow opening files that run code (Python adapter files and pickled modules):
-        ``True`` for whatever this call opens, or a :class:`TrustGrant` for one file (its
-        path and content), which allows nothing else.
+        Allow opening files that run code (Python adapter files, pickled modules, TorchScript
+        archives): ``True`` for whatever this call opens, or a :class:`TrustGrant` for one
+        file (its path and content, and the Python files beside it), which allows nothing
+        else.
     latent_shape
         The shape of one latent (``(128,)``, ``"8,2,2"``) for files that do not say it;
         wins over what a file or card says.
@@ -93,6 +99,12 @@ def load_model(
         ...), winning over what a file or card says; ``latent_shape`` wins over theirs. The
         project's own VAE states all of them itself; only a contradicting latent shape is
         refused there.
+    sample_images
+        A few images of the data it is opened with, float32 ``(B, H, W, C)`` in [0, 1]: a
+        model file that does not say its latent shape is tried on the first (what its encoder
+        returns), and what it leaves to a guess (the ranges of its encoder's input and of its
+        output, whether its encoder samples) is settled on them; the model's ``notes`` say
+        what was found.
 
     Raises
     ------
@@ -120,7 +132,10 @@ def load_model(
     family = _known_family(path, options, image_size, device)
     if family is not None:
         return family
-    return _load_path(path, trust_code, options, None)
+    from latent_explorer.core.models.trials import trying_on
+
+    with trying_on(sample_images):
+        return _load_path(path, trust_code, options, None)
 
 
 def _known_family(
@@ -142,13 +157,17 @@ def trust_for(spec: str | Path) -> TrustGrant | None:
     """A grant for the one file whose code opening ``spec`` would run, as it is now.
 
     That is ``spec`` itself (an adapter file, a checkpoint), or the file a model card points
-    at. ``None`` for the bundled models and for names that are no file (nothing to trust).
+    at; with it, the ``.py`` files beside it that it may import (none for a TorchScript
+    archive, which imports no Python). ``None`` for the bundled models and for names that
+    are no file (nothing to trust).
 
     Raises
     ------
     ModelError
         If a model card names its target in a way that cannot be read.
     """
+    from latent_explorer.core.models.trust_check import grant_for_file
+
     if str(spec) in BUNDLED_MODELS:
         return None
     path = Path(spec).expanduser()
@@ -164,8 +183,9 @@ def trust_for(spec: str | Path) -> TrustGrant | None:
         if not is_model_card(data):
             return None
         _, target, _ = read_model_card(json_path, data)
-        return TrustGrant.for_file(target) if target.is_file() else None
-    return TrustGrant.for_file(path) if path.is_file() else None
+        return grant_for_file(target) if target.is_file() else None
+    return grant_for_file(path) if path.is_file() else None
+
 
 
 def _load_path(
@@ -190,10 +210,21 @@ def _load_path(
         return load_adapter_file(path, trust_code=trust_code, options=options, source=source)
     if suffix in _CHECKPOINT_SUFFIXES:
         return _load_checkpoint(path, trust_code, options, source)
+    from latent_explorer.core.models.content import kind_by_content
+
+    content = kind_by_content(path) if path.is_file() else None
+    if content == "checkpoint":  # a renamed checkpoint (vae.bak): read by its bytes
+        return _load_checkpoint(path, trust_code, options, source)
+    if content == "json":
+        data = read_meta(path)
+        if is_model_card(data):
+            return _load_card(path, data, trust_code, options)
+        raise ModelError(path, "is a JSON file but no model card (a Latent Explorer VAE's "
+                               "description is named model.json or <weights>.json)")
     raise SpecError(
-        f"{path}: unknown kind of model file; expected a folder with model.json, a .json "
-        "model card, .safetensors, a TorchScript or PyTorch checkpoint (.pt, .pth, .ckpt, "
-        ".bin, .ts), or a Python adapter file (.py)"
+        f"{path}: unknown kind of model file, by its name and by its content; expected a "
+        "folder with model.json, a .json model card, .safetensors, a TorchScript or PyTorch "
+        "checkpoint (.pt, .pth, .ckpt, .bin, .ts, or any name), or a Python adapter file (.py)"
     )
 
 
@@ -206,9 +237,9 @@ def _load_checkpoint(
     from latent_explorer.core.models.torchscript import is_torchscript_archive, load_torchscript
     from latent_explorer.core.models.vae_io import find_vae_json, load_vae
 
-    if is_torchscript_archive(path):
-        return load_torchscript(path, options, source=source)
-    from latent_explorer.core.models.detect import looks_like_torch_file
+    if is_torchscript_archive(path):  # told from its zip's names: loading runs its code
+        return load_torchscript(path, options, trust_code=trust_code, source=source)
+    from latent_explorer.core.models.content import looks_like_torch_file
 
     if not looks_like_torch_file(path):
         # Checked before unpickling: the unpickler reads any file starting with "c" as a
@@ -231,8 +262,9 @@ def _load_checkpoint(
         raise ModelError(
             path,
             "holds only weights (a state_dict), not the network that uses them. Put the "
-            "model.json of a Latent Explorer VAE next to it, or describe the network with a "
-            "Python adapter file (.py) or a model card",
+            "model.json of a Latent Explorer VAE next to it, or write a Python adapter file "
+            "(.py) that builds the network and loads these weights, and open that (File > "
+            "Open Model writes the model card that ties them together)",
         )
     return _checked(load_vae(path, source=source), options, path)
 
@@ -252,7 +284,7 @@ def _load_card(
     elif kind == "torchscript":
         from latent_explorer.core.models.torchscript import load_torchscript
 
-        model = load_torchscript(target, merged, source=source)
+        model = load_torchscript(target, merged, trust_code=trust_code, source=source)
     elif kind == "adapter":
         from latent_explorer.core.models.adapter_file import load_adapter_file
 

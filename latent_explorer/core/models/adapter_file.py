@@ -44,26 +44,26 @@ Example::
         net.load_state_dict(state)
         return net
 
-While the file is imported and ``load`` runs, its folder is first on ``sys.path``, so it can
-import modules that lie next to it.
+While the file is imported and ``load`` runs, it can import the modules that lie next to it
+(``.py`` files and packages in its folder). Trusting the file trusts them too, as they are at
+that moment: the file and those modules run from the bytes read when the trust was checked
+(never from a cached ``.pyc``), and a module changed, added or removed since asks again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import itertools
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from latent_explorer.core.errors import ModelError
 from latent_explorer.core.models.card import ModelOptions, model_from_options
+from latent_explorer.core.models.granted_import import imports_from, run_source
 from latent_explorer.core.models.torch_adapter import TorchModel
-from latent_explorer.core.models.trust import Trust, allows, refusal
+from latent_explorer.core.models.trust import Trust, TrustedFile, read_trusted
 
 _CONSTANTS = (
     "LATENT_SHAPE", "OUTPUT_RANGE", "OUTPUT_INDEX", "NUM_CLASSES", "IMAGE_SHAPE",
@@ -102,13 +102,11 @@ def load_adapter_file(
         If not trusted, if importing or building raises, or if the conventions are unclear.
     """
     path = Path(path)
-    if not allows(trust_code, path):
-        raise refusal(trust_code, path, "a Python adapter file")
-    if not path.is_file():
-        raise ModelError(path, "no such file")
-    folder = Path(checkpoint_dir) if checkpoint_dir is not None else path.resolve().parent
-    with folder_on_import_path(path.resolve().parent):
-        module = _import(path)
+    trusted = read_trusted(trust_code, path, "a Python adapter file", code_beside=True)
+    folder = Path(checkpoint_dir) if checkpoint_dir is not None else trusted.path.parent
+    assert trusted.beside is not None
+    with imports_from(trusted.beside, trusted.path):
+        module = _import(path, trusted)
         obj = _build(path, module, folder)
     try:
         own = ModelOptions.from_mapping(
@@ -138,33 +136,16 @@ def load_adapter_file(
     )
 
 
-@contextmanager
-def folder_on_import_path(folder: Path) -> Iterator[None]:
-    """Put ``folder`` first on ``sys.path`` meanwhile, so code can import modules beside it."""
-    entry = str(folder)
-    sys.path.insert(0, entry)
-    try:
-        yield
-    finally:
-        if entry in sys.path:
-            sys.path.remove(entry)
-
-
-def _import(path: Path) -> ModuleType:
-    """Import ``path`` under a module name of its own, so two adapters never collide."""
-    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
+def _import(path: Path, trusted: TrustedFile) -> ModuleType:
+    """Run the file's checked bytes as a module of its own name, so two adapters never
+    collide."""
+    digest = hashlib.sha256(str(trusted.path).encode()).hexdigest()[:12]
     name = f"latent_explorer_adapter_{path.stem.replace('-', '_')}_{digest}_{next(_counter)}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ModelError(path, "cannot be imported as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses and pickling look the module up by name
     try:
-        spec.loader.exec_module(module)
+        return run_source(name, trusted.data, trusted.path)
     except (Exception, SystemExit) as exc:  # a stray sys.exit() must not close the app
         sys.modules.pop(name, None)
         raise ModelError(path, f"running the adapter file failed: {_describe(exc)}") from exc
-    return module
 
 
 def _build(path: Path, module: ModuleType, checkpoint_dir: Path) -> Any:

@@ -95,6 +95,35 @@ class GenerativeModel(Protocol):
         ...
 
 
+@runtime_checkable
+class LatentSampler(Protocol):
+    """A model whose prior is not the standard normal in its latent space.
+
+    A StyleGAN's latent is ``w``: its prior is ``z ~ N(0, 1)`` for a seed, mapped to ``w`` by
+    the mapping network. Models that have this method get their prior maps and previews from
+    it (see :func:`draw_latents`).
+    """
+
+    def sample_latents(self, count: int, seed: int = 0,
+                       label: int | None = None) -> npt.NDArray[np.float32]:
+        """``(count, latent_dim)`` latents from the model's prior (class ``label``)."""
+        ...
+
+    def describe_samples(self, count: int, seed: int = 0) -> tuple[str, str]:
+        """A short name and a note for a map of :meth:`sample_latents`."""
+        ...
+
+
+def draw_latents(model: GenerativeModel, count: int, seed: int | None = None,
+                 label: int | None = None) -> npt.NDArray[np.float32]:
+    """``count`` latents from ``model``'s prior: its own (:class:`LatentSampler`) if it has
+    one, else the standard normal."""
+    if isinstance(model, LatentSampler):
+        return np.asarray(model.sample_latents(count, seed=seed or 0, label=label),
+                          dtype=np.float32)
+    return sample_prior(count, model.latent_dim, seed=seed)
+
+
 def flat_dim(shape: tuple[int, ...]) -> int:
     """Number of values in a latent of ``shape``."""
     return int(math.prod(shape))

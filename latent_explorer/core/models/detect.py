@@ -1,9 +1,10 @@
 """Tell what kind of model file a path is, and try stated options on it with a small preview.
 
 The Open Model dialog and the command line share this module. :func:`detect_model` looks at a
-file **without running any code from it**: zip members and pickle opcodes are read as data,
-checkpoints are read with ``torch.load(..., weights_only=True)``, and an adapter file's
-constants are parsed with :mod:`ast` (never imported). :func:`preview_model` then opens the
+file **without running any code from it**: zip members and pickle opcodes are read as data, a
+TorchScript archive is told by its zip's names and read with a restricted unpickler (never
+loaded), checkpoints are read with ``torch.load(..., weights_only=True)``, and an adapter
+file's constants are parsed with :mod:`ast` (never imported). :func:`preview_model` then opens the
 file with the options the user stated (running code only when ``trust_code`` is given),
 decodes a few latents from the prior with a fixed seed, and turns every failure into a
 :class:`ModelError` that names the file. :func:`save_card` writes the choices as a model card.
@@ -14,8 +15,7 @@ from __future__ import annotations
 import ast
 import pickle
 import re
-import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -24,13 +24,21 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.errors import LatentExplorerError, ModelError
-from latent_explorer.core.models.base import GenerativeModel, sample_prior, to_uint8
+from latent_explorer.core.models.base import GenerativeModel
 from latent_explorer.core.models.card import (
     ModelOptions,
     is_model_card,
     read_model_card,
     write_model_card,
 )
+from latent_explorer.core.models.card_owner import CardOwnedError as CardOwnedError
+from latent_explorer.core.models.card_owner import (
+    CheckpointRecord,
+    card_fits,
+    card_path_for,
+    card_paths_for,
+)
+from latent_explorer.core.models.content import kind_by_content, looks_like_torch_file
 from latent_explorer.core.models.pickle_scan import pickled_classes, pickled_latent_shape
 from latent_explorer.core.models.probing import checkpoint_latent_shape
 from latent_explorer.core.models.trust import Trust
@@ -46,7 +54,7 @@ class ModelKind(StrEnum):
     CARD = "card"
     """A model card pointing at another file."""
     TORCHSCRIPT = "torchscript"
-    """A TorchScript archive: code and weights, opened without trusting Python code."""
+    """A TorchScript archive: a program and weights; loading it runs its code."""
     STATE_DICT = "state_dict"
     """Weights only; the network comes from a Python adapter file."""
     PICKLE = "pickle"
@@ -59,15 +67,13 @@ class ModelKind(StrEnum):
     """Nothing this app can open."""
 
 
-CODE_KINDS = (ModelKind.STATE_DICT, ModelKind.PICKLE, ModelKind.ADAPTER)
-"""Kinds that run Python code from a file when opened (a state_dict through its adapter)."""
+CODE_KINDS = (ModelKind.STATE_DICT, ModelKind.PICKLE, ModelKind.ADAPTER, ModelKind.TORCHSCRIPT)
+"""Kinds that run code from a file when opened (a state_dict through its adapter file, a
+TorchScript archive its own program)."""
 
 _ADAPTER_CONSTANTS = (
     "LATENT_SHAPE", "OUTPUT_RANGE", "OUTPUT_INDEX", "NUM_CLASSES", "IMAGE_SHAPE",
     "ENCODER_INPUT_RANGE", "ENCODER_OUTPUT", "CHANNELS_FIRST", "NAME",
-)  # fmt: skip
-_TORCHSCRIPT_ATTRIBUTES = (
-    "latent_shape", "output_range", "output_index", "num_classes", "image_shape",
 )  # fmt: skip
 
 
@@ -115,44 +121,6 @@ class Detection:
         return self.model_kind in (ModelKind.VAE, ModelKind.FAMILY)
 
 
-@dataclass(frozen=True)
-class ModelPreview:
-    """A few prior latents and what a model decoded them into."""
-
-    latents: npt.NDArray[np.float32]
-    """``(N, latent_dim)`` from the standard normal prior."""
-    labels: npt.NDArray[np.int64] | None
-    """The class each latent was decoded with (``None``: unconditional)."""
-    images: npt.NDArray[np.uint8]
-    """``(N, H, W, C)`` uint8 images, or ``(N, L)`` uint8 values of 1-D signals."""
-    latent_shape: tuple[int, ...]
-    image_shape: tuple[int, ...]
-    num_classes: int
-    has_encoder: bool
-    name: str
-    encoder_check: str = ""
-    """Whether the encoder worked on one real image, in words (empty: not tried)."""
-    notes: tuple[str, ...] = ()
-    """What was guessed while opening the model (a flat output shown as images ...)."""
-
-    def describe(self) -> str:
-        """One line saying what the model turns latents into."""
-        shape = "x".join(str(n) for n in self.latent_shape)
-        if len(self.image_shape) == 1:
-            out = f"1-D signals of {self.image_shape[0]} values"
-        else:
-            h, w, c = self.image_shape
-            out = f"{h}x{w} {'grey' if c == 1 else 'RGB'} images"
-        parts = [f"latents {shape} -> {out}"]
-        if self.num_classes:
-            parts.append(f"{self.num_classes} class{'' if self.num_classes == 1 else 'es'}")
-        if self.encoder_check:
-            parts.append(self.encoder_check)
-        else:
-            parts.append("with an encoder" if self.has_encoder else "decoder only (no encoder)")
-        return "; ".join([*parts, *self.notes])
-
-
 def detect_model(path: str | Path) -> Detection:
     """Say what kind of model file ``path`` is, without running any code from it."""
     path = Path(path).expanduser()
@@ -170,6 +138,8 @@ def detect_model(path: str | Path) -> Detection:
         )  # fmt: skip
     if path.suffix.lower() == ".py":
         return _detect_adapter(path)
+    if path.is_file() and kind_by_content(path) == "json":  # a card named otherwise
+        return _detect_json(path)
     return _detect_checkpoint(path)
 
 
@@ -202,10 +172,11 @@ def _detect_json(path: Path) -> Detection:
     except ModelError as exc:
         return Detection(json_path, ModelKind.UNKNOWN, "", problem=str(exc))
     target_kind = ModelKind(kind)
-    if kind in ("vae", "torchscript"):
-        words = {"vae": "a Latent Explorer VAE", "torchscript": "a TorchScript archive"}[kind]
+    if kind == "vae":
+        words = "a Latent Explorer VAE"
     else:
-        words = {"adapter": "a Python adapter file", "pickle": "a whole pickled module"}[kind]
+        words = {"adapter": "a Python adapter file", "pickle": "a whole pickled module",
+                 "torchscript": "a TorchScript archive"}[kind]
         words += " (runs its code)"
     problem = "" if target.exists() else f"{json_path}: the card's path {target} does not exist"
     summary = f"A model card for {target.name}, {words}."
@@ -272,7 +243,7 @@ def read_adapter_constants(path: Path) -> tuple[dict[str, Any], str]:
 def _detect_checkpoint(path: Path) -> Detection:
     import torch
 
-    from latent_explorer.core.models.torchscript import is_torchscript_archive
+    from latent_explorer.core.models.torchscript_scan import is_torchscript_archive
 
     if is_torchscript_archive(path):
         return _detect_torchscript(path)
@@ -315,23 +286,6 @@ def _stated(shape: tuple[int, ...] | None) -> str:
     return f" It states latents of {'x'.join(map(str, shape))} values."
 
 
-def looks_like_torch_file(path: Path) -> bool:
-    """Whether ``path`` starts like a ``torch.save`` file (a zip with data.pkl, or pickle 2+).
-
-    Checked first because the unpickler reads any file starting with ``c`` as a pickle.
-    """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return any(n.endswith("data.pkl") for n in archive.namelist())
-    except (OSError, zipfile.BadZipFile):
-        pass
-    try:
-        with path.open("rb") as stream:
-            return stream.read(1) == b"\x80"  # the PROTO opcode of pickle protocol 2 and up
-    except OSError:
-        return False
-
-
 def _not_a_checkpoint(path: Path, exc: BaseException) -> Detection:
     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     problem = f"{path}: is not a PyTorch checkpoint or TorchScript archive ({reason})"
@@ -351,73 +305,63 @@ def _count_tensors(data: Any, depth: int = 0) -> int:
 
 
 def _detect_torchscript(path: Path) -> Detection:
-    try:  # loading TorchScript runs no Python code from the file
-        module = _jit_load(path)
-    except ModelError as exc:
-        return Detection(path, ModelKind.UNKNOWN, "", problem=str(exc))
-    found: dict[str, Any] = {}
-    for name in _TORCHSCRIPT_ATTRIBUTES:
-        try:
-            value = getattr(module, name)
-        except (AttributeError, RuntimeError):
-            continue
-        found[name] = [int(v) for v in value] if isinstance(value, list | tuple) else value
+    from latent_explorer.core.models.torchscript_scan import read_torchscript_facts
+
+    facts = read_torchscript_facts(path)  # read as data: loading it would run its code
     try:
-        options = ModelOptions.from_mapping(found)
+        options = ModelOptions.from_mapping(facts.attributes)
     except (ValueError, TypeError):
         options = ModelOptions()
-    methods = "decode and encode" if hasattr(module, "encode") else "a decoder only, no encoder"
-    summary = (f"A TorchScript archive ({methods}). It carries its own network and opens "
-               "without running Python code from the file.")  # fmt: skip
+    if "encode" in facts.methods:
+        methods = " (decode and encode)"
+    elif facts.methods:
+        methods = " (a decoder only, no encoder)"
+    else:
+        methods = ""
+    summary = (f"A TorchScript archive{methods}: a program with its network. Loading it runs "
+               "its code, which can read and write your files, so it opens only if you trust "
+               "it.")  # fmt: skip
     return _with_earlier_card(Detection(path, ModelKind.TORCHSCRIPT, summary, options))
 
 
-def _jit_load(path: Path) -> Any:
-    import warnings
-
-    import torch
-
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", r".*torch\.jit.* is deprecated", DeprecationWarning)
-            jit_load: Any = torch.jit.load  # untyped upstream
-            return jit_load(str(path), map_location="cpu")
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(path, f"cannot be read as a TorchScript archive: {first}") from exc
-
-
-def card_path_for(checkpoint: Path) -> Path:
-    """Where the card for ``checkpoint`` goes: ``<stem>.card.json`` beside it."""
-    return checkpoint.with_name(f"{checkpoint.stem}.card.json")
-
-
 def default_card_path(detection: Detection) -> Path:
-    """Where accepting writes the card: over an opened card, else beside the checkpoint."""
+    """Where accepting writes the card: over an opened card, else beside the checkpoint (see
+    :func:`~latent_explorer.core.models.card_owner.card_path_for`)."""
     if detection.kind is ModelKind.CARD:
         return detection.path
     return card_path_for(detection.path)
 
 
 def _with_earlier_card(detection: Detection) -> Detection:
-    """Take the settings (and adapter) of a card written earlier beside the file."""
-    card = card_path_for(detection.path)
-    if not card.is_file():
-        return detection
-    try:
-        kind, target, options = read_model_card(card, read_meta(card))
-    except ModelError:
-        return detection
-    same = target.resolve() == detection.path.resolve()
-    if detection.kind is ModelKind.STATE_DICT and kind == "adapter" and target.is_file():
-        note = f" Settings and adapter file taken from {card.name}."
-        return Detection(detection.path, detection.kind, detection.summary + note,
-                         options.over(detection.options), adapter=target)  # fmt: skip
-    if not same:
-        return detection
-    note = f" Settings taken from {card.name}."
-    return Detection(detection.path, detection.kind, detection.summary + note,
-                     options.over(detection.options))  # fmt: skip
+    """Take the settings (and adapter) of a card written earlier beside the file for it.
+
+    A card written for another file (a renamed copy's original, a sibling with the same
+    stem) or for this file before its bytes changed is not applied; the summary says so.
+    """
+    for card in card_paths_for(detection.path):
+        try:
+            data = read_meta(card)
+            kind, target, options = read_model_card(card, data)
+        except ModelError:
+            continue
+        if not card_fits(data, target, detection.path):
+            record = CheckpointRecord.from_card(data)
+            if record is not None and record.name == detection.path.name:
+                why = f"{detection.path.name} as it was before (its bytes changed since)"
+            else:
+                why = record.name if record is not None else target.name
+            note = f" {card.name} beside it was written for {why}, so it is not applied."
+            detection = replace(detection, summary=detection.summary + note)
+            continue
+        if detection.kind is ModelKind.STATE_DICT and kind == "adapter" and target.is_file():
+            note = f" Settings and adapter file taken from {card.name}."
+            return replace(detection, summary=detection.summary + note,
+                           options=options.over(detection.options), adapter=target)
+        if detection.kind is not ModelKind.STATE_DICT:
+            note = f" Settings taken from {card.name}."
+            return replace(detection, summary=detection.summary + note,
+                           options=options.over(detection.options))
+    return detection
 
 
 def open_with_options(
@@ -426,10 +370,13 @@ def open_with_options(
     *,
     trust_code: Trust = False,
     adapter: Path | None = None,
+    sample_images: npt.NDArray[np.float32] | None = None,
 ) -> GenerativeModel:
     """Open the detected model with ``options`` (which win over what the file says).
 
     ``adapter`` is the Python file that builds the network of a weights-only checkpoint.
+    ``sample_images`` (a few of the user's images, float32 ``(B, H, W, C)`` in [0, 1]) are
+    what the model is tried on to find what it does not say, as ``load_model`` does.
 
     Raises
     ------
@@ -437,12 +384,15 @@ def open_with_options(
         Naming the file, if it cannot be opened with these options (also when the network
         fails or gives NaN on the first decode that reads its image shape).
     """
+    from latent_explorer.core.models.trials import trying_on
+
     try:
-        return _open(detection, options, trust_code, adapter)
+        with trying_on(sample_images):
+            return _open(detection, options, trust_code, adapter)
     except ModelError:
         raise
     except (LatentExplorerError, ValueError, TypeError, RuntimeError) as exc:
-        raise ModelError(detection.checkpoint, _explain(exc, options)) from exc
+        raise ModelError(detection.checkpoint, explain(exc, options)) from exc
 
 
 def _open(
@@ -459,7 +409,7 @@ def _open(
     if kind is ModelKind.TORCHSCRIPT:
         from latent_explorer.core.models.torchscript import load_torchscript
 
-        return load_torchscript(path, options)
+        return load_torchscript(path, options, trust_code=trust_code)
     if kind is ModelKind.PICKLE:
         from latent_explorer.core.models.pickled_module import load_pickled_module
 
@@ -475,58 +425,8 @@ def _open(
     raise ModelError(detection.path, "is no model file this app can open")
 
 
-def preview_model(
-    detection: Detection,
-    options: ModelOptions,
-    *,
-    trust_code: Trust = False,
-    adapter: Path | None = None,
-    count: int = 8,
-    seed: int = 0,
-    label: int = 0,
-) -> tuple[GenerativeModel, ModelPreview]:
-    """Open the model with ``options`` and decode ``count`` prior latents (fixed ``seed``).
-
-    Raises
-    ------
-    ModelError
-        Naming the file, for any failure: a load error, an exception inside the network, a
-        wrong latent shape, NaN output, a class out of range.
-    """
-    model = open_with_options(detection, options, trust_code=trust_code, adapter=adapter)
-    return model, decode_preview(model, detection.checkpoint, count=count, seed=seed,
-                                 label=label, options=options)  # fmt: skip
-
-
-def decode_preview(
-    model: GenerativeModel,
-    path: Path,
-    *,
-    count: int = 8,
-    seed: int = 0,
-    label: int = 0,
-    options: ModelOptions | None = None,
-) -> ModelPreview:
-    """Decode ``count`` latents from the prior (``seed``) with ``model``, class ``label``.
-
-    Raises :class:`ModelError` naming ``path`` when decoding fails or gives NaN.
-    """
-    try:
-        latents = sample_prior(count, model.latent_dim, seed=seed)
-        labels = None
-        if model.num_classes > 0:
-            if not 0 <= label < model.num_classes:
-                raise ValueError(f"class {label} is not one of 0..{model.num_classes - 1}")
-            labels = np.full(count, label, dtype=np.int64)
-        images = to_uint8(model.decode(latents, labels))
-    except (LatentExplorerError, ValueError, TypeError, RuntimeError) as exc:
-        raise ModelError(path, _explain(exc, options or ModelOptions())) from exc
-    return ModelPreview(latents, labels, images, tuple(model.latent_shape),
-                        tuple(model.image_shape), model.num_classes, model.has_encoder,
-                        model.name, notes=tuple(getattr(model, "notes", ())))  # fmt: skip
-
-
-def _explain(exc: BaseException, options: ModelOptions) -> str:
+def explain(exc: BaseException, options: ModelOptions) -> str:
+    """An error of a network in one line, asking about the latent shape where it may be it."""
     text = condense_message(str(exc))
     lowered = text.lower()
     if options.latent_shape is not None and ("shape" in lowered or "size" in lowered):
@@ -561,12 +461,15 @@ def save_card(
     options: ModelOptions,
     card_path: Path | None = None,
     adapter: Path | None = None,
+    *,
+    replace_other: bool = False,
 ) -> Path:
     """Write the card that reopens the detected model with ``options`` in one step.
 
     It goes to ``card_path``, by default :func:`default_card_path`; a weights-only
-    checkpoint's card points at its ``adapter`` file. Raises ``OSError`` when the card cannot
-    be written there.
+    checkpoint's card points at its ``adapter`` file. The card records the checkpoint it is
+    written for. Raises ``OSError`` when the card cannot be written there, and
+    :class:`CardOwnedError` when a card for another file is there (unless ``replace_other``).
     """
     target = detection.checkpoint
     if detection.model_kind is ModelKind.STATE_DICT:
@@ -574,8 +477,13 @@ def save_card(
             raise ValueError("a card for weights only needs the adapter file")
         target = adapter
     out = card_path or default_card_path(detection)
+    record: Path | CheckpointRecord = detection.checkpoint
+    if detection.kind is ModelKind.CARD and out.resolve() == detection.path.resolve():
+        # The opened card, changed: it stays the card of the file it was written for.
+        record = CheckpointRecord.from_card(read_meta(out)) or detection.checkpoint
     out.parent.mkdir(parents=True, exist_ok=True)
-    return write_model_card(out, card_kind(detection), target, options)
+    return write_model_card(out, card_kind(detection), target, options, checkpoint=record,
+                            replace_other=replace_other)
 
 
 def can_write_beside(path: Path) -> bool:

@@ -21,7 +21,6 @@ guess.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -29,27 +28,20 @@ import numpy as np
 import numpy.typing as npt
 
 from latent_explorer.core.errors import ModelOutputError, SpecError
-from latent_explorer.core.models.base import OutputRange, sample_prior
+from latent_explorer.core.models.base import OutputRange
 from latent_explorer.core.models.card import ModelOptions
-from latent_explorer.core.models.outputs import pick_encoder_mean, pick_output
-from latent_explorer.core.models.probing import (
-    EncoderLayoutError,
-    contiguous_tensor,
-    encoder_expects,
-    find_latent_shape,
-    guess_output_range,
-    layout_candidates,
-    probe_encoder_layout,
-    short_error,
-)
+from latent_explorer.core.models.probing import find_latent_shape, guess_output_range
 from latent_explorer.core.models.torch_adapter import TorchModel
+from latent_explorer.core.models.trials import (
+    RANGE_WORDS,
+    decode_probe,
+    encoder_latent_shapes,
+    guessed_output_range,
+)
 
-RANGE_WORDS = {
-    OutputRange.UNIT: "[0, 1]", OutputRange.SYMMETRIC: "[-1, 1]",
-    OutputRange.BYTE: "0..255", OutputRange.LOGITS: "logits",
-}  # fmt: skip
-_PROBE_COUNT = 8
-
+__all__ = ["RANGE_WORDS", "guess_output_range", "model_from_object"]
+_SAMPLES = 8
+"""How many of the sample images a model is tried on."""
 
 def model_from_object(
     obj: Any = None,
@@ -110,41 +102,43 @@ def model_from_object(
     opts = options or ModelOptions()
     if name:
         opts = ModelOptions(name=name).over(opts)
-    decode_fn, encode_fn, module = _callables(obj, decode, encode)
+    decode_fn, encode_fn, module, parts_note = _callables(obj, decode, encode)
     label = opts.name or _name_of(obj, decode_fn)
     if module is not None:
         module.eval()
         decode_fn, encode_fn = _on_device(module, decode_fn, encode_fn)
-    sample = _first_sample(sample_images)
+    samples = _samples(sample_images)
+    sample = None if samples is None else samples[:1]
     input_range = opts.encoder_input_range or OutputRange.UNIT
     num_classes = opts.num_classes or 0
     index = 0 if opts.output_index is None else opts.output_index
-    notes: list[str] = []
+    notes: list[str] = [parts_note] if parts_note else []
     extra = b""
+    network = module if module is not None else obj
 
     latent_shape = opts.latent_shape
     if latent_shape is None:
         first: list[tuple[int, ...]] = []
         if encode_fn is not None and sample is not None:
-            first, extra = _shapes_from_encoder(encode_fn, sample, input_range, label, module)
+            try:
+                first, extra = encoder_latent_shapes(encode_fn, sample, input_range, label,
+                                                     module)
+            except ModelOutputError as exc:
+                raise _size_problem(network, decode_fn, sample, opts, label) or exc from exc
         latent_shape, tried = find_latent_shape(
-            module if module is not None else obj, decode_fn, has_encoder=encode_fn is not None,
+            network, decode_fn, has_encoder=encode_fn is not None,
             num_classes=num_classes, output_index=index, first=first,
         )  # fmt: skip
         if latent_shape is None:
-            raise ModelOutputError(_no_latent_shape(label, tried))
+            raise ModelOutputError(_no_latent_shape(label, tried, network))
         notes.append(f"latent shape {latent_shape} found by trying the model")
 
-    raw = _decode_probe(decode_fn, latent_shape, num_classes, index, label)
+    raw = decode_probe(decode_fn, latent_shape, num_classes, index, label)
     extra += raw.tobytes()
     output_range = opts.output_range
     if output_range is None:
-        output_range = guess_output_range(raw)
-        notes.append(
-            f"output range {RANGE_WORDS[output_range]} guessed from decoded values "
-            f"{float(raw.min()):.3g} to {float(raw.max()):.3g}; give output_range if the images "
-            "look wrong"
-        )
+        output_range, note = guessed_output_range(raw)
+        notes.append(note)
     image_shape, channels_first = opts.image_shape, opts.channels_first
     if image_shape is None and sample is not None and raw[0].size == sample[0].size:
         image_shape = tuple(int(n) for n in sample.shape[1:])
@@ -169,21 +163,33 @@ def model_from_object(
         keep_alive=obj if obj is not None else module,
     )
     model.notes[:0] = notes
-    if encode_fn is not None and sample is not None and model.image_shape == sample.shape[1:]:
-        model.encode(sample)  # fixes the layout the encoder takes now, with a clear error
+    model.guessed.update(name for name in ("output_range", "encoder_input_range")
+                         if getattr(opts, name) is None)
+    if encode_fn is not None and samples is not None and model.image_shape == sample_shape(
+            samples):
+        from latent_explorer.core.models.calibration import calibrate
+
+        model.encode(samples[:1])  # fixes the layout the encoder takes now, with a clear error
+        calibrate(model, samples)
     return model
+
+
+def sample_shape(images: npt.NDArray[np.float32]) -> tuple[int, ...]:
+    """The shape of one image of a batch."""
+    return tuple(int(n) for n in images.shape[1:])
 
 
 def _callables(
     obj: Any, decode: Callable[..., Any] | None, encode: Callable[..., Any] | None
-) -> tuple[Callable[..., Any], Callable[..., Any] | None, Any]:
-    """The decoder, the encoder and the ``nn.Module`` that holds them (or ``None``)."""
+) -> tuple[Callable[..., Any], Callable[..., Any] | None, Any, str]:
+    """The decoder, the encoder, the ``nn.Module`` that holds them (or ``None``), and a note
+    saying how they were found (a whole autoencoder's children)."""
     import torch
 
-    decode_fn = decode
-    if decode_fn is None and obj is not None:
-        method = getattr(obj, "decode", None)
-        decode_fn = method if callable(method) else (obj if callable(obj) else None)
+    from latent_explorer.core.models.network_parts import network_parts
+
+    parts = network_parts(obj) if obj is not None and decode is None else None
+    decode_fn = decode if parts is None else parts.decode
     if decode_fn is None:
         what = "nothing" if obj is None else f"a {type(obj).__name__} with no decode method"
         raise SpecError(
@@ -192,13 +198,12 @@ def _callables(
         )
     encode_fn = encode
     if encode_fn is None and obj is not None:
-        method = getattr(obj, "encode", None)
-        encode_fn = method if callable(method) else None
+        encode_fn = parts.encode if parts is not None else network_parts(obj).encode
     module = obj if isinstance(obj, torch.nn.Module) else None
     if module is None:
         owner = getattr(decode_fn, "__self__", None)
         module = owner if isinstance(owner, torch.nn.Module) else None
-    return decode_fn, encode_fn, module
+    return decode_fn, encode_fn, module, parts.note if parts is not None else ""
 
 
 def _name_of(obj: Any, decode_fn: Callable[..., Any]) -> str:
@@ -238,12 +243,12 @@ def _on_device(
     return wrap(decode_fn), (wrap(encode_fn) if encode_fn is not None else None)
 
 
-def _first_sample(images: Any) -> npt.NDArray[np.float32] | None:
-    """The first image of ``images`` as float32 ``(1, H, W, C)`` in [0, 1], or ``None``."""
+def _samples(images: Any) -> npt.NDArray[np.float32] | None:
+    """Up to eight images of ``images`` as float32 ``(B, H, W, C)`` in [0, 1], or ``None``."""
     if images is None:
         return None
     if hasattr(images, "detach"):
-        images = images.detach().cpu().numpy()
+        images = images[:_SAMPLES].detach().cpu().numpy()
     array = np.asarray(images)
     if array.ndim == 2 or (array.ndim == 3 and array.shape[-1] in (1, 3)):
         array = array[np.newaxis]  # one image
@@ -253,73 +258,53 @@ def _first_sample(images: Any) -> npt.NDArray[np.float32] | None:
         raise SpecError(f"sample_images must be images (B, H, W, C), got shape {array.shape}")
     if array.shape[-1] not in (1, 3) and array.shape[1] in (1, 3):
         array = array.transpose(0, 2, 3, 1)  # (B, C, H, W) as torch datasets give them
-    first = array[:1]
-    if first.dtype == np.uint8:
-        return (first.astype(np.float32) / 255.0).astype(np.float32)
-    return np.asarray(first, dtype=np.float32)
+    some = array[:_SAMPLES]
+    if some.dtype == np.uint8:
+        return (some.astype(np.float32) / 255.0).astype(np.float32)
+    return np.array(some, dtype=np.float32)
 
 
-def _shapes_from_encoder(
-    encode_fn: Callable[..., Any],
-    sample: npt.NDArray[np.float32],
-    input_range: OutputRange,
-    name: str,
-    module: Any,
-) -> tuple[list[tuple[int, ...]], bytes]:
-    """Latent shapes that what the encoder returns for one image suggests, and those bytes."""
-    import torch
-
-    def run(x: npt.NDArray[np.float32]) -> Any:
-        with torch.inference_mode():
-            mean = pick_encoder_mean(encode_fn(contiguous_tensor(x)), "mean", -1, 1)
-            return mean.detach().to(device="cpu", dtype=torch.float32).numpy()
-
-    values = input_range.from_unit(sample)
-    try:
-        _, mean = probe_encoder_layout(
-            run, values, layout_candidates(None, int(sample.shape[-1])),
-            channels_first=True, expected=encoder_expects(module),
-        )  # fmt: skip
-    except EncoderLayoutError as exc:
-        size = "x".join(str(n) for n in sample.shape[1:])
-        raise ModelOutputError(f"{name}'s encoder cannot encode {size} images: {exc}") from exc
-    shape: tuple[int, ...] = tuple(int(n) for n in mean.shape[1:]) or (1,)
-    shapes = [shape]
-    if shape[0] % 2 == 0:  # maybe mean and log-variance side by side
-        shapes.append((shape[0] // 2, *shape[1:]))
-    return shapes, bytes(mean.tobytes())
-
-
-def _decode_probe(
+def _size_problem(
+    network: Any,
     decode_fn: Callable[..., Any],
-    latent_shape: tuple[int, ...],
-    num_classes: int,
-    index: int | str,
+    sample: npt.NDArray[np.float32],
+    opts: ModelOptions,
     name: str,
-) -> npt.NDArray[np.float32]:
-    """What the decoder returns for a few prior latents (fixed seed), raw."""
-    import torch
+) -> ModelOutputError | None:
+    """The error to raise when the decoder makes images of another size than ``sample``'s.
 
-    count = _PROBE_COUNT
-    z = sample_prior(count, math.prod(latent_shape), seed=0).reshape(count, *latent_shape)
+    An encoder handed images of the wrong size fails in a layer deep inside (or names its
+    first layer's channels, which fit); the size its decoder makes is what to say.
+    """
     try:
-        with torch.inference_mode():
-            tensor_z = contiguous_tensor(z)
-            if num_classes > 0:
-                out = decode_fn(tensor_z, torch.zeros(count, dtype=torch.int64))
-            else:
-                out = decode_fn(tensor_z)
-            raw: npt.NDArray[np.float32] = (
-                pick_output(out, index).detach().to(device="cpu", dtype=torch.float32).numpy()
-            )
-    except Exception as exc:  # the user's network may raise anything
-        raise ModelOutputError(
-            f"{name} failed while decoding latents of shape {latent_shape}: {short_error(exc)}"
-        ) from exc
-    return raw
+        latent_shape = opts.latent_shape or find_latent_shape(
+            network, decode_fn, has_encoder=True, num_classes=opts.num_classes or 0,
+            output_index=opts.output_index or 0)[0]
+        if latent_shape is None:
+            return None
+        made = TorchModel(decode_fn, name=name, source=name, latent_shape=latent_shape,
+                          image_shape=opts.image_shape, channels_first=opts.channels_first,
+                          num_classes=opts.num_classes or 0,
+                          output_index=opts.output_index or 0).image_shape
+    except Exception:  # the user's network may raise anything: then the encoder's error stands
+        return None
+    have = tuple(int(n) for n in sample.shape[1:])
+    if len(made) != 3 or made[:2] == have[:2]:
+        return None
+    h, w, c = made
+    size = str(h) if h == w else f"({h}, {w})"
+    return ModelOutputError(
+        f"{name} makes {h}x{w}x{c} images (what its decoder returns) but the images given are "
+        f"{'x'.join(map(str, have))}: give it images of {h}x{w} pixels (image_size={size} "
+        "resizes them, in lx.load_dataset and lx.explore)")
 
 
-def _no_latent_shape(name: str, tried: list[str]) -> str:
+def _no_latent_shape(name: str, tried: list[str], network: Any = None) -> str:
+    from latent_explorer.core.models.network_parts import describe_image_input
+
+    found = describe_image_input(network) if network is not None else ""
+    if found:
+        return f"{name}: no guess of the latent shape decodes. {found}"
     if tried:
         return (f"{name}: no guess of the latent shape decodes (tried {'; '.join(tried)}). "
                 "Give latent_shape, e.g. latent_shape=(128,)")  # fmt: skip

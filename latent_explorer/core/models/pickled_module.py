@@ -1,11 +1,14 @@
 """Open a whole pickled ``nn.Module`` (``torch.save(model)``): runs code, so needs trust.
 
 Unpickling can run any code stored in the file, so this loader refuses unless the caller
-passes ``trust_code=True``. The classes the pickle names must be importable: while unpickling,
-the checkpoint's folder is first on ``sys.path``, so a ``.py`` file lying beside it (the
-``models.py`` the network was defined in) is found. The file may hold the module itself or a
-dict with it under one of ``model``, ``generator``, ``decoder``, ``netG``, ``G``, ``g_ema``,
-``G_ema``, ``module``.
+passes ``trust_code`` for this file. The classes the pickle names must be importable: while
+unpickling, the ``.py`` files beside the checkpoint (the ``models.py`` the network was defined
+in, packages too) can be imported. Trusting the checkpoint trusts them as they are at that
+moment: the file is unpickled from the bytes that were checked, those modules run from the
+bytes read with them, and a module changed, added or removed since asks again.
+
+The file may hold the module itself or a dict with it under one of ``model``, ``generator``,
+``decoder``, ``netG``, ``G``, ``g_ema``, ``G_ema``, ``module``.
 
 The decoder is the module's ``decode`` method, or ``forward``; ``encode`` is used when present.
 The latent shape comes from the caller or a card, else from the module's ``latent_shape``
@@ -16,20 +19,21 @@ else from the decoder's first layer.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from latent_explorer.core.errors import ModelError
-from latent_explorer.core.models.adapter_file import folder_on_import_path
 from latent_explorer.core.models.card import (
     ModelOptions,
     model_from_options,
     parse_latent_shape,
 )
+from latent_explorer.core.models.granted_import import imports_from
 from latent_explorer.core.models.probing import checkpoint_latent_shape
 from latent_explorer.core.models.torch_adapter import TorchModel
-from latent_explorer.core.models.trust import Trust, allows, refusal
+from latent_explorer.core.models.trust import Trust, read_trusted
 
 _MODULE_KEYS = ("model", "generator", "decoder", "netG", "G", "g_ema", "G_ema", "module")
 _DIM_ATTRIBUTES = ("latent_dim", "z_dim", "nz")
@@ -53,11 +57,11 @@ def load_pickled_module(
     import torch
 
     path = Path(path)
-    if not allows(trust_code, path):
-        raise refusal(trust_code, path, "a pickled PyTorch module")
+    trusted = read_trusted(trust_code, path, "a pickled PyTorch module", code_beside=True)
+    assert trusted.beside is not None
     try:
-        with folder_on_import_path(path.resolve().parent):
-            obj = torch.load(path, map_location="cpu", weights_only=False)
+        with imports_from(trusted.beside, trusted.path):
+            obj = torch.load(io.BytesIO(trusted.data), map_location="cpu", weights_only=False)
     except (AttributeError, ImportError) as exc:
         raise ModelError(
             path,

@@ -161,6 +161,12 @@ def _layer_input(layer: Any, generator: bool) -> tuple[int, ...] | None:
     return None
 
 
+def first_layer(module: Any) -> Any:
+    """The first weighted layer (``Linear``, a convolution) of ``module``, or ``None``."""
+    layers = list(_weighted_layers(module))
+    return layers[0][1] if layers else None
+
+
 def describe_layer(layer: Any) -> str:
     """``Linear(784 -> 64)`` or ``Conv2d(1 -> 8 channels)``."""
     kind = _layer_kind(layer)
@@ -239,7 +245,7 @@ def stated_latent_shape(obj: Any) -> tuple[int, ...] | None:
 
     Also looks in ``obj.hparams`` and ``obj.config`` (PyTorch Lightning, Hugging Face).
     """
-    from latent_explorer.core.models.card import parse_latent_shape
+    from latent_explorer.core.models.shapes import parse_latent_shape
 
     for holder in (obj, getattr(obj, "hparams", None), getattr(obj, "config", None)):
         if holder is None:
@@ -364,8 +370,12 @@ def decode_trial(
 ) -> Callable[[tuple[int, ...]], npt.NDArray[np.float32]]:
     """A function that decodes two zero latents of a given shape and returns the raw output.
 
-    Used to check a guessed latent shape: a wrong one raises inside the network.
+    Used to check a guessed latent shape: a wrong one raises inside the network. A
+    conditional decoder gets class numbers, or one-hot vectors where those fail.
     """
+    from latent_explorer.core.models.labels import LabelCall
+
+    labels = LabelCall(num_classes)
 
     def trial(shape: tuple[int, ...]) -> npt.NDArray[np.float32]:
         import torch
@@ -375,7 +385,7 @@ def decode_trial(
         z = torch.zeros((2, *shape), dtype=torch.float32)
         with torch.inference_mode():
             if num_classes > 0:
-                out = decode_fn(z, torch.zeros(2, dtype=torch.int64))
+                out = labels(decode_fn, z, torch.zeros(2, dtype=torch.int64))
             else:
                 out = decode_fn(z)
             tensor = pick_output(out, output_index)
@@ -409,6 +419,9 @@ def find_latent_shape(
     stated = stated_latent_shape(obj)
     if stated:
         candidates.append(stated)
+    if num_classes > 0:  # a first layer taking the latent and a one-hot class side by side
+        candidates += [(shape[0] - num_classes,) for shape in candidates
+                       if len(shape) == 1 and shape[0] > num_classes]
     if not candidates:
         return None, []
     return first_working_shape(decode_trial(decode_fn, num_classes, output_index), candidates)

@@ -23,6 +23,7 @@ import numpy.typing as npt
 from latent_explorer.core.errors import ModelOutputError
 from latent_explorer.core.models.base import OutputRange, flat_dim
 from latent_explorer.core.models.hashing import hash_file, hash_state
+from latent_explorer.core.models.labels import LabelCall
 from latent_explorer.core.models.outputs import (
     EncoderOutput,
     Layout,
@@ -145,6 +146,14 @@ class TorchModel:
         self._layout_seen = False  # whether a decode has shown the output's layout yet
         self.notes: list[str] = []
         """What was guessed while opening the model, in words for the user."""
+        self.guessed: set[str] = set()
+        """Conventions guessed rather than stated (``"output_range"``,
+        ``"encoder_input_range"``), which :func:`~latent_explorer.core.models.calibration.
+        calibrate` settles on real images."""
+        self.calibrated = False
+        """Whether :func:`~latent_explorer.core.models.calibration.calibrate` has run."""
+        self._labels = LabelCall(self.num_classes)
+        self._encoder_how = ""
         if image_shape is not None:
             self.image_shape = tuple(int(n) for n in image_shape)
             if len(self.image_shape) not in (1, 3):
@@ -192,6 +201,13 @@ class TorchModel:
             raise ValueError(
                 f"{self.name} takes latents of shape (B, {self.latent_dim}), got {latents.shape}"
             )
+        return self.output_range.to_unit(self.decode_raw(latents, labels))
+
+    def decode_raw(
+        self, latents: npt.NDArray[np.float32], labels: npt.NDArray[np.int64] | None = None
+    ) -> npt.NDArray[np.float32]:
+        """:meth:`decode` before the output range maps the values to [0, 1]."""
+        latents = np.asarray(latents, dtype=np.float32)
         count = latents.shape[0]
         label_array = self._check_labels(labels, count)
         chunks = [
@@ -207,7 +223,7 @@ class TorchModel:
                 f"{self._where()}{self.name} returned NaN or infinite values for {bad} of "
                 f"{count} latents{self._damage_hint(bad, count)}"
             )
-        return self.output_range.to_unit(raw)
+        return raw
 
     def _where(self) -> str:
         """``"<file>: "`` when the model came from a file (errors name it), else nothing."""
@@ -263,7 +279,7 @@ class TorchModel:
                     out = self._decode_fn(z)
                 else:
                     y = torch.from_numpy(np.ascontiguousarray(labels[start : start + count]))
-                    out = self._decode_fn(z, y)
+                    out = self._call_with_labels(z, y)
                 tensor = pick_output(out, self.output_index)
                 raw = tensor.detach().to(device="cpu", dtype=torch.float32).numpy()
         except ModelOutputError:
@@ -272,6 +288,14 @@ class TorchModel:
             raise self._failure(
                 f"decoding {count} latents of shape {self.latent_shape}", exc) from exc
         return self._to_image_layout(raw, count)
+
+    def _call_with_labels(self, z: Any, y: Any) -> Any:
+        """The decoder on ``z`` and class numbers ``y``, as class numbers or one-hot vectors."""
+        known = self._labels.label_format
+        out = self._labels(self._decode_fn, z, y)
+        if known is None and self._labels.label_format == "one_hot":
+            self.notes.append(self._labels.note(self.name))
+        return out
 
     def decode_maps(self, maps: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """Decode channel maps ``(B, C, h, w)`` of a size other than ``latent_shape``.
@@ -418,6 +442,31 @@ class TorchModel:
                                    f"{exc}") from exc  # fmt: skip
         return layout
 
+    def raw_encode(self, images: npt.NDArray[np.float32]) -> Any:
+        """What the encoder itself returns for ``images`` (a few), before the mean is picked.
+
+        For looking at it (is it a tuple with a mean? does it sample?); raises what the
+        network raises.
+        """
+        import torch
+
+        if self._encode_fn is None:
+            raise ModelOutputError(f"{self.name} has no encoder")
+        x = contiguous_tensor(self._encoder_input(np.asarray(images, dtype=np.float32)))
+        with torch.inference_mode():
+            return self._encode_fn(x)
+
+    def wrap_encoder(
+        self, wrap: Callable[[Callable[[Any], Any]], Callable[[Any], Any]], how: str
+    ) -> None:
+        """Encode with ``wrap(encoder)`` from now on (it takes what the encoder took); ``how``
+        says what it does, in words, and is part of :meth:`fingerprint`."""
+        if self._encode_fn is None:
+            raise ModelOutputError(f"{self.name} has no encoder")
+        self._encode_fn = wrap(self._encode_fn)
+        self._encoder_how = how
+        self._fingerprint = None
+
     def _encode_chunk(self, images: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         import torch
 
@@ -453,7 +502,12 @@ class TorchModel:
             "encoder_input_range": self.encoder_input_range.value,
             "encoder_output": self.encoder_output,
             "has_encoder": self.has_encoder,
+            **({"encoder": self._encoder_how} if self._encoder_how else {}),
         }
+
+    def settings_changed(self) -> None:
+        """Forget the fingerprint after a convention was changed (it is computed again)."""
+        self._fingerprint = None
 
     def fingerprint(self) -> str:
         """A sha256 of the weights, the files given and :meth:`settings` (computed once)."""

@@ -8,36 +8,37 @@ conventions as attributes, which a model card or the caller's options override:
 ``latent_shape`` (list of ints, or an int), ``output_range`` (``"0,1"``, ``"-1,1"``,
 ``"logits"``, ``"0,255"``), ``output_index``, ``num_classes``, ``image_shape``.
 
-A TorchScript archive holds TorchScript code and tensors, not arbitrary Python, so it is
-opened without ``trust_code``. It is loaded on the CPU, whatever device it was saved from.
+A TorchScript archive is a program: loading it compiles and runs its code (a class's
+``__setstate__`` runs during the load, and TorchScript can read and write any file), so it
+opens only with ``trust_code`` for that one file, like a Python adapter file. Its bytes are read
+once, checked against the trust and loaded from memory. It is loaded on the CPU, whatever
+device it was saved from. :mod:`~latent_explorer.core.models.torchscript_scan` tells an archive
+apart and reads what it states without loading it.
 """
 
 from __future__ import annotations
 
+import io
 import warnings
-import zipfile
 from pathlib import Path
 from typing import Any
 
 from latent_explorer.core.errors import ModelError
 from latent_explorer.core.models.card import ModelOptions, model_from_options
 from latent_explorer.core.models.torch_adapter import TorchModel
+from latent_explorer.core.models.torchscript_scan import ATTRIBUTES as _ATTRIBUTES
+from latent_explorer.core.models.torchscript_scan import is_torchscript_archive
+from latent_explorer.core.models.trust import Trust, read_trusted
 
-_ATTRIBUTES = ("latent_shape", "output_range", "output_index", "num_classes", "image_shape")
-
-
-def is_torchscript_archive(path: Path) -> bool:
-    """Whether ``path`` is a zip holding TorchScript code (not a plain ``torch.save`` file)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except (OSError, zipfile.BadZipFile):
-        return False
-    return any(n.endswith("/constants.pkl") or "/code/" in n for n in names)
+__all__ = ["is_torchscript_archive", "load_torchscript"]
 
 
 def load_torchscript(
-    path: str | Path, options: ModelOptions | None = None, *, source: str | None = None
+    path: str | Path,
+    options: ModelOptions | None = None,
+    *,
+    trust_code: Trust = False,
+    source: str | None = None,
 ) -> TorchModel:
     """Open the TorchScript archive ``path`` on the CPU.
 
@@ -48,26 +49,29 @@ def load_torchscript(
     options
         Conventions stated by the caller or a model card; they win over the module's
         attributes.
+    trust_code
+        ``True``, or a :class:`~latent_explorer.core.models.trust.TrustGrant` for this very
+        file: its code runs with the user's rights.
     source
         What ``load_model`` reopens it with; defaults to the archive's path.
 
     Raises
     ------
     ModelError
-        If the archive cannot be read, or its latent shape is stated nowhere.
+        If not trusted, if the archive cannot be read, or its latent shape is stated
+        nowhere.
     """
     import torch
 
     path = Path(path)
-    if not path.is_file():
-        raise ModelError(path, "no such file")
+    trusted = read_trusted(trust_code, path, "a TorchScript archive", code_beside=False)
     try:
         with warnings.catch_warnings():
             # TorchScript is deprecated upstream but still the common way to ship a model
             # without its Python code; the warning says nothing the user can act on.
             warnings.filterwarnings("ignore", r".*torch\.jit.* is deprecated", DeprecationWarning)
             jit_load: Any = torch.jit.load  # untyped upstream
-            module = jit_load(str(path), map_location="cpu")
+            module = jit_load(io.BytesIO(trusted.data), map_location="cpu")
     except Exception as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(path, f"cannot be read as a TorchScript archive: {first_line}") from exc

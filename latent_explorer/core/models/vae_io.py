@@ -114,6 +114,9 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     if path.suffix.lower() == ".safetensors":
         from safetensors.torch import load_file
 
+        from latent_explorer.core.models.safetensors_header import check_header
+
+        check_header(path)  # parsing holds the global lock: a huge header would freeze the app
         try:
             return load_file(str(path), device="cpu")
         except Exception as exc:  # safetensors raises its own error types

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from latent_explorer.core.session.analysis_data import AnalysisSnapshot
+
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 ViewRange = tuple[tuple[float, float], ...]
@@ -135,6 +137,8 @@ class SessionData:
     active_path: int | None = None
     """Index into :attr:`paths` of the path being edited, or ``None``."""
     colour_by: str = "label"
+    analysis: AnalysisSnapshot = field(default_factory=AnalysisSnapshot)
+    """The research tools' selection, filter, clusters and scores (schema version 3)."""
     dock_state: str | None = None
     """Base64 of ``QMainWindow.saveState()``; opaque to the core."""
     window_geometry: str | None = None

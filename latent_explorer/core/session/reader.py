@@ -16,6 +16,7 @@ import numpy as np
 from latent_explorer.core.interpolation.easing import EASINGS
 from latent_explorer.core.interpolation.paths import INTERPOLATIONS
 from latent_explorer.core.projection.base import METHODS
+from latent_explorer.core.session.analysis_data import check_fits, decode_analysis
 from latent_explorer.core.session.data import (
     AttributeVector,
     Bookmark,
@@ -193,6 +194,7 @@ def decode_session(doc: Document, arrays: Arrays, source: str) -> SessionData:
         paths=[_path(r, p, f"paths[{i}]")
                for i, p in enumerate(r.items(doc.get("paths"), "paths"))],
         active_path=r.opt_integer(doc.get("active_path"), "active_path", 0),
+        analysis=decode_analysis(r, doc.get("analysis")),
         dock_state=r.base64_text(layout.get("dock_state"), "layout.dock_state"),
         window_geometry=r.base64_text(layout.get("window_geometry"), "layout.window_geometry"),
     )
@@ -310,6 +312,7 @@ def _cross_check(r: _Reader, session: SessionData) -> None:
             if np.any(s.indices >= count):
                 raise r.fail(f"selection {s.name!r}", f"holds indices beyond the map's "
                                                       f"{count} samples")
+        check_fits(r, session.analysis, count)
     if session.active_path is not None and session.active_path >= len(session.paths):
         raise r.fail("active_path", f"is {session.active_path}, but there are "
                                     f"{len(session.paths)} paths")

@@ -69,6 +69,10 @@ def check_references(
     """
     problems: list[Problem] = []
     ref = session.dataset
+    from latent_explorer.core.compute.vectors_workspace import is_vectors_spec
+
+    if is_vectors_spec(session.model.spec):  # its files are named inside the spec
+        return _check_model(session, trust_code, model, dataset)
     if dataset is None:
         problems.extend(_missing("dataset", ref.spec, _is_builtin_dataset(ref.spec)))
         if ref.labels is not None:
@@ -89,9 +93,48 @@ def check_references(
     return problems
 
 
+def session_files(session: SessionData) -> list[tuple[str, str]]:
+    """Every file the session names, as ``(what, path)``: its dataset, labels and model, and
+    for a map with no decoder the files inside its ``vectors:`` spec (never the spec itself,
+    which is no path). Built-ins (``digits``, ``demo``, ``pixels``) are not files."""
+    from latent_explorer.core.compute.vectors_workspace import (
+        VectorsSpec,
+        is_no_model_spec,
+        is_vectors_spec,
+    )
+
+    found = [("dataset", session.dataset.spec)]
+    if session.dataset.labels is not None:
+        found.append(("labels", session.dataset.labels))
+    spec = session.model.spec
+    if is_vectors_spec(spec):
+        files = VectorsSpec.parse(spec)
+        found += [("vectors file", path) for path in files.paths()]
+    elif not is_no_model_spec(spec):
+        found.append(("model", spec))
+    return [(what, path) for what, path in found
+            if _looks_like_path(path) and not _is_builtin_dataset(path)]
+
+
+def vectors_in_memory(session: SessionData) -> bool:
+    """Whether the session's map is of vectors that were handed over in memory (from
+    ``lx.explore(latents=Z)``): it names no file to reopen them from."""
+    from latent_explorer.core.compute.vectors_workspace import VectorsSpec, is_vectors_spec
+
+    spec = session.model.spec
+    return is_vectors_spec(spec) and VectorsSpec.parse(spec).latents is None
+
+
 def _check_model(session: SessionData, trust_code: Trust, model: GenerativeModel | None,
                  dataset: Dataset | None = None) -> list[Problem]:
     ref = session.model
+    from latent_explorer.core.compute.vectors_workspace import is_no_model_spec
+
+    if model is None and is_no_model_spec(ref.spec):  # vectors or pixels: their files only
+        return [Problem("model", path, "missing", f"The {what} {path} is missing; it may "
+                                                  "have been moved, renamed or deleted.")
+                for what, path in session_files(session)
+                if what == "vectors file" and not Path(path).expanduser().exists()]
     if model is None:
         missing = _missing("model", ref.spec, not _looks_like_path(ref.spec))
         if missing:
@@ -108,9 +151,9 @@ def _check_model(session: SessionData, trust_code: Trust, model: GenerativeModel
         except LatentExplorerError as exc:
             return [Problem("model", ref.spec, "unreadable", f"The model no longer opens: {exc}")]
         if dataset is not None:  # an image family works at its dataset's size, as when saved
-            from latent_explorer.core.models.families import fit_to_images
+            from latent_explorer.core.models.calibration import fit_to_dataset
 
-            model = fit_to_images(model, dataset.image_shape)
+            model = fit_to_dataset(model, dataset)
     if ref.fingerprint and model.fingerprint() != ref.fingerprint:
         return [Problem("model", ref.spec, "changed",
                         f"The model {ref.spec} has changed since the session was saved; "

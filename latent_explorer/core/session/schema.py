@@ -3,7 +3,9 @@
 A ``.lxs`` file holds ``session.json`` (the scalar fields) and ``arrays.npz`` (every array).
 The JSON refers to an array by its key in ``arrays.npz``, so a migration only rewrites JSON.
 
-Version 2 (current)::
+Version 3 (current) is version 2 with the research tools' work under ``"analysis"`` (the
+current selection, the filter, clusters with their settings, computed scores; see
+:mod:`latent_explorer.core.session.analysis_data`). Version 2::
 
     {"schema": "latent-explorer-session", "schema_version": 2, "app_version": "0.1.0",
      "dataset": {"spec": "digits", "labels": null, "fingerprint": "...",
@@ -29,7 +31,7 @@ Version 2 (current)::
 Version 1 (app 0.0.x) kept one flat record: ``"projection"`` was the method name with
 ``"projection_dims"`` beside it, there was a single ``"path"`` (or ``null``) instead of
 ``"paths"``, selections were ``{name: array key}`` without labels, and the fingerprints, probe
-and layout sat at the top level. :func:`migrate` turns it into version 2.
+and layout sat at the top level. :func:`migrate` turns it into version 2, then 3.
 """
 
 from __future__ import annotations
@@ -41,10 +43,15 @@ import numpy as np
 
 from latent_explorer._version import __version__
 from latent_explorer.core.errors import InputFileError
+from latent_explorer.core.session.analysis_data import (
+    analysis_array_fields,
+    encode_analysis,
+    v2_to_v3,
+)
 from latent_explorer.core.session.data import SessionData
 
 SCHEMA_NAME = "latent-explorer-session"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The version this app writes; it reads every version up to this one."""
 
 Document = dict[str, Any]
@@ -120,6 +127,7 @@ def encode_session(session: SessionData) -> tuple[Document, Arrays]:
             for i, t in enumerate(session.paths)
         ],
         "active_path": session.active_path,
+        "analysis": encode_analysis(session.analysis, put),
         "layout": {"dock_state": session.dock_state,
                    "window_geometry": session.window_geometry},
     }
@@ -159,6 +167,8 @@ def referenced_arrays(doc: Document) -> dict[str, list[int]]:
         for record in records(doc.get(section)):
             for field, kind in fields:
                 add(record.get(field), kind)
+    for key, kind in analysis_array_fields(doc):
+        add(key, kind)
     return uses
 
 
@@ -211,7 +221,7 @@ def _v1_to_v2(doc: Document) -> Document:
     }
 
 
-MIGRATIONS: dict[int, Callable[[Document], Document]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[Document], Document]] = {1: _v1_to_v2, 2: v2_to_v3}
 """``version -> function`` turning a document of that version into the next version."""
 
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from latent_explorer.core.models.base import OutputRange
 from latent_explorer.core.models.card import ModelOptions, parse_latent_shape
 
+AS_THE_FILE_SAYS = "as the file says"
 RANGES = (("[0, 1] (sigmoid)", OutputRange.UNIT), ("[-1, 1] (tanh)", OutputRange.SYMMETRIC),
           ("logits", OutputRange.LOGITS), ("0-255", OutputRange.BYTE))
 
@@ -40,14 +41,14 @@ class QtModelOptionsForm(QGroupBox):
         self.name_edit = QLineEdit()
         self.latent_edit = QLineEdit()
         self.latent_edit.setPlaceholderText("e.g. 128 or 8,2,2")
-        self.range_combo = _combo([("as the file says", None), *RANGES])
+        self.range_combo = _combo([(AS_THE_FILE_SAYS, None), *RANGES])
         self.channels_combo = _combo([("auto", None), ("channels first (B, C, H, W)", True),
                                       ("channels last (B, H, W, C)", False)])
         self.size_edit = QLineEdit()
         self.size_edit.setPlaceholderText("auto, or HxWxC (e.g. 64x64x3), or L for 1-D")
         self.index_edit = QLineEdit()
         self.index_edit.setPlaceholderText("0 (or a dict key)")
-        self.encoder_range_combo = _combo([("as the file says", None), *(r for r in RANGES
+        self.encoder_range_combo = _combo([(AS_THE_FILE_SAYS, None), *(r for r in RANGES
                                                                          if r[1] != "logits")])
         self.classes_spin = QSpinBox()
         self.classes_spin.setRange(0, 100_000)
@@ -136,6 +137,16 @@ class QtModelOptionsForm(QGroupBox):
         self.latent_edit.blockSignals(True)
         self.latent_edit.setText(",".join(map(str, shape)))
         self.latent_edit.blockSignals(False)
+
+    def show_found(self, found: ModelOptions | None) -> None:
+        """Say in the range fields left to the file what trying the model found there
+        ("as found: [-1, 1] (tanh)"); the value stays the file's, found again after a change.
+        """
+        for combo, value in ((self.range_combo, None if found is None else found.output_range),
+                             (self.encoder_range_combo,
+                              None if found is None else found.encoder_input_range)):
+            words = next((text for text, data in RANGES if data == value), None)
+            combo.setItemText(0, f"as found: {words}" if words else AS_THE_FILE_SAYS)
 
     def preview_class(self) -> int:
         """The class the preview decodes (0 for an unconditional model)."""

@@ -3,15 +3,17 @@
 The user picks a file; the dialog says in plain words what kind of model it is, fills in what
 the file states (latent shape, output range, ...), and shows a row of images decoded from
 random latents with the current settings, refreshed shortly after each change. Kinds that run
-code (adapter files, pickled modules, weights with an adapter) stay untouched until the user
-ticks "I trust this file". Accepting writes the settings as a model card beside the checkpoint,
-so :meth:`QtOpenModelDialog.result_spec` reopens the model in one step, in the window or with
-``--model`` on the command line. Everything slow runs on one worker thread.
+code (adapter files, pickled modules, TorchScript archives, weights with an adapter) stay
+untouched until the user ticks "I trust this file"; the trust is made at that tick, for the
+file's content (and the Python files beside it) at that moment, and the preview and Open use
+it: content changed afterwards is refused and asked about again. Accepting writes the settings
+as a model card beside the checkpoint, so :meth:`QtOpenModelDialog.result_spec` reopens the
+model in one step, in the window or with ``--model`` on the command line. Everything slow runs
+on one worker thread.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,29 +37,36 @@ from PySide6.QtWidgets import (
 from latent_explorer.core.compute.encoding import encoder_verdict
 from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.models.base import GenerativeModel
+from latent_explorer.core.models.calibration import COUNT
 from latent_explorer.core.models.card import ModelOptions
 from latent_explorer.core.models.detect import (
     Detection,
     ModelKind,
-    ModelPreview,
     adapter_options,
     can_write_beside,
-    decode_preview,
     default_card_path,
     detect_model,
     needs_card,
     open_with_options,
-    save_card,
 )
+from latent_explorer.core.models.preview import (
+    ModelPreview,
+    decode_preview,
+    found_options,
+    spread_images,
+)
+from latent_explorer.core.models.trust import TrustChanged, TrustGrant
+from latent_explorer.core.models.trust_check import grant_for_file
+from latent_explorer.qt.dialogs.card_writer import ask_replace, fallback_card_path, write_card
 from latent_explorer.qt.dialogs.model_options_form import QtModelOptionsForm, row_of
 from latent_explorer.qt.dialogs.preview_strip import QtPreviewStrip
 from latent_explorer.qt.dialogs.preview_worker import PreviewWorker
 
-_MODEL_PATTERNS = "*.json *.safetensors *.pt *.pth *.ckpt *.bin *.ts"
+_MODEL_PATTERNS = "*.json *.safetensors *.pt *.pth *.ckpt *.bin *.ts *.pkl"
 MODEL_FILTER = f"Models ({_MODEL_PATTERNS} *.py);;All files (*)"
 """File-dialog filter of every model file the app opens (adapters ``.py`` included)."""
 WEIGHTS_FILTER = f"Models ({_MODEL_PATTERNS});;All files (*)"
-"""The same without code files, for places that never ask to trust one (A/B comparison)."""
+"""The same without Python files (A/B comparison, where a second model is a checkpoint)."""
 PREVIEW_COUNT = 8
 PREVIEW_SEED = 0
 DEBOUNCE_MS = 250
@@ -66,13 +75,6 @@ TRUST_WARNING = ("Opening this file runs its Python code with your permissions: 
                  "from.")
 _ERROR_STYLE = "color: #d0342c;"
 _WARNING_STYLE = "color: #b35c00; font-weight: bold;"
-
-
-def default_fallback_folder() -> Path:
-    """Where cards go when the checkpoint's folder cannot be written: the config folder."""
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("latent-explorer", appauthor=False)) / "model-cards"
 
 
 class QtOpenModelDialog(QDialog):
@@ -114,6 +116,8 @@ class QtOpenModelDialog(QDialog):
         self._state = "idle"
         self._job = 0
         self._cache: tuple[Any, GenerativeModel] | None = None  # touched on the worker only
+        self._grant: TrustGrant | None = None
+        """The trust made when "I trust this file" was ticked (``None``: not ticked)."""
         self._worker = PreviewWorker(self)
         self._worker.finished.connect(self._on_job_finished)
         self._debounce = QTimer(self)
@@ -129,7 +133,8 @@ class QtOpenModelDialog(QDialog):
     # --- construction ---------------------------------------------------------------------
     def _build(self) -> None:
         self.path_edit = QLineEdit()
-        self.path_edit.setPlaceholderText("A model file: .pt, .pth, .ckpt, .ts, .py, .json ...")
+        self.path_edit.setPlaceholderText(
+            "A model file: .pt, .pth, .ckpt, .ts, .pkl, .py, .json ...")
         self.browse_button = QPushButton("Browse...")
         self.kind_label = QLabel("Choose a model file.")
         self.kind_label.setWordWrap(True)
@@ -155,7 +160,7 @@ class QtOpenModelDialog(QDialog):
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        preview_box = QGroupBox("Preview (random latents from the prior)")
+        self.preview_box = preview_box = QGroupBox("Preview (random latents from the prior)")
         preview_layout = QVBoxLayout(preview_box)
         preview_layout.addWidget(self.strip)
         preview_layout.addWidget(self.status_label)
@@ -177,6 +182,9 @@ class QtOpenModelDialog(QDialog):
         layout.addWidget(self.adapter_row)
         layout.addWidget(self.options_box)
         layout.addWidget(preview_box)
+        # Room the rows do not need (a known family hides the trust and adapter rows) goes
+        # here, not into bands around the path and the description.
+        layout.addStretch(1)
         layout.addWidget(self.card_row)
         layout.addWidget(self.buttons)
         for widget in (self.warning_label, self.trust_check, self.adapter_row, self.card_row):
@@ -189,7 +197,7 @@ class QtOpenModelDialog(QDialog):
         self.adapter_button.clicked.connect(self._browse_adapter)
         self.adapter_edit.textChanged.connect(self._on_adapter_changed)
         self.card_button.clicked.connect(self._choose_card_path)
-        self.trust_check.toggled.connect(self._on_options_changed)
+        self.trust_check.toggled.connect(self._on_trust_toggled)
         self.options_box.changed.connect(self._on_options_changed)
         self.adapter_edit.textChanged.connect(self._on_options_changed)
         self.buttons.accepted.connect(self.accept)
@@ -231,13 +239,17 @@ class QtOpenModelDialog(QDialog):
         """What to open after the dialog was accepted: the card written, or the file itself."""
         return self._result_spec
 
-    def trust_code(self) -> bool:
-        """Whether the user trusted the file's code (pass it on to ``load_model``)."""
-        return bool(self.detection and self.detection.runs_code and self.trust_check.isChecked())
+    def trust_code(self) -> TrustGrant | None:
+        """The user's trust in the file whose code runs, as it was when "I trust this file"
+        was ticked (pass it on to ``load_model``); ``None`` when not ticked."""
+        if self.detection and self.detection.runs_code and self.trust_check.isChecked():
+            return self._grant
+        return None
 
     def busy(self) -> bool:
         """Whether a detection or preview is still to come for the current settings."""
-        return self._state in ("detecting", "running") or self._debounce.isActive()
+        return (self._state in ("detecting", "granting", "running")
+                or self._debounce.isActive())
 
     def shutdown(self) -> None:
         """Stop the worker thread (called when the dialog closes)."""
@@ -269,7 +281,12 @@ class QtOpenModelDialog(QDialog):
             self.adapter_edit.setText(path)
 
     def _on_adapter_changed(self, text: str) -> None:
-        """Fill the settings still blank from the adapter's constants (read, not run)."""
+        """Fill the settings still blank from the adapter's constants (read, not run).
+
+        The trust ticked was for the adapter chosen then: another one is asked about anew.
+        """
+        if self.trust_check.isChecked():
+            self.trust_check.setChecked(False)
         path = Path(text.strip()).expanduser()
         if self.detection is None or not text.strip() or not path.is_file():
             return
@@ -297,6 +314,28 @@ class QtOpenModelDialog(QDialog):
             self.notice = ""
             self._show_card_destination()
 
+    def _on_trust_toggled(self, checked: bool) -> None:
+        """Make the trust at the tick, on the worker (reading a large file takes a while)."""
+        self._grant = None
+        code = self._code_file()
+        if not checked or self.detection is None or code is None:
+            self._on_options_changed()
+            return
+        self._debounce.stop()
+        self._state = "granting"
+        self.status_label.setStyleSheet("")
+        self.status_label.setText(f"Reading {code.name}...")
+        self._job = self._worker.submit(lambda: grant_for_file(code))
+        self._update_ok()
+
+    def _code_file(self) -> Path | None:
+        """The file whose code runs: the adapter of weights alone, else the model file."""
+        if self.detection is None:
+            return None
+        if self.detection.model_kind is ModelKind.STATE_DICT:
+            return self.adapter_path()
+        return self.detection.checkpoint
+
     def _on_options_changed(self, *_: object) -> None:
         if self.detection is None:
             return
@@ -314,10 +353,20 @@ class QtOpenModelDialog(QDialog):
                 self._state = "error"
                 self._show_error(str(value))
             return
-        if status == "ok":
+        if self._state == "granting":
+            if status == "ok" and isinstance(value, TrustGrant):
+                self._grant = value
+                self._start_preview()
+            else:
+                self._state = "error"
+                self._show_error(str(value))
+            return
+        if status == "ok" and isinstance(value, TrustChanged):
+            self._untrust(value)
+        elif status == "ok":
             assert isinstance(value, ModelPreview)
             self._state = "ok"
-            self.options_box.fill_latent_shape(value.latent_shape)
+            self._fill_found(value)
             self._show_preview(value)
         else:
             self._state = "error"
@@ -353,15 +402,13 @@ class QtOpenModelDialog(QDialog):
         for widget in (self.trust_check, self.adapter_edit):
             widget.blockSignals(True)
         self.trust_check.setChecked(False)
+        self._grant = None
         self.adapter_edit.setText(str(detection.adapter) if detection.adapter else "")
         for widget in (self.trust_check, self.adapter_edit):
             widget.blockSignals(False)
 
     def _fallback_card_path(self, detection: Detection) -> Path:
-        folder = self._fallback or default_fallback_folder()
-        checkpoint = detection.checkpoint.resolve()
-        digest = hashlib.sha256(str(checkpoint).encode()).hexdigest()[:8]
-        return folder / f"{checkpoint.stem}-{digest}.card.json"
+        return fallback_card_path(self._fallback, detection)
 
     def _show_card_destination(self) -> None:
         if self._card_path is None:
@@ -377,14 +424,14 @@ class QtOpenModelDialog(QDialog):
         detection = self.detection
         if detection is None or detection.problem:
             return
-        if detection.runs_code and not self.trust_check.isChecked():
-            self._state = "untrusted"
-            self._show_preview(None, "Tick 'I trust this file' to run it and see a preview.")
-            return
         adapter = self.adapter_path()
         if detection.model_kind is ModelKind.STATE_DICT and adapter is None:
             self._state = "untrusted"
             self._show_preview(None, "Choose the Python adapter file that builds the network.")
+            return
+        if detection.runs_code and (not self.trust_check.isChecked() or self._grant is None):
+            self._state = "untrusted"
+            self._show_preview(None, "Tick 'I trust this file' to run it and see a preview.")
             return
         try:
             options = self.options()
@@ -393,22 +440,34 @@ class QtOpenModelDialog(QDialog):
             self._show_error(str(exc))
             return
         label = self.options_box.preview_class()
-        key = (options, adapter, detection)
         trust = self.trust_code()
+        key = (options, adapter, detection, trust)
+        dataset = self._dataset
+        images = spread_images(dataset, PREVIEW_COUNT) if dataset is not None else None
+        # Tried on the images the window tries it on (the first few), so both decide alike.
+        tried = dataset.float_batch(0, min(COUNT, len(dataset))) if dataset is not None \
+            and len(dataset) else None
+        name = dataset.name if dataset is not None else ""
 
-        def job() -> ModelPreview:
+        def job() -> ModelPreview | TrustChanged:
             # Runs on the worker: reload only when the settings changed, not the class.
             if self._cache is not None and self._cache[0] == key:
                 model = self._cache[1]
             else:
                 self._cache = None
-                model = open_with_options(detection, options, trust_code=trust, adapter=adapter)
+                try:
+                    model = open_with_options(detection, options, trust_code=trust,
+                                              adapter=adapter, sample_images=tried)
+                except TrustChanged as exc:  # changed since the tick: ask again
+                    return exc
                 self._cache = (key, model)
             preview = decode_preview(model, detection.checkpoint, count=PREVIEW_COUNT,
-                                     seed=PREVIEW_SEED, label=label, options=options)
+                                     seed=PREVIEW_SEED, label=label, options=options,
+                                     images=images, images_name=name)
             own = preview.images.astype(np.float32) / 255.0
-            verdict = encoder_verdict(model, self._dataset, own)  # tried, never assumed
-            return replace(preview, encoder_check=verdict)
+            verdict = encoder_verdict(model, dataset, own)  # tried, never assumed
+            return replace(preview, encoder_check=verdict,
+                           found=found_options(model))  # fmt: skip
 
         self._state = "running"
         self.status_label.setStyleSheet("")
@@ -416,9 +475,39 @@ class QtOpenModelDialog(QDialog):
         self._job = self._worker.submit(job)
         self._update_ok()
 
+    def _untrust(self, changed: TrustChanged) -> None:
+        """The file (or code beside it) changed since the tick: untick, and say so."""
+        self.trust_check.blockSignals(True)
+        self.trust_check.setChecked(False)
+        self.trust_check.blockSignals(False)
+        self._grant = None
+        self._cache = None
+        self._state = "untrusted"
+        self._show_preview(None, f"{changed.changed} changed since you ticked 'I trust this "
+                                 "file'; nothing of it ran. Tick it again if you trust it as "
+                                 "it is now.")
+
+    def _fill_found(self, preview: ModelPreview) -> None:
+        """Show what trying the model found where the fields leave it to the file; the card
+        written on Open states it (:meth:`card_options`)."""
+        self.options_box.fill_latent_shape(preview.latent_shape)
+        fixed = self.detection is not None and self.detection.fixed_settings
+        self.options_box.show_found(None if fixed else preview.found)  # a family states all
+
+    def card_options(self) -> ModelOptions:
+        """The settings a card written now states: as entered, then as found by trying the
+        model (the ranges of its output and of its encoder's input ...)."""
+        options = self.options()
+        found = self.preview.found if self.preview is not None else None
+        return options.over(found) if found is not None else options
+
     def _show_preview(self, preview: ModelPreview | None, message: str = "") -> None:
         self.preview = preview
         self.error = ""
+        self.preview_box.setTitle(preview.title() if preview is not None else
+                                  ModelPreview.title_for(""))
+        if preview is None:
+            self.options_box.show_found(None)
         self.strip.set_images(None if preview is None else preview.images)
         self.status_label.setStyleSheet("")
         self.status_label.setText(preview.describe() if preview is not None else message)
@@ -457,7 +546,7 @@ class QtOpenModelDialog(QDialog):
         if self.detection is None or self.preview is None or self.busy():
             return
         detection = self.detection
-        options = self.options()
+        options = self.card_options()
         if not needs_card(detection, options):
             self._result_spec = self._path_text  # the spec as given: a folder stays a folder
         else:
@@ -467,26 +556,23 @@ class QtOpenModelDialog(QDialog):
             self._result_spec = str(written)
         super().accept()
 
+    def confirm_replace(self, card: Path, owner: str) -> bool:
+        """Ask whether the card ``card``, written for the file ``owner``, may be replaced."""
+        name = self.detection.checkpoint.name if self.detection else "this file"
+        return ask_replace(self, card, owner, name)
+
     def _write_card(self, detection: Detection, options: ModelOptions) -> Path | None:
         target = self._card_path or default_card_path(detection)
-        adapter = self.adapter_path()
-        try:
-            return save_card(detection, options, target, adapter)
-        except OSError as first:
-            fallback = self._fallback_card_path(detection)
-            if fallback == target:
-                self._show_error(f"{target}: cannot write the model card ({first}). Choose "
-                                 "another place with Change...")
-                return None
-            try:
-                written = save_card(detection, options, fallback, adapter)
-            except OSError as exc:
-                self._show_error(f"{target}: cannot write the model card ({first}), nor in "
-                                 f"{fallback.parent} ({exc}). Choose a place with Change...")
-                return None
-            self.notice = (f"Could not write {target.name} beside the model ({first}); the "
-                           f"model card was saved as {written}.")
-            return written
+        result = write_card(detection, options, target, self.adapter_path(),
+                            self._fallback_card_path(detection), self.confirm_replace)
+        if result.notice:
+            self.notice = result.notice
+        if result.refused:
+            self.error = result.error  # the preview stays: choose another place
+            self._show_card_destination()
+        elif result.error:
+            self._show_error(result.error)
+        return result.path
 
     def done(self, result: int) -> None:
         """Close with ``result`` (accept, reject, Esc, the window's close button all end here)."""

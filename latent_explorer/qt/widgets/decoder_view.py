@@ -120,6 +120,7 @@ class QtDecoderView(QWidget):
         """Show the decoded image and latent code (a model), or only the original (none)."""
         self.decoded_pane.setVisible(available and not self.signal_plot.isVisible())
         self.latent_text.setVisible(available)
+        self._decoding = available
         if not available:
             self.signal_plot.setVisible(False)
             self.class_row.setVisible(False)
@@ -131,8 +132,10 @@ class QtDecoderView(QWidget):
             self.original_pane.placeholder = ("These are samples from the prior: click one to "
                                               "see its own decoded image")
             self.original_pane.setToolTip("The clicked sample from the prior, decoded")
-        else:
-            self.original_pane.placeholder = "Click a point to compare with its original"
+        else:  # (with nothing decoded there is nothing to compare with)
+            self.original_pane.placeholder = ("Click a point to compare with its original"
+                                              if getattr(self, "_decoding", True)
+                                              else "Click a point to see its picture")
             self.original_pane.setToolTip("The selected sample as it is in the dataset")
         self.original_pane.caption = "Sample" if prior else "Original"
         self.original_pane.set_image(None)

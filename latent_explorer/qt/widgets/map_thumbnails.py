@@ -34,6 +34,8 @@ class MapThumbnails:
         self.item.setVisible(False)
         view.addItem(self.item, ignoreBounds=True)
         self.images: Any = None
+        self.pictured: np.ndarray | None = None
+        """Which samples have a picture (``None``: all of them)."""
         self.order = np.zeros(0, dtype=np.int64)
         self.shown = np.zeros(0, dtype=np.int64)
         """The samples whose pictures are drawn now (for tests and hover)."""
@@ -44,15 +46,18 @@ class MapThumbnails:
         self._timer.timeout.connect(self.redraw)
         view.view_box.sigRangeChanged.connect(self._schedule)
         view.view_box.sigResized.connect(self._schedule)
+        view.cloud.visibility_changed.connect(self._schedule)  # filtered-out rows: no picture
 
     @property
     def enabled(self) -> bool:
         """Whether pictures are drawn."""
         return self.images is not None
 
-    def set_images(self, images: Any) -> None:
-        """Draw these ``(N, H, W, C)`` images for the map's N points (``None``: none)."""
+    def set_images(self, images: Any, pictured: np.ndarray | None = None) -> None:
+        """Draw these ``(N, H, W, C)`` images for the map's N points (``None``: none);
+        ``pictured`` marks the samples that have one, when only some do."""
         self.images = images
+        self.pictured = pictured
         self._cache.clear()
         count = len(self.view.coords)
         self.order = np.random.default_rng(0).permutation(count).astype(np.int64)
@@ -82,6 +87,8 @@ class MapThumbnails:
         visible = self.view.cloud.visible
         if visible is not None and len(visible) == len(self.order):
             inside &= visible[self.order]
+        if self.pictured is not None and len(self.pictured) == len(self.order):
+            inside &= self.pictured[self.order]  # a row with no picture keeps its point
         rows = np.flatnonzero(inside)
         cells = (py[rows] // THUMB_PX).astype(np.int64) * (width // THUMB_PX + 1) + (
             px[rows] // THUMB_PX).astype(np.int64)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Signal
 from PySide6.QtGui import QColor, QImage, QPainter
 
 DENSITY_MIN_POINTS = 50_000
@@ -151,6 +151,9 @@ class PointCloudItem(pg.GraphicsObject):
     only when the order, the visibility or the colours change.
     """
 
+    visibility_changed = Signal()
+    """The visible mask changed (legend, filter, isolate). Emitted on the GUI thread."""
+
     density_threshold = 0.5
     """Points in view per pixel of the view above which the density image is drawn."""
 
@@ -229,6 +232,7 @@ class PointCloudItem(pg.GraphicsObject):
         self._geometry = None
         self._paint = None
         self._invalidate()
+        self.visibility_changed.emit()
 
     def _invalidate(self) -> None:
         self._cache_key = None

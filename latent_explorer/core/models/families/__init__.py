@@ -2,9 +2,12 @@
 
 - :mod:`.taesd`: the TAESD family (``*_decoder.pth`` / ``*_encoder.pth``), built here;
 - :mod:`.kl`: Stable Diffusion-style KL autoencoders (a diffusers folder or a single
-  ``.safetensors`` file), built by the optional ``diffusers`` library.
+  ``.safetensors`` file), built by the optional ``diffusers`` library;
+- :mod:`.stylegan`: StyleGAN generators from NVIDIA's ``network-snapshot-*.pkl`` files, read
+  by a restricted unpickler that runs nothing, built here.
 
-Files are recognised by their tensor names and shapes, read as data. :func:`detect_family`
+Files are recognised by their contents (tensor names and shapes, a pickle's globals), read as
+data. :func:`detect_family`
 says what a path is (for the Open Model dialog), :func:`open_family` opens it (for
 ``load_model``). Both return ``None`` for anything that is no known family, so the caller goes
 on with its other formats.
@@ -14,8 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from latent_explorer.core.errors import ModelError
+from latent_explorer.core.models.base import GenerativeModel
 from latent_explorer.core.models.families.spatial import (
     DEFAULT_IMAGE_SIZE,
     FamilyInfo,
@@ -24,6 +29,9 @@ from latent_explorer.core.models.families.spatial import (
     fit_to_images,
     parse_image_size,
 )
+
+if TYPE_CHECKING:
+    from latent_explorer.core.models.families.stylegan.family import SnapshotInfo
 
 __all__ = [
     "DEFAULT_IMAGE_SIZE",
@@ -41,7 +49,8 @@ __all__ = [
 class FamilyMatch:
     """A path recognised as a known family, in words for the user."""
 
-    info: FamilyInfo
+    info: FamilyInfo | SnapshotInfo | None
+    """What the files say (``None`` when they could not be read)."""
     summary: str
     """One or two sentences: what the files are and that they open with no code."""
     problem: str = ""
@@ -51,7 +60,11 @@ class FamilyMatch:
 def detect_family(path: Path) -> FamilyMatch | None:
     """``path`` as a known family (read as data, nothing is run), or ``None``."""
     from latent_explorer.core.models.families import kl, taesd
+    from latent_explorer.core.models.families.stylegan import family as stylegan
 
+    found = stylegan.detect(path)
+    if found is not None:
+        return FamilyMatch(*found)
     try:
         pair = taesd.halves(path)
     except ModelError as exc:
@@ -85,7 +98,7 @@ def open_family(
     image_size: int | str | tuple[int, int] | None = None,
     latent_shape: tuple[int, ...] | None = None,
     device: str | None = None,
-) -> SpatialModel | None:
+) -> GenerativeModel | None:
     """Open ``path`` as a known family, or return ``None`` if it is none.
 
     Parameters
@@ -94,9 +107,11 @@ def open_family(
         A weights file or a folder.
     image_size
         The images' side (or ``(height, width)``); a multiple of the family's scale.
-        Default: ``latent_shape``'s size, else :data:`DEFAULT_IMAGE_SIZE`.
+        Default: ``latent_shape``'s size, else :data:`DEFAULT_IMAGE_SIZE`. A StyleGAN makes
+        images of its own size and ignores it.
     latent_shape
-        ``(C, h, w)`` stated by the user: sets the image size to ``h * scale``.
+        ``(C, h, w)`` stated by the user: sets the image size to ``h * scale`` (for a
+        StyleGAN, only ``(w_dim,)`` is accepted).
     device
         ``auto``, ``cpu``, ``cuda`` or ``mps`` (``None``: the process-wide preference, see
         :mod:`~latent_explorer.core.models.families.devices`).
@@ -110,7 +125,10 @@ def open_family(
     """
     from latent_explorer.core.models.families import kl, taesd
     from latent_explorer.core.models.families.devices import resolve_device
+    from latent_explorer.core.models.families.stylegan import family as stylegan
 
+    if stylegan.recognise(path):
+        return _open_stylegan(path, latent_shape, device)
     pair = taesd.halves(path)
     found = None if pair is not None else kl.recognise(path)
     if pair is None and found is None:
@@ -127,6 +145,22 @@ def open_family(
     assert found is not None
     size = _size(path, found.info, image_size, latent_shape)
     return kl.open_kl(found, size, str(path), where)
+
+
+def _open_stylegan(path: Path, latent_shape: tuple[int, ...] | None,
+                   device: str | None) -> GenerativeModel:
+    from latent_explorer.core.models.families.devices import resolve_device
+    from latent_explorer.core.models.families.stylegan.family import open_stylegan
+
+    try:
+        where = resolve_device(device)
+    except ValueError as exc:
+        raise ModelError(path, str(exc)) from None
+    model = open_stylegan(path, where)
+    if latent_shape is not None and tuple(latent_shape) != model.latent_shape:
+        raise ModelError(path, f"its latent is w, of shape {model.latent_shape}, not "
+                               f"{tuple(latent_shape)}")
+    return model
 
 
 def _size(

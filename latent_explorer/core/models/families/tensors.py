@@ -77,6 +77,10 @@ def read_state(path: Path) -> dict[str, torch.Tensor]:
 def _safetensors_shapes(path: Path) -> Shapes:
     from safetensors import safe_open
 
+    from latent_explorer.core.models.safetensors_header import check_header
+
+    check_header(path)  # parsing holds the global lock: a huge header would freeze the app
+
     shapes: Shapes = {}
     with safe_open(str(path), framework="pt") as handle:
         for key in handle.keys():  # noqa: SIM118 - safe_open is no mapping

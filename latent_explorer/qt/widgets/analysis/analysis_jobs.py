@@ -32,6 +32,18 @@ if TYPE_CHECKING:
     from latent_explorer.qt.widgets.analysis.thumbnail_grid import QtThumbnailGrid
 
 SELECTION_FILTER = "CSV table (*.csv);;NumPy archive (*.npz)"
+PARQUET_FILTER = "Parquet table (*.parquet)"
+
+
+def selection_filter() -> str:
+    """The Export Selection dialog's file types: CSV, Parquet (when pyarrow is installed, the
+    ``tables`` extra) and NPZ."""
+    from latent_explorer.core.analysis.selection_export import parquet_available
+
+    csv_type, npz_type = SELECTION_FILTER.split(";;")
+    kinds = [csv_type, PARQUET_FILTER, npz_type] if parquet_available() else [csv_type,
+                                                                               npz_type]
+    return ";;".join(kinds)
 
 
 class AnalysisHost(Protocol):
@@ -176,7 +188,7 @@ class AnalysisJobs(QObject):
             images: list[np.ndarray | None] = [None] * len(ids)
             if len(ids) and not ws.has_decoder and ws.has_images:
                 # Nothing decodes: each cluster's prototype is its real sample nearest the mean.
-                images = [ws.dataset.images[nearest_member(ws.latents, labels, int(i), c)]
+                images = [ws.picture(nearest_member(ws.latents, labels, int(i), c))
                           for i, c in zip(ids, centroids, strict=True)]
             elif len(ids) and len(model.image_shape) == 3:
                 cond = None if not model.num_classes else np.full(len(ids), label or 0)
@@ -360,25 +372,23 @@ class AnalysisJobs(QObject):
 
     # --- exports --------------------------------------------------------------------------
     def export_selection_dialog(self) -> None:
-        """Ask for a CSV or NPZ file and export the selection to it."""
+        """Ask for a CSV, Parquet or NPZ file and export the selection to it."""
         if not len(self.c.state.selection):
             self.c.report("Select samples first (lasso, rectangle or Shift+click)")
             return
         path, chosen = QFileDialog.getSaveFileName(self.c.services.parent, "Export selection",
                                                    str(Path.cwd() / "selection.csv"),
-                                                   SELECTION_FILTER)
+                                                   selection_filter())
         if path:
             if not Path(path).suffix:
-                path += ".npz" if "npz" in chosen else ".csv"
+                path += next((s for s in (".npz", ".parquet") if s[1:] in chosen), ".csv")
             self.export_selection(path)
 
     def export_selection(self, path: str | Path) -> None:
-        """Write the selection (indices, labels, metadata, scores, coords, latents) to ``path``
-        (``.npz`` or else CSV) in the background."""
-        from latent_explorer.core.analysis.selection_export import (
-            export_selection_csv,
-            export_selection_npz,
-        )
+        """Write the selection (indices, labels, metadata, scores, coords, latents), every
+        column of its own type, to ``path`` (``.npz``, ``.parquet``, else CSV) in the
+        background."""
+        from latent_explorer.core.analysis.selection_export import export_selection
 
         ws = self.c.services.workspace()
         if ws is None:
@@ -386,13 +396,10 @@ class AnalysisJobs(QObject):
         rows = self.c.state.selection.copy()
         extra = {**self.c.extra, **self.c.computed}
         coords = np.asarray(ws.projector.coords)
-        npz = str(path).lower().endswith(".npz")
 
-        def write(ctx: Any) -> Path:
-            if npz:  # (vectors that came without pictures export none)
-                return export_selection_npz(path, rows, ws.dataset, ws.latents, coords, extra,
-                                            images=ws.has_images)
-            return export_selection_csv(path, rows, ws.dataset, ws.latents, coords, extra)
+        def write(ctx: Any) -> Path:  # (vectors that came without pictures export none)
+            return export_selection(path, rows, ws.dataset, ws.latents, coords, extra,
+                                    images=ws.has_images)
 
         def done(written: Path) -> None:
             self.c.report(f"Exported {len(rows):,} samples to {written}")

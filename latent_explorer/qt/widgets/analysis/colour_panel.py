@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from latent_explorer.core.analysis.axis_ticks import Tick
 from latent_explorer.core.session.analysis_state import AnalysisState
 from latent_explorer.qt.widgets.analysis.colour_bar import QtColourBar
 
@@ -161,11 +162,14 @@ class QtColourPanel(QWidget):
         self.legend.setVisible(bool(entries))
 
     def show_colour_bar(self, title: str, colours: list[QColor],
-                        bounds: tuple[float, float] | None) -> None:
-        """Show the colour bar for a numeric column (``bounds`` ``None`` hides it)."""
+                        bounds: tuple[float, float] | None, ticks: list[Tick] | None = None,
+                        time_axis: bool = False, ends: tuple[str, str] | None = None) -> None:
+        """Show the colour bar for a numeric or date column (``bounds`` ``None`` hides it),
+        with its axis ``ticks`` and what its ends mean."""
         self.colour_bar.setVisible(bounds is not None)
         if bounds is not None:
-            self.colour_bar.set_range(title, colours, *bounds)
+            self.colour_bar.set_range(title, colours, *bounds, ticks=ticks,
+                                      time_axis=time_axis, ends=ends)
 
     def show_running(self, title: str) -> None:
         """A computation started."""

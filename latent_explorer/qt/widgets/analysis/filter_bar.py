@@ -22,7 +22,8 @@ class QtFilterBar(QWidget):
         self.state = state
         self.columns: list[str] = []
         self.edit = QLineEdit()
-        self.edit.setPlaceholderText("Filter, e.g. label in (3, 8)  or  error > 0.02")
+        self.edit.setPlaceholderText("Filter, e.g. label in (3, 8)  or  date > 2025-01-01  or  "
+                                     'caption contains "dog"')
         self.edit.setClearButtonEnabled(True)
         self.edit.setMinimumWidth(260)
         self.message = QLabel("")
@@ -36,10 +37,11 @@ class QtFilterBar(QWidget):
         self.edit.textChanged.connect(self._on_text_changed)
         state.events.filter_text.connect(self._sync)
 
-    def set_columns(self, columns: list[str]) -> None:
-        """The column names a filter may use."""
+    def set_columns(self, columns: list[str], help_text: str = "") -> None:
+        """The column names a filter may use; ``help_text`` (the tooltip) says what each
+        holds and how to test it."""
         self.columns = list(columns)
-        self.edit.setToolTip("Columns: " + ", ".join(self.columns))
+        self.edit.setToolTip(help_text or "Columns: " + ", ".join(self.columns))
 
     def apply(self) -> None:
         """Check the typed filter; write it to the state if it is valid."""

@@ -77,15 +77,20 @@ class QtOutliersView(QWidget):
         self.count_spin.blockSignals(False)
 
     def allow_error(self, allowed: bool) -> None:
-        """Offer the reconstruction error (a model decodes) or only isolation (none does)."""
+        """Offer the reconstruction error (a model decodes) or only isolation (none does:
+        the choice is not listed at all)."""
         from PySide6.QtGui import QStandardItemModel
+        from PySide6.QtWidgets import QListView
 
+        row = self.score_combo.findData("error")
         model = self.score_combo.model()
         if isinstance(model, QStandardItemModel):
-            item = model.item(self.score_combo.findData("error"))
+            item = model.item(row)
             if item is not None:
                 item.setEnabled(allowed)
-                item.setToolTip("" if allowed else "Needs a model that decodes")
+        view = self.score_combo.view()
+        if isinstance(view, QListView):
+            view.setRowHidden(row, not allowed)
         if not allowed and self.state.outlier_score == "error":
             self.state.outlier_score = "density"
 

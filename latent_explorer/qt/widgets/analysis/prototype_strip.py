@@ -38,7 +38,11 @@ class QtPrototypeStrip(QWidget):
         self.grid.set_colours([category_color(i) for i in ids])  # as the map colours them
         self.title.setText(title)
 
-    def clear(self) -> None:
-        """No clusters."""
+    def clear(self, decoding: bool = True) -> None:
+        """No clusters; the hint says what will show here (a decoded centre, or with no
+        decoder the sample nearest each centre)."""
+        what = ("decoded centre" if decoding
+                else "most central sample")
+        self.grid.placeholder = f"Compute clusters (Colour panel) to see each cluster's {what} here"
         self.grid.set_items([], [])
         self.title.setText("")
