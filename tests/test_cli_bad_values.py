@@ -32,6 +32,8 @@ PARSE_TIME = [
     ["decode", LATENT, "--out", "d.png", "--scale", "0"],
     ["decode", LATENT, "--out", "d.png", "--scale", "-1"],
     ["decode", LATENT, "--out", "d.png", "--label", "-1"],
+    ["decode", "--seed", "-1", "--out", "d.png"], ["decode", "--seed", BIG, "--out", "d.png"],
+    ["decode", "--seed", "1", "--psi", "nan", "--out", "d.png"],
     # project
     ["project", "--neighbors", "0"], ["project", "--neighbors", "-5"],
     ["project", "--min-dist", "-1"], ["project", "--min-dist", "nan"],
@@ -56,7 +58,7 @@ PARSE_TIME = [
         ("--frames", "0"), ("--frames", "100000000"), ("--hold", "-1"), ("--fps", "0"),
         ("--fps", "nan"), ("--fps", "1e-300"), ("--fps", "0.001"), ("--size", "0"),
         ("--size", "100000"), ("--crf", "-1"), ("--crf", "1000"), ("--sheet", "-1"),
-        ("--sheet", "100000000"), ("--label", "-1"))],
+        ("--sheet", "100000000"), ("--label", "-1"), ("--psi", "inf"))],
     # gui, info
     ["gui", "--size", "0x0", "--screenshot", "s.png"], ["gui", "--size", "abc"],
     ["gui", "--size", "100000x100000", "--screenshot", "s.png"],
@@ -88,6 +90,9 @@ BEFORE_WORK = [  # (the command, what its one line must say)
     (["render", "--anchors-file", "{tmp}/cut.npy", "--out", "r.gif"],
      "cut.npy: cannot be read as latent vectors"),
     (["render", "--anchors", "-1,2", "--out", "r.gif"], "-1 is out of range"),
+    # seeds: counted before the list is spelled out, before the model opens
+    (["render", "--seeds", "0-4294967295", "--out", "r.gif"], "4,294,967,296 seeds"),
+    (["render", "--seeds", "5-1", "--out", "r.gif"], "5-1 is an empty range"),
     (["render", "--anchors", "1,2", "--frames", "1000000", "--size", "8192", "--out", "r.gif"],
      "r.gif: 1,000,000 frames of 8192x8192 would need"),
     (["render", "--anchors", "1,2", "--crf", "60", "--out", "r.mp4"], "takes a quality of 0"),
@@ -112,6 +117,7 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     import latent_explorer.core.compute.decoder as decoder
     import latent_explorer.core.compute.pipeline as pipeline
     import latent_explorer.core.export.render as render
+    import latent_explorer.core.models.base as models_base
     import latent_explorer.core.models.training as training
 
     def started(*args: object, **kwargs: object) -> None:
@@ -120,6 +126,7 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     for module, name in ((render, "FrameStream"), (decoder, "decode_one"),
                          (atlas, "decode_level"), (pipeline, "encode_cached"),
                          (pipeline, "project_cached"), (training, "build_vae"),
+                         (models_base, "draw_latents"),
                          (dask.distributed, "LocalCluster")):
         monkeypatch.setattr(module, name, started)
 

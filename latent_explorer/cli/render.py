@@ -71,8 +71,9 @@ def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
                         "its settings")
     source.add_argument("--label", type=values.whole(0), metavar="CLASS",
                         help="class to draw, for a conditional model")
-    source.add_argument("--psi", type=float, metavar="P",
-                        help="truncation for a StyleGAN: 1 none (default), 0.7 typical")
+    source.add_argument("--psi", type=values.number(-2, 2), metavar="P",
+                        help="truncation for a StyleGAN, -2 to 2: 1 none (default), 0.7 "
+                        "typical")
 
     path = parser.add_argument_group("how the path moves")
     path.add_argument("--frames", type=values.whole(1, MAX_FRAMES), metavar="N",
@@ -129,20 +130,21 @@ def cmd_render(args: argparse.Namespace) -> int:
     if base is None and not (args.anchors or args.anchors_file or args.seeds):
         raise SpecError("render needs anchors: give --anchors, --seeds, --anchors-file or "
                         "--path-file")
+    from latent_explorer.cli.seeds import parse_seeds, seed_latents, set_truncation
+
+    seeds = parse_seeds(args.seeds) if args.seeds else None  # before the model opens
     model_spec = args.model or (base.model if base else None) or "demo"
     dataset_spec = args.dataset or (base.dataset if base else None)
     from latent_explorer.cli.common import trust_arg
 
     model = load_model(model_spec, trust_code=trust_arg(args, model_spec))
-    from latent_explorer.cli.seeds import parse_seeds, seed_latents, set_truncation
-
     psi = args.psi if args.psi is not None else (base.extra.get("truncation_psi")
                                                  if base else None)
     set_truncation(model, psi)
     indices: tuple[int | None, ...] | None = base.indices if base else None
-    if args.seeds:
+    if seeds is not None:
         label = _pick(args.label, base.label if base else None)
-        anchors, indices = seed_latents(model, parse_seeds(args.seeds), label), None
+        anchors, indices = seed_latents(model, seeds, label), None
     elif args.anchors:
         dataset_spec = dataset_spec or "digits"
         anchors, indices, model = _encode_samples(args.anchors, dataset_spec, args.labels,
