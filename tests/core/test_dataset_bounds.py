@@ -110,6 +110,43 @@ def test_a_parquet_list_column_counts_every_value(tmp_path: Path) -> None:
     assert "8,194,000 values" in result.message  # the list items, and the labels
 
 
+def short_cells_csv(path: Path, rows: int, columns: int) -> Path:
+    """A table of ``rows`` x ``columns`` cells of ``0``: two bytes a cell on disk."""
+    line = ",".join(["0"] * columns) + "\n"
+    with path.open("w") as out:
+        out.write(",".join(f"emb_{i}" for i in range(columns)) + "\n")
+        for _ in range(rows):
+            out.write(line)
+    return path
+
+
+def test_a_csv_of_short_cells_is_counted_before_pandas_reads_it(tmp_path: Path) -> None:
+    """4 MB of ``0,0,0``: two million cells, some hundred MB once parsed, with 64 MiB allowed."""
+    pytest.importorskip("pandas")
+    path = short_cells_csv(tmp_path / "embeddings.csv", 4096, 512)
+    assert path.stat().st_size < 5 * MiB
+    result = probe("from latent_explorer.core.datasets.table import read_vector_table\n"
+                   "import pandas", f"read_vector_table({str(path)!r})", tmp_path, env=SMALL)
+    assert_refused(result, path)
+    assert "its 2,097,665 cells" in result.message, result.message
+
+
+def test_a_metadata_csv_of_short_cells_is_counted_before_it_is_parsed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The metadata beside a dataset: parsed cell by cell into strings, then typed columns."""
+    from latent_explorer.core.analysis.metadata import read_metadata_csv
+    from latent_explorer.core.datasets.base import ArrayDataset
+
+    path = short_cells_csv(tmp_path / "meta.csv", 4096, 512)
+    data = ArrayDataset("t", "t", np.zeros((4096, 2, 2, 1), dtype=np.uint8))
+    monkeypatch.setenv("LATENT_EXPLORER_MEMORY_LIMIT", "64M")
+    with pytest.raises(InputFileError, match=r"meta\.csv: its 2,097,665 cells .* would need "
+                                             r"160\.0 MiB of memory"):
+        read_metadata_csv(path, data)
+    monkeypatch.setenv("LATENT_EXPLORER_MEMORY_LIMIT", "1G")
+    assert len(read_metadata_csv(path, data)) == 512
+
+
 def blank_png(width: int, height: int) -> bytes:
     out = io.BytesIO()
     Image.new("L", (width, height)).save(out, format="PNG", optimize=True)

@@ -160,6 +160,9 @@ def _read_frame(path: Path) -> Any:
             return _read_parquet(path, pd)
         if path.stat().st_size > MAX_CSV_BYTES:
             raise InputFileError(path, f"is larger than {MAX_CSV_BYTES // 1024**3} GB")
+        from latent_explorer.core.datasets.table_memory import check_csv_memory
+
+        check_csv_memory(path, b"\t" if suffix == ".tsv" else b",")  # before pandas reads it
         # Nullable dtypes: a column of whole numbers with gaps stays whole (Int64), flags with
         # gaps stay flags (boolean), as the file wrote them.
         return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",",

@@ -1,9 +1,14 @@
-"""What reading a parquet table would hold in memory, from what its metadata declares.
+"""What reading a table would hold in memory, counted before it is read.
 
 A parquet file stores how many values each column chunk holds. A list column (one embedding
 per row) holds many values per row, so counting rows x columns counted a 4096-long vector as
 one cell: a 63 KB file of compressed zeros became 8 GB. Here every stored value is counted,
 before anything is read, and the total is checked against the machine's memory budget.
+
+A CSV file declares nothing, but each of its cells costs about the same once parsed however
+short it is: a file of ``0,0,0,...`` takes some twenty times its size. Its cells (separators
+and line ends) are counted in a streaming pass over its bytes, holding one block at a time,
+and checked the same way.
 """
 
 from __future__ import annotations
@@ -44,6 +49,27 @@ def parquet_bytes(parquet_file: Any) -> tuple[int, int]:
                 pa.types.is_binary(kind):
             extra += rows * BYTES_PER_TEXT_CELL
     return values * BYTES_PER_VALUE + extra, values
+
+
+CSV_BLOCK = 1 << 22
+"""Bytes read at a time while a CSV file's cells are counted."""
+
+
+def csv_cells(path: Path, separator: bytes) -> int:
+    """Cells of the CSV file at ``path``: its separators and line ends (a separator inside
+    quotes counts too, so this errs on the safe side)."""
+    cells = 1
+    with path.open("rb") as stream:
+        while block := stream.read(CSV_BLOCK):
+            cells += block.count(separator) + block.count(b"\n")
+    return cells
+
+
+def check_csv_memory(path: Path, separator: bytes) -> None:
+    """Refuse, naming ``path``, a CSV file whose cells would not fit in memory once parsed."""
+    cells = csv_cells(path, separator)
+    check_memory(path, cells * BYTES_PER_VALUE, f"its {cells:,} cells (separators and line "
+                                                "ends counted)", InputFileError)
 
 
 def check_parquet_memory(path: Path, parquet_file: Any) -> None:
