@@ -68,6 +68,7 @@ PARSE_TIME = [
 
 BEFORE_WORK = [  # (the command, what its one line must say)
     (["info", "--latent-shape", "0"], "a latent shape needs positive sizes"),
+    (["gui", "--screenshot", "s.xyz"], "s.xyz: --screenshot writes a PNG image; name it .png"),
     # decode: the output's name and size before the model decodes anything
     (["decode", LATENT, "--out", "d.png", "--scale", "100000"],
      "enlarged 100000 times the image would be 800000x800000 pixels"),
@@ -119,6 +120,7 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     import latent_explorer.core.export.render as render
     import latent_explorer.core.models.base as models_base
     import latent_explorer.core.models.training as training
+    import latent_explorer.qt.app as app
 
     def started(*args: object, **kwargs: object) -> None:
         raise AssertionError("the work started before the bad value was refused")
@@ -126,7 +128,7 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     for module, name in ((render, "FrameStream"), (decoder, "decode_one"),
                          (atlas, "decode_level"), (pipeline, "encode_cached"),
                          (pipeline, "project_cached"), (training, "build_vae"),
-                         (models_base, "draw_latents"),
+                         (models_base, "draw_latents"), (app, "run_app"),
                          (dask.distributed, "LocalCluster")):
         monkeypatch.setattr(module, name, started)
 

@@ -48,6 +48,8 @@ def _check_gui_inputs(args: argparse.Namespace) -> None:
                             "if you trust it")
     if args.screenshot and not args.session and Path(args.screenshot).is_dir():
         raise InputFileError(args.screenshot, "is a folder; --screenshot needs a .png file")
+    if args.screenshot and Path(args.screenshot).suffix.lower() != ".png":
+        raise InputFileError(args.screenshot, "--screenshot writes a PNG image; name it .png")
 
 
 def _check_session_needs_no_question(args: argparse.Namespace, session: Any) -> None:
