@@ -1,6 +1,7 @@
 """A seeded monkey: thousands of random user actions on the real window.
 
-Passing means: no unhandled exception (every exception raised in a slot or callback is
+Passing means: decoded pictures reach the screen (counted, and the last one is the picture of
+the current latent), no unhandled exception (every exception raised in a slot or callback is
 captured and the list must stay empty), every error a broken file causes reaches the user (a
 message naming the file in the status bar, or in the Open Model dialog), no worker thread left
 running (the ``make_window`` fixture checks), and memory that does not keep growing.
@@ -16,7 +17,8 @@ from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from tests.qt.conftest import click, drag, send_mouse
+from latent_explorer.core.compute.decoder import decode_one
+from tests.qt.conftest import click, drag, send_mouse, wait_decoded
 
 ACTIONS = 2500
 SEED = 20261126
@@ -43,6 +45,14 @@ def test_random_user_actions_do_not_break_the_window(  # type: ignore[no-untyped
                         staticmethod(lambda *a, **k: (chosen["file"], "")))
 
     errors = {"caused": 0, "shown": 0}
+    shown = {"count": 0}
+    show_decoded = window.decoder_view.show_decoded
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        shown["count"] += 1
+        return show_decoded(*args, **kwargs)
+
+    monkeypatch.setattr(window.decoder_view, "show_decoded", counted)
 
     def point() -> QPointF:
         return QPointF(rng.uniform(5, viewport.width() - 5), rng.uniform(5, viewport.height() - 5))
@@ -158,4 +168,12 @@ def test_random_user_actions_do_not_break_the_window(  # type: ignore[no-untyped
     assert memory[1] - memory[0] < 150, f"memory grew from {memory[0]:.0f} to {memory[1]:.0f} MB"
     # The window still works after all that: a slider move still decodes.
     window.sliders.sliders[0].setValue(500)
-    qtbot.waitUntil(lambda: window.decoder.worker.wait_idle(1), timeout=5000)
+    wait_decoded(qtbot, window, timeout=30_000)
+    # ... and what it shows is the picture of the current latent, not an old one or none
+    ws = window.workspace
+    assert ws is not None
+    expected = decode_one(ws.model, window.explorer.current_latent,
+                          window.explorer.condition_label)
+    np.testing.assert_array_equal(window.decoder_view.decoded_pane.array, expected)
+    # Decoded pictures reached the screen all along (drags, clicks and sliders decode).
+    assert shown["count"] >= 10, shown
