@@ -60,6 +60,7 @@ class StyleGANController(QObject):
         self._anchor: np.ndarray | None = None
         self._last_latent: np.ndarray | None = None
         self._slider_edit = False
+        self._random_tip = sliders.random_button.toolTip()
         services.workspace_changed.connect(self._on_workspace_changed)
         panel.seed_requested.connect(self.go_to_seed)
         sliders.edited.connect(self._on_slider_edited)
@@ -112,7 +113,9 @@ class StyleGANController(QObject):
         self.dock.setVisible(model is not None)
         if model is None:
             self.state.num_ws = 0
-            self.sliders.random_latent = None
+            if self.sliders.random_latent is not None:
+                self.sliders.random_latent = None
+                self.sliders.random_button.setToolTip(self._random_tip)
             return
         self.state.num_ws = model.num_ws
         self.state.truncation_psi = model.truncation_psi
@@ -127,6 +130,7 @@ class StyleGANController(QObject):
         # The principal directions of W (GANSpace) are the sliders a StyleGAN starts with.
         self.explorer.slider_basis = "pca"
         self.sliders.random_latent = lambda: self.seed_latent(self.panel.random_seed())
+        self.sliders.random_button.setToolTip("Go to a seed picked at random (its w)")
 
     def _on_look_changed(self, *_: object) -> None:
         if self.model is None:

@@ -97,3 +97,26 @@ def test_style_state_keeps_only_what_fits_the_network() -> None:
     assert state.truncation_psi == 0.5 and state.noise_mode == "random"
     assert state.mix_seed is None
     assert StyleState(num_ws=6, mix_seed=3).to_options()["mix_seed"] == 3
+
+
+def test_random_networks_of_the_real_widths_build_through_the_snapshot_builder() -> None:
+    """What the stylegan benchmarks time: real channel widths, random weights (StyleGAN3's
+    random synthesis record is checked at 256 px in test_stylegan3)."""
+    from latent_explorer.core.models.families.stylegan.generator import architecture
+    from latent_explorer.core.models.families.stylegan.random_networks import (
+        random_generator_record,
+        random_stylegan,
+    )
+
+    model = random_stylegan("StyleGAN2", 16)
+    assert str(model.generator.architecture).startswith("StyleGAN2")
+    assert (model.w_dim, model.z_dim, model.num_ws) == (512, 512, 6)
+    assert model.image_shape == (16, 16, 3)
+    images = model.decode(model.sample_latents(1, seed=3))
+    assert images.shape == (1, 16, 16, 3) and np.isfinite(images).all()
+    assert float(images.std()) > 0.001
+    record = random_generator_record("StyleGAN2", 8)
+    assert architecture(record).generation == "StyleGAN2"
+    assert record.child("mapping").attr("num_ws") == record.child("synthesis").attr("num_ws")
+    with pytest.raises(ValueError, match="generation must be one of"):
+        random_generator_record("StyleGAN4")
