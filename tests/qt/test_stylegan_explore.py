@@ -16,7 +16,7 @@ from latent_explorer.core.models.base import to_uint8
 from latent_explorer.core.models.families.stylegan.mixing import broadcast_ws
 from latent_explorer.core.models.families.stylegan.model import StyleGANModel
 from tests.core.stylegan_files import sg2_tree, write_snapshot
-from tests.qt.conftest import wait_decoded
+from tests.qt.conftest import click, send_mouse, wait_decoded
 
 
 def _snapshot(path: Path, c_dim: int = 0) -> Path:
@@ -113,11 +113,20 @@ def test_go_to_seed_hover_shows_seeds_and_the_class_selector_maps_the_seed_again
 
     # A point of the map is a seed: its caption (the hover card's) says which, and a click on
     # it makes it the current seed.
-    from latent_explorer.qt.decode_controller import sample_caption
-
-    assert sample_caption(window.workspace, 7, fields=True) == "Seed 7"
-    window.explorer.selected_index = 7
+    view, ws = window.map_view, window.workspace
+    x, y = (float(v) for v in ws.projector.coords[7])
+    view.view_box.setRange(xRange=(x - 1e-3, x + 1e-3), yRange=(y - 1e-3, y + 1e-3), padding=0)
+    qtbot.wait(20)
+    pos = view.view_to_widget(x, y)
+    send_mouse(view.viewport(), "move", pos, buttons=Qt.MouseButton.NoButton)
+    qtbot.waitUntil(lambda: view.hover_card.isVisible(), timeout=10_000)
+    assert view.hover_card.index == 7 and view.hover_card.text_label.text() == "Seed 7"
+    assert view.hover_card.image_label.pixmap() is not None  # and its picture
+    click(view.viewport(), pos)
+    assert window.explorer.selected_index == 7
     assert window.style_state.current_seed == 7 and panel.seed_spin.value() == 7
+    np.testing.assert_allclose(window.explorer.current_latent,
+                               reference.sample_latents(1, seed=7, label=0)[0], atol=1e-6)
     # Moving away from a seed (the probe, a slider) says no seed any more.
     window.explorer.current_latent = window.explorer.current_latent + 0.5
     assert window.style_state.current_seed is None and panel.seed_label.text() == ""
