@@ -189,7 +189,8 @@ class MainWindow(QMainWindow):
         self.stylegan = StyleGANController(
             self.services, self.explorer, self.style_state, self.stylegan_panel,
             self.stylegan_dock, self.sliders,
-            redecode=lambda: self.decoding.show_current(self.explorer.current_latent))
+            redecode=lambda: self.decoding.show_current(self.explorer.current_latent),
+            pictures_changed=self.atlas.reset)
         self.setStatusBar(QtStatusBar(self))
         self.info_label = self.workspaces.info_label
         self.statusBar().addPermanentWidget(self.info_label)

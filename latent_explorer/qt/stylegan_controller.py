@@ -47,12 +47,15 @@ class StyleGANController(QObject):
 
     def __init__(self, services: WindowServices, explorer: ExplorerState, state: StyleState,
                  panel: QtStyleGANPanel, dock: QDockWidget, sliders: QtLatentSliders,
-                 redecode: Callable[[], None]) -> None:
-        """``redecode()`` decodes the current latent again (after a change of how)."""
+                 redecode: Callable[[], None],
+                 pictures_changed: Callable[[], None] = lambda: None) -> None:
+        """``redecode()`` decodes the current latent again (after a change of how);
+        ``pictures_changed()`` forgets pictures decoded the old way (the decoded atlas)."""
         super().__init__(services.parent)
         self.services, self.explorer, self.state = services, explorer, state
         self.panel, self.dock, self.sliders = panel, dock, sliders
         self.redecode = redecode
+        self.pictures_changed = pictures_changed
         self.model: StyleGANModel | None = None
         self._seed_w: tuple[int, np.ndarray] | None = None
         """The seed gone to last and its ``w`` (the current seed while the latent is it)."""
@@ -138,6 +141,7 @@ class StyleGANController(QObject):
         self.model.apply_options({"truncation_psi": self.state.truncation_psi,
                                   "noise_mode": self.state.noise_mode})
         self.redecode()
+        self.pictures_changed()
 
     def _on_mixing_changed(self, *_: object) -> None:
         if self.model is None:
@@ -150,6 +154,7 @@ class StyleGANController(QObject):
             self._mix_w = self.model.sample_latents(1, seed=seed, label=label)[0]
         self._set_overrides()
         self.redecode()
+        self.pictures_changed()
 
     def _on_edit_layers_changed(self, *_: object) -> None:
         if self.model is not None:
