@@ -198,7 +198,9 @@ class StyleGANController(QObject):
             self.state.current_seed = int(index)
 
     def _on_condition_label_changed(self, label: int | None) -> None:
-        if self.model is None or not self.model.num_classes:
+        ws = self.services.workspace()
+        if self.model is None or not self.model.num_classes or ws is None \
+                or ws.model is not self.model:  # (a new model's classes being set up)
             return
         if self.state.mix_seed is not None:
             self._on_mixing_changed()
