@@ -162,8 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="fewer repetitions (for tests)")
     bench.add_argument("--only", metavar="GROUP,...",
                        help="run only these groups (window, startup, render, analysis, gl, "
-                       "heavy, train, vectors, data, models, autosave, scale); gl needs "
-                       "OpenGL: run under xvfb-run or on a display")
+                       "heavy, train, vectors, data, models, autosave, stylegan, scale); gl "
+                       "needs OpenGL: run under xvfb-run or on a display")
     bench.add_argument("--scale", action="store_true",
                        help="also run the scale group: a million points against naive "
                        "pyqtgraph and napari, UMAP at 70,000 points (about 10 minutes)")

@@ -86,7 +86,9 @@ def encode_session(session: SessionData) -> tuple[Document, Arrays]:
                     "image_size": (None if session.dataset.image_size is None
                                    else [int(v) for v in session.dataset.image_size])},
         "model": {"spec": session.model.spec, "trust_code": bool(session.model.trust_code),
-                  "fingerprint": session.model.fingerprint},
+                  "fingerprint": session.model.fingerprint,
+                  **({"options": dict(session.model.options)} if session.model.options
+                     else {})},
         "projection": {"method": p.method, "n_components": int(p.n_components),
                        "n_neighbors": int(p.n_neighbors), "min_dist": float(p.min_dist),
                        "perplexity": float(p.perplexity), "seed": int(p.seed),
