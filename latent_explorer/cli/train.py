@@ -90,7 +90,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     from latent_explorer.core.models.training import train_and_save
     from latent_explorer.core.models.vae import VAEConfig
+    from latent_explorer.core.models.vae_io import check_model_folder
 
+    check_model_folder(args.out)  # a file in the way is said before anything is read
     if is_prior_spec(args.dataset):
         raise SpecError(f"--dataset {args.dataset}: training needs images, and prior:N has "
                         "none (it draws latents from a model's prior)")
