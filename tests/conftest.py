@@ -35,5 +35,7 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory,
 
     monkeypatch.delenv(LIMIT_ENV, raising=False)
     set_image_cache_limit(None)
+    # The memory a file may take: what this machine has, whatever the shell set.
+    monkeypatch.delenv("LATENT_EXPLORER_MEMORY_LIMIT", raising=False)
     yield
     set_image_cache_limit(None)

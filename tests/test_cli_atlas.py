@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from latent_explorer.cli import main
@@ -28,9 +29,11 @@ def test_atlas_command_writes_the_decoded_map(tmp_path: Path, capsys) -> None:  
 
 
 def test_atlas_command_rejects_bad_input_in_one_line(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    assert main(["atlas", "--grid", "1", "--out", str(tmp_path / "a.png")]) == 2
+    with pytest.raises(SystemExit) as refused:  # while the arguments are read
+        main(["atlas", "--grid", "1", "--out", str(tmp_path / "a.png")])
+    assert refused.value.code == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "--grid must be 2 to 64" in err
+    assert err.count("\n") == 1 and "--grid: 1 is out of range: give from 2 to 64" in err
     assert not (tmp_path / "a.png").exists()
 
 

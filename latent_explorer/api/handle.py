@@ -13,6 +13,7 @@ from psygnal import Signal
 from latent_explorer.core.errors import LatentExplorerError
 
 if TYPE_CHECKING:
+    from latent_explorer.api.stylegan_controls import StyleGANControls
     from latent_explorer.core.datasets.base import Dataset
     from latent_explorer.core.export.path_file import PathFile
     from latent_explorer.core.export.render import RenderReport
@@ -191,13 +192,18 @@ class Explorer:
         value = self._call(lambda: self._window.explorer.current_latent)
         return None if value is None else np.array(value, dtype=np.float32)
 
-    def set_latent(self, latent: npt.ArrayLike | str) -> None:
+    def set_latent(self, latent: npt.ArrayLike | str | int) -> None:
         """Decode and show ``latent``: flat ``(latent_dim,)`` or shaped as the model's latents,
-        or a sample's file name (``"horse/0703.jpg"``): that sample's latent.
+        a sample's file name (``"horse/0703.jpg"``): that sample's latent, or a seed (a whole
+        number: that seed's latent from the model's prior; for a StyleGAN the ``w`` NVIDIA's
+        tools make of it, for the class chosen).
 
         Waits until the map is shown if the window is still opening.
         """
         self.wait_ready()
+        if isinstance(latent, int | np.integer) and not isinstance(latent, bool):
+            self._call(lambda: self._go_to_seed(int(latent)))
+            return
 
         def apply() -> None:
             ws = self._window.workspace
@@ -220,6 +226,29 @@ class Explorer:
             self._window.explorer.current_latent = vector
 
         self._call(apply)
+
+    def _go_to_seed(self, seed: int) -> None:
+        ws = self._window.workspace
+        assert ws is not None
+        if not 0 <= seed < 2**32:
+            raise LatentExplorerError(f"seeds are whole numbers 0 to {2**32 - 1:,}, not {seed}")
+        if self._window.stylegan.model is not None:
+            self._window.stylegan.go_to_seed(seed)
+            return
+        from latent_explorer.core.models.base import draw_latents
+
+        label = self._window.explorer.condition_label if ws.model.num_classes else None
+        self._window.explorer.current_latent = draw_latents(ws.model, 1, seed=seed,
+                                                            label=label)[0]
+
+    @property
+    def stylegan(self) -> StyleGANControls:
+        """The StyleGAN panel's controls (truncation, noise, mixing, layer-limited edits);
+        using them raises :class:`LatentExplorerError` when the model is no StyleGAN."""
+        from latent_explorer.api.stylegan_controls import StyleGANControls
+
+        self.wait_ready()
+        return StyleGANControls(self._window, self._call)
 
     @property
     def selection(self) -> npt.NDArray[np.int64]:

@@ -44,6 +44,11 @@ GOALS = {
     "vectors_1m_frame_p95_ms": "<= 50",
     "encode_folder_1k_photos_s": "report (open at 256 px + encode)",
     "decode_speedup_taesd256": ">= 1.5 (fastest exact CPU path / eager)",
+    "decode_stylegan2_256_ms": "report (real widths; GFLOP/s beside the matmul peak)",
+    "decode_stylegan3_256_ms": "report (real widths; GFLOP/s beside the matmul peak)",
+    "probe_preview_stylegan256_ms": "p95 <= 16 (dragging over a map of seeds)",
+    "ui_block_stylegan_ms": "max <= 50 while dragging with a 256 px StyleGAN2",
+    "render_120x256_stylegan2_s": "report (a 120-frame seed walk to MP4)",
 }
 
 
@@ -148,9 +153,15 @@ def _groups() -> dict[str, Callable[[bool], dict[str, Any]]]:
 
         return bench_models(quick)
 
+    def stylegan(quick: bool) -> dict[str, Any]:
+        from latent_explorer.bench.stylegan import bench_stylegan
+
+        return bench_stylegan(quick)
+
     return {"window": window, "startup": startup, "render": bench_render, "analysis": analysis,
             "gl": bench_3d, "scale": scale, "heavy": heavy, "train": train,
-            "vectors": vectors, "data": data, "models": models, "autosave": autosave}
+            "vectors": vectors, "data": data, "models": models, "autosave": autosave,
+            "stylegan": stylegan}
 
 
 def bench_3d(quick: bool = False) -> dict[str, Any]:
@@ -173,7 +184,7 @@ def bench_3d(quick: bool = False) -> dict[str, Any]:
 
 
 DEFAULT_GROUPS = ("window", "startup", "render", "analysis", "gl", "heavy", "train",
-                  "data", "models", "autosave")
+                  "data", "models", "autosave", "stylegan")
 """What plain ``bench`` runs; ``--scale`` adds the ten-minute ``scale`` group."""
 
 

@@ -98,62 +98,73 @@ def bench_heavy_window(quick: bool = False) -> dict[str, Any]:
         try:
             ws = _workspace(model, 150)
             window._install_workspace(ws, None, None)
-            decoder, atlas = window.decoder, window.atlas
-            if not _wait(lambda: decoder._last_delivered >= decoder.worker.latest_id, 120):
-                raise RuntimeError("the first decode did not arrive")
-            # The first slow decode makes the window keep an atlas; wait for its first grid.
-            if not _wait(lambda: atlas.level is not None, 600):
-                raise RuntimeError("the decoded atlas did not arrive")
-            rect = atlas.level.rect
-            pane = window.decoder_view.decoded_pane
-            painted: list[tuple[float, float]] = []
-            pane.painted.connect(
-                lambda: painted.append((time.perf_counter(), time.thread_time())))
-            lateness: list[float] = []
-            last = [time.perf_counter()]
-
-            def beat() -> None:
-                now = time.perf_counter()
-                lateness.append(max(0.0, (now - last[0]) * 1000.0 - 10.0))
-                last[0] = now
-
-            heartbeat = QTimer()
-            heartbeat.setInterval(10)
-            heartbeat.timeout.connect(beat)
-            rng = np.random.default_rng(0)
-            latencies, cpu, previews = [], [], 0
-            x0, y0, x1, y1 = rect
-            position = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
-            heartbeat.start()
-            for _ in range(moves):
-                # A drag: small steps in a random direction, about 20 moves a second.
-                step = rng.normal(0, 0.04, 2) * np.array([x1 - x0, y1 - y0])
-                position = np.clip(position + step, [x0, y0], [x1, y1])
-                painted.clear()
-                start, start_cpu = time.perf_counter(), time.thread_time()
-                window.map_view.probe.setPos(QPointF(float(position[0]), float(position[1])))
-                shown = window.decoder_view.showing_preview
-                _wait(lambda: bool(painted), 5)
-                if shown and painted:
-                    previews += 1
-                    latencies.append((painted[0][0] - start) * 1000.0)
-                    cpu.append((painted[0][1] - start_cpu) * 1000.0)
-                _spin(max(0, 50 - int((time.perf_counter() - start) * 1000)))
-            heartbeat.stop()
-            if not latencies:
-                raise RuntimeError("no preview was shown while dragging")
-            results["probe_preview_heavy_ms"] = percentiles(latencies)
+            found = drag_with_previews(window, moves)
+            results["probe_preview_heavy_ms"] = found["probe_preview"]
             # The GUI thread's own CPU time from the move to the preview on screen: the work
             # it does, apart from waiting for a core on a busy machine.
-            results["probe_preview_heavy_gui_cpu_ms"] = percentiles(cpu)
-            results["probe_preview_heavy_shown"] = f"{previews} of {moves} moves"
-            results["ui_block_heavy_ms"] = {
-                "p99": round(float(np.percentile(lateness, 99)), 2),
-                "max": round(float(np.max(lateness)), 2)}
-            results["atlas_grid_while_dragging"] = f"{atlas.level.side}x{atlas.level.side}"
+            results["probe_preview_heavy_gui_cpu_ms"] = found["gui_cpu"]
+            results["probe_preview_heavy_shown"] = found["shown"]
+            results["ui_block_heavy_ms"] = found["ui_block"]
+            results["atlas_grid_while_dragging"] = found["atlas_grid"]
         finally:
             window.close()
     return results
+
+
+def drag_with_previews(window: Any, moves: int) -> dict[str, Any]:
+    """Drag the probe ``moves`` times across the atlas of the model shown (slow to decode):
+    the delay from a move to its preview on screen (``probe_preview``, and the GUI thread's
+    CPU time in it, ``gui_cpu``), how many moves showed one, and how late a 10 ms timer on the
+    GUI thread fired meanwhile (``ui_block``)."""
+    decoder, atlas = window.decoder, window.atlas
+    if not _wait(lambda: decoder._last_delivered >= decoder.worker.latest_id, 120):
+        raise RuntimeError("the first decode did not arrive")
+    # The first slow decode makes the window keep an atlas; wait for its first grid.
+    if not _wait(lambda: atlas.level is not None, 600):
+        raise RuntimeError("the decoded atlas did not arrive")
+    rect = atlas.level.rect
+    pane = window.decoder_view.decoded_pane
+    painted: list[tuple[float, float]] = []
+    pane.painted.connect(
+        lambda: painted.append((time.perf_counter(), time.thread_time())))
+    lateness: list[float] = []
+    last = [time.perf_counter()]
+
+    def beat() -> None:
+        now = time.perf_counter()
+        lateness.append(max(0.0, (now - last[0]) * 1000.0 - 10.0))
+        last[0] = now
+
+    heartbeat = QTimer()
+    heartbeat.setInterval(10)
+    heartbeat.timeout.connect(beat)
+    rng = np.random.default_rng(0)
+    latencies, cpu, previews = [], [], 0
+    x0, y0, x1, y1 = rect
+    position = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    heartbeat.start()
+    for _ in range(moves):
+        # A drag: small steps in a random direction, about 20 moves a second.
+        step = rng.normal(0, 0.04, 2) * np.array([x1 - x0, y1 - y0])
+        position = np.clip(position + step, [x0, y0], [x1, y1])
+        painted.clear()
+        start, start_cpu = time.perf_counter(), time.thread_time()
+        window.map_view.probe.setPos(QPointF(float(position[0]), float(position[1])))
+        shown = window.decoder_view.showing_preview
+        _wait(lambda: bool(painted), 5)
+        if shown and painted:
+            previews += 1
+            latencies.append((painted[0][0] - start) * 1000.0)
+            cpu.append((painted[0][1] - start_cpu) * 1000.0)
+        _spin(max(0, 50 - int((time.perf_counter() - start) * 1000)))
+    heartbeat.stop()
+    if not latencies:
+        raise RuntimeError("no preview was shown while dragging")
+    return {"probe_preview": percentiles(latencies), "gui_cpu": percentiles(cpu),
+            "shown": f"{previews} of {moves} moves",
+            "ui_block": {"p99": round(float(np.percentile(lateness, 99)), 2),
+                         "max": round(float(np.max(lateness)), 2)},
+            "atlas_grid": f"{atlas.level.side}x{atlas.level.side}"}
 
 
 def bench_heavy(quick: bool = False) -> dict[str, Any]:

@@ -6,7 +6,11 @@ import argparse
 import time
 from typing import Any
 
+from latent_explorer.cli import values
 from latent_explorer.cli.common import add_data_args, open_inputs, result_cache, run_job
+
+MAX_MARGIN = 10.0
+"""The widest margin, in map widths: beyond it the grid lies far outside anything encoded."""
 
 EXAMPLES = """examples:
   latent-explorer atlas --dataset shapes --model demo-shapes --method umap --out atlas.png
@@ -25,28 +29,35 @@ def add_atlas_parser(sub: Any) -> None:
     add_data_args(atlas)
     atlas.add_argument("--method", choices=("pca", "umap", "tsne"), default="pca",
                        help="map layout (default pca)")
-    atlas.add_argument("--grid", type=int, default=16, help="grid side (default 16: 16x16)")
-    atlas.add_argument("--margin", type=float, default=0.0,
-                       help="extend the map's extent by this fraction on each side")
-    atlas.add_argument("--label", type=int, help="class for a conditional decoder")
-    atlas.add_argument("--out", required=True, metavar="FILE.png")
+    atlas.add_argument("--grid", type=values.whole(2, 64), default=16,
+                       help="grid side, 2 to 64 (default 16: 16x16)")
+    atlas.add_argument("--margin", type=values.number(0, MAX_MARGIN), default=0.0,
+                       help="extend the map's extent by this fraction on each side, 0 to "
+                       f"{MAX_MARGIN:g} (default 0)")
+    atlas.add_argument("--label", type=values.whole(0), help="class for a conditional decoder")
+    atlas.add_argument("--out", required=True, metavar="FILE.png|FILE.jpg")
 
 
 def cmd_atlas(args: argparse.Namespace) -> int:
     """Write the decoded atlas of the dataset's map."""
+    from latent_explorer.cli.input_checks import check_label
     from latent_explorer.core.compute.atlas import AtlasRequest, decode_level
     from latent_explorer.core.compute.pipeline import encode_cached, latents_key, project_cached
     from latent_explorer.core.errors import SpecError
-    from latent_explorer.core.export.images import save_png
+    from latent_explorer.core.export.still_image import (
+        check_enlargement,
+        save_still,
+        still_format,
+    )
     from latent_explorer.core.session.state import ProjectionState
 
-    if not 2 <= args.grid <= 64:
-        raise SpecError(f"--grid must be 2 to 64, got {args.grid}")
-    if args.margin < 0:
-        raise SpecError(f"--margin must not be negative, got {args.margin}")
+    still_format(args.out)  # the name's format, before any work
     data, model = open_inputs(args)
     if len(model.image_shape) != 3:
         raise SpecError(f"{model.name} outputs a 1-D signal, not images: no atlas to draw")
+    check_label(args.label, model)
+    h, w, c = model.image_shape
+    check_enlargement((h * args.grid, w * args.grid, c), 1, args.out)
     cache = result_cache(args)
     latents = run_job(lambda ctx: encode_cached(model, data, cache, ctx))
     params = ProjectionState(method=args.method).to_params()
@@ -61,7 +72,7 @@ def cmd_atlas(args: argparse.Namespace) -> int:
     level = decode_level(model, lambda points: projector.inverse(points),
                          AtlasRequest(1, rect, (args.grid,), args.label), args.grid)
     assert level is not None
-    save_png(args.out, level.mosaic)
+    save_still(args.out, level.mosaic)
     h, w = level.mosaic.shape[:2]
     print(f"saved {args.out} ({args.grid}x{args.grid} grid, {w}x{h} pixels, decoded in "
           f"{time.perf_counter() - start:.2f} s)")

@@ -50,10 +50,8 @@ def _check_gui_inputs(args: argparse.Namespace) -> None:
                             "if you trust it")
     if args.screenshot and not args.session and Path(args.screenshot).is_dir():
         raise InputFileError(args.screenshot, "is a folder; --screenshot needs a .png file")
-    width, _, height = args.size.partition("x")
-    if not (width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0):
-        raise SpecError(f"--size must be WIDTHxHEIGHT in pixels, like 1400x900, not "
-                        f"{args.size!r}")
+    if args.screenshot and Path(args.screenshot).suffix.lower() != ".png":
+        raise InputFileError(args.screenshot, "--screenshot writes a PNG image; name it .png")
 
 
 def _check_session_needs_no_question(args: argparse.Namespace, session: Any) -> None:
@@ -192,10 +190,13 @@ def cmd_encode(args: argparse.Namespace) -> int:
 
 
 def cmd_project(args: argparse.Namespace) -> int:
+    from latent_explorer.cli.input_checks import check_map_output, check_projection_options
     from latent_explorer.core.compute.pipeline import encode_cached, latents_key, project_cached
     from latent_explorer.core.session.state import ProjectionState
 
+    check_map_output(args.out)
     data, model, prior = open_map_inputs(args)
+    check_projection_options(args, len(prior) if prior is not None else len(data))
     cache = result_cache(args)
     latents = prior if prior is not None else run_job(
         lambda ctx: encode_cached(model, data, cache, ctx))
@@ -238,16 +239,16 @@ def _save_coords(path: Path, coords: Any, labels: Any) -> None:
 def cmd_decode(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from latent_explorer.cli.input_checks import check_label
     from latent_explorer.cli.seeds import parse_seeds, seed_latents, set_truncation
     from latent_explorer.core.compute.decoder import decode_one
     from latent_explorer.core.errors import SpecError
-    from latent_explorer.core.export.images import save_png
+    from latent_explorer.core.export.still_image import check_enlargement, save_still, still_format
 
+    still_format(args.out)  # the name's format, before the model opens
     _, model = open_inputs(args, dataset=False)
     set_truncation(model, args.psi)
-    if model.num_classes and args.label is not None and not 0 <= args.label < model.num_classes:
-        raise SpecError(f"--label {args.label}: {model.name} draws classes 0 to "
-                        f"{model.num_classes - 1}")
+    check_label(args.label, model)
     if args.seed is not None:
         latent = seed_latents(model, parse_seeds(str(args.seed), "--seed"), args.label)[0]
     else:
@@ -262,10 +263,12 @@ def cmd_decode(args: argparse.Namespace) -> int:
     if latent.size != model.latent_dim:
         raise SpecError(f"--latent has {latent.size} values but {model.name} takes "
                         f"{model.latent_dim}")
+    if len(model.image_shape) == 3:  # before decoding: an enlargement too large is refused
+        check_enlargement(tuple(model.image_shape), args.scale, args.out)
     image = decode_one(model, latent, args.label)
     if image.ndim == 1:
         raise SpecError(f"{model.name} outputs a 1-D signal, not an image")
-    save_png(args.out, image, max(1, args.scale))
+    save_still(args.out, image, args.scale)
     print(f"saved {args.out} ({image.shape[1] * args.scale}x{image.shape[0] * args.scale})")
     return 0
 

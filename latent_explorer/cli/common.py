@@ -142,8 +142,9 @@ def open_map_inputs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     return data, model, latents
 
 
-NEGATIVE_VALUE_OPTIONS = ("--latent",)
-"""Options whose value may start with a minus sign (``--latent -1,0.5``)."""
+NEGATIVE_VALUE_OPTIONS = ("--latent", "--anchors")
+"""Options whose value may start with a minus sign (``--latent -1,0.5``); ``--anchors -1,2``
+is then refused for its sample number, not as a missing value."""
 
 
 def join_negative_values(argv: Sequence[str]) -> list[str]:

@@ -12,16 +12,18 @@ import sys
 from collections.abc import Callable, Sequence
 
 from latent_explorer._version import __version__
-from latent_explorer.cli import commands
+from latent_explorer.cli import commands, values
 from latent_explorer.cli.atlas import add_atlas_parser, cmd_atlas
 from latent_explorer.cli.cache import add_cache_parser, cmd_cache
 from latent_explorer.cli.common import (
     add_data_args,
     join_negative_values,
 )
+from latent_explorer.cli.parser import OneLineParser
 from latent_explorer.cli.render import add_render_parser
 from latent_explorer.cli.scale import SCALE_HANDLERS, add_scale_commands
 from latent_explorer.cli.train import add_train_parser, cmd_train
+from latent_explorer.core.out_of_memory import out_of_memory, out_of_memory_message
 
 DESCRIPTION = """\
 Explore the latent space of a generative model: a live map of your dataset that decodes
@@ -47,7 +49,7 @@ A model that does not fit the dataset ends with a message and exit status 2."""
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="latent-explorer", description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -92,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="start on the flat map (2d, the default) or the 3-D map (needs OpenGL)")
     gui.add_argument("--session", metavar="FILE.lxs",
                      help="open a saved session (dataset, model, map, paths ...)")
-    gui.add_argument("--size", default="1400x900", metavar="WxH",
+    gui.add_argument("--size", default="1400x900", metavar="WxH", type=values.window_size,
                      help="window size for --screenshot (default 1400x900)")
 
     info = sub.add_parser("info", help="describe a dataset and a model",
@@ -117,10 +119,14 @@ def build_parser() -> argparse.ArgumentParser:
     proj.set_defaults(dataset=None)
     proj.add_argument("--method", choices=("pca", "umap", "tsne"), default="pca")
     proj.add_argument("--dims", type=int, choices=(2, 3), default=2, help="map dimensions")
-    proj.add_argument("--neighbors", type=int, default=15, help="UMAP n_neighbors (default 15)")
-    proj.add_argument("--min-dist", type=float, default=0.1, help="UMAP min_dist (default 0.1)")
-    proj.add_argument("--perplexity", type=float, default=30.0, help="t-SNE perplexity")
-    proj.add_argument("--seed", type=int, default=0)
+    proj.add_argument("--neighbors", type=values.whole(2), default=15,
+                      help="UMAP n_neighbors, 2 or more and fewer than the samples (default 15)")
+    proj.add_argument("--min-dist", type=values.number(0, 1), default=0.1,
+                      help="UMAP min_dist, 0 to 1 (default 0.1)")
+    proj.add_argument("--perplexity", type=values.number(1, above=True), default=30.0,
+                      help="t-SNE perplexity, more than 1 and fewer than the samples "
+                      "(default 30)")
+    proj.add_argument("--seed", type=values.seed, default=0, help="random seed, 0 to 2^32-1")
     proj.add_argument("--out", metavar="FILE.csv|FILE.npy",
                       help="save the map coordinates (CSV with index,label,x,y[,z] or .npy)")
 
@@ -133,15 +139,17 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--latent", metavar="V,V,...",
                        help="comma-separated latent values, in the model's latent order; "
                        "values may be negative: --latent -1,0.5 or --latent=-1,0.5")
-    which.add_argument("--seed", type=int, metavar="N",
+    which.add_argument("--seed", type=values.seed, metavar="N",
                        help="the latent of seed N from the model's prior (for a StyleGAN: "
                        "the w of the z NVIDIA's tools draw for seed N)")
-    dec.add_argument("--psi", type=float, metavar="P",
-                     help="truncation for a StyleGAN: 1 none (default), 0.7 typical, 0 the "
-                     "average w")
-    dec.add_argument("--label", type=int, help="class for a conditional decoder")
-    dec.add_argument("--scale", type=int, default=1, help="enlarge the PNG by this factor")
-    dec.add_argument("--out", required=True, metavar="FILE.png")
+    dec.add_argument("--psi", type=values.number(-2, 2), metavar="P",
+                     help="truncation for a StyleGAN, -2 to 2: 1 none (default), 0.7 "
+                     "typical, 0 the average w")
+    dec.add_argument("--label", type=values.whole(0), help="class for a conditional decoder")
+    dec.add_argument("--scale", type=values.whole(1), default=1,
+                     help="enlarge the image by this whole factor (default 1)")
+    dec.add_argument("--out", required=True, metavar="FILE.png|FILE.jpg",
+                     help="the image to write: .png, or .jpg/.jpeg")
 
     add_render_parser(sub)
     add_atlas_parser(sub)
@@ -154,8 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="fewer repetitions (for tests)")
     bench.add_argument("--only", metavar="GROUP,...",
                        help="run only these groups (window, startup, render, analysis, gl, "
-                       "heavy, train, vectors, data, models, autosave, scale); gl needs "
-                       "OpenGL: run under xvfb-run or on a display")
+                       "heavy, train, vectors, data, models, autosave, stylegan, scale); gl "
+                       "needs OpenGL: run under xvfb-run or on a display")
     bench.add_argument("--scale", action="store_true",
                        help="also run the scale group: a million points against naive "
                        "pyqtgraph and napari, UMAP at 70,000 points (about 10 minutes)")
@@ -210,6 +218,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"latent-explorer: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except (MemoryError, RuntimeError) as exc:
+        # numpy raises MemoryError, torch's CPU allocator a RuntimeError; other RuntimeErrors
+        # are bugs and keep their traceback.
+        if args.debug or not out_of_memory(exc):
+            raise
+        print(f"latent-explorer: error: {args.command}: {out_of_memory_message(exc)}",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("latent-explorer: interrupted", file=sys.stderr)

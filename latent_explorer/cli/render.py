@@ -32,12 +32,14 @@ _EASING_NAMES = ("linear", "ease-in", "ease-out", "ease-in-out", "cosine")
 
 def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``render`` subcommand to ``subparsers`` (from ``add_subparsers``)."""
+    from latent_explorer.cli import values
     from latent_explorer.cli.common import (
         DATASET_HELP,
         MODEL_HELP,
         add_device_arg,
         add_image_size_arg,
     )
+    from latent_explorer.core.export.render_limits import MAX_FPS, MAX_FRAMES, MAX_SHEET, MIN_FPS
 
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "render", help="render a walk through latent space as a video, GIF or PNG frames",
@@ -72,13 +74,14 @@ def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
     source.add_argument("--path-file", metavar="FILE.json",
                         help="a saved path (anchors and settings); flags given here override "
                         "its settings")
-    source.add_argument("--label", type=int, metavar="CLASS",
+    source.add_argument("--label", type=values.whole(0), metavar="CLASS",
                         help="class to draw, for a conditional model")
-    source.add_argument("--psi", type=float, metavar="P",
-                        help="truncation for a StyleGAN: 1 none (default), 0.7 typical")
+    source.add_argument("--psi", type=values.number(-2, 2), metavar="P",
+                        help="truncation for a StyleGAN, -2 to 2: 1 none (default), 0.7 "
+                        "typical")
 
     path = parser.add_argument_group("how the path moves")
-    path.add_argument("--frames", type=int, metavar="N",
+    path.add_argument("--frames", type=values.whole(1, MAX_FRAMES), metavar="N",
                       help="TOTAL number of frames in the output (holds included), spread "
                       "evenly over the segments between anchors (default 120, or the path "
                       "file's setting)")
@@ -94,7 +97,7 @@ def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
                       "seamlessly")
     path.add_argument("--pingpong", action=argparse.BooleanOptionalAction, default=None,
                       help="go through the anchors and back again (instead of --loop)")
-    path.add_argument("--hold", type=int, metavar="N",
+    path.add_argument("--hold", type=values.whole(0, MAX_FRAMES), metavar="N",
                       help="extra frames to pause on each anchor (default 0)")
 
     out = parser.add_argument_group("output")
@@ -102,16 +105,17 @@ def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
                      help="where to write: .mp4 (H.264), .webm (VP9), .gif, a folder for "
                      "PNG frames (walk/ -> walk/walk_0001.png ...), or a pattern like "
                      "frames/walk_%%04d.png")
-    out.add_argument("--fps", type=float, help="frames per second (default 30)")
-    out.add_argument("--size", type=int, metavar="PX",
-                     help="long side of the frames in pixels (default 512)")
+    out.add_argument("--fps", type=values.number(MIN_FPS, MAX_FPS),
+                     help=f"frames per second, {MIN_FPS:g} to {MAX_FPS:g} (default 30)")
+    out.add_argument("--size", type=values.whole(1, 8192), metavar="PX",
+                     help="long side of the frames in pixels, 1 to 8192 (default 512)")
     out.add_argument("--scale", choices=("nearest", "smooth"),
                      help="nearest (default): big sharp pixels; smooth: soft, blended "
                      "enlargement")
-    out.add_argument("--crf", type=int, metavar="Q",
+    out.add_argument("--crf", type=values.whole(0, 63), metavar="Q",
                      help="video quality, lower is better and larger (default 18 for MP4, "
                      "32 for WebM)")
-    out.add_argument("--sheet", type=int, default=0, metavar="N",
+    out.add_argument("--sheet", type=values.whole(0, MAX_SHEET), default=0, metavar="N",
                      help="also write a contact sheet of N evenly spaced frames as "
                      "<out name>_sheet.png")
     out.add_argument("--save-path", metavar="FILE.json",
@@ -131,20 +135,21 @@ def cmd_render(args: argparse.Namespace) -> int:
     if base is None and not (args.anchors or args.anchors_file or args.seeds):
         raise SpecError("render needs anchors: give --anchors, --seeds, --anchors-file or "
                         "--path-file")
+    from latent_explorer.cli.seeds import parse_seeds, seed_latents, set_truncation
+
+    seeds = parse_seeds(args.seeds) if args.seeds else None  # before the model opens
     model_spec = args.model or (base.model if base else None) or "demo"
     dataset_spec = args.dataset or (base.dataset if base else None)
     from latent_explorer.cli.common import trust_arg
 
     model = load_model(model_spec, trust_code=trust_arg(args, model_spec))
-    from latent_explorer.cli.seeds import parse_seeds, seed_latents, set_truncation
-
     psi = args.psi if args.psi is not None else (base.extra.get("truncation_psi")
                                                  if base else None)
     set_truncation(model, psi)
     indices: tuple[int | None, ...] | None = base.indices if base else None
-    if args.seeds:
+    if seeds is not None:
         label = _pick(args.label, base.label if base else None)
-        anchors, indices = seed_latents(model, parse_seeds(args.seeds), label), None
+        anchors, indices = seed_latents(model, seeds, label), None
     elif args.anchors:
         dataset_spec = dataset_spec or "digits"
         anchors, indices, model = _encode_samples(args.anchors, dataset_spec, args.labels,
@@ -224,6 +229,8 @@ def _check_settings(spec: Any, args: argparse.Namespace) -> None:
         raise SpecError(f"--size must be between 1 and 8192 pixels, not {spec.size}")
     if args.sheet < 0:
         raise SpecError(f"--sheet must be 0 or more frames, not {args.sheet}")
+    if args.crf is not None and args.crf > 51 and Path(args.out).suffix.lower() == ".mp4":
+        raise SpecError(f"--crf {args.crf}: H.264 (.mp4) takes a quality of 0 to 51")
 
 
 def _encode_samples(text: str, dataset_spec: str, labels: str | None, model: Any,
@@ -252,22 +259,35 @@ def _encode_samples(text: str, dataset_spec: str, labels: str | None, model: Any
 
 
 def _read_anchor_file(path: Path) -> Any:
+    import warnings
+
     import numpy as np
 
     from latent_explorer.core.errors import InputFileError
 
     if not path.is_file():
         raise InputFileError(path, "no such file")
+    if path.stat().st_size == 0:
+        raise InputFileError(path, "is empty; it must hold one latent vector per row")
     try:
         if path.suffix.lower() == ".npy":
-            array = np.load(path, allow_pickle=False)
+            # Mapped, not read: a header declaring more than the file holds is refused by
+            # numpy, and what is there is read as it is used.
+            array = np.load(path, mmap_mode="r", allow_pickle=False)
         else:
+            from latent_explorer.core.memory_budget import check_memory
+
+            # Parsed text takes about 8 bytes per value, and a value takes 2 characters or more.
+            check_memory(path, path.stat().st_size * 4, "reading it as text")
             text = path.read_text(encoding="utf-8")
             delimiter = "," if "," in text else None
-            array = np.loadtxt(path, delimiter=delimiter, dtype=np.float64, ndmin=2,
-                               comments="#")
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise InputFileError(path, f"cannot be read as latent vectors ({exc})") from exc
+            with warnings.catch_warnings():  # an empty table is said below, in one line
+                warnings.simplefilter("ignore", UserWarning)
+                array = np.loadtxt(path, delimiter=delimiter, dtype=np.float64, ndmin=2,
+                                   comments="#")
+    except (OSError, ValueError, EOFError, UnicodeDecodeError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise InputFileError(path, f"cannot be read as latent vectors ({reason})") from exc
     if array.dtype.kind not in "fiu":
         raise InputFileError(path, f"holds {array.dtype} values, not numbers")
     if array.ndim == 1:

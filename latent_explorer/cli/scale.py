@@ -14,6 +14,7 @@ from typing import Any
 
 def add_scale_commands(sub: Any) -> None:
     """Add ``encode-distributed`` to the ``latent-explorer`` subcommands ``sub``."""
+    from latent_explorer.cli import values
     from latent_explorer.cli.common import add_image_size_arg
 
     enc = sub.add_parser(
@@ -34,13 +35,13 @@ def add_scale_commands(sub: Any) -> None:
     enc.add_argument("--out", required=True, metavar="STORE.zarr",
                      help="the latent store to write; an earlier store there is replaced when "
                      "the new one is complete (a folder of other files is refused)")
-    enc.add_argument("--workers", type=int, default=None, metavar="N",
+    enc.add_argument("--workers", type=values.whole(1, 4096), default=None, metavar="N",
                      help="worker processes of the local cluster (default: one per core)")
     enc.add_argument("--scheduler", metavar="ADDR", default=None,
                      help="a running Dask scheduler, e.g. tcp://host:8786 (no local cluster)")
-    enc.add_argument("--chunk", type=int, default=4096, metavar="ROWS",
+    enc.add_argument("--chunk", type=values.whole(1), default=4096, metavar="ROWS",
                      help="images per task and per store chunk (default 4096)")
-    enc.add_argument("--threads-per-worker", type=int, default=1, metavar="T",
+    enc.add_argument("--threads-per-worker", type=values.whole(1, 1024), default=1, metavar="T",
                      help="torch threads inside each worker task (default 1)")
 
 

@@ -14,28 +14,43 @@ from typing import Any
 MAX_SEED = 2**32 - 1
 
 
+MAX_SEEDS = 10_000
+"""The most seeds one command takes: each becomes an anchor the walk passes through (and is
+mapped to its latent one by one), so ``0-4294967295`` is a slip, refused before any work."""
+
+
 def parse_seeds(text: str, flag: str = "--seeds") -> list[int]:
-    """``"1,2,3"`` (or ``"4-7"`` ranges) as seeds; ``SpecError`` naming ``flag`` otherwise."""
+    """``"1,2,3"`` (or ``"4-7"`` ranges) as seeds; ``SpecError`` naming ``flag`` otherwise.
+
+    Ranges are counted before they are spelled out: more than :data:`MAX_SEEDS` is refused
+    without building the list.
+    """
     from latent_explorer.core.errors import SpecError
 
-    seeds: list[int] = []
+    spans: list[tuple[int, int]] = []
     try:
         for part in (p.strip() for p in text.split(",")):
             if not part:
                 continue
             first, dash, last = part.partition("-")
             if dash and first:
-                seeds.extend(range(int(first), int(last) + 1))
+                spans.append((int(first), int(last)))
+                if spans[-1][1] < spans[-1][0]:
+                    raise SpecError(f"{flag}: {part} is an empty range; write the smaller "
+                                    f"seed first, like {last}-{first}")
             else:
-                seeds.append(int(part))
+                spans.append((int(part), int(part)))
     except ValueError:
         raise SpecError(f"{flag} must be comma-separated whole numbers (or ranges like "
                         f"4-7), not {text!r}") from None
-    bad = [s for s in seeds if not 0 <= s <= MAX_SEED]
-    if not seeds or bad:
+    bad = [s for span in spans for s in span if not 0 <= s <= MAX_SEED]
+    if not spans or bad:
         raise SpecError(f"{flag}: seeds are whole numbers 0 to {MAX_SEED:,}"
                         + (f"; {bad[0]} is not" if bad else ""))
-    return seeds
+    count = sum(last - first + 1 for first, last in spans)
+    if count > MAX_SEEDS:
+        raise SpecError(f"{flag}: {count:,} seeds; one command takes at most {MAX_SEEDS:,}")
+    return [s for first, last in spans for s in range(first, last + 1)]
 
 
 def seed_latents(model: Any, seeds: list[int], label: int | None = None) -> Any:

@@ -15,6 +15,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from latent_explorer.cli import values
 from latent_explorer.cli.common import IMAGE_SIZE_HELP, dataset_cache_dir, image_size_arg, run_job
 
 TRAIN_DATASET_HELP = (
@@ -37,6 +38,10 @@ examples:
 """
 
 
+MAX_EPOCHS = 1_000_000
+"""More passes than anyone trains for; a larger number is a typing slip."""
+
+
 def add_train_parser(sub: Any) -> None:
     """The ``train`` subcommand's arguments."""
     train = sub.add_parser("train", help="train the project's own VAE on a dataset",
@@ -53,20 +58,22 @@ def add_train_parser(sub: Any) -> None:
                        help="fully connected (mlp) or convolutional (conv: --hidden lists "
                        "channel counts; H and W must be divisible by 2^layers); default: mlp "
                        "for grey images up to 32x32, conv otherwise (as the window chooses)")
-    train.add_argument("--latent-dim", type=int, default=None, metavar="N",
+    train.add_argument("--latent-dim", type=values.whole(1), default=None, metavar="N",
                        help="latent size; default: 8 for grey images up to 16x16, 16 for "
                        "other images up to 32x32, 32 for larger ones")
     train.add_argument("--hidden", default=None, metavar="N,N",
                        help="hidden layer sizes of encoder and decoder (channel counts for "
                        "conv); default: 256,128 for mlp (512,256 for colour or larger images), "
                        "32,64,... for conv, one layer per halving the image size allows")
-    train.add_argument("--epochs", type=int, default=None,
-                       help="passes over the dataset; default: about 200,000 images in all, "
-                       "5 to 60 epochs")
-    train.add_argument("--batch-size", type=int, default=None,
+    train.add_argument("--epochs", type=values.whole(1, MAX_EPOCHS), default=None,
+                       help=f"passes over the dataset, 1 to {MAX_EPOCHS:,}; default: about "
+                       "200,000 images in all, 5 to 60 epochs")
+    train.add_argument("--batch-size", type=values.whole(1), default=None,
                        help="default: 128 for mlp, 64 for conv")
-    train.add_argument("--lr", type=float, default=2e-3, help="learning rate (default 0.002)")
-    train.add_argument("--seed", type=int, default=0, help="default 0")
+    train.add_argument("--lr", type=values.number(0, above=True), default=2e-3,
+                       help="learning rate, a number more than 0 (default 0.002)")
+    train.add_argument("--seed", type=values.seed, default=0, help="random seed, 0 to 2^32-1 "
+                       "(default 0)")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -83,7 +90,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     from latent_explorer.core.models.training import train_and_save
     from latent_explorer.core.models.vae import VAEConfig
+    from latent_explorer.core.models.vae_io import check_model_folder
 
+    check_model_folder(args.out)  # a file in the way is said before anything is read
     if is_prior_spec(args.dataset):
         raise SpecError(f"--dataset {args.dataset}: training needs images, and prior:N has "
                         "none (it draws latents from a model's prior)")

@@ -21,6 +21,7 @@ from latent_explorer.core.compute.decoder import DecodeResult, LatestWinsDecoder
 from latent_explorer.core.errors import JobCancelled, LatentExplorerError
 from latent_explorer.core.jobs import JobContext
 from latent_explorer.core.models.base import GenerativeModel
+from latent_explorer.core.out_of_memory import out_of_memory, out_of_memory_message
 
 
 class DecoderBridge(QObject):
@@ -186,7 +187,10 @@ class JobRunner(QObject):
             except LatentExplorerError as exc:
                 outcome = ("failed", str(exc), traceback.format_exc())
             except Exception as exc:
-                message = f"{title} failed: {type(exc).__name__}: {exc}"
+                if out_of_memory(exc):  # numpy's MemoryError, torch's allocator: one line
+                    message = f"{title} failed: {out_of_memory_message(exc)}"
+                else:
+                    message = f"{title} failed: {type(exc).__name__}: {exc}"
                 outcome = ("failed", message, traceback.format_exc())
             # A RuntimeError: the runner is gone (the app quit while a read still ran).
             with contextlib.suppress(RuntimeError):

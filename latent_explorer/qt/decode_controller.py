@@ -26,6 +26,10 @@ def sample_caption(ws: Workspace, index: int, sep: str = "\n", fields: bool = Fa
     captions; with ``fields`` (hover cards), its other metadata too, one ``name value`` per
     line, each written as its type reads (``id 100017``, ``is_outlier true``)."""
     if ws.dataset.source.startswith("prior:"):
+        from latent_explorer.core.models.base import LatentSampler
+
+        if isinstance(ws.model, LatentSampler):  # a map of seeds 0 to N - 1 (a StyleGAN)
+            return f"Seed {index:,}"
         return f"Sample #{index} from the prior, decoded"
     text = f"#{index}"
     if ws.dataset.labels is not None:

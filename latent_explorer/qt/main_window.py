@@ -24,6 +24,7 @@ from latent_explorer.core.models.base import GenerativeModel
 from latent_explorer.core.models.trust import TrustGrant
 from latent_explorer.core.session.autosave import RecoveryStore
 from latent_explorer.core.session.state import ExplorerState, ProjectionState
+from latent_explorer.core.session.style_state import StyleState
 from latent_explorer.qt.analysis_controller import AnalysisController
 from latent_explorer.qt.atlas_controller import AtlasController
 from latent_explorer.qt.bookmarks import BookmarkController
@@ -37,6 +38,7 @@ from latent_explorer.qt.path_controller import PathController
 from latent_explorer.qt.recent_menu import fill_recent_menu
 from latent_explorer.qt.session_controller import SessionController, SessionParts
 from latent_explorer.qt.settings import LAYOUT_VERSION, app_settings
+from latent_explorer.qt.stylegan_controller import StyleGANController
 from latent_explorer.qt.view3d_controller import View3DController
 from latent_explorer.qt.widgets.channel_view import QtChannelView
 from latent_explorer.qt.widgets.decoder_view import QtDecoderView
@@ -44,6 +46,7 @@ from latent_explorer.qt.widgets.latent_sliders import QtLatentSliders
 from latent_explorer.qt.widgets.map_view import QtMapView
 from latent_explorer.qt.widgets.projection_panel import METHOD_NAMES, QtProjectionPanel
 from latent_explorer.qt.widgets.status_bar import QtStatusBar
+from latent_explorer.qt.widgets.stylegan_panel import QtStyleGANPanel
 from latent_explorer.qt.window_layout import (
     add_channels_dock,
     add_dock,
@@ -159,6 +162,10 @@ class MainWindow(QMainWindow):
         self.row_docks = [add_dock(self, *spec) for spec in self.rows.dock_specs()]
         self.rows.arrange_docks(self.row_docks, self.sliders_dock, self.filmstrip_dock,
                                 self.tabifyDockWidget, self.resizeDocks)
+        self.style_state = StyleState()
+        self.stylegan_panel = QtStyleGANPanel(self.style_state)
+        self.stylegan_dock = add_dock(self, "StyleGAN", self.stylegan_panel, left)
+        self.tabifyDockWidget(self.path_dock, self.stylegan_dock)  # shown for a StyleGAN only
         readable_dock_tabs(self)
         size_default_docks(self, self.projection_dock, self.path_dock, self.filmstrip_dock,
                            self.decoder_dock, self.sliders_dock)
@@ -179,13 +186,20 @@ class MainWindow(QMainWindow):
             lambda: workspaces.model_trust is not None, workspaces.open, workspaces.show_map,
             workspaces.compute_projection, self.saveState, self.saveGeometry,
             self.restoreState, workspaces.name_session, workspaces.update_info,
-            lambda: workspaces.dataset_image_size, self.jobs), recovery)
+            lambda: workspaces.dataset_image_size, self.jobs,
+            model_options=lambda: self.stylegan.options(),
+            restore_model_options=lambda options: self.stylegan.restore(options)), recovery)
         self.sessions.restored.connect(lambda _: self.probe_hint.dismiss())
         self.atlas = AtlasController(self.services, self.explorer, self.map_view, self.decoder,
                                      self.decoder_view)
         self.decoding = DecodeController(
             self.services, self.explorer, self.decoder, self.decoder_view, self.map_view,
             self.sliders, self.view3d.inverse, self.view3d.update_here)
+        self.stylegan = StyleGANController(
+            self.services, self.explorer, self.style_state, self.stylegan_panel,
+            self.stylegan_dock, self.sliders,
+            redecode=lambda: self.decoding.show_current(self.explorer.current_latent),
+            pictures_changed=self.atlas.reset)
         self.setStatusBar(QtStatusBar(self))
         self.info_label = self.workspaces.info_label
         self.statusBar().addPermanentWidget(self.info_label)

@@ -12,7 +12,7 @@ import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QObject, Qt, QTimer, Signal
@@ -105,6 +105,11 @@ class SessionParts:
     dataset_image_size: Callable[[], int | tuple[int, int] | None] = lambda: None
     """The size a folder or zip of images was opened at (kept in sessions)."""
     jobs: JobRunner | None = None
+    model_options: Callable[[], dict[str, Any]] = lambda: {}
+    """How the open model decodes besides its weights (a StyleGAN's truncation, noise,
+    mixing), kept in sessions."""
+    restore_model_options: Callable[[dict[str, Any]], None] = lambda options: None
+    """Puts :attr:`model_options` back (before the model's fingerprint is compared)."""
     """Where session files are read in the background (the window's runner: its progress bar
     and Cancel); a runner of the controller's own when not given."""
 
@@ -172,7 +177,8 @@ class SessionController(QObject):
                                  (size, size) if isinstance(size, int) else size)
             # Trust is recorded only for the model opened under the user's grant for it, so
             # that restoring asks again (a session never carries trust to another file).
-            model = ModelRef(ws.model.source, w.trust_code(), ws.model.fingerprint())
+            model = ModelRef(ws.model.source, w.trust_code(), ws.model.fingerprint(),
+                             w.model_options())
             if ws.projector.params.method != "pca":
                 coords = np.asarray(ws.projector.coords, dtype=np.float32)
         p = w.projection
@@ -314,6 +320,7 @@ class SessionController(QObject):
     def _apply(self, session: SessionData, ws: Workspace) -> None:
         w = self.parts
         notes = []
+        w.restore_model_options(dict(session.model.options))
         if session.dataset.fingerprint and session.dataset.fingerprint != ws.dataset.fingerprint():
             notes.append(f"{ws.dataset.name} has changed since the session was saved")
         if session.model.fingerprint and session.model.fingerprint != ws.model.fingerprint():

@@ -59,3 +59,44 @@ def test_explore_opens_a_snapshot_on_a_map_of_its_seeds(tmp_path: Path, open_exp
     w = ws.model.sample_latents(1, seed=99)[0]
     explorer.set_latent(w)
     np.testing.assert_allclose(explorer.latent, w)
+
+
+def test_set_latent_takes_a_seed_and_the_controls_work_from_python(
+        tmp_path: Path, open_explorer: Any, monkeypatch: pytest.MonkeyPatch,
+        qtbot: Any) -> None:
+    from latent_explorer.core.compute import prior_map
+    from latent_explorer.core.models.base import to_uint8
+    from latent_explorer.core.models.families.stylegan.mixing import broadcast_ws
+
+    path = _snapshot(tmp_path / "network-snapshot-000400.pkl")
+    monkeypatch.setattr(prior_map, "DEFAULT_PRIOR_SAMPLES", 20)
+    explorer = open_explorer(str(path))
+    reference = lx.load_model(path)
+    assert isinstance(reference, StyleGANModel)
+    explorer.set_latent(42)
+    np.testing.assert_allclose(explorer.latent, reference.sample_latents(1, seed=42)[0],
+                               atol=1e-6)
+    controls = explorer.stylegan
+    assert controls.seed == 42
+    controls.truncation_psi = 0.7
+    window = explorer.window
+    assert window.stylegan_panel.psi_spin.value() == pytest.approx(0.7)
+    assert window.workspace.model.truncation_psi == pytest.approx(0.7)
+    controls.mix(5, "fine")
+    assert window.stylegan_panel.mix_check.isChecked()
+    assert controls.presets()["fine"] == window.style_state.mix_layers
+    controls.edit_layers = (0, 2)
+    assert controls.edit_layers == (0, 2) and window.stylegan_panel.edit_last.value() == 1
+    with pytest.raises(lx.LatentExplorerError, match="layers are coarse, middle, fine"):
+        controls.mix(5, "all of them")
+    with pytest.raises(lx.LatentExplorerError, match="truncation psi is a number"):
+        controls.truncation_psi = 7
+    reference.truncation_psi = 0.7
+    ws = broadcast_ws(reference.sample_latents(1, seed=42), reference.num_ws)
+    start, stop = window.style_state.mix_layers
+    ws[:, start:stop] = reference.sample_latents(1, seed=5)[0]
+    from tests.qt.conftest import wait_decoded
+
+    wait_decoded(qtbot, window, timeout=30_000)
+    np.testing.assert_array_equal(window.decoder_view.decoded_pane.array,
+                                  to_uint8(reference.decode_ws(ws))[0])

@@ -135,8 +135,11 @@ def test_photos_too_big_at_their_own_size_ask_for_a_size(
 
     make_classes(tmp_path / "pics", 4)
     monkeypatch.setattr(image_folder, "MEMORY_BUDGET", 1000)  # 8 images of 12x10x3 = 2,880
-    with pytest.raises(DatasetError, match=r"8 images of 12x10 would need 0\.0 GB: choose a "
-                       r"smaller size to load them at"):
+    # In memory: the pixels and decoding one image (12x10 x 24 bytes) within 4,000 bytes.
+    monkeypatch.setenv("LATENT_EXPLORER_MEMORY_LIMIT", "4000")
+    with pytest.raises(DatasetError, match=r"8 images of 12x10 would need 5\.6 KiB of memory, "
+                       r"more than the 3\.9 KiB \(set by LATENT_EXPLORER_MEMORY_LIMIT\) one "
+                       r"file may take here: choose a smaller size to load them at"):
         load_dataset(str(tmp_path / "pics"), cache_dir=tmp_path / "cache")
     # A size asked for explicitly goes to the disk cache, whatever its total.
     dataset = load_dataset(str(tmp_path / "pics"), image_size=10, cache_dir=tmp_path / "cache")

@@ -69,6 +69,37 @@ def test_model_errors_come_back_as_messages_and_the_worker_survives() -> None:
     assert results[-1].image is not None
 
 
+def test_running_out_of_memory_is_one_sentence_and_the_worker_survives() -> None:
+    """numpy's MemoryError and torch's allocator failure, as a model too large for the
+    machine raises them, say how much was asked for, in one line."""
+    class Hungry(LinearModel):
+        def __init__(self, error: BaseException) -> None:
+            super().__init__()
+            self.error = error
+
+        def decode(self, z, label=None):  # type: ignore[no-untyped-def]
+            raise self.error
+
+    torch_error = RuntimeError("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator:"
+                               " can't allocate memory: you tried to allocate 26843545600 bytes."
+                               " Error code 12 (Cannot allocate memory)")
+    numpy_error = MemoryError("Unable to allocate 596. GiB for an array with shape (10, 8)")
+    for error, amount in ((torch_error, "25.0 GiB"), (numpy_error, "596 GiB")):
+        results, got, on_result = _collect()
+        decoder = LatestWinsDecoder(Hungry(error), on_result)
+        decoder.submit(np.zeros(3, dtype=np.float32))
+        assert got.wait(5)
+        decoder.set_model(LinearModel())
+        got.clear()
+        decoder.submit(np.zeros(3, dtype=np.float32))
+        assert got.wait(5)
+        decoder.close()
+        message = results[0].error or ""
+        assert f"failed to decode: not enough memory: it asked for {amount} at once" in message
+        assert "\n" not in message and "alloc_cpu" not in message
+        assert results[-1].image is not None
+
+
 def test_no_model_reports_a_message() -> None:
     results, got, on_result = _collect()
     decoder = LatestWinsDecoder(None, on_result)

@@ -45,6 +45,7 @@ from latent_explorer.core.export.path_file import PathFile, load_path_file
 from latent_explorer.core.models import DEMO_MODEL_PATH, load_model
 from latent_explorer.core.session.schema import SessionError
 from latent_explorer.core.session.store import load_session
+from tests.core.session_outcome import assert_reflects, npz_arrays
 
 SESSIONS = Path(__file__).resolve().parents[1] / "data" / "sessions"
 
@@ -146,9 +147,14 @@ V2 = (SESSIONS / "v2.lxs").read_bytes()
 with zipfile.ZipFile(io.BytesIO(V2)) as _archive:
     V2_JSON = json.loads(_archive.read("session.json"))
     V2_NPZ = _archive.read("arrays.npz")
+V3 = (SESSIONS / "v3.lxs").read_bytes()
+with zipfile.ZipFile(io.BytesIO(V3)) as _archive:
+    V3_JSON = json.loads(_archive.read("session.json"))
+    V3_NPZ = _archive.read("arrays.npz")
 V1 = (SESSIONS / "v1.lxs").read_bytes()
 with zipfile.ZipFile(io.BytesIO(V1)) as _archive:
     V1_JSON = json.loads(_archive.read("session.json"))
+    V1_NPZ = _archive.read("arrays.npz")
 
 
 def _session_zip(json_bytes: bytes, npz: bytes) -> bytes:
@@ -167,27 +173,113 @@ def _load_session_bytes(data: bytes) -> None:
 
 
 @fuzz(150)
-@given(st.binary(max_size=2048) | mutated(V2) | mutated(V1))
+@given(st.binary(max_size=2048) | mutated(V3) | mutated(V2) | mutated(V1))
 @example(b"PK\x05\x06" + b"\0" * 18)
 @example(_zip_version_needed(V2, 64))
 def test_session_random_and_mutated_files(data: bytes) -> None:
     _load_session_bytes(data)
 
 
-@fuzz(150)
-@given(json_mutated(V2_JSON) | json_mutated(V1_JSON))
-def test_session_mutated_json(doc: Any) -> None:
-    _load_session_bytes(_session_zip(json.dumps(doc).encode(), V2_NPZ))
+def _load_session_and_compare(doc: Any, npz: bytes) -> None:
+    """Load a session made of ``doc`` and ``npz``: refused with a SessionError, or loaded
+    holding every value the document states (no field silently dropped)."""
+    with scratch() as folder:
+        path = folder / "fuzz.lxs"
+        path.write_bytes(_session_zip(json.dumps(doc).encode(), npz))
+        try:
+            session = load_session(path)
+        except SessionError:
+            return
+    assert_reflects(doc, npz_arrays(npz), session)
+
+
+def test_the_seed_sessions_load_with_every_field() -> None:
+    """The mutations start from sessions that load whole: the comparison itself works."""
+    _load_session_and_compare(V3_JSON, V3_NPZ)
+    _load_session_and_compare(V2_JSON, V2_NPZ)
+    _load_session_and_compare(V1_JSON, V1_NPZ)
+    with pytest.raises(AssertionError, match=r"view\.colour_by"):
+        assert_reflects({**V2_JSON, "view": {**V2_JSON["view"], "colour_by": "cluster"}},
+                        npz_arrays(V2_NPZ), load_session(SESSIONS / "v2.lxs"))
+    with pytest.raises(AssertionError, match=r"analysis\.neighbor_k"):
+        assert_reflects({**V3_JSON, "analysis": {**V3_JSON["analysis"], "neighbor_k": 3}},
+                        npz_arrays(V3_NPZ), load_session(SESSIONS / "v3.lxs"))
+    with pytest.raises(AssertionError, match=r"analysis\.scores\.density"):
+        assert_reflects(V3_JSON, {**npz_arrays(V3_NPZ), "analysis.density": np.zeros(20)},
+                        load_session(SESSIONS / "v3.lxs"))
+
+
+OTHER_VALUES: list[tuple[tuple[Any, ...], Any]] = [
+    (("dataset", "spec"), "shapes"), (("dataset", "labels"), "/data/labels.gz"),
+    (("dataset", "fingerprint"), "ff"), (("dataset", "image_size"), [24, 32]),
+    (("model", "spec"), "/m/model.json"), (("model", "trust_code"), True),
+    (("model", "fingerprint"), "ee"), (("projection", "method"), "umap"),
+    (("projection", "n_neighbors"), 31), (("projection", "min_dist"), 0.25),
+    (("projection", "perplexity"), 40.0), (("projection", "seed"), 9),
+    (("view", "probe_position"), [1.0, 2.0, 3.0]), (("view", "selected_index"), 5),
+    (("view", "hidden_labels"), [1]), (("view", "slider_basis"), "raw"),
+    (("view", "condition_label"), 2), (("view", "colour_by"), "cluster"),
+    (("selections", 0, "name"), "x"), (("selections", 0, "labels"), None),
+    (("bookmarks", 0, "name"), "y"), (("bookmarks", 0, "view_range"), None),
+    (("attributes", 0, "name"), "z"), (("attributes", 0, "description"), "d"),
+    (("paths", 0, "name"), "p"), (("paths", 0, "indices"), [None, 2, None]),
+    (("paths", 0, "holds"), [1, 1, 1]), (("paths", 0, "interp"), "spline"),
+    (("paths", 0, "frames_per_segment"), 7), (("paths", 0, "easing"), "linear"),
+    (("paths", 0, "loop"), False), (("paths", 0, "even_speed"), False),
+    (("paths", 0, "fps"), 12.5), (("paths", 0, "total_frames"), 99),
+    (("active_path",), None), (("layout", "dock_state"), "AAAA"),
+    (("layout", "window_geometry"), None),
+]
+"""A different valid value for every field of a version-2 session."""
+OTHER_V3_VALUES: list[tuple[tuple[Any, ...], Any]] = [
+    (("analysis",), None), (("analysis", "selection"), None),
+    (("analysis", "selection"), "selections.0.indices"),
+    (("analysis", "filter_text"), "index > 3"), (("analysis", "opacity_by"), ""),
+    (("analysis", "cluster_method"), "hdbscan"), (("analysis", "cluster_param"), 5),
+    (("analysis", "clusters"), None), (("analysis", "scores"), {}),
+    (("analysis", "scores"), {"error": "analysis.density", "density": "analysis.density"}),
+    (("analysis", "outlier_score"), "error"), (("analysis", "outlier_count"), 9),
+    (("analysis", "neighbor_k"), 3), (("analysis", "neighbor_metric"), "euclidean"),
+]
+"""... and of the research tools' part of a version-3 session."""
+FIELD_CASES = ([(V2_JSON, V2_NPZ, where, value) for where, value in OTHER_VALUES]
+               + [(V3_JSON, V3_NPZ, where, value) for where, value in OTHER_V3_VALUES])
+
+
+@pytest.mark.parametrize(("base", "npz", "where", "value"), FIELD_CASES,
+                         ids=[f"v{b['schema_version']}:" + ".".join(map(str, w))
+                              for b, _, w, _ in FIELD_CASES])
+def test_every_session_field_comes_back(base: dict[str, Any], npz: bytes,
+                                        where: tuple[Any, ...], value: Any) -> None:
+    """Each field set to another valid value loads as that value: none is dropped."""
+    doc = json.loads(json.dumps(base))
+    parent = doc
+    for key in where[:-1]:
+        parent = parent[key]
+    parent[where[-1]] = value
+    with scratch() as folder:
+        path = folder / "field.lxs"
+        path.write_bytes(_session_zip(json.dumps(doc).encode(), npz))
+        session = load_session(path)  # every value here is valid: it must load
+    assert_reflects(doc, npz_arrays(npz), session)
 
 
 @fuzz(150)
-@given(mutated(V2_NPZ) | mutated(json.dumps(V2_JSON).encode()))
+@given(st.tuples(json_mutated(V3_JSON), st.just(V3_NPZ))
+       | st.tuples(json_mutated(V2_JSON), st.just(V2_NPZ))
+       | st.tuples(json_mutated(V1_JSON), st.just(V1_NPZ)))
+def test_session_mutated_json(case: tuple[Any, bytes]) -> None:
+    _load_session_and_compare(*case)
+
+
+@fuzz(150)
+@given(mutated(V3_NPZ) | mutated(json.dumps(V3_JSON).encode()))
 def test_session_mutated_members(member: bytes) -> None:
-    json_bytes = json.dumps(V2_JSON).encode()
+    json_bytes = json.dumps(V3_JSON).encode()
     if member.startswith(b"PK") or not member.startswith(b"{"):
         _load_session_bytes(_session_zip(json_bytes, member))
     else:
-        _load_session_bytes(_session_zip(member, V2_NPZ))
+        _load_session_bytes(_session_zip(member, V3_NPZ))
 
 
 def _npz_of(members: dict[str, bytes]) -> bytes:
@@ -198,20 +290,46 @@ def _npz_of(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-with zipfile.ZipFile(io.BytesIO(V2_NPZ)) as _archive:
-    V2_MEMBERS = {n.removesuffix(".npy"): _archive.read(n) for n in _archive.namelist()}
+with zipfile.ZipFile(io.BytesIO(V3_NPZ)) as _archive:
+    V3_MEMBERS = {n.removesuffix(".npy"): _archive.read(n) for n in _archive.namelist()}
 
 
 @fuzz(150)
-@given(st.sampled_from(sorted(V2_MEMBERS)).flatmap(
-    lambda key: st.tuples(st.just(key), mutated(V2_MEMBERS[key]))))
-@example(("view.current_latent", V2_MEMBERS["view.current_latent"].replace(b"'descr'",
+@given(st.sampled_from(sorted(V3_MEMBERS)).flatmap(
+    lambda key: st.tuples(st.just(key), mutated(V3_MEMBERS[key]))))
+@example(("view.current_latent", V3_MEMBERS["view.current_latent"].replace(b"'descr'",
                                                                             b"'descr\"", 1)))
 def test_session_mutated_npy_members(member: tuple[str, bytes]) -> None:
     """Mutated arrays repacked with valid checksums, so the .npy parser itself is reached."""
     key, content = member
-    npz = _npz_of({**V2_MEMBERS, key: content})
-    _load_session_bytes(_session_zip(json.dumps(V2_JSON).encode(), npz))
+    npz = _npz_of({**V3_MEMBERS, key: content})
+    _load_session_and_compare(V3_JSON, npz)  # what loads holds the arrays' values
+
+
+CAP = 2 * 1024**2
+
+
+@fuzz(60)
+@given(st.integers(1, 40), st.integers(1, 200_000))
+@example(40, 200_000)
+def test_session_memory_stays_under_the_cap(references: int, values: int) -> None:
+    """Bookmarks naming one array of random size: the session opens or is refused, and either
+    way what loading holds stays under the cap (every copy counted), measured."""
+    import tracemalloc
+    from unittest import mock
+
+    from latent_explorer.core.session import store
+    from tests.core.test_session_bounds import reference_bomb
+
+    with scratch() as folder, mock.patch.object(store, "MAX_ARRAYS_BYTES", CAP):
+        path = reference_bomb(folder / "refs.lxs", references, values)
+        tracemalloc.start()
+        try:
+            expect_only((SessionError,), lambda: load_session(path))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < CAP * 1.25 + 1024**2, f"{references} x {values}: {peak / 1024**2:.1f} MB"
 
 
 # --- path files ---------------------------------------------------------------------------

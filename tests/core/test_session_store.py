@@ -381,14 +381,14 @@ def test_declared_array_sizes_are_capped_in_total_before_reading(
 
     monkeypatch.setattr(store, "MAX_ARRAYS_BYTES", 8 * 1024**2, raising=False)
     doc, members = _v2_parts()
-    # Each array alone is under the cap; together (bookmarks reusing one key count once,
-    # so use several) they exceed it.
+    # Each array alone is under the cap; together they exceed it (bookmarks naming one array
+    # count once per reference: tests/core/test_session_bounds.py).
     doc["bookmarks"] = [{"name": f"b{i}", "latent": f"big.{i}", "view_range": None}
                         for i in range(4)]
     for i in range(4):
         members[f"big.{i}"] = _npy(np.zeros(3 * 1024**2 // 4, np.float32))
     path = _deflated_session(tmp_path / "big.lxs", doc, members)
-    with pytest.raises(SessionError, match="declares more than 8 MB of arrays"):
+    with pytest.raises(SessionError, match=r"would take more than 8\.0 MiB of memory"):
         _peak_bytes(lambda: load_session(path))
     def refuse() -> None:
         with pytest.raises(SessionError):

@@ -27,10 +27,13 @@ import numpy.typing as npt
 from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.datasets.columns import Column, column_from_text
 from latent_explorer.core.errors import InputFileError
+from latent_explorer.core.memory_budget import check_memory
 
 FILE_KEYS = ("file", "filename", "path")
 INDEX_KEY = "index"
 _MAX_BYTES = 512 * 1024 * 1024
+_BYTES_PER_CELL = 80
+"""A cell's string (about 50 bytes), its place in the row's list, and its typed value."""
 
 
 def find_metadata_csv(dataset: Dataset) -> Path | None:
@@ -125,6 +128,11 @@ def _read_table(source: Path) -> tuple[list[str], list[list[str]]]:
         raise InputFileError(source, f"cannot be read ({exc.strerror or exc})") from exc
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count) if first else ","
+    # Each cell becomes a string in a row list, then a value in a typed column: the few
+    # hundred MB a file may have would hold gigabytes of short cells.
+    cells = text.count(delimiter) + text.count("\n") + 1
+    check_memory(source, cells * _BYTES_PER_CELL, f"its {cells:,} cells (separators and line "
+                                                  "ends counted)")
     try:
         table = [row for row in csv.reader(text.splitlines(), delimiter=delimiter) if row]
     except csv.Error as exc:

@@ -169,7 +169,11 @@ class LatestWinsDecoder(LatestWinsWorker[tuple[DecodeRequest, GenerativeModel | 
         except Exception as exc:  # a user's model can raise anything; keep the worker alive
             import traceback
 
+            from latent_explorer.core.out_of_memory import out_of_memory, out_of_memory_message
+
             details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            return DecodeResult(request, None, f"{model.name} failed to decode: "
-                                f"{type(exc).__name__}: {last_line(str(exc))}", details=details)
+            why = (out_of_memory_message(exc) if out_of_memory(exc)
+                   else f"{type(exc).__name__}: {last_line(str(exc))}")
+            return DecodeResult(request, None, f"{model.name} failed to decode: {why}",
+                                details=details)
         return DecodeResult(request, image, None, (time.perf_counter() - start) * 1000.0)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from latent_explorer.core.compute.cluster_limits import check_local_cluster
 from latent_explorer.core.compute.encoding import check_compatible
 from latent_explorer.core.datasets.base import Dataset
 from latent_explorer.core.errors import JobCancelled, LatentExplorerError, ModelOutputError
@@ -259,6 +260,8 @@ def encode_distributed(dataset_spec: str, model_spec: str, out: str | Path, *,
         from latent_explorer.core.compute.latent_store import check_replaceable
 
         check_replaceable(store)
+    if scheduler is None:  # the processes alone, before opening anything; their chunks below
+        check_local_cluster(usable_cores() if workers is None else workers, 0, ())
     ctx.progress(None, f"Opening {dataset_spec} and {model_spec}")
     from latent_explorer.core.compute.cache import default_cache_dir
 
@@ -273,6 +276,9 @@ def encode_distributed(dataset_spec: str, model_spec: str, out: str | Path, *,
     # A store on this file system is written into a hidden folder beside it and put in place
     # of the earlier one only when it is complete: a run stopped or killed part way leaves
     # the earlier store whole (and its staging folder to the next command's sweep).
+    if scheduler is None:  # a remote cluster's workers have memory of their own
+        check_local_cluster(usable_cores() if workers is None else workers, min(chunk, total),
+                            tuple(dataset.image_shape))
     staging = _stage(Path(store)) if local else None
     written = str(staging) if staging is not None else store
     try:
@@ -320,7 +326,7 @@ def _run_cluster(dask_distributed: Any, dataset_spec: str, model_spec: str, stor
 
     cluster: Any = None
     if scheduler is None:
-        count = workers or usable_cores()
+        count = usable_cores() if workers is None else workers
         ctx.progress(None, f"Starting a local Dask cluster of {count} worker processes")
         cluster = dask_distributed.LocalCluster(n_workers=count, threads_per_worker=1,
                                                 processes=True, dashboard_address=None)

@@ -147,7 +147,7 @@ def open_latent_store(path: str | Path) -> tuple[Any, npt.NDArray[np.int64] | No
 def _open_npy(path: Path) -> tuple[Any, npt.NDArray[np.int64] | None, dict[str, Any]]:
     try:
         latents = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError) as exc:  # EOFError: an empty or cut header
         raise LatentStoreError(f"{path} is not a readable .npy file: {exc}") from exc
     if latents.ndim != 2 or latents.dtype.kind != "f":
         raise LatentStoreError(f"{path} holds {latents.shape} {latents.dtype}, "
@@ -155,8 +155,13 @@ def _open_npy(path: Path) -> tuple[Any, npt.NDArray[np.int64] | None, dict[str, 
     labels_path = path.with_name(path.stem + ".labels.npy")
     labels = None
     if labels_path.exists():
-        labels = np.asarray(np.load(labels_path, allow_pickle=False), dtype=np.int64)
-        if len(labels) != len(latents):
+        try:  # mapped: a header declaring more than the file holds is refused, not allocated
+            labels = np.asarray(np.load(labels_path, mmap_mode="r", allow_pickle=False),
+                                dtype=np.int64)
+        except (OSError, ValueError, EOFError, TypeError) as exc:
+            raise LatentStoreError(f"{labels_path} is not a readable .npy file of labels: "
+                                   f"{exc}") from exc
+        if labels.ndim != 1 or len(labels) != len(latents):
             raise LatentStoreError(f"{labels_path} has {len(labels)} labels for "
                                    f"{len(latents)} latents")
     meta = {"format": "npy", "count": int(latents.shape[0]), "latent_dim": int(latents.shape[1])}

@@ -287,6 +287,11 @@ def _read_latents_file(path: Path, found: _Found, notes: list[str],
 
 
 def _read_npz(path: Path, found: _Found) -> npt.NDArray[np.float32]:
+    from latent_explorer.core.datasets.declared_memory import npz_declared_bytes
+    from latent_explorer.core.memory_budget import check_memory
+
+    # Each member is read whole, then copied to float32: refused before, if it cannot fit.
+    check_memory(path, 2 * npz_declared_bytes(path), "its arrays (as declared)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             names = list(archive.files)

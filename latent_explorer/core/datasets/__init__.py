@@ -91,8 +91,18 @@ def load_dataset(
         ``spec`` is no built-in name and no existing path, the file is of no format known
         here, or ``labels`` (or ``image_size``) was given for a dataset that takes none.
     DatasetError
-        The path (written as a path) does not exist, or the file or folder is malformed.
+        The path (written as a path) does not exist, the file or folder is malformed, or
+        what it declares would take more memory than a file may (checked before reading).
     """
+    try:
+        return _load(spec, labels, ctx, image_size, cache_dir)
+    except MemoryError as exc:  # what no declared size foresaw: still one line naming it
+        raise DatasetError(Path(spec.strip()).expanduser(),
+                           f"needs more memory than is free to open it ({exc})") from None
+
+
+def _load(spec: str, labels: str | Path | None, ctx: JobContext | None,
+          image_size: ImageSize | None, cache_dir: Path | None) -> Dataset:
     text = spec.strip()
     if text.lower() in BUILTIN_LOADERS:
         _no_labels(labels, text)

@@ -10,6 +10,7 @@ Pickled object arrays are never loaded: unpickling runs code from the file.
 
 from __future__ import annotations
 
+import math
 import tokenize
 import zipfile
 import zlib
@@ -22,6 +23,12 @@ import numpy.typing as npt
 from latent_explorer.core.datasets.base import ArrayDataset
 from latent_explorer.core.datasets.columns import as_columns
 from latent_explorer.core.datasets.conversion import to_images, to_labels
+from latent_explorer.core.datasets.declared_memory import (
+    array_bytes,
+    check_dataset_memory,
+    describe,
+    image_conversion_bytes,
+)
 from latent_explorer.core.errors import DatasetError
 from latent_explorer.core.jobs import JobContext
 
@@ -95,6 +102,9 @@ def _load_npy(path: Path, notes: list[str], ctx: JobContext | None) -> ArrayData
         shape, dtype = _read_header(stream, path)
     if dtype.hasobject:
         raise DatasetError(path, _REFUSED)
+    # The values are mapped, not read; what is allocated is their conversion to uint8 images.
+    check_dataset_memory(path, image_conversion_bytes(shape, dtype),
+                         f"converting its images ({describe(shape, dtype)}, as declared)")
     try:
         # An empty array cannot be memory-mapped; it is rejected a few lines below anyway.
         mode: Literal["r"] | None = "r" if int(np.prod(shape)) > 0 else None
@@ -109,6 +119,7 @@ def _load_npy(path: Path, notes: list[str], ctx: JobContext | None) -> ArrayData
 def _load_npz(path: Path, notes: list[str], ctx: JobContext | None) -> ArrayDataset:
     headers = _npz_headers(path)
     image_key = _pick_image_key(headers, path)
+    _check_npz_memory(path, headers, image_key)
     try:
         with np.load(path, allow_pickle=False) as archive:
             images = _images(archive[image_key], path, notes, ctx)
@@ -142,6 +153,23 @@ def _load_npz(path: Path, notes: list[str], ctx: JobContext | None) -> ArrayData
         metadata=as_columns(metadata),
         notes=notes,
     )
+
+
+def _check_npz_memory(path: Path, headers: dict[str, Header], image_key: str) -> None:
+    """Refuse, before reading, an archive whose arrays would not fit in memory: each member
+    is read whole (it may be compressed a thousandfold), then the images are converted."""
+    shape, dtype = headers[image_key]
+    count = shape[0] if shape else 0
+    needed = array_bytes(shape, dtype) + image_conversion_bytes(shape, dtype)
+    for key, (other_shape, other_dtype) in headers.items():
+        read = key in (*LABEL_KEYS, *NAMES_KEYS) or (len(other_shape) == 1
+                                                      and other_shape[0] == count)
+        if key != image_key and read:
+            needed += array_bytes(other_shape, other_dtype)
+            if key in LABEL_KEYS:
+                needed += math.prod(other_shape) * 8  # the labels as int64
+    check_dataset_memory(path, needed, f"its arrays (images {describe(shape, dtype)}, as "
+                                       "declared)")
 
 
 def _images(
@@ -240,10 +268,13 @@ def _read_labels_file(path: Path) -> tuple[npt.NDArray[np.generic], list[str] | 
         key = next((key for key in LABEL_KEYS if key in headers), None)
         if key is None:
             raise DatasetError(path, f"has no labels array (looked for {', '.join(LABEL_KEYS)})")
+        names_key = _names_key(headers)
+        wanted = [key, *([names_key] if names_key is not None else [])]
+        check_dataset_memory(path, sum(array_bytes(*headers[k]) for k in wanted),
+                             f"its labels ({describe(*headers[key])}, as declared)")
         try:
             with np.load(path, allow_pickle=False) as archive:
                 names = None
-                names_key = _names_key(headers)
                 if names_key is not None:
                     names = _names(_member(archive, names_key, headers, path), path)
                 return _member(archive, key, headers, path), names
@@ -252,9 +283,11 @@ def _read_labels_file(path: Path) -> tuple[npt.NDArray[np.generic], list[str] | 
     if head != NPY_MAGIC:
         raise DatasetError(path, "is neither a .npy nor a .npz file of labels")
     with path.open("rb") as stream:
-        _, dtype = _read_header(stream, path)
+        shape, dtype = _read_header(stream, path)
     if dtype.hasobject:
         raise DatasetError(path, _REFUSED)
+    check_dataset_memory(path, array_bytes(shape, dtype),
+                         f"its labels ({describe(shape, dtype)}, as declared)")
     try:
         values: npt.NDArray[np.generic] = np.load(path, allow_pickle=False)
     except _READ_ERRORS as exc:

@@ -22,6 +22,11 @@ import numpy.typing as npt
 
 from latent_explorer.core.datasets.base import ArrayDataset
 from latent_explorer.core.datasets.conversion import to_images, to_labels
+from latent_explorer.core.datasets.declared_memory import (
+    check_dataset_memory,
+    describe,
+    image_conversion_bytes,
+)
 from latent_explorer.core.errors import DatasetError
 from latent_explorer.core.jobs import JobContext
 
@@ -153,7 +158,9 @@ def read_idx(
     try:
         with _open(path) as stream:
             header = _read_header(stream, path, ndims)
-            if isinstance(stream, gzip.GzipFile):
+            gzipped = isinstance(stream, gzip.GzipFile)
+            _check_memory(path, header, what, gzipped)
+            if gzipped:
                 _check_declared_size(path, header, what)
                 data = _read_payload(stream, path, header, what, ctx)
                 return data.view(header.dtype).reshape(header.shape)
@@ -202,6 +209,17 @@ def _read_header(stream: io.BufferedIOBase, path: Path, ndims: tuple[int, ...]) 
     if any(size == 0 for size in shape[1:]):
         raise DatasetError(path, f"has bad dimensions {shape} in its header (a size of 0)")
     return IdxHeader(np.dtype(_TYPE_CODES[head[2]]), tuple(shape), 4 + 4 * ndim)
+
+
+def _check_memory(path: Path, header: IdxHeader, what: str, gzipped: bool) -> None:
+    """Refuse, before reading, values that would not fit in memory: a gzipped file's are
+    decompressed into memory (a raw one's are mapped), then converted to uint8 images or to
+    int64 labels."""
+    converted = (image_conversion_bytes(header.shape, header.dtype) if len(header.shape) > 1
+                 else 8 * math.prod(header.shape))
+    needed = converted + (header.payload_bytes if gzipped else 0)
+    check_dataset_memory(path, needed, f"its {what} ({describe(header.shape, header.dtype)}, "
+                                       "as declared)")
 
 
 def _check_declared_size(path: Path, header: IdxHeader, what: str) -> None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from dataclasses import dataclass
 
 from latent_explorer.core.errors import SpecError
 from latent_explorer.core.settings_file import read_setting
+from latent_explorer.core.sizes import format_size as format_size  # re-exported
+from latent_explorer.core.sizes import parse_size as parse_size  # re-exported
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +24,6 @@ DEFAULT_LIMIT = 10 << 30
 LIMIT_ENV = "LATENT_EXPLORER_CACHE_LIMIT"
 LIMIT_SETTING = "cache/image_limit"
 """The key of the limit (in bytes) in the app's settings file."""
-
-SIZE_HELP = "a size in bytes or with a unit: 500M, 10G, 2.5GiB, 800MB (K, M, G, T are 1024-based)"
-
-_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kib": 1 << 10, "kb": 10**3, "m": 1 << 20,
-          "mib": 1 << 20, "mb": 10**6, "g": 1 << 30, "gib": 1 << 30, "gb": 10**9,
-          "t": 1 << 40, "tib": 1 << 40, "tb": 10**12}
-_SIZE = re.compile(r"^\s*(?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(?P<unit>[a-zA-Z]*)\s*$")
 
 _configured: int | None = None
 
@@ -52,33 +46,6 @@ class CacheLimit:
         if self.source == "default":
             return f"{text} (the default)"
         return text
-
-
-def parse_size(text: str) -> int:
-    """Bytes for ``text`` such as ``10G``, ``500 MB``, ``2.5GiB`` or ``1048576``.
-
-    Raises
-    ------
-    ValueError
-        When ``text`` is no size (the message says what is taken).
-    """
-    match = _SIZE.match(text)
-    unit = match["unit"].lower() if match else ""
-    if match is None or unit not in _UNITS:
-        raise ValueError(f"{text!r} is not a size: give {SIZE_HELP}")
-    return int(float(match["number"]) * _UNITS[unit])
-
-
-def format_size(size: int) -> str:
-    """``size`` bytes for people: ``812 bytes``, ``3.4 MiB``, ``10.0 GiB``."""
-    if size < 1024:
-        return f"{size} byte{'s' if size != 1 else ''}"
-    value = float(size)
-    for unit in ("KiB", "MiB", "GiB", "TiB"):
-        value /= 1024
-        if value < 1024 or unit == "TiB":
-            break
-    return f"{value:.1f} {unit}"
 
 
 def set_image_cache_limit(size: int | None) -> None:

@@ -38,6 +38,8 @@ from latent_explorer.core.datasets.image_files import (
 )
 from latent_explorer.core.errors import DatasetError, ExportError
 from latent_explorer.core.jobs import JobContext
+from latent_explorer.core.memory_budget import memory_budget
+from latent_explorer.core.sizes import format_size
 
 __all__ = ["IMAGE_SUFFIXES", "ROOT_LABEL", "find_images", "load_image_folder", "load_image_zip"]
 
@@ -47,11 +49,16 @@ ImageSize = int | tuple[int, int]
 """A size asked for: ``256`` (square) or ``(height, width)``."""
 
 MEMORY_BUDGET = 4 << 30
-"""Largest decoded dataset (bytes) held in memory, or cached at the images' own size.
+"""Largest decoded dataset (bytes) cached at the images' own size when no size was asked for.
 
 Beyond it the user is asked for a size: a folder of 4000x3000 photos at their own size
-would fill the memory (or the cache folder's disk) for a map that shows thumbnails.
+would fill the cache folder's disk for a map that shows thumbnails. Held in memory instead,
+the images (and the largest one being decoded) must fit the machine's memory budget
+(:mod:`latent_explorer.core.memory_budget`), whatever size was asked for.
 """
+DECODE_BYTES_PER_PIXEL = 24
+"""What decoding one image holds at most per pixel of its declared size: Pillow's RGBA
+pixels, and the 16-bit colour and alpha arrays that composite it on black."""
 _HEADER_SHARE = 0.1
 """Part of the progress bar spent reading headers; decoding pixels takes the rest."""
 _HEADER_EVERY = 256
@@ -140,6 +147,8 @@ class _Plan:
     names: list[str]
     skipped: list[tuple[str, str]]
     auto_size: bool
+    largest: int = 0
+    """Bytes that decoding the largest image (by its declared size) holds for a moment."""
 
 
 def _load(files: ImageFiles, kind: str, ctx: JobContext | None,
@@ -163,7 +172,7 @@ def _load(files: ImageFiles, kind: str, ctx: JobContext | None,
     width, height = plan.size
     shape = (len(plan.names), height, width, plan.channels)
     images, cache = _allocate(files.root, shape,
-                              None if _too_big(shape, plan.auto_size) else cache)
+                              None if _too_big(shape, plan.auto_size) else cache, plan.largest)
     kept: list[str] = []
     counts: Counter[str] = Counter()
     try:
@@ -208,6 +217,8 @@ def _plan(files: ImageFiles, kind: str, ctx: JobContext | None,
     skipped: list[tuple[str, str]] = []
     grey = True
     total = len(files.names)
+    budget = memory_budget()
+    largest = 0
     for index, name in enumerate(files.names):
         if ctx is not None and index % _HEADER_EVERY == 0:
             ctx.progress(_HEADER_SHARE * index / total, "reading image headers")
@@ -217,6 +228,13 @@ def _plan(files: ImageFiles, kind: str, ctx: JobContext | None,
         except IMAGE_ERRORS + ZIP_ERRORS as exc:
             skipped.append((name, _reason(exc)))
             continue
+        decoding = header.width * header.height * DECODE_BYTES_PER_PIXEL
+        if decoding > budget.size:  # one image alone: skipped as unreadable, with why
+            skipped.append((name, f"declares {header.width}x{header.height} pixels: decoding "
+                                  f"it would need {format_size(decoding)} of memory, more "
+                                  f"than the {budget.describe()} a file may take here"))
+            continue
+        largest = max(largest, decoding)
         names.append(name)
         sizes.append((header.width, header.height))
         grey = grey and header.grey
@@ -227,7 +245,7 @@ def _plan(files: ImageFiles, kind: str, ctx: JobContext | None,
         size = (image_size[1], image_size[0])
     if min(size) < 1:
         raise DatasetError(files.root, f"cannot load images at {size[0]}x{size[1]} pixels")
-    return _Plan(size, 1 if grey else 3, names, skipped, image_size is None)
+    return _Plan(size, 1 if grey else 3, names, skipped, image_size is None, largest)
 
 
 def _too_big(shape: tuple[int, int, int, int], auto_size: bool) -> bool:
@@ -235,19 +253,25 @@ def _too_big(shape: tuple[int, int, int, int], auto_size: bool) -> bool:
     return auto_size and int(np.prod(shape)) > MEMORY_BUDGET
 
 
-def _allocate(root: Path, shape: tuple[int, int, int, int], cache: ImageCache | None
-              ) -> tuple[npt.NDArray[np.uint8], ImageCache | None]:
-    """Where the pixels go: a memory map in the cache (returned too), else memory."""
+def _allocate(root: Path, shape: tuple[int, int, int, int], cache: ImageCache | None,
+              decoding: int = 0) -> tuple[npt.NDArray[np.uint8], ImageCache | None]:
+    """Where the pixels go: a memory map in the cache (returned too), else memory.
+
+    Either way one image at a time is decoded (``decoding`` bytes at most); in memory, the
+    whole set must fit the memory budget too, checked before any pixel is decoded.
+    """
     if cache is not None:
         with suppress(OSError, ExportError):
             return cache.create(shape), cache
-    needed = int(np.prod(shape))
-    if needed > MEMORY_BUDGET:
+    needed = int(np.prod(shape)) + decoding
+    budget = memory_budget()
+    if needed > budget.size:
         _, height, width, _ = shape
         raise DatasetError(
-            root, f"{shape[0]:,} images of {width}x{height} would need {needed / 2**30:.1f} GB: "
-            "choose a smaller size to load them at (--image-size, or the size asked by "
-            "File > Open Image Folder)")
+            root, f"{shape[0]:,} images of {width}x{height} would need {format_size(needed)} "
+            f"of memory, more than the {budget.describe()} one file may take here: choose a "
+            "smaller size to load them at (--image-size, or the size asked by File > Open "
+            "Image Folder)")
     return np.empty(shape, dtype=np.uint8), None
 
 

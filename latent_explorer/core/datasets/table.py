@@ -41,8 +41,6 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
 LABEL_COLUMNS = ("label", "labels", "class", "target", "category")
 IMAGE_COLUMNS = ("image", "image_path", "imagepath", "img", "path", "file", "filename",
                  "filepath", "file_name")
-MAX_VALUES = 1_500_000_000
-"""The most cells a table may declare (6 GB as float32) before anything is read."""
 MAX_CSV_BYTES = 8 * 1024**3
 
 _NUMBERED = re.compile(r"^(.*?)(\d+)$")
@@ -165,6 +163,9 @@ def _read_frame(path: Path) -> Any:
             return _read_parquet(path, pd)
         if path.stat().st_size > MAX_CSV_BYTES:
             raise InputFileError(path, f"is larger than {MAX_CSV_BYTES // 1024**3} GB")
+        from latent_explorer.core.datasets.table_memory import check_csv_memory
+
+        check_csv_memory(path, b"\t" if suffix == ".tsv" else b",")  # before pandas reads it
         # Nullable dtypes: a column of whole numbers with gaps stays whole (Int64), flags with
         # gaps stay flags (boolean), as the file wrote them.
         return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",",
@@ -184,12 +185,9 @@ def _read_frame(path: Path) -> Any:
 def _read_parquet(path: Path, pd: Any) -> Any:
     import pyarrow.parquet as pq
 
-    meta = pq.ParquetFile(path).metadata
-    cells = int(meta.num_rows) * max(1, int(meta.num_columns))
-    if cells > MAX_VALUES:
-        raise InputFileError(path, f"declares {meta.num_rows:,} rows x {meta.num_columns} "
-                                   f"columns, more than the {MAX_VALUES:,} values this app "
-                                   "reads from one table")
+    from latent_explorer.core.datasets.table_memory import check_parquet_memory
+
+    check_parquet_memory(path, pq.ParquetFile(path))  # every stored value, list items too
     return pd.read_parquet(path, dtype_backend="numpy_nullable")
 
 

@@ -18,6 +18,7 @@ from latent_explorer.core.errors import LatentExplorerError
 from latent_explorer.core.export.frames import FrameScaler, FrameStream, output_size
 from latent_explorer.core.export.map_overlay import MapBeside, MapBesideFrames
 from latent_explorer.core.export.path_file import PathFile
+from latent_explorer.core.export.render_limits import check_render
 from latent_explorer.core.export.sheet import save_contact_sheet, sheet_indices, sheet_path
 from latent_explorer.core.export.turntable import Turntable
 from latent_explorer.core.export.video import export_format, write_export
@@ -193,6 +194,8 @@ def render_path(model: GenerativeModel, anchors: npt.ArrayLike, out: str | Path,
     if label is not None and not 0 <= label < model.num_classes:
         raise LatentExplorerError(f"{model.name} has classes 0 to {model.num_classes - 1}, "
                                   f"not {label}")
+    _check_size(model, out, most_frames(len(points), frames, frames_per_segment, loop,
+                                        pingpong, hold), size, sheet, fps)
     path = build_path(points, interp=interp, frames=frames, frames_per_segment=frames_per_segment,
                       easing=easing, loop=loop, pingpong=pingpong, hold=hold)
     notes: list[str] = []
@@ -230,6 +233,7 @@ def render_latents(model: GenerativeModel, latents: npt.ArrayLike, out: str | Pa
     if beside is not None and len(beside.positions) != len(path):
         raise LatentExplorerError(f"the map has {len(beside.positions)} marker positions for "
                                   f"{len(path)} frames")
+    _check_size(model, out, len(path), size, sheet, fps)
     began = time.perf_counter()
     even = kind in ("mp4", "webm")
     stream = FrameStream(model, path, size=size, scale_mode=scale_mode, label=label,
@@ -260,6 +264,27 @@ def render_path_file(model: GenerativeModel, spec: PathFile, out: str | Path, *,
                        loop=spec.loop, pingpong=spec.pingpong, hold=spec.hold, fps=spec.fps,
                        size=spec.size, scale_mode=spec.scale, label=spec.label, sheet=sheet,
                        crf=crf, preset=preset, ctx=ctx)
+
+
+def most_frames(anchors: int, frames: int | None, frames_per_segment: int | None,
+                loop: bool, pingpong: bool, hold: int | tuple[int, ...]) -> int:
+    """At least as many frames as the path will have, counted without laying it out."""
+    if frames is not None:
+        return frames
+    segments = 0 if anchors < 2 else anchors if loop else anchors - 1
+    holds = hold * anchors if isinstance(hold, int) else sum(hold)
+    moving = segments * (30 if frames_per_segment is None else frames_per_segment) + 1
+    return (moving + holds) * (2 if pingpong else 1)
+
+
+def _check_size(model: GenerativeModel, out: str | Path, frames: int, size: int | None,
+                sheet: int, fps: float) -> None:
+    shape = tuple(model.image_shape)
+    if len(shape) != 3:
+        return  # a 1-D signal: FrameStream says it makes no frames
+    kind = export_format(out)
+    frame_hw = output_size((shape[0], shape[1]), size, even=kind in ("mp4", "webm"))
+    check_render(out, kind, frames, frame_hw, int(shape[2]), model.latent_dim, sheet, fps)
 
 
 def _write_sheet(stream: FrameStream, out: Path, scale_mode: str) -> Path:

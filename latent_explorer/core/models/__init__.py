@@ -250,6 +250,9 @@ def _load_checkpoint(
                                        "is truncated or corrupt")
         raise ModelError(path, "is not a PyTorch checkpoint or TorchScript archive (neither a "
                                "zip archive nor a pickle, as torch.save writes them)")
+    from latent_explorer.core.models.torch_file_memory import check_torch_file_memory
+
+    check_torch_file_memory(path)  # a deflated member would be inflated whole
     try:
         torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:

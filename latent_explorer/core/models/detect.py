@@ -250,6 +250,12 @@ def _detect_checkpoint(path: Path) -> Detection:
     if not looks_like_torch_file(path):
         reason = "neither a zip archive nor a pickle, as torch.save writes them"
         return _not_a_checkpoint(path, ValueError(reason))
+    from latent_explorer.core.models.torch_file_memory import check_torch_file_memory
+
+    try:
+        check_torch_file_memory(path)  # a deflated member would be inflated whole
+    except ModelError as exc:
+        return Detection(path, ModelKind.UNKNOWN, "", problem=str(exc))
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:

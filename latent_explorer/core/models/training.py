@@ -15,6 +15,7 @@ reproducible only with the same thread count. Training runs on the CPU in float3
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from latent_explorer.core.datasets.base import Dataset
-from latent_explorer.core.errors import IncompatibleError
+from latent_explorer.core.errors import IncompatibleError, LatentExplorerError
 from latent_explorer.core.jobs import JobContext, null_context
+from latent_explorer.core.models.training_memory import check_training_fits
 from latent_explorer.core.models.vae import VAEConfig, build_vae
 from latent_explorer.core.models.vae_io import check_model_folder, save_vae
 
@@ -125,6 +127,10 @@ def train_vae(
     ------
     IncompatibleError
         If the dataset's images do not have the config's shape.
+    LatentExplorerError
+        If training would not fit in memory (checked before anything is built), or it
+        diverged: the loss became NaN or infinite (nothing is returned then, so nothing is
+        saved).
     """
     import torch
 
@@ -136,6 +142,9 @@ def train_vae(
         )
     if len(dataset) == 0 or epochs < 1 or batch_size < 1:
         raise ValueError("training needs a non-empty dataset, epochs >= 1 and batch_size >= 1")
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"the learning rate must be a finite number more than 0, not {lr}")
+    check_training_fits(config, batch_size, len(dataset))
     history = TrainingHistory(
         dataset=dataset.name,
         dataset_fingerprint=dataset.fingerprint(),
@@ -216,6 +225,11 @@ def _fit(module: Any, dataset: Dataset, history: TrainingHistory, ctx: JobContex
                 on_step((epoch + (step + 1) / steps_per_epoch) / history.epochs,
                         float(total) / seen)
         history.losses.append(float(total) / count)
+        if not math.isfinite(history.losses[-1]):
+            raise LatentExplorerError(
+                f"training diverged in epoch {epoch + 1}: the loss became "
+                f"{history.losses[-1]}; nothing was saved. Try a smaller learning rate than "
+                f"{history.lr:g}")
         if on_step is not None:
             on_step((epoch + 1) / history.epochs, history.losses[-1])
         ctx.progress(

@@ -144,6 +144,9 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
             raise ModelError(
                 path, f"cannot read the weights ({exc}); the file may be truncated or corrupt"
             ) from exc
+    from latent_explorer.core.models.torch_file_memory import check_torch_file_memory
+
+    check_torch_file_memory(path)  # a deflated member would be inflated whole
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:

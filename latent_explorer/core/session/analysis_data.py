@@ -88,16 +88,19 @@ def encode_analysis(snapshot: AnalysisSnapshot,
     }
 
 
-def analysis_array_keys(doc: dict[str, Any]) -> set[str]:
-    """The keys of ``arrays.npz`` that the ``"analysis"`` part of ``doc`` refers to."""
+def analysis_array_fields(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """The keys of ``arrays.npz`` that the ``"analysis"`` part of ``doc`` refers to, each with
+    the kind of copy the reader makes of it (``"int"``: int64, ``"float"``: float32), once
+    per field naming it."""
     part = doc.get("analysis")
     if not isinstance(part, dict):
-        return set()
-    keys = {part.get("selection"), part.get("clusters")}
+        return []
+    fields: list[tuple[Any, str]] = [(part.get("selection"), "int"),
+                                     (part.get("clusters"), "int")]
     scores = part.get("scores")
     if isinstance(scores, dict):
-        keys.update(scores.values())
-    return {key for key in keys if isinstance(key, str)}
+        fields.extend((key, "float") for key in scores.values())
+    return [(key, kind) for key, kind in fields if isinstance(key, str)]
 
 
 def decode_analysis(r: Any, value: Any) -> AnalysisSnapshot:

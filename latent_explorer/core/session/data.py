@@ -10,6 +10,7 @@ model=ModelRef("demo"))`` is a complete session. Arrays are numpy arrays (``floa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -46,6 +47,10 @@ class ModelRef:
     """Whether the user trusted the file to run code. Restoring must ask again, not obey."""
     fingerprint: str = ""
     """``model.fingerprint()`` when saved; empty when unknown."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """How the model decoded besides its weights: a StyleGAN's ``truncation_psi``,
+    ``noise_mode``, ``mix_seed``, ``mix_layers``, ``edit_layers`` (JSON values; empty for
+    other models). Part of the fingerprint where they change every picture."""
 
 
 @dataclass(eq=False)

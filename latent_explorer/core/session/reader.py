@@ -168,7 +168,8 @@ def decode_session(doc: Document, arrays: Arrays, source: str) -> SessionData:
     data = r.obj(doc.get("model"), "model")
     model = ModelRef(r.text(data.get("spec"), "model.spec"),
                      r.flag(data.get("trust_code", False), "model.trust_code"),
-                     r.text(data.get("fingerprint", ""), "model.fingerprint"))
+                     r.text(data.get("fingerprint", ""), "model.fingerprint"),
+                     _model_options(r, data.get("options", {})))
     view = r.obj(doc.get("view", {}), "view")
     layout = r.obj(doc.get("layout", {}), "layout")
     latent = view.get("current_latent")
@@ -321,3 +322,16 @@ def _cross_check(r: _Reader, session: SessionData) -> None:
     if session.active_path is not None and session.active_path >= len(session.paths):
         raise r.fail("active_path", f"is {session.active_path}, but there are "
                                     f"{len(session.paths)} paths")
+
+
+def _model_options(r: _Reader, value: Any) -> dict[str, Any]:
+    """``model.options``: JSON scalars and short lists of numbers, by name (checked again,
+    value by value, where they are applied)."""
+    options = r.obj(value, "model.options")
+    for key, item in options.items():
+        if isinstance(item, list):
+            for v in item:
+                r.number(v, f"model.options.{key}")
+        elif item is not None and not isinstance(item, str | int | float | bool):
+            r.number(item, f"model.options.{key}")  # says what is wrong with it
+    return dict(options)

@@ -154,6 +154,13 @@ def _check_model(session: SessionData, trust_code: Trust, model: GenerativeModel
             from latent_explorer.core.models.calibration import fit_to_dataset
 
             model = fit_to_dataset(model, dataset)
+    apply_options = getattr(model, "apply_options", None)
+    if ref.options and callable(apply_options):  # (a StyleGAN's psi is in its fingerprint)
+        try:
+            apply_options(dict(ref.options))
+        except ValueError as exc:
+            return [Problem("model", ref.spec, "unreadable", f"The session's settings for "
+                            f"{ref.spec} do not fit it: {exc}")]
     if ref.fingerprint and model.fingerprint() != ref.fingerprint:
         return [Problem("model", ref.spec, "changed",
                         f"The model {ref.spec} has changed since the session was saved; "

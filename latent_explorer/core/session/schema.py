@@ -44,7 +44,7 @@ import numpy as np
 from latent_explorer._version import __version__
 from latent_explorer.core.errors import InputFileError
 from latent_explorer.core.session.analysis_data import (
-    analysis_array_keys,
+    analysis_array_fields,
     encode_analysis,
     v2_to_v3,
 )
@@ -86,7 +86,9 @@ def encode_session(session: SessionData) -> tuple[Document, Arrays]:
                     "image_size": (None if session.dataset.image_size is None
                                    else [int(v) for v in session.dataset.image_size])},
         "model": {"spec": session.model.spec, "trust_code": bool(session.model.trust_code),
-                  "fingerprint": session.model.fingerprint},
+                  "fingerprint": session.model.fingerprint,
+                  **({"options": dict(session.model.options)} if session.model.options
+                     else {})},
         "projection": {"method": p.method, "n_components": int(p.n_components),
                        "n_neighbors": int(p.n_neighbors), "min_dist": float(p.min_dist),
                        "perplexity": float(p.perplexity), "seed": int(p.seed),
@@ -135,17 +137,24 @@ def encode_session(session: SessionData) -> tuple[Document, Arrays]:
     return doc, arrays
 
 
-def referenced_arrays(doc: Document) -> set[str]:
-    """The keys of ``arrays.npz`` that a current-version document refers to.
+COPY_ITEMSIZE = {"float": 4, "int": 8}
+"""Bytes per value of the copy the reader makes of an array for each field that refers to it:
+float32 for latents, vectors, anchors and coordinates; int64 for indices and labels."""
 
-    Only these are read from a session file; any other member is skipped unread. Fields of
-    the wrong type are left to the reader, which names them.
+
+def referenced_arrays(doc: Document) -> dict[str, list[int]]:
+    """The keys of ``arrays.npz`` that a current-version document refers to, each with the
+    bytes per value of every copy the reader will make of it (one per field naming it).
+
+    Only these are read from a session file; any other member is skipped unread. Forty
+    bookmarks naming one array make forty copies of it, so the store counts each reference,
+    not each array. Fields of the wrong type are left to the reader, which names them.
     """
-    keys: set[str] = set()
+    uses: dict[str, list[int]] = {}
 
-    def add(value: Any) -> None:
+    def add(value: Any, kind: str) -> None:
         if isinstance(value, str):
-            keys.add(value)
+            uses.setdefault(value, []).append(COPY_ITEMSIZE[kind])
 
     def records(value: Any) -> list[dict[str, Any]]:
         return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
@@ -153,14 +162,17 @@ def referenced_arrays(doc: Document) -> set[str]:
     for section, field in (("projection", "coords"), ("view", "current_latent")):
         part = doc.get(section)
         if isinstance(part, dict):
-            add(part.get(field))
-    for section, fields in (("selections", ("indices", "labels")), ("bookmarks", ("latent",)),
-                            ("attributes", ("vector",)), ("paths", ("anchors",))):
+            add(part.get(field), "float")
+    for section, fields in (("selections", (("indices", "int"), ("labels", "int"))),
+                            ("bookmarks", (("latent", "float"),)),
+                            ("attributes", (("vector", "float"),)),
+                            ("paths", (("anchors", "float"),))):
         for record in records(doc.get(section)):
-            for field in fields:
-                add(record.get(field))
-    keys.update(analysis_array_keys(doc))
-    return keys
+            for field, kind in fields:
+                add(record.get(field), kind)
+    for key, kind in analysis_array_fields(doc):
+        add(key, kind)
+    return uses
 
 
 def _floats(values: tuple[float, ...] | None) -> list[float] | None:

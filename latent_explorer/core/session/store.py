@@ -7,9 +7,13 @@ JSON and reads plain numeric arrays (``allow_pickle=False``): nothing in it is e
 and every way it can be broken ends in one :class:`SessionError` that says what is wrong.
 
 Memory is bounded by what the file declares, checked before anything large is read: only the
-arrays that ``session.json`` refers to are read (other members are skipped unread), their
-declared sizes together must stay under :data:`MAX_ARRAYS_BYTES`, and ``arrays.npz`` is
-streamed out of the session file, never held whole in memory.
+arrays that ``session.json`` refers to are read (other members are skipped unread), and what
+opening would hold in memory, counted from their declared sizes, must stay under
+:data:`MAX_ARRAYS_BYTES` and under the share of the machine's free memory a file may take
+(:mod:`latent_explorer.core.memory_budget`). That count is what is materialised: each array's
+bytes once, plus one copy per field that refers to it (forty bookmarks naming one array make
+forty copies). ``arrays.npz`` is streamed out of the session file, never held whole in
+memory.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import numpy as np
 
 from latent_explorer.core.fileio import atomic_writer
 from latent_explorer.core.jobs import JobContext, null_context
+from latent_explorer.core.memory_budget import memory_budget
 from latent_explorer.core.session.data import SessionData
 from latent_explorer.core.session.reader import decode_session
 from latent_explorer.core.session.schema import (
@@ -36,6 +41,7 @@ from latent_explorer.core.session.schema import (
     migrate,
     referenced_arrays,
 )
+from latent_explorer.core.sizes import format_size
 
 __all__ = ["SESSION_SUFFIX", "SessionError", "load_session", "save_session", "session_digest"]
 
@@ -44,9 +50,12 @@ JSON_MEMBER = "session.json"
 ARRAYS_MEMBER = "arrays.npz"
 MAX_JSON_BYTES = 32 * 1024 * 1024
 MAX_ARRAYS_BYTES = 512 * 1024**2
-"""Refuse sessions whose arrays together declare more than this (a map of a million points
-takes 12 MB): a small, damaged or hostile file must not exhaust memory."""
+"""Refuse sessions whose arrays would hold more than this in memory, every copy counted (a map
+of a million points takes 16 MB): a small, damaged or hostile file must not exhaust memory."""
 _MAX_HEADER_BYTES = 64 * 1024
+
+Wanted = dict[str, list[int]]
+"""Member name -> the bytes per value of each copy the reader makes of it."""
 
 # Everything zipfile, zlib and numpy raise for damaged archives and arrays.
 _READ_ERRORS = (OSError, EOFError, ValueError, zipfile.BadZipFile, zipfile.LargeZipFile,
@@ -82,9 +91,10 @@ def load_session(path: str | Path, ctx: JobContext | None = None) -> SessionData
     ------
     SessionError
         If the file is missing, no zip archive, lacks ``session.json`` or ``arrays.npz``,
-        holds invalid JSON, comes from a newer version of the app, declares more array data
-        than :data:`MAX_ARRAYS_BYTES`, or a field has the wrong type, shape or a non-finite
-        value. Never any other exception for a bad file.
+        holds invalid JSON, comes from a newer version of the app, declares arrays that would
+        take more memory than :data:`MAX_ARRAYS_BYTES` (or the machine's budget for one file),
+        or a field has the wrong type, shape or a non-finite value. Never any other exception
+        for a bad file.
     JobCancelled
         If ``ctx`` was cancelled.
     """
@@ -105,10 +115,13 @@ def load_session(path: str | Path, ctx: JobContext | None = None) -> SessionData
                            ) from None
     except _READ_ERRORS as exc:
         raise SessionError(source, f"is damaged and cannot be read ({_why(exc)})") from None
-    return decode_session(doc, arrays, where)
+    try:
+        return decode_session(doc, arrays, where)
+    except MemoryError:
+        raise SessionError(source, "needs more memory than is free to open it") from None
 
 
-def _read_arrays(archive: zipfile.ZipFile, wanted: set[str], where: str,
+def _read_arrays(archive: zipfile.ZipFile, wanted: Wanted, where: str,
                  ctx: JobContext) -> Arrays:
     """The arrays named in ``wanted``, streamed from ``arrays.npz`` inside ``archive``."""
     if not wanted:
@@ -197,7 +210,7 @@ def _parse_json(data: bytes, where: str) -> dict[str, Any]:
     return doc
 
 
-def read_npz(data: bytes, where: str, wanted: set[str] | None = None) -> Arrays:
+def read_npz(data: bytes, where: str, wanted: Wanted | None = None) -> Arrays:
     """The numeric arrays of an ``.npz`` held in memory (those in ``wanted``, or all).
 
     Never unpickles anything; see :func:`read_npz_members` for the checks.
@@ -205,7 +218,7 @@ def read_npz(data: bytes, where: str, wanted: set[str] | None = None) -> Arrays:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if wanted is None:
-                wanted = {n.removesuffix(".npy") for n in archive.namelist()
+                wanted = {n.removesuffix(".npy"): [] for n in archive.namelist()
                           if n.endswith(".npy")}
             return read_npz_members(archive, wanted, where, null_context())
     except SessionError:
@@ -214,13 +227,16 @@ def read_npz(data: bytes, where: str, wanted: set[str] | None = None) -> Arrays:
         raise SessionError(where, f"{ARRAYS_MEMBER} is damaged ({_why(exc)})") from None
 
 
-def read_npz_members(archive: zipfile.ZipFile, wanted: set[str], where: str,
+def read_npz_members(archive: zipfile.ZipFile, wanted: Wanted, where: str,
                      ctx: JobContext) -> Arrays:
     """Read the members of an ``.npz`` archive named in ``wanted`` (others stay unread).
 
-    First every wanted member's ``.npy`` header is read and checked against the member's
-    size, and the declared sizes are added up: more than :data:`MAX_ARRAYS_BYTES` is refused
-    before any array data is read. Then the arrays are read one by one.
+    ``wanted`` maps each member to the bytes per value of the copies that will be made of it
+    (see :func:`~latent_explorer.core.session.schema.referenced_arrays`). First every wanted
+    member's ``.npy`` header is read and checked against the member's size, and what they
+    would hold in memory is added up (each array once, plus its copies): more than
+    :data:`MAX_ARRAYS_BYTES`, or than the machine's memory budget, is refused before any
+    array data is read. Then the arrays are read one by one.
     """
     members = []
     for name in sorted(wanted):
@@ -231,6 +247,8 @@ def read_npz_members(archive: zipfile.ZipFile, wanted: set[str], where: str,
     members.sort(key=lambda item: item[1].header_offset)  # stream forwards
     headers = []
     total = 0
+    held = 0
+    cap = min(MAX_ARRAYS_BYTES, memory_budget().size)
     for name, info in members:
         with archive.open(info) as stream:
             head = stream.read(_MAX_HEADER_BYTES)
@@ -243,10 +261,13 @@ def read_npz_members(archive: zipfile.ZipFile, wanted: set[str], where: str,
             raise SessionError(where, f"{ARRAYS_MEMBER}: {name} is cut short or padded (its "
                                       f"header says shape {shape})")
         total += nbytes
-        if total > MAX_ARRAYS_BYTES:
-            raise SessionError(where, f"{ARRAYS_MEMBER} declares more than "
-                                      f"{MAX_ARRAYS_BYTES // 1024**2} MB of arrays, more than "
-                                      "a session holds; it is damaged or not a session")
+        copies = wanted[name]
+        held += nbytes + count * sum(copies)
+        if held > cap:
+            raise SessionError(where, f"{ARRAYS_MEMBER} declares arrays that would take more "
+                                      f"than {format_size(cap)} of memory"
+                                      f"{_reused(name, copies)}, more than a session holds "
+                                      "here; it is damaged or not a session")
         headers.append((name, info, shape, fortran, dtype, offset, nbytes))
     arrays: Arrays = {}
     done = 0
@@ -262,6 +283,12 @@ def read_npz_members(archive: zipfile.ZipFile, wanted: set[str], where: str,
         done += nbytes
         ctx.progress(done / total if total else 1.0, "Reading the session's arrays")
     return arrays
+
+
+def _reused(name: str, copies: list[int]) -> str:
+    if len(copies) < 2:
+        return ""
+    return f" ({len(copies)} fields refer to {name}, and each gets its own copy)"
 
 
 def _npy_header(head: bytes, name: str, where: str) -> tuple[Any, bool, np.dtype[Any], int]:

@@ -7,6 +7,8 @@ autoencoders hold thousands) start on the principal directions of the data, the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
@@ -65,6 +67,8 @@ class QtLatentSliders(QWidget):
 
     reset_requested = Signal()
     """The user asked to reset to the selected sample. Emitted on the GUI thread."""
+    edited = Signal()
+    """A slider moved: the latent written next is an edit of the one before. GUI thread."""
 
     def __init__(self, state: ExplorerState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +79,8 @@ class QtLatentSliders(QWidget):
         self._values = np.zeros(0, dtype=np.float32)
         self._syncing = False
         self.rng = np.random.default_rng()
+        self.random_latent: Callable[[], np.ndarray] | None = None
+        """Draws a latent from the model's own prior (``None``: the standard normal)."""
 
         self.basis_combo = QComboBox()
         self.basis_combo.addItem("Raw dimensions", "raw")
@@ -223,11 +229,15 @@ class QtLatentSliders(QWidget):
             self._values = np.zeros(len(self.sliders), dtype=np.float32)
         self._values[dim] = self.step_to_value(dim, step)
         self._value_labels[dim].setText(format_value(self._values[dim]))
+        self.edited.emit()
         self.state.current_latent = self.stats.from_basis(self._values, self.state.slider_basis,
                                                           like=self.state.current_latent)
 
     def _on_random_clicked(self) -> None:
         if self.stats is None:
+            return
+        if self.random_latent is not None:
+            self.state.current_latent = np.asarray(self.random_latent(), dtype=np.float32)
             return
         self.state.current_latent = self.rng.standard_normal(self.stats.dim).astype(np.float32)
 

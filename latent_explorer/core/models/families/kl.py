@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from latent_explorer.core.errors import ModelError
 from latent_explorer.core.models.base import OutputRange
+from latent_explorer.core.models.families.kl_config import check_weights_memory, checked_config
 from latent_explorer.core.models.families.spatial import FamilyInfo, SpatialModel
 from latent_explorer.core.models.families.tensors import Shapes
 
@@ -97,6 +98,10 @@ def _recognise_folder(folder: Path) -> KLFiles | None:
         raise ModelError(weights, "does not hold the tensors of the AutoencoderKL that "
                          f"{config_path.name} describes")  # fmt: skip
     config = {k: v for k, v in config.items() if not k.startswith("_")}
+    # The network is built from the config before any weight is compared with it: a config
+    # that states other sizes than the weights hold (widths of 4096 beside weights of 128)
+    # would build many gigabytes first. Every size is checked against the tensors' shapes.
+    config = checked_config(config, derived, config_path, weights)
     return _files(weights, config, "diffusers", "", f"scaling from {config_path.name}")
 
 
@@ -249,6 +254,7 @@ def open_kl(found: KLFiles, image_size: tuple[int, int], source: str,
     import torch
     from diffusers import AutoencoderKL
 
+    check_weights_memory(found.weights, found.prefix)
     state = _read_vae_state(found)
     config = dict(found.config)
     if found.layout == "ldm":

@@ -99,6 +99,9 @@ def _torch_state(path: Path) -> dict[str, torch.Tensor] | None:
     zipped = head.startswith(b"PK")
     if not zipped and not head.startswith(b"\x80"):
         return None  # neither a torch zip nor a pickle: the unpickler would misread it
+    from latent_explorer.core.models.torch_file_memory import check_torch_file_memory
+
+    check_torch_file_memory(path)  # a deflated member would be inflated whole
     data: Any = torch.load(path, map_location="cpu", weights_only=True, mmap=zipped)
     if isinstance(data, Mapping) and "state_dict" in data and isinstance(
             data["state_dict"], Mapping):

@@ -13,6 +13,9 @@ Latents from the prior are seeds: ``z`` drawn as NVIDIA's tools draw it for a se
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -26,10 +29,13 @@ if TYPE_CHECKING:
     import torch
 
     from latent_explorer.core.models.families.stylegan.generator import StyleGANGenerator
+    from latent_explorer.core.models.families.stylegan.mixing import LayerOverride
 
 FAMILY = "StyleGAN"
 BATCH_PIXELS = 1 << 18
 """Pixels (batch * H * W) handed to the synthesis network at once (bounds its memory)."""
+NOISE_MODES = ("const", "random", "none")
+"""The file's stored noise (the same picture every time), fresh noise each decode, none."""
 
 
 class StyleGANModel(TorchModel):
@@ -53,6 +59,10 @@ class StyleGANModel(TorchModel):
     noise_mode
         ``const`` (the file's stored noise: the same picture every time), ``random`` or
         ``none``.
+    layer_overrides
+        Style inputs that take another ``w`` than the one decoded (style mixing, edits limited
+        to a range of layers; see :mod:`.mixing`). Replaced whole, never changed in place, so
+        the decode worker always reads one consistent set.
     """
 
     def __init__(self, generator: StyleGANGenerator, *, name: str, source: str,
@@ -62,6 +72,7 @@ class StyleGANModel(TorchModel):
         self.description = description
         self.truncation_psi = 1.0
         self.noise_mode = "const"
+        self.layer_overrides: tuple[LayerOverride, ...] = ()
         side = max(1, generator.img_resolution)
         super().__init__(
             self._decode_w, name=name, source=source, latent_shape=(generator.w_dim,),
@@ -110,8 +121,10 @@ class StyleGANModel(TorchModel):
             self.device)
 
     def _decode_w(self, w: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        from latent_explorer.core.models.families.stylegan.mixing import apply_overrides
+
         ws = w.to(self.device).unsqueeze(1).repeat(1, self.num_ws, 1)
-        return self._synthesise(ws)
+        return self._synthesise(apply_overrides(ws, self.layer_overrides))
 
     def _synthesise(self, ws: torch.Tensor) -> torch.Tensor:
         from latent_explorer.core.models.families.stylegan.mapping import truncate
@@ -180,3 +193,31 @@ class StyleGANModel(TorchModel):
         """The conventions and the family (part of :meth:`fingerprint`)."""
         return {**super().settings(), "family": FAMILY,
                 "architecture": str(self.generator.architecture), "num_ws": self.num_ws}
+
+    # -- what a decode depends on besides the weights ----------------------------------------
+
+    def decode_options(self) -> dict[str, object]:
+        """Truncation and noise mode: they change every picture, so the fingerprint and a
+        saved session record them (:meth:`apply_options` sets them back)."""
+        return {"truncation_psi": float(self.truncation_psi), "noise_mode": self.noise_mode}
+
+    def apply_options(self, options: dict[str, object]) -> None:
+        """Set the :meth:`decode_options` in ``options`` (others are ignored).
+
+        Raises ``ValueError`` naming a value that does not fit.
+        """
+        psi = options.get("truncation_psi", self.truncation_psi)
+        if not isinstance(psi, int | float) or not math.isfinite(psi) or not -2 <= psi <= 2:
+            raise ValueError(f"truncation psi must be a number from -2 to 2, not {psi!r}")
+        mode = options.get("noise_mode", self.noise_mode)
+        if mode not in NOISE_MODES:
+            raise ValueError(f"noise mode must be one of {', '.join(NOISE_MODES)}, not "
+                             f"{mode!r}")
+        self.truncation_psi, self.noise_mode = float(psi), str(mode)
+
+    def fingerprint(self) -> str:
+        """A sha256 of the weights, the settings and the :meth:`decode_options` (the weights'
+        part is computed once; truncation and noise may change at any time)."""
+        digest = hashlib.sha256(super().fingerprint().encode())
+        digest.update(json.dumps(self.decode_options(), sort_keys=True).encode())
+        return digest.hexdigest()[:32]

@@ -48,6 +48,9 @@ HOOK = "torch_utils.persistence._reconstruct_persistent_obj"
 NETWORK_KEYS = ("G_ema", "G")
 """The snapshot's keys that hold the generator, in the order they are preferred."""
 HEAD_BYTES = 1 << 20
+NETWORK_COPIES = 2
+"""A network built from a snapshot holds its tensors twice for a moment: as read, and the
+network's own copies (see :mod:`.generator`)."""
 """How much of a file is scanned to recognise a snapshot (the hook comes in the first KB)."""
 
 
@@ -155,22 +158,22 @@ class Snapshot:
 
 
 def memory_cap() -> int:
-    """The most bytes a snapshot (and, separately, the network read from it) may take: half
-    of the memory this machine has available now (a quarter of its total if unknown)."""
-    import os
+    """The most bytes a snapshot (and, separately, the network read from it) may take: the
+    share of this machine's free memory one file may take (see
+    :mod:`latent_explorer.core.memory_budget`: it follows a container's or ``ulimit -v``'s
+    limit, and ``LATENT_EXPLORER_MEMORY_LIMIT``)."""
+    from latent_explorer.core.memory_budget import memory_budget
 
-    try:
-        with open("/proc/meminfo", encoding="ascii") as stream:
-            for line in stream:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024 // 2
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        pages = os.sysconf("SC_AVPHYS_PAGES") or os.sysconf("SC_PHYS_PAGES") // 2
-        return int(pages * os.sysconf("SC_PAGE_SIZE")) // 2
-    except (ValueError, OSError, AttributeError):
-        return 4 << 30
+    return memory_budget().size
+
+
+def _room(cap: int | None) -> str:
+    """What may be used, for messages: the budget's description, or the size given."""
+    if cap is not None:
+        return f"{_gb(cap)} may be used now"
+    from latent_explorer.core.memory_budget import memory_budget
+
+    return f"{memory_budget().describe()} may be used now"
 
 
 def is_snapshot(path: Path) -> bool:
@@ -230,7 +233,7 @@ def read_snapshot(path: Path, cap: int | None = None) -> Snapshot:
         size = path.stat().st_size
         if size > limit:
             raise ModelError(path, f"is {_gb(size)}; reading it needs more memory than is free "
-                                   f"({_gb(limit)} may be used now)")
+                                   f"({_room(cap)}); refused before reading it")
         data = path.read_bytes()
     except OSError as exc:
         raise ModelError(path, f"cannot be read: {exc.strerror or exc}") from None
@@ -274,10 +277,11 @@ def materialise(snapshot: Snapshot, cap: int | None = None) -> PersistentObject:
     limit = memory_cap() if cap is None else cap
     storages = {id(t.storage): t.storage for t in _lazy_tensors(snapshot.network)}
     total = sum(s.size for s in storages.values())
-    if total > limit:
+    # The tensors read, and the network's own copies of them (it never shares their storage).
+    if NETWORK_COPIES * total > limit:
         raise ModelError(snapshot.path, f"its {snapshot.key or 'network'} holds "
-                         f"{_gb(total)} of tensors; more than the memory free ({_gb(limit)} "
-                         "may be used now)")  # fmt: skip
+                         f"{_gb(total)} of tensors, {_gb(NETWORK_COPIES * total)} once the "
+                         f"network is built; more than the memory free ({_room(cap)})")
     try:
         return _with_tensors(snapshot.network)
     except StorageError as exc:
