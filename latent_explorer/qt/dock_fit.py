@@ -143,13 +143,19 @@ class DockFitter(QObject):
 
     def _expand(self) -> None:
         """The two columns as they were before :meth:`_collapse`; docks closed meanwhile (by
-        the user, or hidden for a map that cannot use them) stay closed."""
+        the user, or hidden for a map that cannot use them) stay closed, and docks opened
+        meanwhile (the Charts once the data has a column to chart) stay open."""
         assert self._wide_state is not None
-        closed = [d for d in self.window.findChildren(QDockWidget) if d.isHidden()]
+        docks = self.window.findChildren(QDockWidget)
+        closed = [d for d in docks if d.isHidden()]
+        opened = [d for d in docks if not d.isHidden()]
         with self._by_us():
             self.window.restoreState(self._wide_state, self.layout_version)
             for dock in closed:
                 dock.hide()
+            for dock in opened:
+                if dock.isHidden():
+                    dock.show()
         self._wide_state = None
         self.compact = False
 

@@ -127,7 +127,10 @@ class MainWindow(QMainWindow):
         self.projection_panel = QtProjectionPanel(self.projection)
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self.decoder_dock = add_dock(self, "Decoder", self.decoder_view, right, scroll=False)
-        self.sliders_dock = add_dock(self, "Latent sliders", self.sliders, right)
+        self.sliders_dock = add_dock(self, "Sliders", self.sliders, right)
+        # The short title leaves room in its tab group (Channels, Attributes, Neighbours and
+        # Charts beside it); the name saved layouts know it by stays.
+        self.sliders_dock.setObjectName("latent_sliders_dock")
         self.projection_dock = add_dock(self, "Projection", self.projection_panel, left)
         self.channels_dock = add_channels_dock(self, self.channels, self.sliders_dock)
         self.services = WindowServices(self, lambda: self.workspace, self.show_status,

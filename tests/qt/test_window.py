@@ -263,7 +263,7 @@ def test_dock_tabs_show_whole_titles(make_window, qtbot) -> None:  # type: ignor
         assert bar.elideMode() == Qt.TextElideMode.ElideNone and bar.usesScrollButtons()
         titles += [bar.tabText(i) for i in range(bar.count())]
         assert bar.count() <= 4  # few tabs per group, so they fit beside each other
-    assert {"Path", "Colour", "Selection", "Latent sliders", "Neighbours"} <= set(titles)
+    assert {"Path", "Colour", "Selection", "Sliders", "Neighbours"} <= set(titles)
     # A restored layout (settings, sessions) keeps them readable too.
     from latent_explorer.qt.settings import LAYOUT_VERSION
 
