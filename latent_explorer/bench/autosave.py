@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 
+from latent_explorer.bench.heartbeat import Heartbeat
 from latent_explorer.bench.window import percentiles
 
 SELECTIONS = 5
@@ -82,17 +83,8 @@ def bench_autosave(quick: bool = False) -> dict[str, Any]:
             window.analysis.state.named_selections = tuple(
                 Selection(f"picked {i}", np.sort(rng.choice(count, count // 5, replace=False)))
                 for i in range(SELECTIONS))
-            lateness: list[float] = []
-            last = [time.perf_counter()]
-
-            def beat() -> None:
-                now = time.perf_counter()
-                lateness.append(max(0.0, (now - last[0]) * 1000.0 - 10.0))
-                last[0] = now
-
-            heartbeat = QTimer()
-            heartbeat.setInterval(10)
-            heartbeat.timeout.connect(beat)
+            heartbeat = Heartbeat()
+            lateness = heartbeat.lateness
             snapshot_cpu, written = [], []
             loop = QEventLoop()
             sessions.autosaved.connect(loop.quit)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QEventLoop, QPointF, QTimer
 
+from latent_explorer.bench.heartbeat import Heartbeat
 from latent_explorer.bench.window import _make_window, percentiles
 
 
@@ -127,17 +128,8 @@ def drag_with_previews(window: Any, moves: int) -> dict[str, Any]:
     painted: list[tuple[float, float]] = []
     pane.painted.connect(
         lambda: painted.append((time.perf_counter(), time.thread_time())))
-    lateness: list[float] = []
-    last = [time.perf_counter()]
-
-    def beat() -> None:
-        now = time.perf_counter()
-        lateness.append(max(0.0, (now - last[0]) * 1000.0 - 10.0))
-        last[0] = now
-
-    heartbeat = QTimer()
-    heartbeat.setInterval(10)
-    heartbeat.timeout.connect(beat)
+    heartbeat = Heartbeat()
+    lateness = heartbeat.lateness
     rng = np.random.default_rng(0)
     latencies, cpu, previews = [], [], 0
     x0, y0, x1, y1 = rect

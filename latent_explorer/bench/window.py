@@ -14,6 +14,8 @@ import numpy as np
 from PySide6.QtCore import QEventLoop, QPointF, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from latent_explorer.bench.heartbeat import Heartbeat
+
 TIMING_ENV = "LATENT_EXPLORER_TIMING"
 
 
@@ -162,17 +164,8 @@ def bench_window(quick: bool = False) -> dict[str, Any]:
             # Draw the new map first: the measurement is of the window while UMAP runs.
             window.map_view.viewport().repaint()
             QApplication.processEvents()
-            lateness: list[float] = []
-            last = [time.perf_counter()]
-
-            def beat() -> None:
-                now = time.perf_counter()
-                lateness.append(max(0.0, (now - last[0]) * 1000.0 - 10.0))
-                last[0] = now
-
-            heartbeat = QTimer()
-            heartbeat.setInterval(10)
-            heartbeat.timeout.connect(beat)
+            heartbeat = Heartbeat()
+            lateness = heartbeat.lateness
             window.projection.method = "umap"
             started = time.perf_counter()
             heartbeat.start()

@@ -51,6 +51,8 @@ class RowTools:
         self.docks: dict[str, QDockWidget] = {}
         self._charts_hidden = False
         """The Charts dock was hidden for having nothing to chart (not by the user)."""
+        self._charts_offered = False
+        """Some data of this window has had a column to chart."""
         self._table_sized = False
         self._resize: Callable[..., None] | None = None
 
@@ -109,9 +111,14 @@ class RowTools:
             return
         toggle = dock.toggleViewAction()
         toggle.setVisible(available)
+        first = available and not self._charts_offered
+        if available:
+            self._charts_offered = True
         if not available and toggle.isChecked():  # open (the user did not close it)
             self._charts_hidden = True
             dock.hide()
-        elif available and self._charts_hidden:
+        elif available and (self._charts_hidden or first):
+            # Back where it was; and the first time this window has something to chart, shown
+            # even if a layout saved while there was nothing to chart had it closed.
             self._charts_hidden = False
             dock.show()
