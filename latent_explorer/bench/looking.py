@@ -10,15 +10,17 @@ forever), and the quit is timed from the signal.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from latent_explorer.bench.shutdown import time_sigterm
 
 ENDLESS_LOOK = """
 import os
@@ -84,22 +86,17 @@ def bench_quit_while_looking(quick: bool = False) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="le-look-") as tmp:
             folder = Path(tmp)
             proc, looking = start_looking(folder, "--model", str(endless_model(folder)))
-            try:
-                deadline = time.monotonic() + 120
-                while not looking.exists():
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("the app did not start looking at the model")
-                    time.sleep(0.02)
-                time.sleep(5)
-                started = time.perf_counter()
-                proc.send_signal(signal.SIGTERM)
-                _, err = proc.communicate(timeout=60)
-                times.append(time.perf_counter() - started)
-            finally:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.communicate()
-            if proc.returncode != 0:
-                raise RuntimeError(f"the app did not quit cleanly on SIGTERM while it looked "
-                                   f"at a model (status {proc.returncode}): {err[-2000:]}")
+            times.append(time_sigterm(proc, partial(_wait_looking, looking),
+                                      " while it looked at a model"))
     return {"quit_on_sigterm_looking_s": round(float(np.median(times)), 3)}
+
+
+def _wait_looking(looking: Path, proc: subprocess.Popen[str]) -> None:
+    """Until the app has begun looking at the model (and a few seconds more, so start-up work
+    is done)."""
+    deadline = time.monotonic() + 120
+    while not looking.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the app did not start looking at the model")
+        time.sleep(0.02)
+    time.sleep(5)

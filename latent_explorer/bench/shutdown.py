@@ -9,6 +9,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,19 +44,7 @@ def bench_quit_on_sigterm(quick: bool = False) -> dict[str, Any]:
                 [sys.executable, "-m", "latent_explorer", "gui", "--dataset",
                  str(folder / "images.npz"), "--projection", "tsne"],
                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            try:
-                _wait_for_autosave(folder / "state", proc)
-                started = time.perf_counter()
-                proc.send_signal(signal.SIGTERM)
-                _, err = proc.communicate(timeout=60)
-                times.append(time.perf_counter() - started)
-            finally:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.communicate()
-            if proc.returncode != 0:
-                raise RuntimeError(f"the app did not quit cleanly on SIGTERM "
-                                   f"(status {proc.returncode}): {err[-2000:]}")
+            times.append(time_sigterm(proc, partial(_wait_for_autosave, folder / "state"), ""))
     return {"quit_on_sigterm_s": round(float(np.median(times)), 3)}
 
 
@@ -68,3 +58,24 @@ def _wait_for_autosave(state: Path, proc: subprocess.Popen[str]) -> None:
             return
         time.sleep(0.01)
     raise RuntimeError("the app did not autosave within 120 s")
+
+
+def time_sigterm(proc: subprocess.Popen[str], ready: Callable[[subprocess.Popen[str]], None],
+                 doing: str) -> float:
+    """Seconds from SIGTERM to the end of ``proc`` once ``ready(proc)`` returned; raises when the
+    app did not quit cleanly (``doing`` says what it was doing, e.g. " while it looked at a
+    model"). The process never outlives the call."""
+    try:
+        ready(proc)
+        started = time.perf_counter()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        took = time.perf_counter() - started
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"the app did not quit cleanly on SIGTERM{doing} "
+                           f"(status {proc.returncode}): {err[-2000:]}")
+    return took
