@@ -189,10 +189,7 @@ def check_declared_sizes(data: bytes) -> int:
     except Exception as exc:  # any damage in the head: not a torch.save stream
         raise StorageError(f"a tensor's storage is no torch.save stream ({_first_line(exc)})"
                            ) from None
-    if reader.declared > len(data):
-        raise StorageError(f"a tensor's storage declares {reader.declared:,} bytes but holds "
-                           f"{len(data):,}")
-    return reader.declared
+    return _within(reader.declared, data)
 
 
 def _zip_declared(data: bytes) -> int:
@@ -217,10 +214,15 @@ def _zip_declared(data: bytes) -> int:
     except Exception as exc:
         raise StorageError(f"a tensor's storage is a damaged zip archive ({_first_line(exc)})"
                            ) from None
-    if reader.declared > len(data):
-        raise StorageError(f"a tensor's storage declares {reader.declared:,} bytes but holds "
+    return _within(reader.declared, data)
+
+
+def _within(declared: int, data: bytes) -> int:
+    """``declared`` bytes, checked against the ``data`` that should hold them."""
+    if declared > len(data):
+        raise StorageError(f"a tensor's storage declares {declared:,} bytes but holds "
                            f"{len(data):,}")
-    return reader.declared
+    return declared
 
 
 def _first_line(exc: BaseException) -> str:
