@@ -140,3 +140,21 @@ def noise_photos(folder: Path, count: int = 6, side: int = 32) -> Path:
         Image.fromarray(rng.integers(0, 256, (side, side, 3), dtype=np.uint8)).save(
             folder / f"{index}.png")
     return folder
+
+
+def accept_model_dialog_when_ready(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
+                                   timeout: int) -> None:
+    """From the event loop, once the window's Open Model dialog is open and has looked at its
+    file, click its OK button (call before the action that opens the dialog)."""
+    from PySide6.QtCore import QTimer
+
+    def answer() -> None:
+        dialog = window.model_dialog
+        if dialog is None:
+            QTimer.singleShot(20, answer)
+            return
+        qtbot.waitUntil(lambda: not dialog.busy() and dialog.ok_button.isEnabled(),
+                        timeout=timeout)
+        dialog.ok_button.click()
+
+    QTimer.singleShot(0, answer)

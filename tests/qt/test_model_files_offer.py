@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFileDialog
 from latent_explorer.core.compute.pipeline import AUTO_MODEL_SPEC
 from latent_explorer.core.models.families import SpatialModel
 from tests.core.family_files import save_taesd
-from tests.qt.conftest import noise_photos, wait_decoded
+from tests.qt.conftest import accept_model_dialog_when_ready, noise_photos, wait_decoded
 
 
 def test_the_no_model_panel_names_no_code_files_and_opens_one(  # type: ignore[no-untyped-def]
@@ -29,16 +29,7 @@ def test_the_no_model_panel_names_no_code_files_and_opens_one(  # type: ignore[n
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *a, **k: (str(decoder), "")))
 
-    def answer_the_dialog() -> None:
-        dialog = window.model_dialog
-        if dialog is None:
-            QTimer.singleShot(20, answer_the_dialog)
-            return
-        qtbot.waitUntil(lambda: not dialog.busy() and dialog.ok_button.isEnabled(),
-                        timeout=30_000)
-        dialog.ok_button.click()
-
-    QTimer.singleShot(0, answer_the_dialog)
+    accept_model_dialog_when_ready(qtbot, window, timeout=30_000)
     with qtbot.waitSignal(window.workspace_changed, timeout=60_000):
         note.open_button.click()
     assert isinstance(window.workspace.model, SpatialModel)

@@ -6,14 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog
 
 from latent_explorer.core.models.base import sample_prior
 from latent_explorer.core.models.detect import ModelKind
 from latent_explorer.core.models.families import SpatialModel
 from tests.core.family_files import save_kl_folder, save_taesd, small_kl
-from tests.qt.conftest import noise_photos, wait_decoded
+from tests.qt.conftest import accept_model_dialog_when_ready, noise_photos, wait_decoded
 from tests.qt.test_open_model_dialog import (
     assert_thumbnails,
     click_open,
@@ -76,16 +75,7 @@ def test_window_opens_taesd_through_the_dialog_at_the_photos_size(  # type: igno
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *a, **k: (str(decoder), "")))
 
-    def answer_the_dialog() -> None:
-        dialog = window.model_dialog
-        if dialog is None:
-            QTimer.singleShot(20, answer_the_dialog)
-            return
-        qtbot.waitUntil(lambda: not dialog.busy() and dialog.ok_button.isEnabled(),
-                        timeout=20_000)
-        dialog.ok_button.click()
-
-    QTimer.singleShot(0, answer_the_dialog)
+    accept_model_dialog_when_ready(qtbot, window, timeout=20_000)
     with qtbot.waitSignal(window.workspace_changed, timeout=60_000):
         window.open_model_action.trigger()
     model = window.workspace.model
